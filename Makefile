@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`. Both bootstrap .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export BATON_HOME ?= $(CURDIR)/.baton
+export BATON_DAGS_FOLDER ?= $(CURDIR)/dags
+
+.PHONY: run test bench lint format clean
+
+$(BIN)/baton: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(BIN)/baton
+
+run: $(BIN)/baton
+	$(BIN)/baton db migrate
+	$(BIN)/baton dags sync
+	$(BIN)/baton dags unpause --all-examples
+	$(BIN)/baton scheduler
+
+test: $(BIN)/baton
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/baton
+	$(BIN)/python bench/run.py
+
+lint: $(BIN)/baton
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(BIN)/baton
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .baton bench-results.json

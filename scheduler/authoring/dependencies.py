@@ -1,0 +1,105 @@
+"""Task dependencies: ``>>``, ``<<``, ``chain`` and ``cross_downstream`` (Airflow's semantics).
+
+Anything that stands for operators (an operator, an ``XComArg``) mixes in ``DependencyMixin``;
+lists may appear on either side: ``a >> [b, c] >> d``. The edges themselves are recorded by
+``BaseOperator.relate``; errors point at the line with the ``>>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from scheduler.authoring.location import caller_location
+from scheduler.errors import DagDefinitionError
+
+if TYPE_CHECKING:
+    from scheduler.authoring.baseoperator import BaseOperator
+
+
+class DependencyMixin:
+    """``>>`` and ``<<`` for anything that stands for one or more operators."""
+
+    def dependency_operators(self) -> list[BaseOperator]:
+        """The operators this object stands for."""
+        raise NotImplementedError
+
+    def set_upstream(self, other: Any) -> None:
+        """Make ``other`` (operators, XComArgs or lists of them) run before this."""
+        for operator in self.dependency_operators():
+            operator.relate(other, upstream=True)
+
+    def set_downstream(self, other: Any) -> None:
+        """Make ``other`` run after this."""
+        for operator in self.dependency_operators():
+            operator.relate(other, upstream=False)
+
+    def __rshift__(self, other: Any) -> Any:
+        self.set_downstream(other)
+        return other
+
+    def __lshift__(self, other: Any) -> Any:
+        self.set_upstream(other)
+        return other
+
+    def __rrshift__(self, other: Any) -> Any:  # [a, b] >> self
+        self.set_upstream(other)
+        return self
+
+    def __rlshift__(self, other: Any) -> Any:  # [a, b] << self
+        self.set_downstream(other)
+        return self
+
+
+def operators_of(value: Any, location: str | None) -> list[BaseOperator]:
+    """The operators in ``value``: an operator, an XComArg, or a (nested) list of them."""
+    if isinstance(value, DependencyMixin):
+        return value.dependency_operators()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [op for item in value for op in operators_of(item, location)]
+    raise DagDefinitionError(
+        f"dependencies can only be set between operators, XComArgs and lists of them, not "
+        f"{type(value).__name__} {value!r}; did you mean the task object rather than its id?",
+        location=location,
+    )
+
+
+def chain(*tasks: Any) -> None:
+    """Link ``tasks`` one after the other (Airflow's ``chain``).
+
+    ``chain(a, [b, c], d)`` is ``a >> [b, c] >> d``; two lists next to each other are linked
+    pairwise and must have the same length: ``chain([a, b], [c, d])`` is ``a >> c, b >> d``.
+    """
+    for up, down in zip(tasks, tasks[1:], strict=False):
+        up_is_list = isinstance(up, Sequence) and not isinstance(up, str)
+        down_is_list = isinstance(down, Sequence) and not isinstance(down, str)
+        if up_is_list and down_is_list:
+            if len(up) != len(down):
+                raise DagDefinitionError(
+                    f"chain() got a list of {len(up)} tasks next to a list of {len(down)}; "
+                    "neighbouring lists are linked pairwise and need the same length (use "
+                    "cross_downstream to link every task of one list to every task of the other)",
+                    location=caller_location(),
+                )
+            for first, second in zip(up, down, strict=True):
+                _as_mixin(first).set_downstream(second)
+        elif up_is_list:
+            _as_mixin(down).set_upstream(up)
+        else:
+            _as_mixin(up).set_downstream(down)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Any) -> None:
+    """Make every task of ``to_tasks`` run after every task of ``from_tasks``."""
+    for task in from_tasks:
+        _as_mixin(task).set_downstream(to_tasks)
+
+
+def _as_mixin(value: Any) -> DependencyMixin:
+    if isinstance(value, DependencyMixin):
+        return value
+    raise DagDefinitionError(
+        f"chain() and cross_downstream() link operators, XComArgs and flat lists of them, "
+        f"not {type(value).__name__} {value!r}",
+        location=caller_location(),
+    )

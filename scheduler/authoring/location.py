@@ -1,0 +1,52 @@
+"""Where in the user's code a DAG, a task or a dependency was declared.
+
+Errors in a DAG file are only useful if they point at the user's statement, not at Baton's
+internals: the functions here walk the call stack outward past every frame of this package
+(``scheduler/authoring``) and report the first frame outside it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from types import FrameType
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _is_internal(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
+def _user_frame() -> FrameType | None:
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def caller_file() -> str | None:
+    """The absolute path of the innermost file outside Baton's authoring package."""
+    frame = _user_frame()
+    return os.path.abspath(frame.f_code.co_filename) if frame is not None else None
+
+
+def caller_location() -> str | None:
+    """``"path/to/file.py:LINE"`` of the innermost user statement on the stack.
+
+    The path is relative to the working directory when the file lies below it (as in
+    ``dags/orders.py:12``), absolute otherwise.
+    """
+    frame = _user_frame()
+    if frame is None:
+        return None
+    return f"{display_path(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+def display_path(filename: str) -> str:
+    path = Path(os.path.abspath(filename))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

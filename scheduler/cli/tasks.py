@@ -1,0 +1,110 @@
+"""``baton tasks``: a DAG's tasks, their states in a run, their logs; test one task."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from scheduler import api
+from scheduler.cli.context import settings
+from scheduler.cli.output import emit, output_option
+from scheduler.engine.driver import utcnow
+from scheduler.engine.local_run import find_dag_spec
+from scheduler.errors import TaskNotFoundError
+from scheduler.executor import TaskRequest
+from scheduler.runner import InMemoryXComReader, run_try
+from scheduler.spec import DagSpec
+
+
+@click.group()
+def tasks() -> None:
+    """Work with tasks and task instances."""
+
+
+@tasks.command("list")
+@click.argument("dag_id")
+@click.option("--run-id", "-r", help="Show the task instances of this run with their states.")
+@output_option
+def list_(dag_id: str, run_id: str | None, output: str) -> None:
+    """List DAG_ID's tasks, or with --run-id the state of each task in that run."""
+    conf = settings()
+    if run_id is None:
+        spec = DagSpec.from_dict(api.get_dag(conf, dag_id).spec)
+        rows = [
+            {
+                "task_id": t.task_id,
+                "operator": t.operator,
+                "upstream": list(t.upstream),
+                "trigger_rule": t.trigger_rule,
+                "retries": t.retries,
+            }
+            for t in spec.tasks.values()
+        ]
+        emit(rows, output, ["task_id", "operator", "upstream", "trigger_rule", "retries"])
+        return
+    rows = [
+        {
+            "task_id": ti.task_id,
+            "state": ti.state,
+            "try_number": ti.try_number,
+            "start_date": ti.start_date,
+            "end_date": ti.end_date,
+            "duration": ti.duration,
+            "error": ti.error,
+        }
+        for ti in api.list_task_instances(conf, dag_id, run_id)
+    ]
+    emit(rows, output, ["task_id", "state", "try_number", "start_date", "duration", "error"])
+
+
+@tasks.command()
+@click.argument("dag_id")
+@click.argument("run_id")
+@click.argument("task_id")
+@click.option("--try", "try_number", type=int, help="Which try (default: the latest).")
+def logs(dag_id: str, run_id: str, task_id: str, try_number: int | None) -> None:
+    """Print the log of one try of TASK_ID in RUN_ID."""
+    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number)
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            click.echo(line, nl=False)
+
+
+@tasks.command()
+@click.argument("dag_id")
+@click.argument("task_id")
+@click.option("--logical-date", "-l", help="Logical date, ISO 8601 (default now).")
+@click.option("--conf", "-c", help="JSON object available as conf/params.")
+def test(dag_id: str, task_id: str, logical_date: str | None, conf: str | None) -> None:
+    """Run one task once, in this process, ignoring dependencies and recording nothing."""
+    config = settings()
+    spec = find_dag_spec(config, api.database(config), dag_id)
+    if task_id not in spec.tasks:
+        raise TaskNotFoundError(
+            f"DAG '{dag_id}' has no task '{task_id}'; its tasks: {', '.join(spec.tasks)}"
+        )
+    when = api.parse_logical_date(logical_date) or utcnow()
+    with tempfile.TemporaryDirectory(prefix="baton-task-test-") as folder:
+        log_path = Path(folder) / "task.log"
+        request = TaskRequest(
+            dag_id=dag_id,
+            task_id=task_id,
+            run_id=f"test__{when.isoformat()}",
+            try_number=1,
+            fileloc=spec.fileloc,
+            log_path=str(log_path),
+            logical_date=when,
+            data_interval_start=when,
+            data_interval_end=when,
+            run_type="test",
+            conf=api.parse_conf(conf),
+            execution_timeout_s=spec.tasks[task_id].execution_timeout_s,
+        )
+        result = run_try(request, InMemoryXComReader())
+        if log_path.exists():
+            click.echo(log_path.read_text(errors="replace"), nl=False)
+    click.echo(f"Task {task_id}: {result.state}" + (f" ({result.error})" if result.error else ""))
+    sys.exit(0 if result.state == "success" else 1)

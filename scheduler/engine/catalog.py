@@ -1,0 +1,104 @@
+"""The DAGs the Engine knows: their specs, pause flags and when each is next due.
+
+Fed by the Loader's messages (which it also writes to the Store) and refreshed from the
+Store when a user pauses, unpauses or syncs DAGs from the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.spec import DagSpec
+from scheduler.store import dags as dag_store
+from scheduler.store.models import dag_table
+from scheduler.timetables import DataInterval, RunInfo, timetable_for, upcoming_run_info
+
+
+@dataclass
+class DagEntry:
+    spec: DagSpec
+    is_paused: bool
+    last_interval: DataInterval | None
+    parsed_at: datetime | None
+    upcoming: RunInfo | None = None
+    upcoming_known: bool = False
+
+    def refresh_upcoming(self, now: datetime) -> RunInfo | None:
+        """The next automated run (cached until a run is created or the spec changes)."""
+        if not self.upcoming_known:
+            spec = self.spec
+            self.upcoming = upcoming_run_info(
+                timetable_for(spec.schedule, spec.timezone),
+                last_interval=self.last_interval,
+                now=now,
+                start_date=spec.start_date,
+                end_date=spec.end_date,
+                catchup=spec.catchup,
+            )
+            self.upcoming_known = True
+        return self.upcoming
+
+
+class DagCatalog:
+    def __init__(self) -> None:
+        self.entries: dict[str, DagEntry] = {}
+
+    @property
+    def specs(self) -> dict[str, DagSpec]:
+        return {dag_id: entry.spec for dag_id, entry in self.entries.items()}
+
+    def load(self, session: Session) -> None:
+        """(Re)read every active DAG from the Store."""
+        self.entries = {row.dag_id: _entry(row) for row in dag_store.list_dags(session)}
+
+    def refresh_flags(self, session: Session) -> None:
+        """Pick up pause flags and DAGs written by others (CLI) without reloading specs."""
+        rows = session.execute(
+            select(
+                dag_table.c.dag_id,
+                dag_table.c.is_paused,
+                dag_table.c.is_active,
+                dag_table.c.last_parsed_at,
+            )
+        ).all()
+        unknown = []
+        for dag_id, is_paused, is_active, parsed_at in rows:
+            entry = self.entries.get(dag_id)
+            if not is_active:
+                self.entries.pop(dag_id, None)
+            elif entry is None or (parsed_at and entry.parsed_at and parsed_at > entry.parsed_at):
+                unknown.append(dag_id)
+            else:
+                entry.is_paused = is_paused
+        for dag_id in unknown:
+            self.entries[dag_id] = _entry(dag_store.get_dag(session, dag_id))
+
+    def update_specs(self, specs: Iterable[DagSpec], now: datetime, default_paused: bool) -> None:
+        for spec in specs:
+            entry = self.entries.get(spec.dag_id)
+            if entry is None:
+                paused = spec.is_paused_upon_creation
+                self.entries[spec.dag_id] = DagEntry(
+                    spec, default_paused if paused is None else paused, None, now
+                )
+            else:
+                entry.spec, entry.parsed_at, entry.upcoming_known = spec, now, False
+
+    def drop(self, dag_ids: Iterable[str]) -> None:
+        for dag_id in dag_ids:
+            self.entries.pop(dag_id, None)
+
+    def paused(self) -> set[str]:
+        return {dag_id for dag_id, e in self.entries.items() if e.is_paused}
+
+
+def _entry(row) -> DagEntry:  # type: ignore[no-untyped-def]
+    last = None
+    if row.last_scheduled_start is not None and row.last_scheduled_end is not None:
+        last = DataInterval(row.last_scheduled_start, row.last_scheduled_end)
+    return DagEntry(DagSpec.from_dict(row.spec), row.is_paused, last, row.last_parsed_at)

@@ -1,0 +1,298 @@
+"""Drives runs forward: executor events in, plans, task dispatch out.
+
+``RunDriver`` is the part of the Engine shared by the scheduler daemon and ``baton dags
+test``: it owns the in-memory mirror of the active runs and turns every change into one
+Store transaction. It never sleeps and never imports DAG files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from scheduler.engine.dispatch import select_for_dispatch
+from scheduler.engine.live import LiveRun, LiveState
+from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted
+from scheduler.planner import TaskView, after_failure, plan_run
+from scheduler.spec import DagSpec
+from scheduler.states import RunState, TaskState
+from scheduler.store import runs as run_store
+from scheduler.store.models import task_try_table
+from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
+from scheduler.store.xcom import replace_xcoms
+
+log = logging.getLogger("baton.engine")
+
+FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def log_path_for(
+    logs_folder: Path, dag_id: str, run_id: str, task_id: str, try_number: int
+) -> Path:
+    safe_run = run_id.replace("/", "_")
+    return (
+        logs_folder / f"dag_id={dag_id}" / f"run_id={safe_run}" / f"task_id={task_id}"
+    ) / f"attempt={try_number}.log"
+
+
+class RunDriver:
+    def __init__(
+        self,
+        *,
+        logs_folder: Path,
+        database_url: str,
+        source: str,
+        job_id: int | None = None,
+    ) -> None:
+        self.live = LiveState()
+        self.logs_folder = logs_folder
+        self.database_url = database_url
+        self.source = source
+        self.job_id = job_id
+        self.finished_runs: list[LiveRun] = []  # runs that ended in the last transaction
+
+    # -- loading ---------------------------------------------------------------------------
+    def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> int:
+        """Mirror the given active run rows (skipping those already mirrored)."""
+        new = [r for r in rows if self.live.get(r.dag_id, r.run_id) is None and r.dag_id in specs]
+        tis = run_store.task_instances_of_runs(session, [r.id for r in new])
+        by_run: dict[int, list] = {}
+        for ti in tis:
+            by_run.setdefault(ti.dag_run_id, []).append(ti)
+        for row in new:
+            self.live.add(LiveRun.from_rows(row, specs[row.dag_id], by_run.get(row.id, [])))
+        return len(new)
+
+    # -- runs ------------------------------------------------------------------------------
+    def start_run(self, session: Session, run: LiveRun, now: datetime) -> None:
+        change_run_state(
+            session,
+            run.dag_id,
+            run.run_id,
+            RunState.QUEUED,
+            RunState.RUNNING,
+            source=self.source,
+            now=now,
+            values={"start_date": now},
+        )
+        run.state = RunState.RUNNING
+        run.dirty = None  # plan every task once
+
+    # -- executor events -------------------------------------------------------------------
+    def apply_events(
+        self, session: Session, events: Iterable[ExecutorEvent], now: datetime
+    ) -> None:
+        changes: list[TaskChange] = []
+        for event in events:
+            run = self.live.get(event.key.dag_id, event.key.run_id)
+            view = run.tasks.get(event.key.task_id) if run else None
+            if run is None or view is None or view.try_number != event.key.try_number:
+                log.warning("ignoring a stale executor event for %s", event.key)
+                continue
+            if isinstance(event, TaskStarted):
+                change = self._started(run, view, event)
+            else:
+                change = self._finished(session, run, view, event, now)
+            if change is not None:
+                changes.append(change)
+        change_task_states(session, changes, source=self.source, now=now)
+
+    def _started(self, run: LiveRun, view: TaskView, event: TaskStarted) -> TaskChange | None:
+        if view.state != TaskState.QUEUED:
+            return None
+        values = {"start_date": event.started_at, "pid": event.pid, "hostname": event.hostname}
+        self.live.set_task(run, event.key.task_id, TaskView(TaskState.RUNNING, view.try_number))
+        return TaskChange(
+            run.dag_id,
+            run.run_id,
+            event.key.task_id,
+            TaskState.QUEUED,
+            TaskState.RUNNING,
+            view.try_number,
+            values=values,
+            try_values={"state": TaskState.RUNNING, **values},
+        )
+
+    def _finished(
+        self, session: Session, run: LiveRun, view: TaskView, event: TaskFinished, now: datetime
+    ) -> TaskChange | None:
+        if view.state not in (TaskState.QUEUED, TaskState.RUNNING):
+            return None
+        task_id = event.key.task_id
+        new_state, retry_at = self._outcome(run, task_id, event)
+        started = event.started_at
+        duration = (event.ended_at - started).total_seconds() if started else None
+        values = {
+            "end_date": event.ended_at,
+            "duration": duration,
+            "next_retry_at": retry_at,
+            "error": event.error,
+        }
+        if started is not None and view.state == TaskState.QUEUED:
+            values["start_date"] = started
+        if event.xcoms or new_state == TaskState.SUCCESS:
+            replace_xcoms(session, run.dag_id, run.run_id, task_id, event.xcoms, now)
+        self.live.set_task(run, task_id, TaskView(new_state, view.try_number, retry_at))
+        run.mark_dirty(run.spec.downstream[task_id])
+        if new_state == TaskState.UP_FOR_RETRY:
+            run.mark_dirty((task_id,))
+        try_state = TaskState.FAILED if new_state == TaskState.UP_FOR_RETRY else new_state
+        try_values = {
+            "state": try_state,
+            "end_date": event.ended_at,
+            "duration": duration,
+            "error": event.error,
+        }
+        if started is not None:
+            try_values["start_date"] = started
+        return TaskChange(
+            run.dag_id,
+            run.run_id,
+            task_id,
+            view.state,
+            new_state,
+            view.try_number,
+            values=values,
+            try_values=try_values,
+            detail=event.error,
+        )
+
+    def _outcome(
+        self, run: LiveRun, task_id: str, event: TaskFinished
+    ) -> tuple[TaskState, datetime | None]:
+        if event.state in FINISHED_RESULT_STATES:
+            return FINISHED_RESULT_STATES[event.state], None
+        task = run.spec.tasks[task_id]
+        return after_failure(
+            task, event.key.try_number, event.ended_at, event.retryable, event.key.idempotency_key
+        )
+
+    # -- planning --------------------------------------------------------------------------
+    def plan(self, session: Session, now: datetime) -> None:
+        """Apply readiness decisions for every running run with something to reconsider."""
+        changes: list[TaskChange] = []
+        for run in list(self.live.runs.values()):
+            if run.state != RunState.RUNNING:
+                continue
+            due_retry = run.next_wakeup is not None and run.next_wakeup <= now
+            if run.dirty is not None and not run.dirty and not due_retry:
+                continue
+            candidates = None if run.dirty is None or due_retry else run.dirty
+            result = plan_run(run.spec, run.tasks, now, candidates)
+            run.dirty, run.next_wakeup = set(), result.next_wakeup
+            for t in result.transitions:
+                view = run.tasks[t.task_id]
+                self.live.set_task(run, t.task_id, TaskView(t.new_state, view.try_number))
+                changes.append(
+                    TaskChange(
+                        run.dag_id,
+                        run.run_id,
+                        t.task_id,
+                        t.old_state,
+                        t.new_state,
+                        view.try_number,
+                        detail=t.reason,
+                    )
+                )
+            if result.run_state is not None:
+                self._finish_run(session, run, result.run_state, now)
+        change_task_states(session, changes, source=self.source, now=now)
+
+    def _finish_run(self, session: Session, run: LiveRun, state: RunState, now: datetime) -> None:
+        change_run_state(
+            session,
+            run.dag_id,
+            run.run_id,
+            RunState.RUNNING,
+            state,
+            source=self.source,
+            now=now,
+            values={"end_date": now},
+        )
+        run.state = state
+        self.live.remove(run)
+        self.finished_runs.append(run)
+
+    def next_wakeup(self) -> datetime | None:
+        times = [r.next_wakeup for r in self.live.runs.values() if r.next_wakeup is not None]
+        return min(times, default=None)
+
+    # -- dispatch --------------------------------------------------------------------------
+    def dispatch(
+        self, session: Session, free_slots: int, now: datetime, paused: set[str] | None = None
+    ) -> list[TaskRequest]:
+        """Queue the tries to start now; the caller submits them after the commit.
+
+        Runs of paused DAGs get no new tries (Airflow's meaning of pause)."""
+        runs = self.live.runs.values()
+        if paused:
+            runs = [r for r in runs if r.dag_id not in paused]
+        picked = select_for_dispatch(runs, self.live.active_tasks, free_slots)
+        changes, tries, requests = [], [], []
+        for run, task_id in picked:
+            view = run.tasks[task_id]
+            number = view.try_number + 1
+            path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
+            self.live.set_task(run, task_id, TaskView(TaskState.QUEUED, number))
+            changes.append(
+                TaskChange(
+                    run.dag_id,
+                    run.run_id,
+                    task_id,
+                    TaskState.SCHEDULED,
+                    TaskState.QUEUED,
+                    number,
+                    values={
+                        "try_number": number,
+                        "queued_at": now,
+                        "scheduler_job_id": self.job_id,
+                        "start_date": None,
+                        "end_date": None,
+                        "duration": None,
+                        "next_retry_at": None,
+                        "error": None,
+                    },
+                )
+            )
+            tries.append(
+                {
+                    "dag_id": run.dag_id,
+                    "run_id": run.run_id,
+                    "task_id": task_id,
+                    "try_number": number,
+                    "state": TaskState.QUEUED,
+                    "queued_at": now,
+                    "log_path": str(path),
+                }
+            )
+            requests.append(self._request(run, task_id, number, path))
+        change_task_states(session, changes, source=self.source, now=now)
+        if tries:
+            session.execute(task_try_table.insert(), tries)
+        return requests
+
+    def _request(self, run: LiveRun, task_id: str, number: int, path: Path) -> TaskRequest:
+        task = run.spec.tasks[task_id]
+        return TaskRequest(
+            dag_id=run.dag_id,
+            task_id=task_id,
+            run_id=run.run_id,
+            try_number=number,
+            fileloc=run.spec.fileloc,
+            log_path=str(path),
+            logical_date=run.logical_date,
+            data_interval_start=run.data_interval_start,
+            data_interval_end=run.data_interval_end,
+            run_type=run.run_type,
+            conf=run.conf,
+            execution_timeout_s=task.execution_timeout_s,
+            database_url=self.database_url,
+        )

@@ -1,0 +1,318 @@
+"""The scheduler daemon: one event loop around the RunDriver.
+
+It waits on everything that can require action — executor results, the Loader's pipe, the
+wake-up socket, a signal — with a timeout equal to the next timer (a retry or a cron run
+becoming due, the heartbeat). Each wake-up is one Store transaction, then the new tries are
+submitted. Nothing sleeps between a task finishing and its downstream starting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from datetime import datetime, timedelta
+from multiprocessing.connection import wait
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from scheduler.engine.catalog import DagCatalog
+from scheduler.engine.driver import RunDriver, utcnow
+from scheduler.engine.recovery import fail_orphaned_tries
+from scheduler.engine.scheduling import create_due_runs
+from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
+from scheduler.executor import Executor
+from scheduler.executors import create_executor
+from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
+from scheduler.settings import Settings
+from scheduler.states import RunState
+from scheduler.store import dags as dag_store
+from scheduler.store import jobs
+from scheduler.store import runs as run_store
+from scheduler.store.db import is_sqlite, make_engine, transaction
+from scheduler.store.events import process_source
+from scheduler.store.migrate import check_schema
+
+log = logging.getLogger("baton.scheduler")
+
+DB_CHECK_INTERVAL = 2.0  # seconds between looks for runs triggered without a poke
+STOP_GRACE = 10.0  # seconds running tries get to finish after SIGTERM
+MAX_TIMEOUT = 5.0
+MAX_FAILED_TICKS = 3
+
+
+class SchedulerService:
+    def __init__(self, settings: Settings, executor: Executor | None = None) -> None:
+        self.settings = settings
+        self.db = make_engine(settings.database_url)
+        self.source = process_source("scheduler")
+        self.executor = executor or create_executor(settings)
+        self.catalog = DagCatalog()
+        self.driver: RunDriver | None = None
+        self.loader: LoaderProcess | None = None
+        self.wakeup: WakeupSocket | None = None
+        self.lock = SchedulerLock(settings.home) if is_sqlite(settings.database_url) else None
+        self._signal_r, self._signal_w = socket.socketpair()
+        self._signal_r.setblocking(False)
+        self._stopping_since: float | None = None
+        self._pending_events: list[Any] = []
+        self._pending_messages: list[Any] = []
+        self._failed_ticks = 0
+        self._next_db_check = 0.0
+        self._next_heartbeat = 0.0
+        self._job_id: int | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run until SIGTERM/SIGINT; raises ``BatonError`` if it cannot start."""
+        check_schema(self.db)
+        if self.lock:
+            self.lock.acquire()
+        try:
+            self._startup()
+            self._loop()
+        finally:
+            self._shutdown()
+
+    def _startup(self) -> None:
+        now = utcnow()
+        with transaction(self.db) as session:
+            self._job_id = jobs.start_job(session, now)
+            if self.lock:  # we hold the only lock: every other scheduler is gone
+                jobs.end_other_jobs(session, self._job_id, now)
+            alive = self._alive_jobs(session, now)
+            self.catalog.load(session)
+            recovered = fail_orphaned_tries(
+                session,
+                alive_job_ids=alive,
+                specs=self.catalog.specs,
+                reason="the worker running this try was lost (its scheduler stopped)",
+                source=self.source,
+                now=now,
+            )
+        if recovered:
+            log.warning("recovered %d try(s) left running by a stopped scheduler", recovered)
+        self.driver = RunDriver(
+            logs_folder=self.settings.logs_folder,
+            database_url=self.settings.database_url,
+            source=self.source,
+            job_id=self._job_id,
+        )
+        self.executor.start()
+        self.loader = LoaderProcess(
+            self.settings.dags_folder,
+            interval=self.settings.dag_dir_list_interval,
+            timeout=self.settings.dag_file_import_timeout,
+            parallelism=max(1, os.cpu_count() or 1),
+        )
+        self.loader.start()
+        self.wakeup = WakeupSocket(self.settings.home)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        log.info(
+            "scheduler started (pid %d, executor %s, parallelism %d, dags %s)",
+            os.getpid(),
+            self.settings.executor,
+            self.settings.parallelism,
+            self.settings.dags_folder,
+        )
+
+    def _alive_jobs(self, session: Session, now: datetime) -> set[int]:
+        if self.lock:
+            return {self._job_id} if self._job_id else set()
+        threshold = timedelta(seconds=self.settings.scheduler_health_threshold)
+        return jobs.alive_job_ids(session, now, threshold)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        if self._stopping_since is not None:  # a second signal: stop now
+            raise KeyboardInterrupt
+        log.info("received %s: finishing running tries, then stopping", signal.Signals(signum).name)
+        self._stopping_since = time.monotonic()
+        self._signal_w.send(b"!")
+
+    def _shutdown(self) -> None:
+        if self.loader:
+            self.loader.stop()
+        self.executor.shutdown(wait=False)
+        now = utcnow()
+        if self._job_id is not None:
+            with transaction(self.db) as session:
+                if self._has_tries_in_flight():  # the grace period ran out
+                    fail_orphaned_tries(
+                        session,
+                        alive_job_ids=self._alive_jobs(session, now) - {self._job_id},
+                        specs=self.catalog.specs,
+                        reason="the scheduler stopped before this try finished",
+                        source=self.source,
+                        now=now,
+                    )
+                jobs.end_job(session, self._job_id, now)
+        if self.wakeup:
+            self.wakeup.close()
+        if self.lock:
+            self.lock.release()
+        log.info("scheduler stopped")
+
+    def _has_tries_in_flight(self) -> bool:
+        return self.driver is not None and sum(self.driver.live.active_tasks.values()) > 0
+
+    # -- the loop --------------------------------------------------------------------------
+    def _loop(self) -> None:
+        assert self.loader and self.wakeup
+        handles = [self._signal_r, self.loader.connection, self.wakeup]
+        while True:
+            if self._stopping_since is not None and self._done_stopping():
+                return
+            wait(handles + self.executor.wait_handles(), timeout=self._timeout())
+            self._tick()
+
+    def _done_stopping(self) -> bool:
+        assert self._stopping_since is not None
+        idle = not self._has_tries_in_flight()
+        return idle or time.monotonic() - self._stopping_since > STOP_GRACE
+
+    def _timeout(self) -> float:
+        now, mono = utcnow(), time.monotonic()
+        timers = [self._next_db_check - mono, self._next_heartbeat - mono, MAX_TIMEOUT]
+        assert self.driver
+        for when in (self.driver.next_wakeup(), self._next_scheduled_due(now)):
+            if when is not None:
+                timers.append((when - now).total_seconds())
+        deadline = getattr(self.executor, "next_deadline", lambda: None)()
+        if deadline is not None:
+            timers.append(deadline - mono)
+        return max(0.0, min(timers))
+
+    def _next_scheduled_due(self, now: datetime) -> datetime | None:
+        due = [
+            info.run_after
+            for entry in self.catalog.entries.values()
+            if not entry.is_paused and (info := entry.refresh_upcoming(now)) is not None
+        ]
+        return min(due, default=None)
+
+    def _tick(self) -> None:
+        assert self.loader and self.wakeup and self.driver
+        with contextlib.suppress(BlockingIOError):
+            self._signal_r.recv(64)
+        self._pending_events += self.executor.collect()
+        self._pending_messages += self.loader.receive_all()
+        poked = self.wakeup.drain() > 0
+        now, mono = utcnow(), time.monotonic()
+        try:
+            requests = self._transaction(now, poked or mono >= self._next_db_check)
+        except Exception:
+            self._failed_ticks += 1
+            log.exception("scheduler loop transaction failed (%d in a row)", self._failed_ticks)
+            if self._failed_ticks >= MAX_FAILED_TICKS:
+                log.error("dropping %d event(s) that keep failing", len(self._pending_events))
+                self._pending_events, self._pending_messages = [], []
+            self._resync()
+            return
+        self._failed_ticks = 0
+        self._pending_events, self._pending_messages = [], []
+        if mono >= self._next_db_check:
+            self._next_db_check = mono + DB_CHECK_INTERVAL
+        for request in requests:
+            self.executor.submit(request)
+
+    def _transaction(self, now: datetime, check_db: bool) -> list:
+        assert self.driver
+        with transaction(self.db) as session:
+            self._apply_loader_messages(session, now)
+            self.driver.apply_events(session, self._pending_events, now)
+            if check_db:
+                self.catalog.refresh_flags(session)
+                self._adopt_runs(session)
+            if self._stopping_since is None:
+                self._create_scheduled_runs(session, now)
+            self._start_queued_runs(session, now)
+            self.driver.plan(session, now)
+            requests = []
+            if self._stopping_since is None:
+                requests = self.driver.dispatch(
+                    session, self.executor.free_slots, now, paused=self.catalog.paused()
+                )
+            if time.monotonic() >= self._next_heartbeat and self._job_id is not None:
+                jobs.heartbeat(session, self._job_id, now)
+                self._next_heartbeat = time.monotonic() + self.settings.scheduler_heartbeat_sec
+        return requests
+
+    def _resync(self) -> None:
+        """Rebuild the mirror from the Store after a failed transaction."""
+        assert self.driver
+        self.driver.live.runs.clear()
+        self.driver.live.active_tasks.clear()
+        with transaction(self.db) as session:
+            self.catalog.load(session)
+            self._adopt_runs(session)
+
+    # -- steps -----------------------------------------------------------------------------
+    def _apply_loader_messages(self, session: Session, now: datetime) -> None:
+        for message in self._pending_messages:
+            if isinstance(message, FileParsed):
+                result = message.result
+                problems = [
+                    dag_store.ImportProblem(e.filename, e.lineno, e.message) for e in result.errors
+                ]
+                accepted = dag_store.sync_file(
+                    session,
+                    result.path,
+                    result.dags,
+                    problems,
+                    now=now,
+                    paused_at_creation=self.settings.dags_are_paused_at_creation,
+                )
+                self.catalog.update_specs(accepted, now, self.settings.dags_are_paused_at_creation)
+                gone = {
+                    d
+                    for d, e in self.catalog.entries.items()
+                    if e.spec.fileloc == result.path and d not in {s.dag_id for s in accepted}
+                }
+                self.catalog.drop(gone)
+            elif isinstance(message, FilesDeleted):
+                dag_store.deactivate_files(session, message.paths)
+                self._drop_files(set(message.paths))
+            elif isinstance(message, ScanComplete):
+                dag_store.deactivate_missing(session, message.files)
+                self._drop_files(
+                    {e.spec.fileloc for e in self.catalog.entries.values()} - set(message.files)
+                )
+
+    def _drop_files(self, paths: set[str]) -> None:
+        self.catalog.drop([d for d, e in self.catalog.entries.items() if e.spec.fileloc in paths])
+
+    def _adopt_runs(self, session: Session) -> None:
+        assert self.driver
+        rows = run_store.active_runs(session, run_types=("scheduled", "manual"))
+        self.driver.adopt_runs(session, rows, self.catalog.specs)
+
+    def _create_scheduled_runs(self, session: Session, now: datetime) -> None:
+        assert self.driver
+        for entry in self.catalog.entries.values():
+            if entry.is_paused:
+                continue
+            info = entry.refresh_upcoming(now)
+            if info is None or info.run_after > now:
+                continue
+            active = sum(1 for r in self.driver.live.runs.values() if r.dag_id == entry.spec.dag_id)
+            rows = create_due_runs(session, entry, active, source=self.source, now=now)
+            self.driver.adopt_runs(session, rows, self.catalog.specs)
+
+    def _start_queued_runs(self, session: Session, now: datetime) -> None:
+        assert self.driver
+        paused = self.catalog.paused()
+        running: dict[str, int] = {}
+        for run in self.driver.live.runs.values():
+            if run.state == RunState.RUNNING:
+                running[run.dag_id] = running.get(run.dag_id, 0) + 1
+        queued = [r for r in self.driver.live.runs.values() if r.state == RunState.QUEUED]
+        for run in sorted(queued, key=lambda r: (r.logical_date, r.pk)):
+            if run.dag_id in paused or running.get(run.dag_id, 0) >= run.spec.max_active_runs:
+                continue
+            self.driver.start_run(session, run, now)
+            running[run.dag_id] = running.get(run.dag_id, 0) + 1

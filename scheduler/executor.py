@@ -1,0 +1,111 @@
+"""The executor interface: how the Engine hands tries to workers and hears back.
+
+Implementations live in ``scheduler/executors/``. An executor runs tries somewhere (worker
+processes, a Celery cluster, the current process) and reports what happened as events. The
+Engine waits on ``wait_handles()`` together with its other event sources, so a result is acted
+on the moment it arrives — there is no polling sleep.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+
+class TryKey(NamedTuple):
+    dag_id: str
+    run_id: str
+    task_id: str
+    try_number: int
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.dag_id}/{self.run_id}/{self.task_id}/{self.try_number}"
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """Everything a worker needs to run one try, without the scheduler's memory."""
+
+    dag_id: str
+    task_id: str
+    run_id: str
+    try_number: int
+    fileloc: str
+    log_path: str
+    logical_date: datetime
+    data_interval_start: datetime
+    data_interval_end: datetime
+    run_type: str = "manual"
+    conf: dict[str, Any] = field(default_factory=dict)
+    execution_timeout_s: float | None = None
+    database_url: str | None = None  # where xcom_pull reads from
+
+    @property
+    def key(self) -> TryKey:
+        return TryKey(self.dag_id, self.run_id, self.task_id, self.try_number)
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    key: TryKey
+    started_at: datetime
+    pid: int
+    hostname: str
+
+
+@dataclass(frozen=True)
+class TaskFinished:
+    """The outcome of one try.
+
+    ``state`` is ``"success"``, ``"failed"`` or ``"skipped"``. ``retryable`` is False when the
+    task asked to fail without retries (``BatonFailException``). ``xcoms`` holds
+    ``(key, json_text)`` pairs: the return value under ``"return_value"`` and every
+    ``xcom_push``; the Engine stores them in the same transaction as the state.
+    """
+
+    key: TryKey
+    state: str
+    started_at: datetime | None
+    ended_at: datetime
+    error: str | None = None
+    retryable: bool = True
+    xcoms: tuple[tuple[str, str], ...] = ()
+
+
+ExecutorEvent = TaskStarted | TaskFinished
+
+
+class Executor(ABC):
+    """Five verbs; see docs/architecture.md."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start workers (or connect to the cluster)."""
+
+    @abstractmethod
+    def submit(self, request: TaskRequest) -> None:
+        """Run one try. Never blocks on the try itself (except the inline executor)."""
+
+    @abstractmethod
+    def cancel(self, key: TryKey) -> None:
+        """Stop a try if it is running; its ``TaskFinished`` reports ``failed``."""
+
+    @abstractmethod
+    def wait_handles(self) -> list[Any]:
+        """Objects ``multiprocessing.connection.wait`` can wait on; ready means events."""
+
+    @abstractmethod
+    def collect(self) -> list[ExecutorEvent]:
+        """Return the events that arrived since the last call, without blocking."""
+
+    @abstractmethod
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop every worker; with ``wait`` let running tries finish first."""
+
+    @property
+    @abstractmethod
+    def free_slots(self) -> int:
+        """How many more tries ``submit`` can start right now."""

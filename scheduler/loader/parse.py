@@ -1,0 +1,132 @@
+"""Parse DAG files, each in its own forked child: ``parse_files(paths) -> FileResult``s.
+
+The child imports the file (``import_dag_file``), serialises every DAG it declares
+(``serialize_dag``) and sends back JSON: the DAG specs and the import errors. The parent
+turns that into a ``FileResult``, or, when the child hung or died, into a ``FileResult``
+whose error says so and how to fix it. Results come in the order the files finish, so a slow
+file does not hold up the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scheduler.authoring import serialize_dag
+from scheduler.loader.importer import ImportErrorInfo, describe_error, import_dag_file
+from scheduler.loader.isolation import ChildOutcome, run_isolated
+from scheduler.spec import DagSpec
+
+
+@dataclass
+class FileResult:
+    """The outcome of importing one DAG file: its DAGs, its errors, and when."""
+
+    path: str
+    mtime_ns: int
+    """The file's mtime when the parse started (0 if it could not be read)."""
+    dags: list[DagSpec]
+    errors: list[ImportErrorInfo]
+    duration_s: float
+    parsed_at: datetime
+    """When the parse ended (UTC): the "when" of the file's import errors."""
+    output: str = field(default="", repr=False)
+    """The tail of what the file printed to stdout/stderr while it was imported."""
+
+
+def parse_files(
+    paths: Iterable[str | Path], *, timeout: float, parallelism: int
+) -> Iterator[FileResult]:
+    """Import each file in a child of its own; yield results as the files finish.
+
+    ``timeout``: seconds a file may take before its child is killed and the file reported;
+    ``parallelism``: children at once (the machine's cores is a good value).
+    """
+    mtimes = {os.path.abspath(path): _mtime_ns(path) for path in paths}
+    outcomes = run_isolated(list(mtimes), parse_in_child, timeout=timeout, parallelism=parallelism)
+    for outcome in outcomes:
+        yield to_file_result(outcome, mtimes[outcome.item], timeout)
+
+
+def parse_in_child(path: str) -> bytes:
+    """The child's work: import ``path``, serialise its DAGs, return them and the errors."""
+    result = import_dag_file(path)
+    errors = list(result.errors)
+    encoded: list[str] = []
+    for dag_id, dag in result.dags.items():
+        try:
+            encoded.append(json.dumps(serialize_dag(dag).to_dict()))
+        except (TypeError, ValueError) as exc:
+            errors.append(_not_serialisable(path, dag_id, exc))
+        except Exception as exc:
+            errors.append(describe_error(exc, Path(path)))
+    dags = ",".join(encoded)
+    error_list = json.dumps([error.to_dict() for error in errors])
+    return f'{{"dags": [{dags}], "errors": {error_list}}}'.encode()
+
+
+def to_file_result(outcome: ChildOutcome, mtime_ns: int, timeout: float) -> FileResult:
+    """The parent's side: decode a child's answer, or explain why there is none."""
+    path = outcome.item
+    dags: list[DagSpec] = []
+    if outcome.payload is not None:
+        answer = json.loads(outcome.payload)
+        dags = [DagSpec.from_dict(data) for data in answer["dags"]]
+        errors = [ImportErrorInfo(**data) for data in answer["errors"]]
+    elif outcome.timed_out:
+        errors = [_timeout_error(path, timeout, outcome.output)]
+    else:
+        errors = [_crash_error(path, outcome.exit_reason or "unknown reason", outcome.output)]
+    parsed_at = datetime.now(UTC)
+    return FileResult(path, mtime_ns, dags, errors, outcome.duration_s, parsed_at, outcome.output)
+
+
+def _timeout_error(path: str, timeout: float, output: str) -> ImportErrorInfo:
+    lineno = _line_in_dump(path, output)
+    where = f" (it was at line {lineno} when stopped)" if lineno else ""
+    return ImportErrorInfo(
+        path,
+        lineno,
+        f"import of {path} took longer than {timeout:g} s (BATON_DAG_FILE_IMPORT_TIMEOUT)"
+        f"{where}; make the import faster (no network or heavy work at module level) "
+        "or raise the timeout",
+    )
+
+
+def _crash_error(path: str, reason: str, output: str) -> ImportErrorInfo:
+    lineno = _line_in_dump(path, output)
+    where = f" at line {lineno}" if lineno else ""
+    return ImportErrorInfo(
+        path,
+        lineno,
+        f"the import of {path} crashed the interpreter{where}: {reason}; run "
+        f"`python {path}` to reproduce it (look for os._exit, os.abort or a crashing "
+        "extension module)",
+    )
+
+
+def _not_serialisable(path: str, dag_id: str, exc: Exception) -> ImportErrorInfo:
+    return ImportErrorInfo(
+        path,
+        None,
+        f"DAG '{dag_id}' cannot be stored: {exc}; params, tags and descriptions must be "
+        "JSON values (str, int, float, bool, None, list, dict)",
+    )
+
+
+def _line_in_dump(path: str, output: str) -> int | None:
+    """The innermost line of ``path`` in a faulthandler dump (most recent call first)."""
+    match = re.search(rf'File "{re.escape(path)}", line (\d+)', output)
+    return int(match.group(1)) if match else None
+
+
+def _mtime_ns(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0

@@ -1,0 +1,32 @@
+"""Make a child process die with its parent (Linux ``PR_SET_PDEATHSIG``).
+
+Without it, a loader or parse child whose parent was SIGKILLed keeps running (and importing
+DAG files) as an orphan. The kernel sends the signal when the *thread* that forked the child
+exits, so start children from the main thread.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def die_with_parent(sig: int = signal.SIGKILL, parent_pid: int | None = None) -> bool:
+    """Ask the kernel to send ``sig`` to this process when its parent exits.
+
+    ``parent_pid`` closes the race where the parent died before this call: if the current
+    parent is no longer that process, ``sig`` is sent at once. Returns False where the call
+    is unsupported (not Linux); the process then merely outlives a crashed parent.
+    """
+    if _libc is None:
+        return False
+    if _libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os.kill(os.getpid(), sig)
+    return True

@@ -1,0 +1,192 @@
+"""The loader process: a long-lived child of the scheduler that keeps the DAGs up to date.
+
+It is started with the ``spawn`` method, not ``fork``: the scheduler may hold database
+connections and threads (forking a threaded process can deadlock the child on a lock some
+other thread held), and a fresh interpreter that imports only the authoring API keeps the
+loader small (~35 MB), which matters because each parse child starts as a copy of it.
+
+The loader parses every DAG file once, then every ``interval`` seconds stats the folder and
+re-parses new or changed files, reporting deleted ones (see ``scheduler.loader.messages``).
+It dies with the scheduler (``PR_SET_PDEATHSIG``) and ignores Ctrl-C: the scheduler decides
+when it stops. Commands from the scheduler (rescan, stop) are read between passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from scheduler.loader.messages import FileParsed, FilesDeleted, LoaderMessage, ScanComplete
+from scheduler.loader.ownership import DagOwnership
+from scheduler.loader.parse import parse_files
+from scheduler.loader.pdeathsig import die_with_parent
+from scheduler.loader.watcher import FolderWatcher
+
+log = logging.getLogger(__name__)
+
+_RESCAN = "rescan"
+_FULL_RESCAN = "full-rescan"
+_STOP = "stop"
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    dags_folder: Path
+    interval: float
+    timeout: float
+    parallelism: int
+
+
+class LoaderProcess:
+    """The scheduler's handle on the loader process.
+
+    Wait on ``connection`` (with ``multiprocessing.connection.wait``) and call
+    ``receive_all()`` when it is ready. If the loader died (a DAG file killed its parent, say),
+    ``receive_all()`` starts a new one, which parses everything again; ``connection`` then is
+    a new object, so read the property each time you build the list of handles to wait on.
+    """
+
+    def __init__(
+        self, dags_folder: Path, interval: float, timeout: float, parallelism: int
+    ) -> None:
+        self.config = LoaderConfig(
+            Path(os.path.abspath(dags_folder)), interval, timeout, parallelism
+        )
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe(duplex=True)
+        process = context.Process(
+            target=loader_main,
+            args=(theirs, self.config, os.getpid()),
+            name="baton-dag-loader",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        self._process, self._conn = process, ours
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("LoaderProcess.start() was not called; start the loader first")
+        return self._conn
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def receive_all(self) -> list[LoaderMessage]:
+        """Every message waiting now, without blocking; restarts a loader that died."""
+        messages: list[LoaderMessage] = []
+        try:
+            while self.connection.poll():
+                messages.append(self.connection.recv())
+        except (EOFError, OSError):
+            self._restart()
+        return messages
+
+    def request_rescan(self, full: bool = False) -> None:
+        """Scan the folder now instead of at the next interval; ``full`` re-parses every file."""
+        self._send(_FULL_RESCAN if full else _RESCAN)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the loader to stop, then terminate it if it is busy with a long pass."""
+        if self._process is None:
+            return
+        self._send(_STOP)
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()  # its parse children die with it (PDEATHSIG)
+            self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self.connection.close()
+        self._process = None
+
+    def _send(self, command: str) -> None:
+        with contextlib.suppress(OSError):  # it died; receive_all() notices and restarts it
+            self.connection.send(command)
+
+    def _restart(self) -> None:
+        process = self._process
+        code = process.exitcode if process is not None else None
+        log.error(
+            "the DAG loader process (pid %s) died (exit code %s); starting a new one, "
+            "which parses every DAG file again",
+            self.pid,
+            code,
+        )
+        if process is not None:
+            process.join(1.0)
+        self.connection.close()
+        self.restarts += 1
+        self.start()
+
+
+def loader_main(conn: Connection, config: LoaderConfig, parent_pid: int) -> None:
+    """The loader process's entry point."""
+    die_with_parent(signal.SIGKILL, parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()  # parse children then share these pages instead of copying them
+    # EOF or a broken pipe: the scheduler went away, there is nobody left to report to.
+    with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):
+        _LoaderLoop(conn, config).run()
+
+
+class _LoaderLoop:
+    def __init__(self, conn: Connection, config: LoaderConfig) -> None:
+        self.conn = conn
+        self.config = config
+        self.watcher = FolderWatcher(config.dags_folder)
+        self.owners = DagOwnership()
+
+    def run(self) -> None:
+        while True:
+            self.run_pass()
+            command = self._next_command()
+            if command == _STOP:
+                return
+            if command == _FULL_RESCAN:
+                self.watcher.forget_stamps()
+
+    def run_pass(self) -> None:
+        started = time.monotonic()
+        plan = self.watcher.scan()
+        if plan.removed:
+            self.conn.send(FilesDeleted(plan.removed))
+            for result in self.owners.remove(plan.removed):
+                self.conn.send(FileParsed(result))
+        config = self.config
+        parsed = parse_files(plan.to_parse, timeout=config.timeout, parallelism=config.parallelism)
+        for raw in parsed:
+            for result in self.owners.update(raw):
+                self.conn.send(FileParsed(result))
+        self.conn.send(ScanComplete(plan.files, time.monotonic() - started))
+
+    def _next_command(self) -> str | None:
+        """Wait up to ``interval`` for a command; several waiting ones merge into one."""
+        if not self.conn.poll(self.config.interval):
+            return None
+        commands = set()
+        while self.conn.poll():
+            commands.add(self.conn.recv())
+        for command in (_STOP, _FULL_RESCAN, _RESCAN):
+            if command in commands:
+                return command
+        return None

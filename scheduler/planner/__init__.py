@@ -1,0 +1,26 @@
+"""Pure decisions for DAG runs: trigger rules, readiness of a run, retry delays.
+
+No I/O and no clock of its own: the engine passes the DAG spec, the task states and ``now``,
+and applies what comes back.
+"""
+
+from scheduler.planner.retries import MAX_RETRY_DELAY_S, after_failure, retry_delay
+from scheduler.planner.run_planner import RunPlan, TaskView, Transition, plan_run
+from scheduler.planner.trigger_rules import RULES, UpstreamCounts, Verdict, evaluate
+
+__all__ = [  # noqa: RUF022 (grouped by purpose, see STYLE.md)
+    # readiness of a run
+    "RunPlan",
+    "TaskView",
+    "Transition",
+    "plan_run",
+    # trigger rules
+    "RULES",
+    "UpstreamCounts",
+    "Verdict",
+    "evaluate",
+    # retries
+    "MAX_RETRY_DELAY_S",
+    "after_failure",
+    "retry_delay",
+]

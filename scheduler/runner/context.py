@@ -1,0 +1,119 @@
+"""The task context: the dict handed to ``execute(context)``, callbacks and templates.
+
+Keys follow Airflow (``ti``, ``ds``, ``ts``, ``logical_date``, ``data_interval_start``,
+``params``, ``dag_run``, ``macros``...). Baton adds ``conf`` (the run's trigger conf, also
+reachable as ``dag_run.conf``) and ``idempotency_key`` (``dag_id/run_id/task_id/try``), which
+a task hands to the services it calls so that a retried try can be deduplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from scheduler.executor import TaskRequest
+from scheduler.runner import macros
+from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
+
+
+@dataclass(frozen=True)
+class DagRunInfo:
+    """``context["dag_run"]``: the run this try belongs to (read-only)."""
+
+    dag_id: str
+    run_id: str
+    run_type: str
+    logical_date: datetime
+    data_interval_start: datetime
+    data_interval_end: datetime
+    conf: dict[str, Any] = field(default_factory=dict)
+
+
+class RuntimeTaskInstance:
+    """``context["ti"]``: who is running, plus ``xcom_push`` / ``xcom_pull``."""
+
+    map_index = -1  # mapped tasks do not exist (yet); Airflow's value for "not mapped"
+
+    def __init__(self, request: TaskRequest, task: Any, xcoms: TryXComs) -> None:
+        self.dag_id = request.dag_id
+        self.task_id = request.task_id
+        self.run_id = request.run_id
+        self.try_number = request.try_number
+        self.logical_date = request.logical_date
+        self.log_path = request.log_path
+        self.task = task
+        self._xcoms = xcoms
+
+    @property
+    def max_tries(self) -> int:
+        return int(getattr(self.task, "retries", 0) or 0)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        """Make ``value`` (JSON-compatible) available to later tasks under ``key``."""
+        self._xcoms.push(key, value)
+
+    def xcom_pull(
+        self,
+        task_ids: str | list[str] | tuple[str, ...] | None = None,
+        key: str = RETURN_VALUE_KEY,
+        dag_id: str | None = None,
+        default: Any = None,
+    ) -> Any:
+        """A value for one task id, a list for several; ``default`` where nothing was pushed.
+
+        ``task_ids=None`` means this task (Airflow 3's meaning), which is how a task reads
+        back what it pushed earlier in the same try.
+        """
+        dag_id = dag_id or self.dag_id
+        if task_ids is None:
+            return self._xcoms.pull_one(dag_id, self.task_id, key, default)
+        if isinstance(task_ids, str):
+            return self._xcoms.pull_one(dag_id, task_ids, key, default)
+        return [self._xcoms.pull_one(dag_id, t, key, default) for t in task_ids]
+
+    def __repr__(self) -> str:
+        return (
+            f"<TaskInstance {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"
+        )
+
+
+def build_context(
+    request: TaskRequest, dag: Any, task: Any, xcoms: TryXComs, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Every key a task or template may use, computed once per try."""
+    ti = RuntimeTaskInstance(request, task, xcoms)
+    logical_date = request.logical_date
+    ds_nodash = logical_date.strftime("%Y%m%d")
+    dag_run = DagRunInfo(
+        dag_id=request.dag_id,
+        run_id=request.run_id,
+        run_type=request.run_type,
+        logical_date=logical_date,
+        data_interval_start=request.data_interval_start,
+        data_interval_end=request.data_interval_end,
+        conf=dict(request.conf),
+    )
+    return {
+        "dag": dag,
+        "task": task,
+        "ti": ti,
+        "task_instance": ti,
+        "run_id": request.run_id,
+        "dag_run": dag_run,
+        "logical_date": logical_date,
+        "ds": logical_date.strftime("%Y-%m-%d"),
+        "ds_nodash": ds_nodash,
+        "ts": logical_date.isoformat(),
+        "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": logical_date.isoformat().replace("-", "").replace(":", ""),
+        "data_interval_start": request.data_interval_start,
+        "data_interval_end": request.data_interval_end,
+        "params": params,
+        "conf": dag_run.conf,
+        "macros": macros,
+        "try_number": request.try_number,
+        "map_index": RuntimeTaskInstance.map_index,
+        "idempotency_key": request.key.idempotency_key,
+        "task_instance_key_str": f"{request.dag_id}__{request.task_id}__{ds_nodash}",
+    }

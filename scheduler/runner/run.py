@@ -1,0 +1,180 @@
+"""One try of one task, in the current process: the worker's whole job.
+
+``run_try`` never raises: whatever the task does (raise, ``sys.exit``, return junk), the
+outcome is a ``TaskFinished`` and the details are in the try's log file. Order of events,
+as in Airflow: import the DAG file, build the context, render the template fields,
+``on_execute_callback``, ``execute()`` under the execution timeout, then ``on_success``,
+``on_retry`` or ``on_failure`` callback. A failing callback is logged and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from scheduler.authoring import merge_params
+from scheduler.errors import BatonFailException, BatonSkipException
+from scheduler.executor import TaskFinished, TaskRequest
+from scheduler.runner.context import build_context
+from scheduler.runner.dag_cache import get_dag_and_task
+from scheduler.runner.log_capture import append_log_line, capture_output
+from scheduler.runner.templating import render_task
+from scheduler.runner.timeout import can_enforce_timeout, execution_timeout
+from scheduler.runner.xcom import (
+    RETURN_VALUE_KEY,
+    InMemoryXComReader,
+    TryXComs,
+    XComReader,
+    serialize_xcom,
+)
+
+_MAX_LOGGED_VALUE = 2000  # characters of a rendered field shown in the log
+
+
+def run_try(request: TaskRequest, xcom_reader: XComReader | None = None) -> TaskFinished:
+    """Run one try of ``request``'s task here and now; its output goes to its log file."""
+    started_at = _now()
+    reader = xcom_reader if xcom_reader is not None else InMemoryXComReader()
+    try:
+        with capture_output(request.log_path) as log:
+            return _TryRun(request, reader, log, started_at).run()
+    except BaseException as exc:  # the log could not be opened, or restoring the fds failed
+        error = f"could not run the task with its log at {request.log_path}: {describe(exc)}"
+        append_log_line(request.log_path, "ERROR", error)
+        return TaskFinished(request.key, "failed", started_at, _now(), error=error)
+
+
+def describe(exc: BaseException) -> str:
+    """``"ExceptionType: message"``, the one-line reason stored with a failed try."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _TryRun:
+    """The steps of one try; each method is one step, state lives on the instance."""
+
+    def __init__(
+        self, request: TaskRequest, reader: XComReader, log: logging.Logger, started_at: datetime
+    ) -> None:
+        self.request = request
+        self.log = log
+        self.started_at = started_at
+        self.xcoms = TryXComs(request.dag_id, request.run_id, request.task_id, reader)
+        self.task: Any = None
+        self.context: dict[str, Any] | None = None
+
+    def run(self) -> TaskFinished:
+        r = self.request
+        self.log.info(
+            "Starting try %s of task %s (dag %s, run %s)",
+            r.try_number,
+            r.task_id,
+            r.dag_id,
+            r.run_id,
+        )
+        try:
+            self._prepare()
+            self._call("on_execute_callback")
+            result = self._execute()
+            self._push_return_value(result)
+        except BatonSkipException as exc:
+            return self._skipped(exc)
+        except BatonFailException as exc:
+            return self._failed(exc, retryable=False)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt too
+            return self._failed(exc, retryable=True)
+        self._call("on_success_callback")
+        self.log.info("Marking task as SUCCESS")
+        return self._finished("success")
+
+    def _prepare(self) -> None:
+        r = self.request
+        dag, task = get_dag_and_task(r.fileloc, r.dag_id, r.task_id)
+        self.task = task
+        params = _merged_params(dag, task, r.conf)
+        self.context = build_context(r, dag, task, self.xcoms, params)
+        rendered, values = render_task(task, dag, self.context)
+        for name, value in values.items():
+            self.log.info("Rendered %s: %s", name, _shorten(repr(value)))
+        self.task = rendered
+        self.context["task"] = rendered
+        self.context["ti"].task = rendered
+
+    def _execute(self) -> Any:
+        timeout_s = self._timeout_s()
+        if timeout_s and not can_enforce_timeout():
+            self.log.warning("execution_timeout is not enforced: the try is not in a main thread")
+        with execution_timeout(timeout_s):
+            return self.task.execute(self.context)
+
+    def _timeout_s(self) -> float | None:
+        if self.request.execution_timeout_s is not None:
+            return self.request.execution_timeout_s
+        timeout = getattr(self.task, "execution_timeout", None)
+        return timeout.total_seconds() if timeout is not None else None
+
+    def _push_return_value(self, result: Any) -> None:
+        if result is None or not getattr(self.task, "do_xcom_push", True):
+            return
+        serialize_xcom(result, self.request.task_id, RETURN_VALUE_KEY)  # fails clearly
+        self.xcoms.push(RETURN_VALUE_KEY, result)
+        self.log.info("Returned value was: %s", _shorten(repr(result)))
+
+    def _skipped(self, exc: BatonSkipException) -> TaskFinished:
+        self.log.info("Skipping task: %s", exc or "BatonSkipException raised")
+        self._call("on_skipped_callback")
+        self.log.info("Marking task as SKIPPED")
+        return self._finished("skipped")
+
+    def _failed(self, exc: BaseException, retryable: bool) -> TaskFinished:
+        self.log.error("Task failed with exception", exc_info=exc)
+        will_retry = retryable and self.request.try_number <= self._retries()
+        if self.context is not None:
+            self.context["exception"] = exc
+        self._call("on_retry_callback" if will_retry else "on_failure_callback")
+        self.log.info("Marking task as %s", "UP_FOR_RETRY" if will_retry else "FAILED")
+        return self._finished("failed", error=describe(exc), retryable=retryable)
+
+    def _retries(self) -> int:
+        return int(getattr(self.task, "retries", 0) or 0)
+
+    def _call(self, name: str) -> None:
+        """Run the task's callback(s) named ``name``; an error in one is logged, not raised."""
+        callbacks = getattr(self.task, name, None) if self.context is not None else None
+        if not callbacks:
+            return
+        for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
+            try:
+                callback(self.context)
+            except BaseException:  # a callback never decides the outcome
+                self.log.exception("%s %r failed; the try's outcome is unchanged", name, callback)
+
+    def _finished(
+        self, state: str, error: str | None = None, retryable: bool = True
+    ) -> TaskFinished:
+        return TaskFinished(
+            key=self.request.key,
+            state=state,
+            started_at=self.started_at,
+            ended_at=_now(),
+            error=error,
+            retryable=retryable,
+            xcoms=self.xcoms.as_tuples(),
+        )
+
+
+def _merged_params(dag: Any, task: Any, conf: dict[str, Any]) -> dict[str, Any]:
+    """DAG params < task params < the run's conf (for keys that are params or new ones)."""
+    declared = {**(getattr(dag, "params", None) or {}), **(getattr(task, "params", None) or {})}
+    return dict(merge_params(declared, conf))
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _MAX_LOGGED_VALUE:
+        return text
+    return f"{text[:_MAX_LOGGED_VALUE]}... ({len(text)} characters)"

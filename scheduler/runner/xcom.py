@@ -1,0 +1,84 @@
+"""XCom inside a try: pushes are kept in memory, pulls go through an ``XComReader``.
+
+A worker never writes XComs to the database: the pushes travel back in ``TaskFinished.xcoms``
+as JSON text and the Engine stores them with the try's state in one transaction. Reading
+other tasks' XComs goes through a reader chosen by whoever runs the try (an in-memory one
+for tests and ``baton dags test``, a database-backed one in the scheduler).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from scheduler.errors import XComError
+from scheduler.executor import TaskFinished, TaskRequest
+
+RETURN_VALUE_KEY = "return_value"
+
+
+class XComReader(Protocol):
+    """Where ``xcom_pull`` looks for values pushed by earlier tries."""
+
+    def read(self, dag_id: str, run_id: str, task_id: str, key: str) -> tuple[bool, Any]:
+        """``(True, value)`` if that XCom exists, else ``(False, None)``."""
+        ...
+
+
+#: Makes the reader for one try (it may cache connections across calls).
+XComReaderFactory = Callable[[TaskRequest], XComReader]
+
+
+class InMemoryXComReader:
+    """A dict of XComs: for tests, ``baton dags test`` and the inline executor."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str, str, str], Any] = {}
+
+    def read(self, dag_id: str, run_id: str, task_id: str, key: str) -> tuple[bool, Any]:
+        ident = (dag_id, run_id, task_id, key)
+        return (True, self._values[ident]) if ident in self._values else (False, None)
+
+    def set(self, dag_id: str, run_id: str, task_id: str, key: str, value: Any) -> None:
+        self._values[(dag_id, run_id, task_id, key)] = value
+
+    def record(self, finished: TaskFinished) -> None:
+        """Store the XComs a finished try sent back, as the Engine would."""
+        dag_id, run_id, task_id, _ = finished.key
+        for key, text in finished.xcoms:
+            self.set(dag_id, run_id, task_id, key, json.loads(text))
+
+
+def serialize_xcom(value: Any, task_id: str, key: str) -> str:
+    """JSON text of an XCom value; ``XComError`` says which task, key and type failed."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise XComError(
+            f"task '{task_id}' produced XCom '{key}' of type {type(value).__name__}, which is "
+            f"not JSON-serialisable ({exc}); return or push JSON-compatible data "
+            "(dict, list, str, int, float, bool, None)"
+        ) from None
+
+
+class TryXComs:
+    """The XComs of one try: its own pushes (visible to its own pulls) and the reader."""
+
+    def __init__(self, dag_id: str, run_id: str, task_id: str, reader: XComReader) -> None:
+        self.dag_id, self.run_id, self.task_id = dag_id, run_id, task_id
+        self._reader = reader
+        self._pushed: dict[str, str] = {}
+
+    def push(self, key: str, value: Any) -> None:
+        # Serialise now, so a bad value fails at the push line, not after execute().
+        self._pushed[key] = serialize_xcom(value, self.task_id, key)
+
+    def pull_one(self, dag_id: str, task_id: str, key: str, default: Any) -> Any:
+        if (dag_id, task_id) == (self.dag_id, self.task_id) and key in self._pushed:
+            return json.loads(self._pushed[key])
+        found, value = self._reader.read(dag_id, self.run_id, task_id, key)
+        return value if found else default
+
+    def as_tuples(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self._pushed.items())

@@ -1,0 +1,168 @@
+"""Baton's settings: one typed object, read from ``BATON_*`` variables and ``baton.toml``.
+
+Precedence: environment variable > ``$BATON_HOME/baton.toml`` (keys as below, top level or
+under ``[baton]``) > default. Every option is documented where it is defined.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from scheduler.errors import ConfigError
+
+_SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("BATON_HOME", "~/baton")).expanduser().resolve()
+
+
+def _default_dags_folder(home: Path) -> Path:
+    # Run from a checkout of Baton (or any project with a dags/ folder): use ./dags.
+    local = Path.cwd() / "dags"
+    return local if local.is_dir() else home / "dags"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    """BATON_HOME: where the database, logs and generated keys live (default ~/baton)."""
+    dags_folder: Path
+    """BATON_DAGS_FOLDER: scanned recursively for DAG files (default ./dags if present)."""
+    database_url: str
+    """BATON_DATABASE_URL: SQLAlchemy URL (default sqlite:///$BATON_HOME/baton.db)."""
+    executor: str = "local"
+    """BATON_EXECUTOR: ``local`` (worker processes) or ``inline`` (sequential, in-process)."""
+    parallelism: int = os.cpu_count() or 2
+    """BATON_PARALLELISM: tasks running at once across all DAGs (local executor workers)."""
+    max_active_tasks_per_dag: int = 16
+    """BATON_MAX_ACTIVE_TASKS_PER_DAG: default for a DAG's ``max_active_tasks``."""
+    max_active_runs_per_dag: int = 16
+    """BATON_MAX_ACTIVE_RUNS_PER_DAG: default for a DAG's ``max_active_runs``."""
+    dags_are_paused_at_creation: bool = True
+    """BATON_DAGS_ARE_PAUSED_AT_CREATION: new DAGs start paused (scheduled runs wait)."""
+    dag_file_import_timeout: float = 30.0
+    """BATON_DAG_FILE_IMPORT_TIMEOUT: seconds a DAG file may take to import before it is
+    stopped and reported as an import error."""
+    dag_dir_list_interval: float = 2.0
+    """BATON_DAG_DIR_LIST_INTERVAL: seconds between scans of the DAG folder for changes."""
+    scheduler_heartbeat_sec: float = 2.0
+    """BATON_SCHEDULER_HEARTBEAT_SEC: how often the scheduler records that it is alive."""
+    scheduler_health_threshold: float = 30.0
+    """BATON_SCHEDULER_HEALTH_THRESHOLD: a heartbeat older than this means the scheduler
+    (and the tries it owned) is gone."""
+    worker_memory_limit_mb: int = 0
+    """BATON_WORKER_MEMORY_LIMIT_MB: address-space limit of each worker process; a task that
+    allocates past it fails with MemoryError instead of starving the machine (0: no limit)."""
+    worker_recycle_rss_mb: int = 1024
+    """BATON_WORKER_RECYCLE_RSS_MB: a worker whose memory grew past this after a task is
+    replaced by a fresh one, so a leaking task cannot bloat later ones (0: never)."""
+    log_level: str = "INFO"
+    """BATON_LOG_LEVEL: level of the scheduler's own log."""
+
+    @property
+    def logs_folder(self) -> Path:
+        return self.home / "logs"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the effective settings; raise ``ConfigError`` naming a bad value."""
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("BATON_HOME", "~/baton")).expanduser().resolve()
+        values = {**_read_toml(home / "baton.toml"), **_read_env(env)}
+        values.setdefault("dags_folder", str(_default_dags_folder(home)))
+        values.setdefault("database_url", f"sqlite:///{home / 'baton.db'}")
+        values["home"] = str(home)
+        return cls(**_convert(values))
+
+    def as_dict(self, mask_secrets: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            value = str(value) if isinstance(value, Path) else value
+            if mask_secrets and isinstance(value, str):
+                value = mask_url_password(value) if f.name.endswith("_url") else value
+                if any(word in f.name for word in _SECRET_WORDS):
+                    value = "***"
+            out[f.name] = value
+        return out
+
+
+def mask_url_password(url: str) -> str:
+    """``postgresql://u:pw@h/db`` → ``postgresql://u:***@h/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, at, host = rest.rpartition("@")
+    if ":" not in creds:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***{at}{host}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc}); fix the TOML syntax") from exc
+    data = data.get("baton", data)
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return data
+
+
+def _read_env(env: dict[str, str]) -> dict[str, Any]:
+    out = {}
+    for f in fields(Settings):
+        name = f"BATON_{f.name.upper()}"
+        if name in env and f.name != "home":
+            out[f.name] = env[name]
+    return out
+
+
+def _convert(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, raw in values.items():
+        kind = types[name]
+        try:
+            out[name] = _coerce(kind, raw)
+        except ValueError:
+            raise ConfigError(
+                f"BATON_{name.upper()}={raw!r} is not a valid {kind}; "
+                "set it to a value of that type or unset it"
+            ) from None
+    if out.get("parallelism", 1) < 1:
+        raise ConfigError("BATON_PARALLELISM must be at least 1")
+    if out.get("executor", "local") not in {"local", "inline"}:
+        raise ConfigError(f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local' or 'inline'")
+    return out
+
+
+def _coerce(kind: str, raw: Any) -> Any:
+    if kind == "Path":
+        return Path(str(raw)).expanduser().resolve()
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        lowered = str(raw).strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    return str(raw)

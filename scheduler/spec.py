@@ -1,0 +1,138 @@
+"""The serialised form of a DAG: what the Engine, the Store and the web UI work on.
+
+DAG files are imported only by the Loader (in child processes) and by workers. Everything
+else sees a ``DagSpec``: plain, JSON-able data that round-trips through ``to_dict`` /
+``from_dict`` and is stored with the DAG in the database.
+
+``schedule`` is normalised: ``None`` (manual only), a cron expression or preset string
+(``"0 6 * * *"``, ``"@daily"``, ``"@once"``), or a number of seconds (from a ``timedelta``).
+Datetimes are timezone-aware UTC; ``timezone`` keeps the IANA name of the DAG's
+``start_date`` zone, in which cron expressions are evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import networkx as nx
+
+from scheduler.trigger_rule import TriggerRule
+
+Schedule = str | float | None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    task_id: str
+    operator: str  # class name, e.g. "PythonOperator"
+    upstream: tuple[str, ...] = ()
+    trigger_rule: str = TriggerRule.ALL_SUCCESS.value
+    retries: int = 0
+    retry_delay_s: float = 300.0
+    retry_exponential_backoff: bool = False
+    max_retry_delay_s: float | None = None
+    execution_timeout_s: float | None = None
+    pool: str = "default_pool"
+    priority_weight: int = 1
+    queue: str = "default"
+    has_compensation: bool = False
+    template_fields: tuple[str, ...] = ()
+    doc_md: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["upstream"] = list(self.upstream)
+        data["template_fields"] = list(self.template_fields)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskSpec:
+        data = dict(data)
+        data["upstream"] = tuple(data.get("upstream", ()))
+        data["template_fields"] = tuple(data.get("template_fields", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class DagSpec:
+    dag_id: str
+    fileloc: str
+    tasks: dict[str, TaskSpec]  # in declaration order
+    schedule: Schedule = None
+    timezone: str = "UTC"
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    catchup: bool = False
+    max_active_runs: int = 16
+    max_active_tasks: int = 16
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    doc_md: str | None = None
+    is_paused_upon_creation: bool | None = None
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The task graph: an edge ``a → b`` means b runs after a."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.tasks)
+        for task in self.tasks.values():
+            graph.add_edges_from((up, task.task_id) for up in task.upstream)
+        return graph
+
+    @cached_property
+    def downstream(self) -> dict[str, tuple[str, ...]]:
+        return {task_id: tuple(self.graph.successors(task_id)) for task_id in self.tasks}
+
+    @cached_property
+    def topological_order(self) -> tuple[str, ...]:
+        return tuple(nx.topological_sort(self.graph))
+
+    @cached_property
+    def task_index(self) -> dict[str, int]:
+        """Declaration order of each task: the tie-breaker when dispatching."""
+        return {task_id: i for i, task_id in enumerate(self.tasks)}
+
+    @cached_property
+    def leaves(self) -> tuple[str, ...]:
+        return tuple(t for t in self.tasks if not self.downstream[t])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dag_id": self.dag_id,
+            "fileloc": self.fileloc,
+            "tasks": [task.to_dict() for task in self.tasks.values()],
+            "schedule": self.schedule,
+            "timezone": self.timezone,
+            "start_date": _iso(self.start_date),
+            "end_date": _iso(self.end_date),
+            "catchup": self.catchup,
+            "max_active_runs": self.max_active_runs,
+            "max_active_tasks": self.max_active_tasks,
+            "params": self.params,
+            "tags": list(self.tags),
+            "description": self.description,
+            "doc_md": self.doc_md,
+            "is_paused_upon_creation": self.is_paused_upon_creation,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DagSpec:
+        data = dict(data)
+        tasks = [TaskSpec.from_dict(t) for t in data.pop("tasks")]
+        data["tasks"] = {t.task_id: t for t in tasks}
+        data["start_date"] = _parse_iso(data.get("start_date"))
+        data["end_date"] = _parse_iso(data.get("end_date"))
+        data["tags"] = tuple(data.get("tags", ()))
+        return cls(**data)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

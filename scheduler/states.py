@@ -1,0 +1,104 @@
+"""Task and run states, and the only transitions the Store accepts between them.
+
+The arrows follow docs/architecture.md: ``none → scheduled → queued → running → success |
+failed | up_for_retry | skipped | upstream_failed``, plus ``deferred`` and the saga states.
+User actions (clear, mark success/failed) are arrows too, so the event log explains every
+change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from scheduler.errors import IllegalTransitionError
+
+
+class TaskState(StrEnum):
+    NONE = "none"  # created with its run, dependencies not yet met
+    SCHEDULED = "scheduled"  # dependencies met, waiting for a free slot
+    QUEUED = "queued"  # handed to the executor
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    UP_FOR_RETRY = "up_for_retry"
+    SKIPPED = "skipped"
+    UPSTREAM_FAILED = "upstream_failed"
+    DEFERRED = "deferred"
+    REMOVED = "removed"  # the task no longer exists in the DAG
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+class RunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+T = TaskState
+R = RunState
+
+#: States in which a task instance will not change again without a user action.
+FINISHED_TASK_STATES = frozenset(
+    {T.SUCCESS, T.FAILED, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED}
+    | {T.COMPENSATED, T.COMPENSATION_FAILED}
+)
+#: States that hold an executor slot (or are about to).
+ACTIVE_TASK_STATES = frozenset({T.QUEUED, T.RUNNING})
+FINISHED_RUN_STATES = frozenset({R.SUCCESS, R.FAILED, R.COMPENSATED, R.COMPENSATION_FAILED})
+
+_CLEARABLE = {T.SCHEDULED, T.UP_FOR_RETRY, T.SUCCESS, T.FAILED, T.SKIPPED, T.UPSTREAM_FAILED}
+_CLEARABLE |= {T.REMOVED, T.COMPENSATED, T.COMPENSATION_FAILED}
+
+TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
+    T.NONE: frozenset({T.SCHEDULED, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED, T.SUCCESS, T.FAILED}),
+    T.SCHEDULED: frozenset({T.QUEUED, T.NONE, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED}),
+    # queued → failed/up_for_retry: the worker was lost before it reported the start.
+    T.QUEUED: frozenset({T.RUNNING, T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SUCCESS, T.SKIPPED}),
+    T.RUNNING: frozenset({T.SUCCESS, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.DEFERRED}),
+    T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY}),
+    T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS}),
+    T.SUCCESS: frozenset({T.NONE, T.FAILED, T.COMPENSATING}),
+    T.FAILED: frozenset({T.NONE, T.SUCCESS}),
+    T.SKIPPED: frozenset({T.NONE, T.SUCCESS, T.FAILED}),
+    T.UPSTREAM_FAILED: frozenset({T.NONE, T.SUCCESS, T.FAILED}),
+    T.REMOVED: frozenset({T.NONE}),
+    T.COMPENSATING: frozenset({T.COMPENSATED, T.COMPENSATION_FAILED}),
+    T.COMPENSATED: frozenset({T.NONE}),
+    T.COMPENSATION_FAILED: frozenset({T.NONE, T.COMPENSATING}),
+}
+
+RUN_TRANSITIONS: dict[RunState, frozenset[RunState]] = {
+    R.QUEUED: frozenset({R.RUNNING, R.FAILED, R.SUCCESS}),
+    R.RUNNING: frozenset({R.SUCCESS, R.FAILED, R.QUEUED}),
+    R.SUCCESS: frozenset({R.QUEUED, R.FAILED}),
+    R.FAILED: frozenset({R.QUEUED, R.SUCCESS, R.COMPENSATING}),
+    R.COMPENSATING: frozenset({R.COMPENSATED, R.COMPENSATION_FAILED}),
+    R.COMPENSATED: frozenset({R.QUEUED}),
+    R.COMPENSATION_FAILED: frozenset({R.QUEUED, R.COMPENSATING}),
+}
+
+
+def check_task_transition(old: TaskState | str, new: TaskState | str, what: str = "task") -> None:
+    """Raise ``IllegalTransitionError`` unless ``old → new`` is an arrow of the task machine."""
+    old, new = TaskState(old), TaskState(new)
+    if new not in TASK_TRANSITIONS[old]:
+        allowed = ", ".join(sorted(TASK_TRANSITIONS[old])) or "nothing"
+        raise IllegalTransitionError(
+            f"{what}: cannot go from {old} to {new}; from {old} it may go to: {allowed}"
+        )
+
+
+def check_run_transition(old: RunState | str, new: RunState | str, what: str = "run") -> None:
+    """Raise ``IllegalTransitionError`` unless ``old → new`` is an arrow of the run machine."""
+    old, new = RunState(old), RunState(new)
+    if new not in RUN_TRANSITIONS[old]:
+        allowed = ", ".join(sorted(RUN_TRANSITIONS[old])) or "nothing"
+        raise IllegalTransitionError(
+            f"{what}: cannot go from {old} to {new}; from {old} it may go to: {allowed}"
+        )

@@ -1,0 +1,66 @@
+"""The append-only event log: who changed what, from which state to which, and when."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from scheduler.store.models import EventRow, event_table
+
+
+def process_source(role: str) -> str:
+    """``role:pid@host``, e.g. ``scheduler:4242@node1``; the CLI adds the user name."""
+    who = f"{getpass.getuser()}@" if role == "cli" else ""
+    return f"{role}:{who}{os.getpid()}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class Event:
+    event: str
+    ts: datetime
+    source: str
+    dag_id: str | None = None
+    run_id: str | None = None
+    task_id: str | None = None
+    try_number: int | None = None
+    old_state: str | None = None
+    new_state: str | None = None
+    detail: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def append_events(session: Session, events: Sequence[Event]) -> None:
+    if events:
+        session.execute(insert(event_table), [e.row() for e in events])
+
+
+def list_events(
+    session: Session,
+    *,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    task_id: str | None = None,
+    event: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[EventRow]:
+    query = select(EventRow).order_by(EventRow.id.desc()).limit(limit).offset(offset)
+    for column, value in (
+        (EventRow.dag_id, dag_id),
+        (EventRow.run_id, run_id),
+        (EventRow.task_id, task_id),
+        (EventRow.event, event),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query))

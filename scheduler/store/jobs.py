@@ -1,0 +1,71 @@
+"""Scheduler jobs: who is scheduling, and whether it is still alive (its heartbeat)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.store.models import SchedulerJobRow, scheduler_job_table
+
+
+def start_job(session: Session, now: datetime) -> int:
+    result = session.execute(
+        insert(scheduler_job_table).values(
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            state="running",
+            started_at=now,
+            last_heartbeat=now,
+        )
+    )
+    return result.inserted_primary_key[0]
+
+
+def heartbeat(session: Session, job_id: int, now: datetime) -> None:
+    session.execute(
+        update(scheduler_job_table)
+        .where(scheduler_job_table.c.id == job_id)
+        .values(last_heartbeat=now)
+    )
+
+
+def end_job(session: Session, job_id: int, now: datetime) -> None:
+    session.execute(
+        update(scheduler_job_table)
+        .where(scheduler_job_table.c.id == job_id)
+        .values(state="stopped", ended_at=now)
+    )
+
+
+def end_other_jobs(session: Session, job_id: int, now: datetime) -> list[int]:
+    """Mark every other 'running' job stopped: used when this scheduler holds the lock."""
+    rows = session.scalars(
+        select(SchedulerJobRow.id).where(
+            SchedulerJobRow.state == "running", SchedulerJobRow.id != job_id
+        )
+    ).all()
+    if rows:
+        session.execute(
+            update(scheduler_job_table)
+            .where(scheduler_job_table.c.id.in_(rows))
+            .values(state="stopped", ended_at=now)
+        )
+    return list(rows)
+
+
+def latest_heartbeat(session: Session) -> SchedulerJobRow | None:
+    query = select(SchedulerJobRow).order_by(SchedulerJobRow.last_heartbeat.desc()).limit(1)
+    return session.scalar(query)
+
+
+def is_alive(job: SchedulerJobRow | None, now: datetime, threshold: timedelta) -> bool:
+    return job is not None and job.state == "running" and now - job.last_heartbeat < threshold
+
+
+def alive_job_ids(session: Session, now: datetime, threshold: timedelta) -> set[int]:
+    rows = session.scalars(select(SchedulerJobRow).where(SchedulerJobRow.state == "running"))
+    return {row.id for row in rows if row.id is not None and is_alive(row, now, threshold)}

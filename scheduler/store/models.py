@@ -1,0 +1,178 @@
+"""The tables. Column-only classes: the logic lives in functions that take a session.
+
+Indexes follow what the Engine and the UI query: runs by state, task instances by run and
+by state, tries by task instance, events by time and by DAG.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from scheduler.store.types import JsonText, UtcDateTime
+
+
+class DagRow(SQLModel, table=True):
+    __tablename__ = "dag"
+
+    dag_id: str = Field(primary_key=True, max_length=250)
+    fileloc: str = Field(sa_type=Text)
+    is_paused: bool = True
+    is_active: bool = True
+    # str | float | None, see spec.py
+    schedule: Any = Field(default=None, sa_type=JsonText, nullable=True)
+    description: str | None = Field(default=None, sa_type=Text)
+    tags: Any = Field(default_factory=list, sa_type=JsonText)
+    spec: Any = Field(sa_type=JsonText)  # DagSpec.to_dict()
+    last_parsed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # The data interval of the latest scheduled run created: where the timetable resumes.
+    last_scheduled_start: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_scheduled_end: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    next_run_after: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DagRunRow(SQLModel, table=True):
+    __tablename__ = "dag_run"
+    __table_args__ = (
+        UniqueConstraint("dag_id", "run_id", name="uq_dag_run_dag_id_run_id"),
+        Index("ix_dag_run_state", "state"),
+        Index("ix_dag_run_dag_id_logical_date", "dag_id", "logical_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dag_id: str = Field(max_length=250)
+    run_id: str = Field(max_length=250)
+    run_type: str = Field(max_length=20)  # scheduled | manual | test
+    state: str = Field(max_length=30)
+    logical_date: datetime = Field(sa_type=UtcDateTime)
+    data_interval_start: datetime = Field(sa_type=UtcDateTime)
+    data_interval_end: datetime = Field(sa_type=UtcDateTime)
+    conf: Any = Field(default_factory=dict, sa_type=JsonText)
+    queued_at: datetime = Field(sa_type=UtcDateTime)
+    start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    end_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    triggered_by: str | None = Field(default=None, max_length=250)
+
+
+class TaskInstanceRow(SQLModel, table=True):
+    __tablename__ = "task_instance"
+    __table_args__ = (
+        UniqueConstraint("dag_id", "run_id", "task_id", name="uq_task_instance_key"),
+        Index("ix_task_instance_state", "state"),
+        Index("ix_task_instance_dag_run_id", "dag_run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dag_run_id: int = Field(foreign_key="dag_run.id")
+    dag_id: str = Field(max_length=250)
+    run_id: str = Field(max_length=250)
+    task_id: str = Field(max_length=250)
+    operator: str | None = Field(default=None, max_length=250)
+    state: str = Field(max_length=30)
+    try_number: int = 0
+    max_tries: int = 0  # retries + 1
+    priority_weight: int = 1
+    queued_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    end_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    duration: float | None = None
+    next_retry_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    hostname: str | None = Field(default=None, max_length=250)
+    pid: int | None = None
+    scheduler_job_id: int | None = None  # which scheduler dispatched the current try
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class TaskTryRow(SQLModel, table=True):
+    """One row per try of a task instance: the history kept when it is retried or cleared."""
+
+    __tablename__ = "task_try"
+    __table_args__ = (
+        UniqueConstraint("dag_id", "run_id", "task_id", "try_number", name="uq_task_try_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dag_id: str = Field(max_length=250)
+    run_id: str = Field(max_length=250)
+    task_id: str = Field(max_length=250)
+    try_number: int
+    state: str = Field(max_length=30)
+    queued_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    end_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    duration: float | None = None
+    hostname: str | None = Field(default=None, max_length=250)
+    pid: int | None = None
+    error: str | None = Field(default=None, sa_type=Text)
+    log_path: str | None = Field(default=None, sa_type=Text)
+
+
+class XComRow(SQLModel, table=True):
+    __tablename__ = "xcom"
+    __table_args__ = (UniqueConstraint("dag_id", "run_id", "task_id", "key", name="uq_xcom_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dag_id: str = Field(max_length=250)
+    run_id: str = Field(max_length=250)
+    task_id: str = Field(max_length=250)
+    key: str = Field(max_length=512)
+    value: str = Field(sa_type=Text)  # JSON text, exactly as the worker serialised it
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ImportErrorRow(SQLModel, table=True):
+    __tablename__ = "import_error"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(sa_type=Text)
+    lineno: int | None = None
+    message: str = Field(sa_type=Text)
+    timestamp: datetime = Field(sa_type=UtcDateTime)
+
+
+class EventRow(SQLModel, table=True):
+    """Append-only: every state transition and every user action."""
+
+    __tablename__ = "event_log"
+    __table_args__ = (
+        Index("ix_event_log_ts", "ts"),
+        Index("ix_event_log_dag_run", "dag_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(sa_type=UtcDateTime)
+    event: str = Field(max_length=50)  # task_state | run_state | trigger | pause | ...
+    dag_id: str | None = Field(default=None, max_length=250)
+    run_id: str | None = Field(default=None, max_length=250)
+    task_id: str | None = Field(default=None, max_length=250)
+    try_number: int | None = None
+    old_state: str | None = Field(default=None, max_length=30)
+    new_state: str | None = Field(default=None, max_length=30)
+    source: str = Field(max_length=250)  # scheduler:pid@host, cli:user, ...
+    detail: str | None = Field(default=None, sa_type=Text)
+
+
+class SchedulerJobRow(SQLModel, table=True):
+    __tablename__ = "scheduler_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hostname: str = Field(max_length=250)
+    pid: int
+    state: str = Field(max_length=20)  # running | stopped
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    last_heartbeat: datetime = Field(sa_type=UtcDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+dag_table = DagRow.__table__
+dag_run_table = DagRunRow.__table__
+task_instance_table = TaskInstanceRow.__table__
+task_try_table = TaskTryRow.__table__
+xcom_table = XComRow.__table__
+import_error_table = ImportErrorRow.__table__
+event_table = EventRow.__table__
+scheduler_job_table = SchedulerJobRow.__table__

@@ -1,0 +1,176 @@
+"""Runs and their task instances: creation and the queries the Engine and CLI need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.errors import BatonError, RunNotFoundError, TaskNotFoundError
+from scheduler.spec import DagSpec
+from scheduler.states import RunState, TaskState
+from scheduler.store.events import Event, append_events
+from scheduler.store.models import (
+    DagRunRow,
+    TaskInstanceRow,
+    TaskTryRow,
+    dag_run_table,
+    task_instance_table,
+)
+
+ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING)
+
+
+@dataclass(frozen=True)
+class NewRun:
+    run_id: str
+    run_type: str  # scheduled | manual | test
+    logical_date: datetime
+    data_interval_start: datetime
+    data_interval_end: datetime
+    conf: dict[str, Any]
+    triggered_by: str | None = None
+
+
+def create_run(
+    session: Session, spec: DagSpec, new: NewRun, *, source: str, now: datetime
+) -> DagRunRow:
+    """Insert a queued run and one ``none`` task instance per task, in one go."""
+    try:
+        with session.begin_nested():
+            run_pk = session.execute(
+                insert(dag_run_table).values(
+                    dag_id=spec.dag_id,
+                    state=RunState.QUEUED,
+                    queued_at=now,
+                    **new.__dict__,
+                )
+            ).inserted_primary_key[0]
+    except IntegrityError:
+        raise BatonError(
+            f"DAG '{spec.dag_id}' already has a run '{new.run_id}'; choose another run_id"
+        ) from None
+    session.execute(
+        insert(task_instance_table),
+        [
+            {
+                "dag_run_id": run_pk,
+                "dag_id": spec.dag_id,
+                "run_id": new.run_id,
+                "task_id": task.task_id,
+                "operator": task.operator,
+                "state": TaskState.NONE,
+                "max_tries": task.retries + 1,
+                "priority_weight": task.priority_weight,
+            }
+            for task in spec.tasks.values()
+        ],
+    )
+    event = Event(
+        "run_created",
+        now,
+        source,
+        dag_id=spec.dag_id,
+        run_id=new.run_id,
+        new_state=RunState.QUEUED,
+        detail=new.run_type,
+    )
+    append_events(session, [event])
+    return session.get_one(DagRunRow, run_pk)
+
+
+def get_run(session: Session, dag_id: str, run_id: str) -> DagRunRow:
+    row = session.scalar(
+        select(DagRunRow).where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
+    )
+    if row is None:
+        raise RunNotFoundError(
+            f"DAG '{dag_id}' has no run '{run_id}'; list its runs with `baton runs list {dag_id}`"
+        )
+    return row
+
+
+def active_runs(session: Session, run_types: Sequence[str] | None = None) -> list[DagRunRow]:
+    query = (
+        select(DagRunRow)
+        .where(DagRunRow.state.in_(ACTIVE_RUN_STATES))
+        .order_by(DagRunRow.logical_date, DagRunRow.id)
+    )
+    if run_types is not None:
+        query = query.where(DagRunRow.run_type.in_(run_types))
+    return list(session.scalars(query))
+
+
+def task_instances_of_runs(session: Session, run_pks: Sequence[int]) -> list[TaskInstanceRow]:
+    if not run_pks:
+        return []
+    query = select(TaskInstanceRow).where(TaskInstanceRow.dag_run_id.in_(run_pks))
+    return list(session.scalars(query))
+
+
+def count_active_runs(session: Session, dag_id: str) -> int:
+    query = select(func.count()).where(
+        dag_run_table.c.dag_id == dag_id, dag_run_table.c.state.in_(ACTIVE_RUN_STATES)
+    )
+    return session.scalar(query) or 0
+
+
+def list_runs(
+    session: Session,
+    dag_id: str | None = None,
+    *,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[DagRunRow]:
+    query = select(DagRunRow).order_by(DagRunRow.id.desc()).limit(limit).offset(offset)
+    if dag_id is not None:
+        query = query.where(DagRunRow.dag_id == dag_id)
+    if state is not None:
+        query = query.where(DagRunRow.state == state)
+    return list(session.scalars(query))
+
+
+def list_task_instances(session: Session, dag_id: str, run_id: str) -> list[TaskInstanceRow]:
+    get_run(session, dag_id, run_id)
+    query = (
+        select(TaskInstanceRow)
+        .where(TaskInstanceRow.dag_id == dag_id, TaskInstanceRow.run_id == run_id)
+        .order_by(TaskInstanceRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def get_task_instance(session: Session, dag_id: str, run_id: str, task_id: str) -> TaskInstanceRow:
+    row = session.scalar(
+        select(TaskInstanceRow).where(
+            TaskInstanceRow.dag_id == dag_id,
+            TaskInstanceRow.run_id == run_id,
+            TaskInstanceRow.task_id == task_id,
+        )
+    )
+    if row is None:
+        get_run(session, dag_id, run_id)  # names the run if that is what is missing
+        raise TaskNotFoundError(
+            f"run '{run_id}' of DAG '{dag_id}' has no task '{task_id}'; see "
+            f"`baton tasks list {dag_id}`"
+        )
+    return row
+
+
+def list_tries(session: Session, dag_id: str, run_id: str, task_id: str) -> list[TaskTryRow]:
+    query = (
+        select(TaskTryRow)
+        .where(
+            TaskTryRow.dag_id == dag_id,
+            TaskTryRow.run_id == run_id,
+            TaskTryRow.task_id == task_id,
+        )
+        .order_by(TaskTryRow.try_number)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,178 @@
+"""State changes of task instances and runs: validated, batched, logged.
+
+Every change names the state it expects to leave; the UPDATE only matches rows still in that
+state, so a change computed from a stale view is refused instead of silently overwriting a
+newer one. Each change appends its event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, update
+from sqlalchemy.orm import Session
+
+from scheduler.errors import IllegalTransitionError
+from scheduler.states import RunState, TaskState, check_run_transition, check_task_transition
+from scheduler.store.events import Event, append_events
+from scheduler.store.models import dag_run_table, task_instance_table, task_try_table
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """Move one task instance from ``old`` to ``new``, setting ``values`` on its row.
+
+    ``try_values`` are set on the row of try ``try_number`` in ``task_try`` (when given).
+    """
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    old: TaskState
+    new: TaskState
+    try_number: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    try_values: dict[str, Any] = field(default_factory=dict)
+    detail: str | None = None
+
+
+def change_task_states(
+    session: Session, changes: Sequence[TaskChange], *, source: str, now: datetime
+) -> None:
+    """Apply ``changes`` (any mix of states) in as few statements as possible."""
+    if not changes:
+        return
+    for change in changes:
+        what = f"task {change.dag_id}/{change.run_id}/{change.task_id}"
+        check_task_transition(change.old, change.new, what)
+    groups: dict[tuple[Any, ...], list[TaskChange]] = defaultdict(list)
+    for change in changes:
+        groups[(change.old, change.new, tuple(sorted(change.values)))].append(change)
+    for (old, new, columns), members in groups.items():
+        _update_group(session, old, new, columns, members)
+    _update_tries(session, [c for c in changes if c.try_values and c.try_number])
+    append_events(session, [_event(c, source, now) for c in changes])
+
+
+def _update_group(
+    session: Session, old: str, new: str, columns: tuple[str, ...], members: list[TaskChange]
+) -> None:
+    table = task_instance_table
+    values = {"state": new, **{c: bindparam(f"v_{c}") for c in columns}}
+    statement = (
+        update(table)
+        .where(
+            and_(
+                table.c.dag_id == bindparam("k_dag_id"),
+                table.c.run_id == bindparam("k_run_id"),
+                table.c.task_id == bindparam("k_task_id"),
+                table.c.state == old,
+            )
+        )
+        .values(values)
+    )
+    params = [
+        {
+            "k_dag_id": m.dag_id,
+            "k_run_id": m.run_id,
+            "k_task_id": m.task_id,
+            **{f"v_{c}": m.values[c] for c in columns},
+        }
+        for m in members
+    ]
+    result = session.connection().execute(statement, params)
+    if result.rowcount != len(members):
+        raise IllegalTransitionError(
+            f"{len(members) - result.rowcount} of {len(members)} task instance(s) were no "
+            f"longer '{old}' when moving them to '{new}' (changed concurrently?); "
+            f"first: {members[0].dag_id}/{members[0].run_id}/{members[0].task_id}"
+        )
+
+
+def _update_tries(session: Session, changes: list[TaskChange]) -> None:
+    groups: dict[tuple[str, ...], list[TaskChange]] = defaultdict(list)
+    for change in changes:
+        groups[tuple(sorted(change.try_values))].append(change)
+    table = task_try_table
+    for columns, members in groups.items():
+        statement = (
+            update(table)
+            .where(
+                and_(
+                    table.c.dag_id == bindparam("k_dag_id"),
+                    table.c.run_id == bindparam("k_run_id"),
+                    table.c.task_id == bindparam("k_task_id"),
+                    table.c.try_number == bindparam("k_try"),
+                )
+            )
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        session.connection().execute(
+            statement,
+            [
+                {
+                    "k_dag_id": m.dag_id,
+                    "k_run_id": m.run_id,
+                    "k_task_id": m.task_id,
+                    "k_try": m.try_number,
+                    **{f"v_{c}": m.try_values[c] for c in columns},
+                }
+                for m in members
+            ],
+        )
+
+
+def _event(change: TaskChange, source: str, now: datetime) -> Event:
+    return Event(
+        event="task_state",
+        ts=now,
+        source=source,
+        dag_id=change.dag_id,
+        run_id=change.run_id,
+        task_id=change.task_id,
+        try_number=change.try_number,
+        old_state=change.old,
+        new_state=change.new,
+        detail=change.detail,
+    )
+
+
+def change_run_state(
+    session: Session,
+    dag_id: str,
+    run_id: str,
+    old: RunState,
+    new: RunState,
+    *,
+    source: str,
+    now: datetime,
+    values: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    """Move one run from ``old`` to ``new`` (refused unless it is still ``old``)."""
+    check_run_transition(old, new, f"run {dag_id}/{run_id}")
+    table = dag_run_table
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.dag_id == dag_id, table.c.run_id == run_id, table.c.state == old)
+        .values(state=new, **(values or {}))
+    )
+    if result.rowcount != 1:
+        raise IllegalTransitionError(
+            f"run {dag_id}/{run_id} is no longer '{old}'; it was changed concurrently"
+        )
+    event = Event(
+        event="run_state",
+        ts=now,
+        source=source,
+        dag_id=dag_id,
+        run_id=run_id,
+        old_state=old,
+        new_state=new,
+        detail=detail,
+    )
+    append_events(session, [event])
