@@ -261,7 +261,7 @@ def test_naive_datetimes_are_refused():
         )
 
 
-# --------------------------------------------------------------------------- @once, timedelta, manual
+# ------------------------------------------------------------------ @once, timedelta, manual
 
 
 def test_once_runs_once_at_start_date():

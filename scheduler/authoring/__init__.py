@@ -1,0 +1,39 @@
+"""The authoring API: what DAG files import (re-exported by ``scheduler``)."""
+
+from scheduler.authoring.baseoperator import BaseOperator
+from scheduler.authoring.dag import DAG
+from scheduler.authoring.dependencies import chain, cross_downstream
+from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
+from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
+from scheduler.authoring.serialize import serialize_dag
+from scheduler.authoring.taskflow import dag, task
+from scheduler.authoring.xcom_arg import XComArg, resolve_xcom_args
+from scheduler.errors import BatonFailException, BatonSkipException
+from scheduler.trigger_rule import TriggerRule
+
+__all__ = [
+    # DAGs and tasks
+    "DAG",
+    "dag",
+    "task",
+    "chain",
+    "cross_downstream",
+    "XComArg",
+    "TriggerRule",
+    # operators
+    "BaseOperator",
+    "BashOperator",
+    "EmptyOperator",
+    "PythonOperator",
+    # params
+    "Param",
+    "ParamsDict",
+    "merge_params",
+    # for the loader and the runner
+    "serialize_dag",
+    "resolve_xcom_args",
+    "DagParam",
+    # exceptions a task may raise
+    "BatonFailException",
+    "BatonSkipException",
+]

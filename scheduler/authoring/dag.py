@@ -20,7 +20,7 @@ from scheduler.authoring.checks import check_id, positive_int, unknown_args_mess
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
 from scheduler.authoring.location import caller_file, caller_location
-from scheduler.authoring.params import NOTSET, DagParam, Param, ParamsDict
+from scheduler.authoring.params import NOTSET, DagParam, ParamsDict
 from scheduler.errors import (
     CycleError,
     DagDefinitionError,
@@ -98,6 +98,11 @@ class DAG:
         self._context_tokens: list[Token[tuple[Any, ...]]] = []
         register(self)
 
+    @property
+    def location(self) -> str | None:
+        """``"file.py:LINE"`` of the ``DAG(...)`` call (or of the ``@dag`` function's call)."""
+        return self._location
+
     # -- construction helpers -------------------------------------------------------------
 
     def _error(self, message: str, cls: type[DagDefinitionError] = DagDefinitionError) -> Exception:
@@ -133,7 +138,7 @@ class DAG:
 
     def _init_params(self, params: Mapping[str, Any] | None) -> ParamsDict:
         merged = ParamsDict(self.default_args.get("params"))
-        merged.update(ParamsDict(params))
+        merged.update(params or {})
         try:
             merged.validate(only_with_values=True)
         except ParamValidationError as exc:

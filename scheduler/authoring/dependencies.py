@@ -7,6 +7,7 @@ lists may appear on either side: ``a >> [b, c] >> d``. The edges themselves are 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +71,7 @@ def chain(*tasks: Any) -> None:
     ``chain(a, [b, c], d)`` is ``a >> [b, c] >> d``; two lists next to each other are linked
     pairwise and must have the same length: ``chain([a, b], [c, d])`` is ``a >> c, b >> d``.
     """
-    for up, down in zip(tasks, tasks[1:], strict=False):
+    for up, down in itertools.pairwise(tasks):
         up_is_list = isinstance(up, Sequence) and not isinstance(up, str)
         down_is_list = isinstance(down, Sequence) and not isinstance(down, str)
         if up_is_list and down_is_list:

@@ -177,6 +177,13 @@ class ParamsDict(MutableMapping[str, Any]):
     def __repr__(self) -> str:
         return f"ParamsDict({self._params!r})"
 
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        """Params of another ``ParamsDict`` replace ours whole; plain values keep schemas."""
+        if isinstance(other, ParamsDict):
+            self._params.update(other._params)
+            other = ()
+        super().update(other, **kwargs)
+
     def get_param(self, key: str) -> Param:
         return self._params[key]
 

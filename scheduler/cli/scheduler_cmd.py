@@ -18,4 +18,5 @@ def scheduler() -> None:
         level=conf.log_level.upper(),
         format="[%(asctime)s] %(levelname)s %(name)s - %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     SchedulerService(conf).run()

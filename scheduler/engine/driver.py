@@ -141,9 +141,8 @@ class RunDriver:
         if event.xcoms or new_state == TaskState.SUCCESS:
             replace_xcoms(session, run.dag_id, run.run_id, task_id, event.xcoms, now)
         self.live.set_task(run, task_id, TaskView(new_state, view.try_number, retry_at))
-        run.mark_dirty(run.spec.downstream[task_id])
-        if new_state == TaskState.UP_FOR_RETRY:
-            run.mark_dirty((task_id,))
+        # Itself too: a retry to schedule, or a leaf that may finish the run.
+        run.mark_dirty((task_id, *run.spec.downstream[task_id]))
         try_state = TaskState.FAILED if new_state == TaskState.UP_FOR_RETRY else new_state
         try_values = {
             "state": try_state,

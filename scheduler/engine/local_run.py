@@ -23,12 +23,13 @@ from scheduler.executors.inline import InlineExecutor
 from scheduler.loader import import_dag_file, load_dag_specs
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec
-from scheduler.states import FINISHED_RUN_STATES
+from scheduler.states import FINISHED_RUN_STATES, RunState
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import transaction
 from scheduler.store.events import process_source
-from scheduler.store.xcom import DatabaseXComReader
+from scheduler.store.transitions import change_run_state
+from scheduler.store.xcom import xcom_reader_for
 
 
 @dataclass
@@ -95,7 +96,7 @@ def run_dag_in_process(
     driver = RunDriver(
         logs_folder=settings.logs_folder, database_url=settings.database_url, source=source
     )
-    executor = InlineExecutor(lambda request: DatabaseXComReader(settings.database_url))
+    executor = InlineExecutor(xcom_reader_for)
     executor.start()
     now = utcnow()
     with transaction(db) as session:
@@ -115,7 +116,20 @@ def run_dag_in_process(
         _drive(db, driver, executor, on_task_done)
     finally:
         executor.shutdown()
+        _abandon(db, driver, source)
     return _report(db, dag_id, row.run_id)
+
+
+def _abandon(db: Engine, driver: RunDriver, source: str) -> None:
+    """A test interrupted (Ctrl-C, a stuck run) must not leave its run 'running' forever."""
+    for run in list(driver.live.runs.values()):
+        with transaction(db) as session:
+            change_run_state(
+                session, run.dag_id, run.run_id, run.state, RunState.FAILED,
+                source=source, now=utcnow(), values={"end_date": utcnow()},
+                detail="baton dags test was interrupted",
+            )
+        driver.live.remove(run)
 
 
 def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done: Any) -> None:

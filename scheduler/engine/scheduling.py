@@ -27,6 +27,9 @@ def create_due_runs(
     """
     created = []
     spec = entry.spec
+    # The cached upcoming run was computed when the timer was set; with catchup=False a
+    # later interval may be the right one now (the scheduler was down, say).
+    entry.upcoming_known = False
     while active_runs + len(created) < spec.max_active_runs:
         info = entry.refresh_upcoming(now)
         if info is None or info.run_after > now:

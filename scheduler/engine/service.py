@@ -26,7 +26,7 @@ from scheduler.engine.recovery import fail_orphaned_tries
 from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
 from scheduler.executor import Executor
-from scheduler.executors import create_executor
+from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
 from scheduler.settings import Settings
 from scheduler.states import RunState
@@ -36,6 +36,7 @@ from scheduler.store import runs as run_store
 from scheduler.store.db import is_sqlite, make_engine, transaction
 from scheduler.store.events import process_source
 from scheduler.store.migrate import check_schema
+from scheduler.store.xcom import xcom_reader_for
 
 log = logging.getLogger("baton.scheduler")
 
@@ -50,7 +51,9 @@ class SchedulerService:
         self.settings = settings
         self.db = make_engine(settings.database_url)
         self.source = process_source("scheduler")
-        self.executor = executor or create_executor(settings)
+        self.executor = executor or create_executor(settings, xcom_reader_for)
+        # Forked workers must not touch the scheduler's pooled connections.
+        register_after_fork_in_worker(lambda: self.db.dispose(close=False))
         self.catalog = DagCatalog()
         self.driver: RunDriver | None = None
         self.loader: LoaderProcess | None = None
@@ -163,10 +166,11 @@ class SchedulerService:
     # -- the loop --------------------------------------------------------------------------
     def _loop(self) -> None:
         assert self.loader and self.wakeup
-        handles = [self._signal_r, self.loader.connection, self.wakeup]
         while True:
             if self._stopping_since is not None and self._done_stopping():
                 return
+            # Rebuilt each time: a restarted loader or worker brings a new handle.
+            handles = [self._signal_r, self.loader.connection, self.wakeup]
             wait(handles + self.executor.wait_handles(), timeout=self._timeout())
             self._tick()
 
@@ -208,10 +212,9 @@ class SchedulerService:
         except Exception:
             self._failed_ticks += 1
             log.exception("scheduler loop transaction failed (%d in a row)", self._failed_ticks)
-            if self._failed_ticks >= MAX_FAILED_TICKS:
-                log.error("dropping %d event(s) that keep failing", len(self._pending_events))
-                self._pending_events, self._pending_messages = [], []
             self._resync()
+            if self._failed_ticks >= MAX_FAILED_TICKS:
+                self._isolate_failing_input()
             return
         self._failed_ticks = 0
         self._pending_events, self._pending_messages = [], []
@@ -241,6 +244,29 @@ class SchedulerService:
                 jobs.heartbeat(session, self._job_id, now)
                 self._next_heartbeat = time.monotonic() + self.settings.scheduler_heartbeat_sec
         return requests
+
+    def _isolate_failing_input(self) -> None:
+        """Apply pending inputs one per transaction so one bad input cannot block the rest."""
+        assert self.driver
+        events, self._pending_events = self._pending_events, []
+        messages, self._pending_messages = self._pending_messages, []
+        for event in events:
+            try:
+                with transaction(self.db) as session:
+                    self.driver.apply_events(session, [event], utcnow())
+            except Exception:
+                log.exception("dropping executor event %s: it cannot be recorded", event)
+                self._resync()
+        for message in messages:
+            try:
+                with transaction(self.db) as session:
+                    self._pending_messages = [message]
+                    self._apply_loader_messages(session, utcnow())
+            except Exception:
+                log.exception("dropping loader message %s: it cannot be recorded", message)
+            finally:
+                self._pending_messages = []
+        self._failed_ticks = 0
 
     def _resync(self) -> None:
         """Rebuild the mirror from the Store after a failed transaction."""

@@ -9,8 +9,9 @@ from scheduler.loader.discovery import FolderSnapshot, find_dag_files, might_con
 from scheduler.loader.importer import ImportErrorInfo, ImportResult, import_dag_file
 from scheduler.loader.load import load_dag_specs
 from scheduler.loader.messages import FileParsed, FilesDeleted, LoaderMessage, ScanComplete
-from scheduler.loader.parse import FileResult, parse_files
+from scheduler.loader.parse import parse_files
 from scheduler.loader.process import LoaderProcess
+from scheduler.loader.results import FileResult
 
 __all__ = [
     "FileParsed",

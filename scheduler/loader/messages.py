@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.loader.parse import FileResult
+from scheduler.loader.results import FileResult
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scheduler.loader.importer import ImportErrorInfo
-from scheduler.loader.parse import FileResult
+from scheduler.loader.results import FileResult
 
 
 class DagOwnership:

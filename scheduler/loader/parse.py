@@ -13,30 +13,14 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from scheduler.authoring import serialize_dag
 from scheduler.loader.importer import ImportErrorInfo, describe_error, import_dag_file
 from scheduler.loader.isolation import ChildOutcome, run_isolated
+from scheduler.loader.results import FileResult
 from scheduler.spec import DagSpec
-
-
-@dataclass
-class FileResult:
-    """The outcome of importing one DAG file: its DAGs, its errors, and when."""
-
-    path: str
-    mtime_ns: int
-    """The file's mtime when the parse started (0 if it could not be read)."""
-    dags: list[DagSpec]
-    errors: list[ImportErrorInfo]
-    duration_s: float
-    parsed_at: datetime
-    """When the parse ended (UTC): the "when" of the file's import errors."""
-    output: str = field(default="", repr=False)
-    """The tail of what the file printed to stdout/stderr while it was imported."""
 
 
 def parse_files(

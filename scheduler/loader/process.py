@@ -93,6 +93,8 @@ class LoaderProcess:
     def receive_all(self) -> list[LoaderMessage]:
         """Every message waiting now, without blocking; restarts a loader that died."""
         messages: list[LoaderMessage] = []
+        if self._process is None:  # stopped (or never started): nothing will come
+            return messages
         try:
             while self.connection.poll():
                 messages.append(self.connection.recv())

@@ -8,7 +8,7 @@ from scheduler.planner.retries import MAX_RETRY_DELAY_S, after_failure, retry_de
 from scheduler.planner.run_planner import RunPlan, TaskView, Transition, plan_run
 from scheduler.planner.trigger_rules import RULES, UpstreamCounts, Verdict, evaluate
 
-__all__ = [  # noqa: RUF022 (grouped by purpose, see STYLE.md)
+__all__ = [
     # readiness of a run
     "RunPlan",
     "TaskView",

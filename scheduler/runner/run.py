@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from scheduler.authoring import merge_params
+from scheduler.authoring import ParamsDict, merge_params
 from scheduler.errors import BatonFailException, BatonSkipException
 from scheduler.executor import TaskFinished, TaskRequest
 from scheduler.runner.context import build_context
@@ -26,7 +26,6 @@ from scheduler.runner.xcom import (
     InMemoryXComReader,
     TryXComs,
     XComReader,
-    serialize_xcom,
 )
 
 _MAX_LOGGED_VALUE = 2000  # characters of a rendered field shown in the log
@@ -100,7 +99,8 @@ class _TryRun:
         self.context = build_context(r, dag, task, self.xcoms, params)
         rendered, values = render_task(task, dag, self.context)
         for name, value in values.items():
-            self.log.info("Rendered %s: %s", name, _shorten(repr(value)))
+            if not _is_empty(value):
+                self.log.info("Rendered %s: %s", name, _shorten(repr(value)))
         self.task = rendered
         self.context["task"] = rendered
         self.context["ti"].task = rendered
@@ -121,9 +121,9 @@ class _TryRun:
     def _push_return_value(self, result: Any) -> None:
         if result is None or not getattr(self.task, "do_xcom_push", True):
             return
-        serialize_xcom(result, self.request.task_id, RETURN_VALUE_KEY)  # fails clearly
-        self.xcoms.push(RETURN_VALUE_KEY, result)
-        self.log.info("Returned value was: %s", _shorten(repr(result)))
+        self.xcoms.push(RETURN_VALUE_KEY, result)  # an XComError names the task and type
+        if getattr(self.task, "show_return_value_in_logs", True):
+            self.log.info("Returned value was: %s", _shorten(repr(result)))
 
     def _skipped(self, exc: BatonSkipException) -> TaskFinished:
         self.log.info("Skipping task: %s", exc or "BatonSkipException raised")
@@ -169,9 +169,17 @@ class _TryRun:
 
 
 def _merged_params(dag: Any, task: Any, conf: dict[str, Any]) -> dict[str, Any]:
-    """DAG params < task params < the run's conf (for keys that are params or new ones)."""
-    declared = {**(getattr(dag, "params", None) or {}), **(getattr(task, "params", None) or {})}
-    return dict(merge_params(declared, conf))
+    """DAG params < task params < the run's conf; the conf is checked against the schemas."""
+    declared = ParamsDict(getattr(dag, "params", None))
+    task_params = getattr(task, "params", None) or {}
+    for key in task_params:
+        is_dict = isinstance(task_params, ParamsDict)
+        declared[key] = task_params.get_param(key) if is_dict else task_params[key]
+    return merge_params(declared, conf)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | tuple | dict) and not value)
 
 
 def _shorten(text: str) -> str:

@@ -5,7 +5,8 @@
 * Templates are searched in the DAG file's folder, then ``dag.template_searchpath``.
 * A string field ending with one of the operator's ``template_ext`` (``.sql``, ``.sh``) names
   a template file, loaded from those folders.
-* Lists, tuples, sets and dicts are rendered item by item; XComArgs are resolved first.
+* Lists, tuples, sets and dicts are rendered item by item. An ``XComArg`` (or a ``@dag``
+  argument) is replaced by its run value, which is not rendered again (as in Airflow).
 * ``dag.user_defined_macros`` become globals, ``dag.user_defined_filters`` filters, next to
   Airflow's ``ds``/``ds_nodash``/``ts``/``ts_nodash``/``ts_nodash_with_tz`` filters.
 
@@ -23,7 +24,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from scheduler.authoring import resolve_xcom_args
+from scheduler.authoring import DagParam, XComArg, resolve_xcom_args
 from scheduler.errors import DagDefinitionError
 
 _FILTERS = {
@@ -76,6 +77,8 @@ class TemplateRenderer:
 
     def render(self, value: Any, template_ext: tuple[str, ...] = ()) -> Any:
         """``value`` with every string rendered, recursively; other objects unchanged."""
+        if isinstance(value, XComArg | DagParam):
+            return resolve_xcom_args(value, self._context)
         if isinstance(value, str):
             return self._render_string(value, template_ext)
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
@@ -101,15 +104,14 @@ class TemplateRenderer:
         rendered = copy.copy(obj)
         ext = tuple(getattr(obj, "template_ext", ()) or ())
         for name in obj.template_fields:
-            setattr(rendered, name, self.render(getattr(obj, name), ext))
+            object.__setattr__(rendered, name, self.render(getattr(obj, name), ext))
         return rendered
 
 
 def render_task(task: Any, dag: Any, context: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """A copy of ``task`` with its template fields rendered, and the rendered values.
 
-    XComArgs anywhere in a field are resolved first (they pull upstream results), then the
-    strings are rendered. An unknown field name is a DAG definition error.
+    An unknown field name is a DAG definition error.
     """
     rendered = copy.copy(task)
     renderer = TemplateRenderer(dag, context)
@@ -121,7 +123,8 @@ def render_task(task: Any, dag: Any, context: dict[str, Any]) -> tuple[Any, dict
                 f"task '{task.task_id}' lists '{name}' in template_fields but "
                 f"{type(task).__name__} has no attribute '{name}'; fix template_fields"
             )
-        value = resolve_xcom_args(getattr(task, name), context)
-        values[name] = renderer.render(value, ext)
-        setattr(rendered, name, values[name])
+        values[name] = renderer.render(getattr(task, name), ext)
+        # Plain attribute set: an operator's __setattr__ hooks (dependency wiring) must not
+        # run on the copy, whose sets of upstream/downstream ids it shares with the original.
+        object.__setattr__(rendered, name, values[name])
     return rendered, values

@@ -49,13 +49,33 @@ def change_task_states(
     for change in changes:
         what = f"task {change.dag_id}/{change.run_id}/{change.task_id}"
         check_task_transition(change.old, change.new, what)
-    groups: dict[tuple[Any, ...], list[TaskChange]] = defaultdict(list)
-    for change in changes:
-        groups[(change.old, change.new, tuple(sorted(change.values)))].append(change)
-    for (old, new, columns), members in groups.items():
-        _update_group(session, old, new, columns, members)
-    _update_tries(session, [c for c in changes if c.try_values and c.try_number])
+    for wave in _waves(changes):
+        groups: dict[tuple[Any, ...], list[TaskChange]] = defaultdict(list)
+        for change in wave:
+            groups[(change.old, change.new, tuple(sorted(change.values)))].append(change)
+        for (old, new, columns), members in groups.items():
+            _update_group(session, old, new, columns, members)
+        _update_tries(session, [c for c in wave if c.try_values and c.try_number])
     append_events(session, [_event(c, source, now) for c in changes])
+
+
+def _waves(changes: Sequence[TaskChange]) -> list[list[TaskChange]]:
+    """Split so that each wave changes a task instance at most once, keeping their order.
+
+    A try that started and finished between two loop iterations arrives as two changes
+    (queued → running, running → success); they must be applied one after the other.
+    """
+    waves: list[list[TaskChange]] = []
+    seen: list[set[tuple[str, str, str]]] = []
+    for change in changes:
+        key = (change.dag_id, change.run_id, change.task_id)
+        level = max((i + 1 for i, keys in enumerate(seen) if key in keys), default=0)
+        if level == len(waves):
+            waves.append([])
+            seen.append(set())
+        waves[level].append(change)
+        seen[level].add(key)
+    return waves
 
 
 def _update_group(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
@@ -77,3 +78,15 @@ class DatabaseXComReader:
         with self._engine.connect() as connection:
             text = connection.execute(query).scalar()
         return (False, None) if text is None else (True, json.loads(text))
+
+
+@lru_cache(maxsize=8)
+def _reader(database_url: str) -> DatabaseXComReader:
+    return DatabaseXComReader(database_url)
+
+
+def xcom_reader_for(request: Any) -> DatabaseXComReader:
+    """The XCom reader of a worker for ``request`` (one per database, reused across tries)."""
+    if not request.database_url:
+        raise ValueError(f"task request {request.key} carries no database_url to read XCom from")
+    return _reader(request.database_url)

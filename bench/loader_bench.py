@@ -1,0 +1,160 @@
+"""Benchmark W4 for the loader: 500 W3-shaped DAG files, parsed one fork per file.
+
+    .venv/bin/python bench/loader_bench.py [--files 500] [--parallelism 2] [--runs 3]
+
+Two measurements, each repeated ``--runs`` times (median and spread printed):
+
+1. ``parse_files`` from this (warm) process: wall time until all files are parsed.
+2. The real path: a fresh ``LoaderProcess`` (spawned), from ``start()`` until its first
+   ``ScanComplete`` has arrived with every DAG, i.e. until every DAG is listed.
+
+Peak memory is the largest sum of RSS over the measured process tree (this process and its
+parse children for 1; the loader and its children for 2), sampled every 2 ms by a separate
+monitor process (a sampling thread here would be unsafe next to ``fork``). RSS counts pages
+shared copy-on-write once per process, so the sum overstates the real use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+import psutil
+
+from scheduler.loader import (
+    FileParsed,
+    LoaderProcess,
+    ScanComplete,
+    find_dag_files,
+    parse_files,
+)
+
+DAG_FILE = """\
+from datetime import datetime
+
+from scheduler.authoring import DAG, PythonOperator
+
+
+def noop():
+    return None
+
+
+with DAG("w4_{number:04d}", start_date=datetime(2024, 1, 1), schedule=None):
+    start = PythonOperator(task_id="start", python_callable=noop)
+    end = PythonOperator(task_id="end", python_callable=noop)
+    for n in range(8):
+        start >> PythonOperator(task_id=f"work_{{n}}", python_callable=noop) >> end
+"""
+
+
+def write_dag_files(folder: Path, count: int) -> None:
+    for number in range(count):
+        (folder / f"w4_{number:04d}.py").write_text(DAG_FILE.format(number=number))
+
+
+def monitor(pid: int, include_root: bool, conn: Connection) -> None:
+    """Sample the RSS of ``pid``'s descendants (and ``pid``) until told; send the peak."""
+    root = psutil.Process(pid)
+    me = os.getpid()
+    peak = 0
+    while not conn.poll(0.002):
+        total = 0
+        try:
+            processes = [p for p in root.children(recursive=True) if p.pid != me]
+        except psutil.NoSuchProcess:
+            break
+        for process in [root, *processes] if include_root else processes:
+            with contextlib.suppress(psutil.NoSuchProcess):  # it ended meanwhile
+                total += process.memory_info().rss
+        peak = max(peak, total)
+    conn.send(peak)
+
+
+class Monitor:
+    def __init__(self, include_self: bool) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        args = (os.getpid(), include_self, theirs)
+        self.process = context.Process(target=monitor, args=args, daemon=True)
+        self.process.start()
+        time.sleep(0.3)  # let it import psutil and start sampling
+
+    def peak_mb(self) -> float:
+        self.conn.send("stop")
+        peak = self.conn.recv()
+        self.process.join()
+        return peak / 2**20
+
+
+def bench_parse_files(folder: Path, parallelism: int) -> tuple[float, float, int]:
+    files = find_dag_files(folder)
+    mon = Monitor(include_self=True)
+    started = time.perf_counter()
+    results = list(parse_files(files, timeout=30, parallelism=parallelism))
+    took = time.perf_counter() - started
+    errors = sum(len(r.errors) for r in results)
+    dags = sum(len(r.dags) for r in results)
+    if errors:
+        print("errors:", [e for r in results for e in r.errors][:3])
+    return took, mon.peak_mb(), dags
+
+
+def bench_loader_process(folder: Path, parallelism: int) -> tuple[float, float, int]:
+    mon = Monitor(include_self=False)  # the loader and its children, not this process
+    loader = LoaderProcess(folder, interval=60, timeout=30, parallelism=parallelism)
+    started = time.perf_counter()
+    loader.start()
+    dags = 0
+    done = False
+    while not done:
+        wait([loader.connection])
+        for message in loader.receive_all():
+            if isinstance(message, FileParsed):
+                dags += len(message.result.dags)
+            done = done or isinstance(message, ScanComplete)
+    took = time.perf_counter() - started
+    peak = mon.peak_mb()
+    loader.stop()
+    return took, peak, dags
+
+
+def report(name: str, samples: list[tuple[float, float, int]]) -> None:
+    walls = [s[0] for s in samples]
+    peaks = [s[1] for s in samples]
+    print(
+        f"{name}: wall median {statistics.median(walls):.3f} s "
+        f"(min {min(walls):.3f}, max {max(walls):.3f}); "
+        f"peak tree RSS median {statistics.median(peaks):.0f} MB (max {max(peaks):.0f}); "
+        f"DAGs {samples[-1][2]}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--parallelism", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_dag_files(folder, args.files)
+        print(f"{args.files} files, parallelism {args.parallelism}, {os.cpu_count()} cores")
+        report(
+            "parse_files (warm parent)",
+            [bench_parse_files(folder, args.parallelism) for _ in range(args.runs)],
+        )
+        report(
+            "LoaderProcess start -> all DAGs",
+            [bench_loader_process(folder, args.parallelism) for _ in range(args.runs)],
+        )
+
+
+if __name__ == "__main__":
+    main()

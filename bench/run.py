@@ -1,0 +1,290 @@
+"""``make bench``: the workloads of ../shared/BENCHMARKS.md through the real path.
+
+Each repetition gets a fresh BATON_HOME and SQLite database, writes the DAG files, starts
+the real ``baton scheduler`` process with the local executor, triggers through the library
+(as the CLI does) and reads the timings the scheduler stored. A sampler thread records the
+peak RSS of the scheduler process and of the loader's process tree.
+
+Prints a table of medians and spreads and writes JSON to $BENCH_OUT (bench-results.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import select
+
+from scheduler import api
+from scheduler.settings import Settings
+from scheduler.store.db import make_engine
+from scheduler.store.migrate import migrate
+from scheduler.store.models import DagRunRow, TaskTryRow
+
+BATON = str(Path(sys.executable).with_name("baton"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+
+NOOP = "def noop():\n    return None\n"
+
+W1 = """
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator
+{noop}
+with DAG("w1_wide", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         max_active_tasks=1000) as dag:
+    start = PythonOperator(task_id="start", python_callable=noop)
+    join = PythonOperator(task_id="join", python_callable=noop)
+    for i in range(200):
+        start >> PythonOperator(task_id=f"t{{i:03d}}", python_callable=noop) >> join
+"""
+
+W2 = """
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator, chain
+{noop}
+with DAG("w2_chain", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)) as dag:
+    chain(*[PythonOperator(task_id=f"t{{i:02d}}", python_callable=noop) for i in range(50)])
+"""
+
+W3 = """
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator
+{noop}
+with DAG("{dag_id}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         max_active_runs=100) as dag:
+    start = PythonOperator(task_id="start", python_callable=noop)
+    end = PythonOperator(task_id="end", python_callable=noop)
+    for i in range(8):
+        start >> PythonOperator(task_id=f"p{{i}}", python_callable=noop) >> end
+"""
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of the scheduler process and of its loader's process tree."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.scheduler_peak = 0
+        self.loader_peak = 0
+        self.cpu_s = 0.0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._sample()
+            except psutil.Error:
+                pass
+            self._stop.wait(0.01)
+
+    def _sample(self) -> None:
+        self.scheduler_peak = max(self.scheduler_peak, self.root.memory_info().rss)
+        for child in self.root.children():
+            try:
+                if child.name() == "baton-loader":
+                    tree = [child, *child.children(recursive=True)]
+                    rss = sum(p.memory_info().rss for p in tree)
+                    self.loader_peak = max(self.loader_peak, rss)
+            except psutil.Error:
+                continue
+
+    def stop(self) -> None:
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+            own = sum(sum(p.cpu_times()[:2]) for p in procs)
+            reaped = self.root.cpu_times()
+            self.cpu_s = own + reaped.children_user + reaped.children_system
+        except psutil.Error:
+            pass
+        self._stop.set()
+
+
+class Bench:
+    """One repetition: a fresh home, DAG files, a scheduler process."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="baton-bench-")
+        root = Path(self.tmp.name)
+        (root / "dags").mkdir()
+        for name, text in files.items():
+            (root / "dags" / name).write_text(text)
+        self.env = {
+            **os.environ,
+            "BATON_HOME": str(root / "home"),
+            "BATON_DAGS_FOLDER": str(root / "dags"),
+            "BATON_DATABASE_URL": f"sqlite:///{root / 'home' / 'baton.db'}",
+            "BATON_DAGS_ARE_PAUSED_AT_CREATION": "false",
+            "BATON_LOG_LEVEL": "WARNING",
+        }
+        self.settings = Settings.from_env(self.env)
+        self.db = make_engine(self.settings.database_url)
+        migrate(self.db)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.sampler: Sampler | None = None
+
+    def start(self) -> float:
+        started = time.monotonic()
+        self.process = subprocess.Popen(
+            [BATON, "scheduler"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.sampler = Sampler(self.process.pid)
+        self.sampler.start()
+        return started
+
+    def wait(self, what: str, condition: Callable[[], Any], timeout: float = 120) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            assert self.process and self.process.poll() is None, self.process.stderr.read()
+            time.sleep(0.002)
+        raise TimeoutError(what)
+
+    def known_dags(self) -> int:
+        return len(api.list_dags(self.settings))
+
+    def runs(self) -> list[DagRunRow]:
+        with self.db.connect() as conn:
+            return list(conn.execute(select(DagRunRow)).all())
+
+    def tries(self) -> list[Any]:
+        with self.db.connect() as conn:
+            return list(conn.execute(select(TaskTryRow)).all())
+
+    def finish(self) -> tuple[float, float, float]:
+        assert self.process and self.sampler
+        self.sampler.stop()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.sampler.join()
+        self.tmp.cleanup()
+        mb = 1024 * 1024
+        return self.sampler.scheduler_peak / mb, self.sampler.loader_peak / mb, self.sampler.cpu_s
+
+
+def trigger_and_wait(bench: Bench, dag_ids: list[str]) -> tuple[datetime, datetime]:
+    for dag_id in dag_ids:
+        bench.wait(f"{dag_id} parsed", lambda d=dag_id: d in api.dag_ids_with_tag(bench.settings, "bench") or bench.known_dags() >= len(dag_ids))
+    t0 = datetime.now().astimezone()
+    for dag_id in dag_ids:
+        api.trigger_dag(bench.settings, dag_id)
+    done = bench.wait(
+        "runs finished",
+        lambda: (rs := bench.runs()) and all(r.state in ("success", "failed") for r in rs)
+        and len(rs) >= len(dag_ids) and rs,
+    )
+    failed = [r for r in done if r.state != "success"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} run(s) failed: {failed[0].run_id}")
+    return t0, max(r.end_date for r in done)
+
+
+def w1() -> dict[str, float]:
+    bench = Bench({"w1.py": W1.format(noop=NOOP)})
+    bench.start()
+    bench.wait("w1 parsed", lambda: bench.known_dags() == 1)
+    t0, t1 = trigger_and_wait(bench, ["w1_wide"])
+    sched, _, cpu = bench.finish()
+    wall = (t1 - t0).total_seconds()
+    return {"wall_s": wall, "tasks_per_s": 202 / wall, "scheduler_rss_mb": sched, "cpu_s": cpu}
+
+
+def w2() -> dict[str, float]:
+    bench = Bench({"w2.py": W2.format(noop=NOOP)})
+    bench.start()
+    bench.wait("w2 parsed", lambda: bench.known_dags() == 1)
+    t0, t1 = trigger_and_wait(bench, ["w2_chain"])
+    tries = sorted(bench.tries(), key=lambda t: t.task_id)
+    sched, _, cpu = bench.finish()
+    hops = [
+        (b.start_date - a.end_date).total_seconds() * 1000 for a, b in zip(tries, tries[1:], strict=False)
+    ]
+    q = statistics.quantiles(hops, n=100)
+    return {
+        "wall_s": (t1 - t0).total_seconds(),
+        "hop_p50_ms": statistics.median(hops),
+        "hop_p95_ms": q[94],
+        "scheduler_rss_mb": sched,
+        "cpu_s": cpu,
+    }
+
+
+def w3() -> dict[str, float]:
+    bench = Bench({"w3.py": W3.format(noop=NOOP, dag_id="w3_runs")})
+    bench.start()
+    bench.wait("w3 parsed", lambda: bench.known_dags() == 1)
+    t0, t1 = trigger_and_wait(bench, ["w3_runs"] * 20)
+    sched, _, cpu = bench.finish()
+    wall = (t1 - t0).total_seconds()
+    return {"wall_s": wall, "tasks_per_s": 200 / wall, "scheduler_rss_mb": sched, "cpu_s": cpu}
+
+
+def w4() -> dict[str, float]:
+    files = {f"w4_{i:03d}.py": W3.format(noop=NOOP, dag_id=f"w4_{i:03d}") for i in range(500)}
+    bench = Bench(files)
+    started = bench.start()
+    bench.wait("500 DAGs listed", lambda: bench.known_dags() == 500, timeout=300)
+    wall = time.monotonic() - started
+    sched, loader, cpu = bench.finish()
+    return {"wall_s": wall, "peak_rss_mb": loader, "scheduler_rss_mb": sched, "cpu_s": cpu}
+
+
+def summarize(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    keys = samples[0].keys()
+    return {
+        k: {
+            "median": statistics.median(s[k] for s in samples),
+            "min": min(s[k] for s in samples),
+            "max": max(s[k] for s in samples),
+        }
+        for k in keys
+    }
+
+
+def main() -> None:
+    workloads = {"W1": w1, "W2": w2, "W3": w3, "W4": w4}
+    only = sys.argv[1:] or list(workloads)
+    results: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    sched_peaks = []
+    for name in only:
+        samples = [workloads[name]() for _ in range(REPEATS)]
+        stats = summarize(samples)
+        details[name] = stats
+        results[name] = {k: round(v["median"], 4) for k, v in stats.items() if k not in ("scheduler_rss_mb", "cpu_s")}
+        sched_peaks += [s["scheduler_rss_mb"] for s in samples]
+    results["scheduler_peak_rss_mb"] = round(max(sched_peaks), 1)
+    print_table(details)
+    print(f"scheduler peak RSS over all runs: {results['scheduler_peak_rss_mb']} MB")
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {REPEATS} repetitions")
+    out = Path(os.environ.get("BENCH_OUT", "bench-results.json"))
+    out.write_text(json.dumps({**results, "details": details}, indent=2))
+    print(f"written to {out}")
+
+
+def print_table(details: dict[str, Any]) -> None:
+    print(f"{'workload':<9}{'metric':<18}{'median':>10}{'min':>10}{'max':>10}")
+    for name, stats in details.items():
+        for metric, s in stats.items():
+            print(f"{name:<9}{metric:<18}{s['median']:>10.3f}{s['min']:>10.3f}{s['max']:>10.3f}")
+
+
+if __name__ == "__main__":
+    main()

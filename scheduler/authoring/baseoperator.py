@@ -1,0 +1,310 @@
+"""``BaseOperator``: one task of a DAG. A custom operator is a subclass with ``execute``.
+
+    class Hello(BaseOperator):
+        template_fields = ("name",)
+
+        def __init__(self, *, name: str, **kwargs):
+            super().__init__(**kwargs)
+            self.name = name
+
+        def execute(self, context):
+            print(f"hello {self.name}")
+
+Arguments keep Airflow's names and meanings. Invalid ones fail at once with the location of
+the operator's construction in the DAG file; see ``default_args`` for how ``default_args``
+are applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from scheduler.authoring.checks import (
+    check_callbacks,
+    check_id,
+    positive_int,
+    to_timedelta,
+    to_trigger_rule,
+)
+from scheduler.authoring.context import current_dag
+from scheduler.authoring.dag import DAG
+from scheduler.authoring.default_args import apply_defaults
+from scheduler.authoring.dependencies import DependencyMixin, operators_of
+from scheduler.authoring.location import caller_location
+from scheduler.authoring.params import ParamsDict
+from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
+from scheduler.errors import DagDefinitionError, ParamValidationError
+from scheduler.trigger_rule import TriggerRule
+
+Callback = Callable[[dict[str, Any]], Any]
+_CALLBACKS = (
+    "on_execute_callback",
+    "on_success_callback",
+    "on_failure_callback",
+    "on_retry_callback",
+    "on_skipped_callback",
+)
+
+
+class BaseOperator(DependencyMixin):
+    """One task: subclasses implement ``execute(context)``; its return value is the XCom."""
+
+    #: Attributes rendered with Jinja2 (and whose XComArgs are resolved) before ``execute``.
+    template_fields: Sequence[str] = ()
+    #: A templated string ending with one of these is the name of a template file.
+    template_ext: Sequence[str] = ()
+    ui_color: str = "#fff"
+    ui_fgcolor: str = "#000"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = apply_defaults(cls.__dict__["__init__"])  # type: ignore[method-assign]
+
+    @apply_defaults
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        owner: str = "baton",
+        retries: int | None = 0,
+        retry_delay: timedelta | float = timedelta(minutes=5),
+        retry_exponential_backoff: bool = False,
+        max_retry_delay: timedelta | float | None = None,
+        execution_timeout: timedelta | float | None = None,
+        trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
+        pool: str = "default_pool",
+        priority_weight: int = 1,
+        queue: str = "default",
+        compensate: Callable[..., Any] | BaseOperator | None = None,
+        on_execute_callback: Callback | list[Callback] | None = None,
+        on_success_callback: Callback | list[Callback] | None = None,
+        on_failure_callback: Callback | list[Callback] | None = None,
+        on_retry_callback: Callback | list[Callback] | None = None,
+        on_skipped_callback: Callback | list[Callback] | None = None,
+        do_xcom_push: bool = True,
+        params: Mapping[str, Any] | None = None,
+        dag: DAG | None = None,
+        doc_md: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        dag = dag if dag is not None else current_dag()
+        in_dag = f"DAG '{dag.dag_id}'" if isinstance(dag, DAG) else ""
+        self.task_id = check_id("task_id", task_id, in_dag, self.location)
+        where = f"{in_dag}: task '{task_id}'" if in_dag else f"task '{task_id}'"
+        if kwargs:
+            raise DagDefinitionError(
+                f"{where}: invalid arguments were passed to {type(self).__name__}: "
+                f"{', '.join(sorted(kwargs))}; remove them or check their spelling",
+                location=self.location,
+            )
+        self.owner = owner
+        self.retries = positive_int("retries", retries or 0, where, self.location, minimum=0)
+        self.retry_delay = to_timedelta("retry_delay", retry_delay, where, self.location)
+        self.retry_exponential_backoff = bool(retry_exponential_backoff)
+        self.max_retry_delay = to_timedelta(
+            "max_retry_delay", max_retry_delay, where, self.location
+        )
+        self.execution_timeout = to_timedelta(
+            "execution_timeout", execution_timeout, where, self.location
+        )
+        self.trigger_rule = to_trigger_rule(trigger_rule, where, self.location)
+        self.pool = pool
+        self.priority_weight = _int("priority_weight", priority_weight, where, self.location)
+        self.queue = queue
+        self.compensate = _check_compensate(compensate, where, self.location)
+        callbacks = (
+            on_execute_callback,
+            on_success_callback,
+            on_failure_callback,
+            on_retry_callback,
+            on_skipped_callback,
+        )
+        for name, value in zip(_CALLBACKS, callbacks, strict=True):
+            setattr(self, name, check_callbacks(name, value, where, self.location))
+        self.do_xcom_push = do_xcom_push
+        self.doc_md = doc_md
+        self.upstream_task_ids: set[str] = set()
+        self.downstream_task_ids: set[str] = set()
+        self._own_params = dict(params or {})
+        self.params = self._checked_params(ParamsDict(), where)
+        self._dag: DAG | None = None
+        if dag is not None:
+            self.dag = dag
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str | None:
+        """``"file.py:LINE"`` where the operator was created."""
+        return self.__dict__.get("_location")
+
+    @property
+    def task_type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def has_compensation(self) -> bool:
+        return self.compensate is not None
+
+    @property
+    def log(self) -> logging.Logger:
+        return logging.getLogger(f"baton.task.operators.{type(self).__name__}")
+
+    @property
+    def output(self) -> XComArg:
+        """This task's return value, to pass to other tasks (Airflow's ``.output``)."""
+        return XComArg(self)
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        """Do the task's work; the return value becomes the ``return_value`` XCom."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement execute(self, context) to be run"
+        )
+
+    def on_kill(self) -> None:
+        """Stop work started outside this process (subprocesses, remote jobs); a no-op here."""
+
+    # -- the DAG --------------------------------------------------------------------------
+
+    @property
+    def dag(self) -> DAG:
+        if self._dag is None:
+            raise DagDefinitionError(
+                f"task '{self.task_id}' is not in any DAG; create it inside "
+                "`with DAG(...):` (or a @dag function) or pass dag=...",
+                location=self.location,
+            )
+        return self._dag
+
+    @dag.setter
+    def dag(self, dag: DAG) -> None:
+        if not isinstance(dag, DAG):
+            raise DagDefinitionError(
+                f"task '{self.task_id}': dag={dag!r} is not a DAG", location=self.location
+            )
+        if self._dag is dag:
+            return
+        if self._dag is not None:
+            raise DagDefinitionError(
+                f"task '{self.task_id}' already belongs to DAG '{self._dag.dag_id}' and cannot "
+                f"move to DAG '{dag.dag_id}'; create a separate task for each DAG",
+                location=caller_location(),
+            )
+        dag.add_task(self)
+        self._dag = dag
+        self.params = self._checked_params(dag.params, f"DAG '{dag.dag_id}': task '{self.task_id}'")
+
+    def has_dag(self) -> bool:
+        return self._dag is not None
+
+    def _checked_params(self, base: ParamsDict, where: str) -> ParamsDict:
+        """``base`` (the DAG's params) overridden by the task's own, validated."""
+        params = base.copy()
+        params.update(self._own_params)
+        try:
+            params.validate(only_with_values=True)
+        except ParamValidationError as exc:
+            raise DagDefinitionError(f"{where}: {exc}", location=self.location) from None
+        return params
+
+    # -- dependencies ---------------------------------------------------------------------
+
+    def dependency_operators(self) -> list[BaseOperator]:
+        return [self]
+
+    def relate(self, other: Any, upstream: bool) -> None:
+        """Record edges between this task and ``other`` (operators or lists of them)."""
+        location = caller_location()
+        others = operators_of(other, location)
+        dag = self._common_dag(others, location)
+        for op in others:
+            if op is self:
+                raise DagDefinitionError(
+                    f"DAG '{dag.dag_id}': task '{self.task_id}' cannot depend on itself; "
+                    "remove this dependency",
+                    location=location,
+                )
+            op.dag = dag  # a task created outside any DAG joins its neighbour's
+            first, second = (op, self) if upstream else (self, op)
+            first.downstream_task_ids.add(second.task_id)
+            second.upstream_task_ids.add(first.task_id)
+
+    def _common_dag(self, others: list[BaseOperator], location: str | None) -> DAG:
+        tasks = [self, *others]
+        dags = {id(t._dag): t._dag for t in tasks if t._dag is not None}
+        if len(dags) > 1:
+            names = ", ".join(f"'{t.task_id}' (DAG '{t._dag.dag_id}')" for t in tasks if t._dag)
+            raise DagDefinitionError(
+                f"cannot link tasks of different DAGs: {names}; dependencies only exist "
+                "inside one DAG",
+                location=location,
+            )
+        if not dags:
+            ids = ", ".join(t.task_id for t in tasks)
+            raise DagDefinitionError(
+                f"tried to link tasks that are not in any DAG ({ids}); create them inside "
+                "`with DAG(...):` or pass dag=... to at least one of them",
+                location=location,
+            )
+        self.dag = next(iter(dags.values()))
+        return self.dag
+
+    # -- after the constructor chain (called by apply_defaults) ---------------------------
+
+    def _post_init(self) -> None:
+        for name in self.template_fields:
+            if not hasattr(self, name):
+                raise DagDefinitionError(
+                    f"{type(self).__name__} lists '{name}' in template_fields but has no "
+                    f"attribute '{name}'; set self.{name} in __init__ or fix template_fields",
+                    location=self.location,
+                )
+            self._wire_xcom_args(getattr(self, name))
+        if isinstance(self.compensate, BaseOperator):
+            self._adopt_compensation(self.compensate)
+        self.__dict__["_init_done"] = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in self.template_fields and self.__dict__.get("_init_done"):
+            self._wire_xcom_args(value)
+
+    def _wire_xcom_args(self, value: Any) -> None:
+        for arg in iter_xcom_args(value):
+            self.set_upstream(arg.operator)
+
+    def _adopt_compensation(self, operator: BaseOperator) -> None:
+        """A compensating operator runs only when this task is compensated, never by itself."""
+        if operator.upstream_task_ids or operator.downstream_task_ids:
+            raise DagDefinitionError(
+                f"task '{self.task_id}': its compensate operator '{operator.task_id}' has "
+                "dependencies; a compensation runs only when its task is undone, so remove them",
+                location=self.location,
+            )
+        if operator._dag is not None:
+            operator._dag.remove_task(operator.task_id)
+
+
+def _int(name: str, value: Any, where: str, location: str | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DagDefinitionError(f"{where}: {name}={value!r} must be an integer", location)
+    return value
+
+
+def _check_compensate(value: Any, where: str, location: str | None) -> Any:
+    if value is None or isinstance(value, BaseOperator) or callable(value):
+        return value
+    raise DagDefinitionError(
+        f"{where}: compensate={value!r} must be a callable taking the context or an "
+        "operator that undoes this task's work",
+        location=location,
+    )

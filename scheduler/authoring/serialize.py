@@ -1,0 +1,81 @@
+"""``serialize_dag``: a ``DAG`` object to the plain ``DagSpec`` the rest of Baton works on."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scheduler.authoring.baseoperator import BaseOperator
+from scheduler.authoring.dag import DAG
+from scheduler.errors import DagDefinitionError
+from scheduler.spec import DagSpec, TaskSpec
+
+
+def serialize_dag(dag: DAG) -> DagSpec:
+    """The ``DagSpec`` of a valid ``dag`` (``dag.validate()`` runs first).
+
+    Tasks keep declaration order; durations become seconds; dates become aware UTC; params
+    become their JSON defaults (None where a param has no default).
+    """
+    dag.validate()
+    order = {task_id: index for index, task_id in enumerate(dag.task_dict)}
+    return DagSpec(
+        dag_id=dag.dag_id,
+        fileloc=dag.fileloc or "",
+        tasks={t.task_id: _task_spec(t, order) for t in dag.task_dict.values()},
+        schedule=dag.schedule,
+        timezone=dag.timezone,
+        start_date=_utc(dag.start_date),
+        end_date=_utc(dag.end_date),
+        catchup=dag.catchup,
+        max_active_runs=dag.max_active_runs,
+        max_active_tasks=dag.max_active_tasks,
+        params=_json_params(dag),
+        tags=tuple(dag.tags),
+        description=dag.description,
+        doc_md=dag.doc_md,
+        is_paused_upon_creation=dag.is_paused_upon_creation,
+    )
+
+
+def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
+    return TaskSpec(
+        task_id=task.task_id,
+        operator=type(task).__name__,
+        upstream=tuple(sorted(task.upstream_task_ids, key=order.__getitem__)),
+        trigger_rule=task.trigger_rule.value,
+        retries=task.retries,
+        retry_delay_s=_seconds(task.retry_delay) or 0.0,
+        retry_exponential_backoff=task.retry_exponential_backoff,
+        max_retry_delay_s=_seconds(task.max_retry_delay),
+        execution_timeout_s=_seconds(task.execution_timeout),
+        pool=task.pool,
+        priority_weight=task.priority_weight,
+        queue=task.queue,
+        has_compensation=task.has_compensation,
+        template_fields=tuple(task.template_fields),
+        doc_md=task.doc_md,
+    )
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def _json_params(dag: DAG) -> dict[str, Any]:
+    params = dag.params.dump()
+    for name, value in params.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise DagDefinitionError(
+                f"DAG '{dag.dag_id}': the default of param '{name}' ({value!r}) is not "
+                "JSON-serialisable; use strings, numbers, booleans, lists and dicts",
+                location=dag.location,
+            ) from None
+    return params

@@ -1,0 +1,113 @@
+"""``XComArg``: a task's future result, passed to other tasks as if it were the value.
+
+``total = add(x, y)`` inside a DAG returns an ``XComArg``; passing it (even nested in a list
+or dict) to another task or to an operator's templated field makes that task run after
+``add`` and, at run time, receive the value ``add`` returned. The runner calls
+``resolve_xcom_args`` on the template fields before rendering them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from scheduler.authoring.dependencies import DependencyMixin
+from scheduler.authoring.params import DagParam
+from scheduler.errors import XComError
+
+if TYPE_CHECKING:
+    from scheduler.authoring.baseoperator import BaseOperator
+
+XCOM_RETURN_KEY = "return_value"
+_MISSING = object()
+
+
+class XComArg(DependencyMixin):
+    """The XCom ``key`` of ``operator`` (by default what its ``execute`` returned).
+
+    ``arg["k"]`` refers to XCom key ``"k"``: with ``multiple_outputs=True`` a task pushes
+    each key of the dict it returns as its own XCom.
+    """
+
+    def __init__(self, operator: BaseOperator, key: str = XCOM_RETURN_KEY) -> None:
+        self.operator = operator
+        self.key = key
+
+    def __getitem__(self, key: str) -> XComArg:
+        if not isinstance(key, str):
+            raise TypeError(f"XCom keys are strings; got {key!r} for task {self.operator.task_id}")
+        return XComArg(self.operator, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        # Without this, __getitem__ would make ``for x in arg`` loop forever at parse time.
+        raise TypeError(
+            f"the result of task '{self.operator.task_id}' is not known while the DAG is "
+            "defined, so it cannot be iterated; iterate inside a task instead"
+        )
+
+    def dependency_operators(self) -> list[BaseOperator]:
+        return [self.operator]
+
+    def resolve(self, context: Mapping[str, Any]) -> Any:
+        """The value pushed under ``key`` by ``operator`` in this run."""
+        value = context["ti"].xcom_pull(
+            task_ids=self.operator.task_id, key=self.key, default=_MISSING
+        )
+        if value is not _MISSING:
+            return value
+        # Airflow: a task that returned None pushed nothing; its downstream gets None.
+        if self.key == XCOM_RETURN_KEY or getattr(self.operator, "multiple_outputs", False):
+            return None
+        raise XComError(
+            f"task '{self.operator.task_id}' pushed no XCom with key '{self.key}'; check the "
+            "key's spelling, or push it with context['ti'].xcom_push(key=..., value=...)"
+        )
+
+    def __str__(self) -> str:
+        """A Jinja template pulling the value, so ``f"echo {arg}"`` works in templated fields."""
+        return (
+            f"{{{{ task_instance.xcom_pull(task_ids='{self.operator.task_id}', "
+            f"key='{self.key}') }}}}"
+        )
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.operator.task_id!r}, key={self.key!r})"
+
+
+def iter_xcom_args(value: Any) -> Iterator[XComArg]:
+    """Every XComArg in ``value``, looking into lists, tuples, sets and dict values."""
+    if isinstance(value, XComArg):
+        yield value
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from iter_xcom_args(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_xcom_args(item)
+
+
+def resolve_xcom_args(value: Any, context: Mapping[str, Any]) -> Any:
+    """``value`` with every ``XComArg`` (and ``@dag`` argument) replaced by its run value.
+
+    Containers are rebuilt with the same type only when they hold something to resolve;
+    anything else is returned unchanged.
+    """
+    if isinstance(value, XComArg | DagParam):
+        return value.resolve(context)
+    if not _has_resolvable(value):
+        return value
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+        return type(value)(*(resolve_xcom_args(item, context) for item in value))
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(resolve_xcom_args(item, context) for item in value)
+    return {key: resolve_xcom_args(item, context) for key, item in value.items()}
+
+
+def _has_resolvable(value: Any) -> bool:
+    if isinstance(value, XComArg | DagParam):
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_resolvable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_resolvable(item) for item in value.values())
+    return False

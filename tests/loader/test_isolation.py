@@ -1,0 +1,109 @@
+"""The fork-per-item runner: answers, crashes, hangs and output, with real child processes."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psutil
+import pytest
+
+from scheduler.loader.isolation import OUTPUT_LIMIT, run_isolated
+
+
+def work(item: str) -> bytes:
+    """What each test child does, chosen by the item's name."""
+    if item.startswith("abort"):
+        os.abort()
+    if item.startswith("exit"):
+        os._exit(3)
+    if item.startswith("hang"):
+        print("going to sleep", flush=True)
+        time.sleep(3600)
+    if item.startswith("raise"):
+        raise RuntimeError("broken work function")
+    if item.startswith("big"):
+        return b"x" * 3_000_000
+    if item.startswith("chatty"):
+        print("y" * (OUTPUT_LIMIT * 2) + "END")
+    print(f"hello from {item}")
+    return item.upper().encode()
+
+
+def run(items: list[str], timeout: float = 30, parallelism: int = 2) -> dict:
+    return {o.item: o for o in run_isolated(items, work, timeout=timeout, parallelism=parallelism)}
+
+
+def test_each_item_answers_and_its_prints_are_captured_not_shown(capfd):
+    outcomes = run(["a", "b", "c"])
+
+    assert {item: o.payload for item, o in outcomes.items()} == {
+        "a": b"A",
+        "b": b"B",
+        "c": b"C",
+    }
+    assert outcomes["b"].output == "hello from b\n"
+    assert "hello" not in capfd.readouterr().out
+
+
+def test_an_answer_larger_than_a_pipe_buffer_arrives_whole():
+    outcome = run(["big"])["big"]
+    assert outcome.payload == b"x" * 3_000_000
+
+
+def test_output_keeps_only_the_tail():
+    outcome = run(["chatty"])["chatty"]
+    assert len(outcome.output.encode()) <= OUTPUT_LIMIT
+    assert outcome.output.endswith("END\nhello from chatty\n")
+
+
+def test_abort_is_reported_with_the_signal_and_a_stack():
+    outcomes = run(["abort", "ok"])
+
+    abort = outcomes["abort"]
+    assert abort.payload is None
+    assert abort.exit_reason == "killed by signal SIGABRT"
+    assert "test_isolation.py" in abort.output  # faulthandler's traceback
+    assert outcomes["ok"].payload == b"OK"
+
+
+def test_exit_without_answer_and_exceptions_are_reported():
+    outcomes = run(["exit", "raise"])
+
+    assert outcomes["exit"].exit_reason == "exit code 3"
+    assert outcomes["raise"].payload is None
+    assert outcomes["raise"].exit_reason == "exit code 70"
+    assert "RuntimeError: broken work function" in outcomes["raise"].output
+
+
+def test_a_hung_child_is_killed_and_does_not_hold_up_the_others():
+    outcomes = list(run_isolated(["hang", "a", "b"], work, timeout=1, parallelism=2))
+
+    assert [o.item for o in outcomes][-1] == "hang"
+    hung = outcomes[-1]
+    assert hung.timed_out
+    assert hung.payload is None
+    assert "going to sleep" in hung.output
+    assert "in work" in hung.output  # where it was stuck, dumped before the kill
+
+
+def test_stopping_early_kills_the_children_still_running():
+    me = psutil.Process()
+    outcomes = run_isolated(["a", "hang1", "hang2"], work, timeout=60, parallelism=3)
+    first = next(outcomes)
+    assert first.item == "a"
+    children = [c for c in me.children() if c.status() != psutil.STATUS_ZOMBIE]
+    assert len(children) == 2  # the two that hang
+
+    outcomes.close()
+
+    assert me.children() == []
+    for child in children:
+        assert not child.is_running()
+
+
+def test_bad_arguments_say_what_to_change():
+    with pytest.raises(ValueError, match="parallelism=0"):
+        list(run_isolated(["a"], work, timeout=1, parallelism=0))
+    with pytest.raises(ValueError, match="timeout=0"):
+        list(run_isolated(["a"], work, timeout=0, parallelism=1))
