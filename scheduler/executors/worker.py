@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import logging
 import os
 import resource
@@ -98,6 +99,9 @@ def prepare_after_fork(parent_pid: int, policy: WorkerPolicy, inherited: list[Co
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # own group: cancel kills the task's subprocesses too
     _reset_signals()
+    # A crash in C code (segfault, abort) prints the Python stack to fd 2, which is the
+    # try's log while a try runs: the log then shows where the task crashed.
+    faulthandler.enable(file=2, all_threads=True)
     if policy.memory_limit_mb > 0:
         _limit_address_space(policy.memory_limit_mb)
     for hook in list(after_fork_in_worker):

@@ -1,64 +1,15 @@
-"""Helpers for the runner tests: real DAG files in a temporary folder, real requests."""
+"""Fixtures of the runner tests."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from scheduler.executor import TaskFinished, TaskRequest
-from scheduler.runner import InMemoryXComReader, run_try
-
-LOGICAL_DATE = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
-
-
-class DagFolder:
-    """A DAG folder under ``tmp_path``; ``run`` runs one try and returns its outcome + log."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.folder = root / "dags"
-        self.folder.mkdir()
-        self.xcoms = InMemoryXComReader()
-
-    def write(self, source: str, name: str = "demo.py") -> Path:
-        path = self.folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source).lstrip())
-        return path
-
-    def request(self, task_id: str, **overrides: Any) -> TaskRequest:
-        values: dict[str, Any] = {
-            "dag_id": "demo",
-            "task_id": task_id,
-            "run_id": "manual__1",
-            "try_number": 1,
-            "fileloc": str(self.folder / "demo.py"),
-            "logical_date": LOGICAL_DATE,
-            "data_interval_start": LOGICAL_DATE - timedelta(days=1),
-            "data_interval_end": LOGICAL_DATE,
-        }
-        values.update(overrides)
-        values.setdefault(
-            "log_path",
-            str(self.root / "logs" / values["run_id"] / task_id / f"{values['try_number']}.log"),
-        )
-        return TaskRequest(**values)
-
-    def run(self, task_id: str, **overrides: Any) -> tuple[TaskFinished, str]:
-        request = self.request(task_id, **overrides)
-        finished = run_try(request, self.xcoms)
-        self.xcoms.record(finished)
-        return finished, Path(request.log_path).read_text()
+from .support import DagFolder
 
 
 @pytest.fixture
 def dags(tmp_path: Path) -> DagFolder:
+    """A DAG folder under ``tmp_path``; ``dags.run(task_id)`` runs one try in this process."""
     return DagFolder(tmp_path)
-
-
-RunTask = Callable[..., tuple[TaskFinished, str]]
