@@ -82,15 +82,15 @@ class Sampler(threading.Thread):
         self.scheduler_peak = 0
         self.loader_peak = 0
         self.cpu_s = 0.0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self._sample()
             except psutil.Error:
                 pass
-            self._stop.wait(0.01)
+            self._halt.wait(0.01)
 
     def _sample(self) -> None:
         self.scheduler_peak = max(self.scheduler_peak, self.root.memory_info().rss)
@@ -111,7 +111,7 @@ class Sampler(threading.Thread):
             self.cpu_s = own + reaped.children_user + reaped.children_system
         except psutil.Error:
             pass
-        self._stop.set()
+        self._halt.set()
 
 
 class Bench:
@@ -179,8 +179,6 @@ class Bench:
 
 
 def trigger_and_wait(bench: Bench, dag_ids: list[str]) -> tuple[datetime, datetime]:
-    for dag_id in dag_ids:
-        bench.wait(f"{dag_id} parsed", lambda d=dag_id: d in api.dag_ids_with_tag(bench.settings, "bench") or bench.known_dags() >= len(dag_ids))
     t0 = datetime.now().astimezone()
     for dag_id in dag_ids:
         api.trigger_dag(bench.settings, dag_id)

@@ -71,7 +71,7 @@ class BaseOperator(DependencyMixin):
         task_id: str,
         owner: str = "baton",
         retries: int | None = 0,
-        retry_delay: timedelta | float = timedelta(minutes=5),
+        retry_delay: timedelta | float | None = timedelta(minutes=5),
         retry_exponential_backoff: bool = False,
         max_retry_delay: timedelta | float | None = None,
         execution_timeout: timedelta | float | None = None,
@@ -103,7 +103,11 @@ class BaseOperator(DependencyMixin):
             )
         self.owner = owner
         self.retries = positive_int("retries", retries or 0, where, self.location, minimum=0)
-        self.retry_delay = to_timedelta("retry_delay", retry_delay, where, self.location)
+        if retry_delay is None:  # not set: Airflow's default
+            retry_delay = timedelta(minutes=5)
+        self.retry_delay: timedelta = to_timedelta(
+            "retry_delay", retry_delay, where, self.location
+        ) or timedelta(0)
         self.retry_exponential_backoff = bool(retry_exponential_backoff)
         self.max_retry_delay = to_timedelta(
             "max_retry_delay", max_retry_delay, where, self.location

@@ -46,7 +46,7 @@ def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
         upstream=tuple(sorted(task.upstream_task_ids, key=order.__getitem__)),
         trigger_rule=task.trigger_rule.value,
         retries=task.retries,
-        retry_delay_s=_seconds(task.retry_delay) or 0.0,
+        retry_delay_s=task.retry_delay.total_seconds(),
         retry_exponential_backoff=task.retry_exponential_backoff,
         max_retry_delay_s=_seconds(task.max_retry_delay),
         execution_timeout_s=_seconds(task.execution_timeout),

@@ -27,6 +27,7 @@ from scheduler.store.xcom import replace_xcoms
 
 log = logging.getLogger("baton.engine")
 
+_INSERT_TRY = task_try_table.insert()
 FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
 
 
@@ -138,7 +139,8 @@ class RunDriver:
         }
         if started is not None and view.state == TaskState.QUEUED:
             values["start_date"] = started
-        if event.xcoms or new_state == TaskState.SUCCESS:
+        # A first try that pushed nothing has nothing to replace: skip the statement.
+        if event.xcoms or view.try_number > 1:
             replace_xcoms(session, run.dag_id, run.run_id, task_id, event.xcoms, now)
         self.live.set_task(run, task_id, TaskView(new_state, view.try_number, retry_at))
         # Itself too: a retry to schedule, or a leaf that may finish the run.
@@ -275,7 +277,7 @@ class RunDriver:
             requests.append(self._request(run, task_id, number, path))
         change_task_states(session, changes, source=self.source, now=now)
         if tries:
-            session.execute(task_try_table.insert(), tries)
+            session.connection().execute(_INSERT_TRY, tries)
         return requests
 
     def _request(self, run: LiveRun, task_id: str, number: int, path: Path) -> TaskRequest:

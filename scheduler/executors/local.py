@@ -194,6 +194,10 @@ class LocalExecutor(Executor):
             except OSError:  # it died while idle; its sentinel will report it
                 self._pending.appendleft(request)
                 continue
+            except Exception as exc:  # pickling failed before anything was written
+                self._idle.appendleft(worker)
+                self._later(_lost(request, None, f"cannot hand the try to a worker: {exc!r}"))
+                continue
             worker.request = request
             worker.started_at = None
             if request.execution_timeout_s:
@@ -313,12 +317,16 @@ class LocalExecutor(Executor):
             else:
                 with contextlib.suppress(OSError):
                     worker.conn.send(STOP)
-        deadline = time.monotonic() + self.STOP_TIMEOUT_S
+        # Wait on the sentinels rather than join(): joining frees the pid, after which
+        # signalling its process group (in _reap) could hit an unrelated process.
+        alive = {w.process.sentinel: w for w in self._workers}
+        give_up = time.monotonic() + self.STOP_TIMEOUT_S
+        while alive and time.monotonic() < give_up:
+            for sentinel in wait(list(alive), timeout=max(0.0, give_up - time.monotonic())):
+                alive.pop(sentinel)
+        for worker in alive.values():
+            _kill_group(worker.pid, signal.SIGKILL)
         for worker in list(self._workers):
-            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if worker.process.exitcode is None:
-                _kill_group(worker.pid, signal.SIGKILL)
-                worker.process.join()
             events: list[ExecutorEvent] = []
             self._reap(worker, events)
             self._events.extend(events)

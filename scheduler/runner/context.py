@@ -17,6 +17,21 @@ from scheduler.runner import macros
 from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
 
 
+class ContextDateTime(datetime):
+    """A datetime whose ``str()`` is ISO 8601 with a ``T``, like Airflow's pendulum dates.
+
+    So ``{{ data_interval_end }}`` renders ``2026-11-28T00:00:00+00:00`` as in Airflow, not
+    Python's ``2026-11-28 00:00:00+00:00``. Everything else is a plain ``datetime``.
+    """
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+    @classmethod
+    def of(cls, value: datetime) -> ContextDateTime:
+        return cls.combine(value.date(), value.timetz(), tzinfo=value.tzinfo)
+
+
 @dataclass(frozen=True)
 class DagRunInfo:
     """``context["dag_run"]``: the run this try belongs to (read-only)."""
@@ -83,15 +98,15 @@ def build_context(
 ) -> dict[str, Any]:
     """Every key a task or template may use, computed once per try."""
     ti = RuntimeTaskInstance(request, task, xcoms)
-    logical_date = request.logical_date
+    logical_date = ContextDateTime.of(request.logical_date)
     ds_nodash = logical_date.strftime("%Y%m%d")
     dag_run = DagRunInfo(
         dag_id=request.dag_id,
         run_id=request.run_id,
         run_type=request.run_type,
         logical_date=logical_date,
-        data_interval_start=request.data_interval_start,
-        data_interval_end=request.data_interval_end,
+        data_interval_start=ContextDateTime.of(request.data_interval_start),
+        data_interval_end=ContextDateTime.of(request.data_interval_end),
         conf=dict(request.conf),
     )
     return {
@@ -107,8 +122,8 @@ def build_context(
         "ts": logical_date.isoformat(),
         "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
         "ts_nodash_with_tz": logical_date.isoformat().replace("-", "").replace(":", ""),
-        "data_interval_start": request.data_interval_start,
-        "data_interval_end": request.data_interval_end,
+        "data_interval_start": dag_run.data_interval_start,
+        "data_interval_end": dag_run.data_interval_end,
         "params": params,
         "conf": dag_run.conf,
         "macros": macros,

@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -58,65 +58,77 @@ def capture_output(log_path: str | Path) -> Iterator[logging.Logger]:
     """Send fds 1/2, ``sys.stdout``/``sys.stderr`` and logging into ``log_path``.
 
     Yields the ``baton.task`` logger. Everything is restored on exit, so a worker can run
-    the next try with a clean slate; the root logger gets the same handler for the duration
-    so that ``logging.info`` inside a task lands in the log, as Airflow users expect.
+    the next try with a clean slate. For the duration the root logger writes only to the
+    try's log, so ``logging.info`` inside a task lands there (as Airflow users expect) and
+    the host process's own handlers do not copy task lines elsewhere.
     """
     path = Path(log_path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        stack.enter_context(_redirect_fds(path))
+        stack.enter_context(_redirect_streams())
+        yield stack.enter_context(_route_logging(path))
+
+
+@contextmanager
+def _redirect_fds(path: Path) -> Iterator[None]:
     _flush_std_streams()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    saved_fds = (os.dup(1), os.dup(2))
-    saved_streams = (sys.stdout, sys.stderr)
-    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
-    handler.setFormatter(BatonLogFormatter())
-    logger, root = logging.getLogger(TASK_LOGGER_NAME), logging.getLogger()
-    saved_levels = (logger.level, root.level)
-    streams: list[TextIO] = []
+    try:
+        saved = (os.dup(1), os.dup(2))
+    except OSError:
+        os.close(fd)
+        raise
     try:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-        streams = [_line_buffered(1), _line_buffered(2)]
-        sys.stdout, sys.stderr = streams
-        _attach(handler, logger, root)
-        yield logger
+        yield
     finally:
-        _detach(handler, logger, root, saved_levels)
         _flush_std_streams()
-        sys.stdout, sys.stderr = saved_streams
-        for stream in streams:
-            stream.close()  # closefd=False: fds 1 and 2 stay open
-        for target, saved in zip((1, 2), saved_fds, strict=True):
-            os.dup2(saved, target)
-            os.close(saved)
+        for target, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, target)
+            os.close(copy)
         os.close(fd)
 
 
+@contextmanager
+def _redirect_streams() -> Iterator[None]:
+    # Fresh streams over the redirected fds: whatever sys.stdout was (pytest's capture, a
+    # block-buffered pipe), prints now reach the log, line by line, in order with Baton's.
+    saved = (sys.stdout, sys.stderr)
+    streams = [_line_buffered(1), _line_buffered(2)]
+    sys.stdout, sys.stderr = streams
+    try:
+        yield
+    finally:
+        _flush_std_streams()
+        sys.stdout, sys.stderr = saved
+        for stream in streams:
+            stream.close()  # closefd=False: fds 1 and 2 stay open
+
+
 def _line_buffered(fd: int) -> TextIO:
-    # A fresh stream over the redirected fd: whatever sys.stdout was (pytest's capture, a
-    # block-buffered pipe), prints now reach the log, in order with Baton's lines.
     return open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
 
 
-def _attach(handler: logging.Handler, logger: logging.Logger, root: logging.Logger) -> None:
-    logger.addHandler(handler)
+@contextmanager
+def _route_logging(path: Path) -> Iterator[logging.Logger]:
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler.setFormatter(BatonLogFormatter())
+    logger, root = logging.getLogger(TASK_LOGGER_NAME), logging.getLogger()
+    saved = (logger.handlers, logger.level, logger.propagate, root.handlers, root.level)
+    logger.handlers, logger.propagate = [handler], False
     logger.setLevel(logging.INFO)
-    logger.propagate = False
-    root.addHandler(handler)
+    root.handlers = [handler]
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
-
-
-def _detach(
-    handler: logging.Handler,
-    logger: logging.Logger,
-    root: logging.Logger,
-    saved_levels: tuple[int, int],
-) -> None:
-    logger.removeHandler(handler)
-    root.removeHandler(handler)
-    logger.setLevel(saved_levels[0])
-    root.setLevel(saved_levels[1])
-    handler.close()
+    try:
+        yield logger
+    finally:
+        logger.handlers, _, logger.propagate, root.handlers, _ = saved
+        logger.setLevel(saved[1])
+        root.setLevel(saved[4])
+        handler.close()
 
 
 def _flush_std_streams() -> None:

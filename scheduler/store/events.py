@@ -39,9 +39,12 @@ class Event:
         return self.__dict__.copy()
 
 
+_INSERT_EVENT = insert(event_table)
+
+
 def append_events(session: Session, events: Sequence[Event]) -> None:
     if events:
-        session.execute(insert(event_table), [e.row() for e in events])
+        session.connection().execute(_INSERT_EVENT, [e.row() for e in events])
 
 
 def list_events(

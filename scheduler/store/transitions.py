@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, update
+from sqlalchemy import Update, and_, bindparam, update
 from sqlalchemy.orm import Session
 
 from scheduler.errors import IllegalTransitionError
@@ -78,12 +79,11 @@ def _waves(changes: Sequence[TaskChange]) -> list[list[TaskChange]]:
     return waves
 
 
-def _update_group(
-    session: Session, old: str, new: str, columns: tuple[str, ...], members: list[TaskChange]
-) -> None:
+@lru_cache(maxsize=256)
+def _task_update(old: str, new: str, columns: tuple[str, ...]) -> Update:
+    """The UPDATE for one kind of change, built once: the scheduler's hottest statement."""
     table = task_instance_table
-    values = {"state": new, **{c: bindparam(f"v_{c}") for c in columns}}
-    statement = (
+    return (
         update(table)
         .where(
             and_(
@@ -93,8 +93,30 @@ def _update_group(
                 table.c.state == old,
             )
         )
-        .values(values)
+        .values({"state": new, **{c: bindparam(f"v_{c}") for c in columns}})
     )
+
+
+@lru_cache(maxsize=256)
+def _try_update(columns: tuple[str, ...]) -> Update:
+    table = task_try_table
+    return (
+        update(table)
+        .where(
+            and_(
+                table.c.dag_id == bindparam("k_dag_id"),
+                table.c.run_id == bindparam("k_run_id"),
+                table.c.task_id == bindparam("k_task_id"),
+                table.c.try_number == bindparam("k_try"),
+            )
+        )
+        .values({c: bindparam(f"v_{c}") for c in columns})
+    )
+
+
+def _update_group(
+    session: Session, old: str, new: str, columns: tuple[str, ...], members: list[TaskChange]
+) -> None:
     params = [
         {
             "k_dag_id": m.dag_id,
@@ -104,7 +126,7 @@ def _update_group(
         }
         for m in members
     ]
-    result = session.connection().execute(statement, params)
+    result = session.connection().execute(_task_update(str(old), str(new), columns), params)
     if result.rowcount != len(members):
         raise IllegalTransitionError(
             f"{len(members) - result.rowcount} of {len(members)} task instance(s) were no "
@@ -117,22 +139,9 @@ def _update_tries(session: Session, changes: list[TaskChange]) -> None:
     groups: dict[tuple[str, ...], list[TaskChange]] = defaultdict(list)
     for change in changes:
         groups[tuple(sorted(change.try_values))].append(change)
-    table = task_try_table
     for columns, members in groups.items():
-        statement = (
-            update(table)
-            .where(
-                and_(
-                    table.c.dag_id == bindparam("k_dag_id"),
-                    table.c.run_id == bindparam("k_run_id"),
-                    table.c.task_id == bindparam("k_task_id"),
-                    table.c.try_number == bindparam("k_try"),
-                )
-            )
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        )
         session.connection().execute(
-            statement,
+            _try_update(columns),
             [
                 {
                     "k_dag_id": m.dag_id,

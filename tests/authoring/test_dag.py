@@ -108,7 +108,7 @@ def test_start_date_may_come_from_default_args():
 
 
 def test_end_date_before_start_date_is_rejected():
-    with pytest.raises(DagDefinitionError, match="end_date .* is before start_date"):
+    with pytest.raises(DagDefinitionError, match=r"end_date .* is before start_date"):
         DAG("backwards", start_date=datetime(2024, 2, 1), end_date=datetime(2024, 1, 1))
 
 

@@ -110,6 +110,8 @@ def test_invalid_dag_param_default_is_a_definition_error_at_the_dag_line():
 
 
 def test_task_param_breaking_the_dag_schema_is_a_definition_error():
-    with DAG("schema", params={"n": Param(1, type="integer")}):
-        with pytest.raises(DagDefinitionError, match="task 't': param 'n'"):
-            EmptyOperator(task_id="t", params={"n": "two"})
+    with (
+        DAG("schema", params={"n": Param(1, type="integer")}),
+        pytest.raises(DagDefinitionError, match="task 't': param 'n'"),
+    ):
+        EmptyOperator(task_id="t", params={"n": "two"})

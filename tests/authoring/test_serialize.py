@@ -102,5 +102,5 @@ def test_serialising_a_cyclic_dag_raises_the_cycle_error():
 
 def test_param_default_that_is_not_json_is_rejected():
     dag = DAG("odd", params={"when": datetime(2024, 1, 1)})
-    with pytest.raises(DagDefinitionError, match="param 'when' .* not JSON-serialisable"):
+    with pytest.raises(DagDefinitionError, match=r"param 'when' .* not JSON-serialisable"):
         serialize_dag(dag)

@@ -23,6 +23,8 @@ from scheduler.authoring.params import DagParam
 from scheduler.errors import DagDefinitionError, XComError
 from tests.authoring.support import XComStore, line_here
 
+LABEL = Param("x", type="string")
+
 
 @task
 def extract() -> list[int]:
@@ -179,9 +181,7 @@ def test_xcomarg_cannot_be_iterated_at_parse_time():
 def test_xcomarg_str_is_a_jinja_pull():
     with DAG("jinja"):
         rows = extract()
-    assert str(rows) == (
-        "{{ task_instance.xcom_pull(task_ids='extract', key='return_value') }}"
-    )
+    assert str(rows) == ("{{ task_instance.xcom_pull(task_ids='extract', key='return_value') }}")
 
 
 def test_resolve_xcom_args_walks_structures_and_keeps_other_values():
@@ -211,7 +211,7 @@ def test_missing_return_value_resolves_to_none_but_a_missing_key_is_an_error():
 
 def test_dag_decorator_builds_the_dag_with_function_args_as_params():
     @dag(schedule="@daily", start_date=datetime(2024, 1, 1), tags=["tf"])
-    def pipeline(limit: int = 10, label=Param("x", type="string")):
+    def pipeline(limit: int = 10, label=LABEL):
         """The pipeline's doc."""
         total(extract(), factor=limit)
 

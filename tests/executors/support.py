@@ -49,6 +49,14 @@ class Workspace:
         self.dag_file.parent.mkdir()
         self.dag_file.write_text(textwrap.dedent(source).lstrip())
 
+    @classmethod
+    def existing(cls, root: str | Path) -> Workspace:
+        """The workspace another process created in ``root``."""
+        space = cls.__new__(cls)
+        space.root = Path(root)
+        space.dag_file = space.root / "dags" / "demo.py"
+        return space
+
     def request(self, task_id: str, try_number: int = 1, **overrides: Any) -> TaskRequest:
         values: dict[str, Any] = {
             "dag_id": "demo",

@@ -25,6 +25,8 @@ from scheduler.executors import (
 )
 from scheduler.settings import Settings
 
+from .support import Workspace
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -84,22 +86,32 @@ def test_after_fork_hooks_run_in_each_worker_which_leads_its_own_group(hook_file
 
 
 SCHEDULER_SCRIPT = """
-    import time
-    import psutil
+    import sys, time
+    from multiprocessing.connection import wait
+    from scheduler.executor import TaskStarted
     from scheduler.executors import LocalExecutor
+    from tests.executors.support import Workspace
 
     executor = LocalExecutor(parallelism=2)
     executor.start()
-    print(" ".join(str(p.pid) for p in psutil.Process().children()), flush=True)
+    space = Workspace.existing(sys.argv[1])
+    for try_number in (1, 2):
+        executor.submit(space.request("sleep", try_number=try_number))
+    pids = set()
+    while len(pids) < 2:  # both workers busy in time.sleep(30)
+        wait(executor.wait_handles())
+        pids |= {e.pid for e in executor.collect() if isinstance(e, TaskStarted)}
+    print(" ".join(map(str, pids)), flush=True)
     time.sleep(60)
 """
 
 
-def test_workers_die_with_the_scheduler(tmp_path: Path) -> None:
+def test_busy_workers_die_with_the_scheduler(tmp_path: Path) -> None:
+    Workspace(tmp_path)
     script = tmp_path / "fake_scheduler.py"
     script.write_text(textwrap.dedent(SCHEDULER_SCRIPT))
     parent = subprocess.Popen(
-        [sys.executable, str(script)],
+        [sys.executable, str(script), str(tmp_path)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,

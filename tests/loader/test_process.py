@@ -156,9 +156,13 @@ def test_stop_ends_the_loader_and_its_parse_children(start_loader, write):
     loader = start_loader()
     process = psutil.Process(loader.pid)
     deadline = time.monotonic() + DEADLINE_S
-    while not process.children() and time.monotonic() < deadline:
+    seen = []
+    while not (kids := process.children()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    [child] = process.children()
+    seen.append([(k.pid, k.status(), k.cmdline()) for k in kids])
+    now = process.children()
+    assert len(now) == 1, (seen, now, loader.receive_all())
+    [child] = now
 
     loader.stop(timeout=1)
 

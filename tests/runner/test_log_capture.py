@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,20 @@ def test_the_process_output_is_restored_after_the_try(
     assert (sys.stdout, sys.stderr) == streams
     assert "after the try" not in log
     assert "after the try" in capfd.readouterr().out
+
+
+def test_task_logging_does_not_reach_the_host_processs_handlers(
+    dags: DagFolder, tmp_path: Path
+) -> None:
+    dags.write(LOGGING_DAG)
+    host = logging.FileHandler(tmp_path / "host.log")
+    root = logging.getLogger()
+    root.addHandler(host)
+    try:
+        _, log = dags.run("chatty")
+        assert host in root.handlers
+    finally:
+        root.removeHandler(host)
+        host.close()
+    assert "from logging" in log
+    assert "from logging" not in (tmp_path / "host.log").read_text()

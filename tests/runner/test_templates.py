@@ -14,6 +14,8 @@ BASH_DAG = """
         BashOperator(task_id="from_file", bash_command="scripts/hello.sh")
         BashOperator(task_id="from_searchpath", bash_command="other.sh")
         BashOperator(task_id="typo", bash_command="echo {{ dss }}")
+        BashOperator(task_id="dates",
+                     bash_command="echo {{ logical_date }} {{ data_interval_start }}")
 """
 
 
@@ -32,6 +34,13 @@ def test_ds_params_and_conf_are_rendered(dags: DagFolder) -> None:
     assert finished.state == "success", log
     assert xcom(finished) == "2026-11-28 world 5 x"
     assert "Rendered bash_command: 'echo 2026-11-28 world 5 x'" in log
+
+
+def test_dates_render_in_iso_8601_as_airflows_pendulum_dates_do(dags: DagFolder) -> None:
+    write_bash_dag(dags)
+    finished, log = dags.run("dates")
+    assert finished.state == "success", log
+    assert xcom(finished) == "2026-11-28T06:30:00+00:00 2026-11-27T06:30:00+00:00"
 
 
 def test_a_template_file_is_loaded_from_the_dag_folder(dags: DagFolder) -> None:

