@@ -16,7 +16,7 @@ $(BIN)/baton: pyproject.toml
 run: $(BIN)/baton
 	$(BIN)/baton db migrate
 	$(BIN)/baton dags sync
-	$(BIN)/baton dags unpause --all-examples
+	$(BIN)/baton dags unpause --tag example
 	$(BIN)/baton scheduler
 
 test: $(BIN)/baton

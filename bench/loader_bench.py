@@ -93,11 +93,15 @@ class Monitor:
         return peak / 2**20
 
 
-def bench_parse_files(folder: Path, parallelism: int) -> tuple[float, float, int]:
+def bench_parse_files(
+    folder: Path, parallelism: int, per_child: int | None
+) -> tuple[float, float, int]:
     files = find_dag_files(folder)
     mon = Monitor(include_self=True)
     started = time.perf_counter()
-    results = list(parse_files(files, timeout=30, parallelism=parallelism))
+    results = list(
+        parse_files(files, timeout=30, parallelism=parallelism, files_per_child=per_child)
+    )
     took = time.perf_counter() - started
     errors = sum(len(r.errors) for r in results)
     dags = sum(len(r.dags) for r in results)
@@ -106,9 +110,11 @@ def bench_parse_files(folder: Path, parallelism: int) -> tuple[float, float, int
     return took, mon.peak_mb(), dags
 
 
-def bench_loader_process(folder: Path, parallelism: int) -> tuple[float, float, int]:
+def bench_loader_process(
+    folder: Path, parallelism: int, per_child: int | None
+) -> tuple[float, float, int]:
     mon = Monitor(include_self=False)  # the loader and its children, not this process
-    loader = LoaderProcess(folder, interval=60, timeout=30, parallelism=parallelism)
+    loader = LoaderProcess(folder, 60, 30, parallelism, files_per_child=per_child)
     started = time.perf_counter()
     loader.start()
     dags = 0
@@ -141,18 +147,26 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--files-per-child", type=int, default=None, help="1: a process per file (default: auto)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_dag_files(folder, args.files)
-        print(f"{args.files} files, parallelism {args.parallelism}, {os.cpu_count()} cores")
+        par, per_child = args.parallelism, args.files_per_child
+        print(
+            f"{args.files} files, parallelism {par}, files per child {per_child or 'auto'}, "
+            f"{os.cpu_count()} cores"
+        )
+        runs = range(args.runs)
         report(
             "parse_files (warm parent)",
-            [bench_parse_files(folder, args.parallelism) for _ in range(args.runs)],
+            [bench_parse_files(folder, par, per_child) for _ in runs],
         )
         report(
             "LoaderProcess start -> all DAGs",
-            [bench_loader_process(folder, args.parallelism) for _ in range(args.runs)],
+            [bench_loader_process(folder, par, per_child) for _ in runs],
         )
 
 

@@ -1,6 +1,6 @@
 """Baton: the public authoring API for DAG files.
 
-    from scheduler import DAG, dag, task, BaseOperator, PythonOperator, BashOperator, chain
+from scheduler import DAG, dag, task, BaseOperator, PythonOperator, BashOperator, chain
 """
 
 from scheduler.authoring import (

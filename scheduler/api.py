@@ -19,6 +19,7 @@ from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import BatonError
 from scheduler.loader import load_dag_specs
 from scheduler.settings import Settings
+from scheduler.store import actions
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import make_engine, transaction
@@ -201,6 +202,56 @@ def task_log_path(
             f"(expected at {chosen.log_path}); it may still be queued"
         )
     return Path(chosen.log_path)
+
+
+def clear_tasks(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_ids: list[str],
+    *,
+    downstream: bool = False,
+    source: str | None = None,
+) -> list[str]:
+    """Run tasks of a run again (their history is kept); the scheduler picks them up."""
+    with transaction(database(settings)) as session:
+        spec = dag_store.get_spec(session, dag_id)
+        cleared = actions.clear_tasks(
+            session,
+            spec,
+            run_id,
+            task_ids,
+            downstream=downstream,
+            source=source or process_source("cli"),
+            now=utcnow(),
+        )
+    poke_scheduler(settings.home)
+    return cleared
+
+
+def mark_tasks(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_ids: list[str],
+    state: str,
+    *,
+    source: str | None = None,
+) -> list[str]:
+    """Set tasks to success or failed by hand (a running try is stopped)."""
+    with transaction(database(settings)) as session:
+        spec = dag_store.get_spec(session, dag_id)
+        marked = actions.mark_tasks(
+            session,
+            spec,
+            run_id,
+            task_ids,
+            state,
+            source=source or process_source("cli"),
+            now=utcnow(),
+        )
+    poke_scheduler(settings.home)
+    return marked
 
 
 def import_errors(settings: Settings) -> list[ImportErrorRow]:

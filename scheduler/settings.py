@@ -17,10 +17,6 @@ from scheduler.errors import ConfigError
 _SECRET_WORDS = ("password", "secret", "token", "key")
 
 
-def _default_home() -> Path:
-    return Path(os.environ.get("BATON_HOME", "~/baton")).expanduser().resolve()
-
-
 def _default_dags_folder(home: Path) -> Path:
     # Run from a checkout of Baton (or any project with a dags/ folder): use ./dags.
     local = Path.cwd() / "dags"

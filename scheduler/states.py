@@ -57,7 +57,9 @@ _CLEARABLE |= {T.REMOVED, T.COMPENSATED, T.COMPENSATION_FAILED}
 
 TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     T.NONE: frozenset({T.SCHEDULED, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED, T.SUCCESS, T.FAILED}),
-    T.SCHEDULED: frozenset({T.QUEUED, T.NONE, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED}),
+    T.SCHEDULED: frozenset(
+        {T.QUEUED, T.NONE, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED, T.SUCCESS, T.FAILED}
+    ),
     # queued → failed/up_for_retry: the worker was lost before it reported the start.
     T.QUEUED: frozenset({T.RUNNING, T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SUCCESS, T.SKIPPED}),
     T.RUNNING: frozenset({T.SUCCESS, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.DEFERRED}),

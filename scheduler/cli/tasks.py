@@ -75,6 +75,28 @@ def logs(dag_id: str, run_id: str, task_id: str, try_number: int | None) -> None
 
 @tasks.command()
 @click.argument("dag_id")
+@click.argument("run_id")
+@click.argument("task_ids", nargs=-1, required=True)
+@click.option("--downstream", "-d", is_flag=True, help="Also clear every task downstream.")
+def clear(dag_id: str, run_id: str, task_ids: tuple[str, ...], downstream: bool) -> None:
+    """Run TASK_IDS of RUN_ID again (a finished run is queued again)."""
+    cleared = api.clear_tasks(settings(), dag_id, run_id, list(task_ids), downstream=downstream)
+    click.echo(f"Cleared {len(cleared)} task(s): {', '.join(cleared) or '-'}")
+
+
+@tasks.command()
+@click.argument("dag_id")
+@click.argument("run_id")
+@click.argument("task_ids", nargs=-1, required=True)
+@click.option("--state", type=click.Choice(["success", "failed"]), required=True)
+def mark(dag_id: str, run_id: str, task_ids: tuple[str, ...], state: str) -> None:
+    """Set TASK_IDS of RUN_ID to success or failed by hand (a running try is stopped)."""
+    marked = api.mark_tasks(settings(), dag_id, run_id, list(task_ids), state)
+    click.echo(f"Marked {len(marked)} task(s) {state}: {', '.join(marked) or '-'}")
+
+
+@tasks.command()
+@click.argument("dag_id")
 @click.argument("task_id")
 @click.option("--logical-date", "-l", help="Logical date, ISO 8601 (default now).")
 @click.option("--conf", "-c", help="JSON object available as conf/params.")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.engine.dispatch import select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
-from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted
+from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted, TryKey
 from scheduler.planner import TaskView, after_failure, plan_run
 from scheduler.spec import DagSpec
 from scheduler.states import RunState, TaskState
@@ -61,8 +61,17 @@ class RunDriver:
         self.finished_runs: list[LiveRun] = []  # runs that ended in the last transaction
 
     # -- loading ---------------------------------------------------------------------------
-    def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> int:
-        """Mirror the given active run rows (skipping those already mirrored)."""
+    def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
+        """Mirror the given active run rows: new ones, and ones changed by a user action
+        (their ``version`` moved). Returns the tries the executor must stop because a user
+        took them out of queued/running."""
+        stale, cancel = [], []
+        for row in rows:
+            live = self.live.get(row.dag_id, row.run_id)
+            if live is not None and live.version != row.version:
+                stale.append(live)
+        for live in stale:
+            self.live.remove(live)
         new = [r for r in rows if self.live.get(r.dag_id, r.run_id) is None and r.dag_id in specs]
         tis = run_store.task_instances_of_runs(session, [r.id for r in new])
         by_run: dict[int, list] = {}
@@ -70,7 +79,15 @@ class RunDriver:
             by_run.setdefault(ti.dag_run_id, []).append(ti)
         for row in new:
             self.live.add(LiveRun.from_rows(row, specs[row.dag_id], by_run.get(row.id, [])))
-        return len(new)
+        for old in stale:
+            fresh = self.live.get(old.dag_id, old.run_id)
+            still = set(fresh.in_flight()) if fresh else set()
+            cancel += [
+                TryKey(old.dag_id, old.run_id, task_id, number)
+                for task_id, number in old.in_flight()
+                if (task_id, number) not in still
+            ]
+        return cancel
 
     # -- runs ------------------------------------------------------------------------------
     def start_run(self, session: Session, run: LiveRun, now: datetime) -> None:
@@ -172,8 +189,9 @@ class RunDriver:
         if event.state in FINISHED_RESULT_STATES:
             return FINISHED_RESULT_STATES[event.state], None
         task = run.spec.tasks[task_id]
+        counted = run.tries_counted(task_id, event.key.try_number)
         return after_failure(
-            task, event.key.try_number, event.ended_at, event.retryable, event.key.idempotency_key
+            task, counted, event.ended_at, event.retryable, event.key.idempotency_key
         )
 
     # -- planning --------------------------------------------------------------------------

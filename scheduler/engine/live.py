@@ -34,6 +34,8 @@ class LiveRun:
     dirty: set[str] | None = None
     next_wakeup: datetime | None = None
     scheduled: set[str] = field(default_factory=set)  # waiting for a slot
+    version: int = 0  # the dag_run.version this mirror was loaded at
+    retry_base: dict[str, int] = field(default_factory=dict)  # try number at the last clear
 
     @classmethod
     def from_rows(cls, run: DagRunRow, spec: DagSpec, tis: list[TaskInstanceRow]) -> LiveRun:
@@ -48,6 +50,7 @@ class LiveRun:
             data_interval_end=run.data_interval_end,
             conf=run.conf or {},
             spec=spec,
+            version=run.version,
         )
         for ti in tis:
             if ti.task_id in spec.tasks:
@@ -56,7 +59,21 @@ class LiveRun:
                 )
                 if ti.state == TaskState.SCHEDULED:
                     live.scheduled.add(ti.task_id)
+                if ti.retry_base:
+                    live.retry_base[ti.task_id] = ti.retry_base
         return live
+
+    def in_flight(self) -> list[tuple[str, int]]:
+        """(task_id, try_number) of the tries queued or running."""
+        return [
+            (task_id, view.try_number)
+            for task_id, view in self.tasks.items()
+            if view.state in ACTIVE_TASK_STATES
+        ]
+
+    def tries_counted(self, task_id: str, try_number: int) -> int:
+        """Which try this is since the task was last cleared: what retries count."""
+        return try_number - self.retry_base.get(task_id, 0)
 
     def mark_dirty(self, task_ids: Any) -> None:
         if self.dirty is not None:
@@ -77,7 +94,8 @@ class LiveState:
         )
 
     def remove(self, run: LiveRun) -> None:
-        self.runs.pop((run.dag_id, run.run_id), None)
+        if self.runs.pop((run.dag_id, run.run_id), None) is not None:
+            self.active_tasks[run.dag_id] -= len(run.in_flight())
 
     def get(self, dag_id: str, run_id: str) -> LiveRun | None:
         return self.runs.get((dag_id, run_id))

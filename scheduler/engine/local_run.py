@@ -125,8 +125,14 @@ def _abandon(db: Engine, driver: RunDriver, source: str) -> None:
     for run in list(driver.live.runs.values()):
         with transaction(db) as session:
             change_run_state(
-                session, run.dag_id, run.run_id, run.state, RunState.FAILED,
-                source=source, now=utcnow(), values={"end_date": utcnow()},
+                session,
+                run.dag_id,
+                run.run_id,
+                run.state,
+                RunState.FAILED,
+                source=source,
+                now=utcnow(),
+                values={"end_date": utcnow()},
                 detail="baton dags test was interrupted",
             )
         driver.live.remove(run)

@@ -57,7 +57,8 @@ def _fail(
     if task is None:
         new_state, retry_at = TaskState.FAILED, None
     else:
-        new_state, retry_at = after_failure(task, row.try_number, now, True, key.idempotency_key)
+        counted = row.try_number - row.retry_base
+        new_state, retry_at = after_failure(task, counted, now, True, key.idempotency_key)
     _append_to_log(session, key, f"ERROR - {reason}; the try is marked {new_state}")
     return TaskChange(
         row.dag_id,

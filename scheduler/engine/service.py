@@ -25,7 +25,7 @@ from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.recovery import fail_orphaned_tries
 from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
-from scheduler.executor import Executor
+from scheduler.executor import Executor, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
 from scheduler.settings import Settings
@@ -64,6 +64,7 @@ class SchedulerService:
         self._stopping_since: float | None = None
         self._pending_events: list[Any] = []
         self._pending_messages: list[Any] = []
+        self._to_cancel: list[TryKey] = []
         self._failed_ticks = 0
         self._next_db_check = 0.0
         self._next_heartbeat = 0.0
@@ -220,6 +221,10 @@ class SchedulerService:
         self._pending_events, self._pending_messages = [], []
         if mono >= self._next_db_check:
             self._next_db_check = mono + DB_CHECK_INTERVAL
+        for key in self._to_cancel:
+            log.info("stopping %s: a user changed its state", key.idempotency_key)
+            self.executor.cancel(key)
+        self._to_cancel = []
         for request in requests:
             self.executor.submit(request)
 
@@ -313,9 +318,10 @@ class SchedulerService:
         self.catalog.drop([d for d, e in self.catalog.entries.items() if e.spec.fileloc in paths])
 
     def _adopt_runs(self, session: Session) -> None:
+        """Mirror runs created or changed by others (triggers, clears, marks)."""
         assert self.driver
         rows = run_store.active_runs(session, run_types=("scheduled", "manual"))
-        self.driver.adopt_runs(session, rows, self.catalog.specs)
+        self._to_cancel += self.driver.adopt_runs(session, rows, self.catalog.specs)
 
     def _create_scheduled_runs(self, session: Session, now: datetime) -> None:
         assert self.driver

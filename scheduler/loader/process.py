@@ -43,6 +43,7 @@ class LoaderConfig:
     interval: float
     timeout: float
     parallelism: int
+    files_per_child: int | None = None
 
 
 class LoaderProcess:
@@ -55,11 +56,17 @@ class LoaderProcess:
     """
 
     def __init__(
-        self, dags_folder: Path, interval: float, timeout: float, parallelism: int
+        self,
+        dags_folder: Path,
+        interval: float,
+        timeout: float,
+        parallelism: int,
+        files_per_child: int | None = None,
     ) -> None:
-        self.config = LoaderConfig(
-            Path(os.path.abspath(dags_folder)), interval, timeout, parallelism
-        )
+        """``files_per_child=1`` gives every file a process of its own even in the first,
+        large pass (~3x the CPU time); ``None`` batches large passes (see ``parse_files``)."""
+        folder = Path(os.path.abspath(dags_folder))
+        self.config = LoaderConfig(folder, interval, timeout, parallelism, files_per_child)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.restarts = 0
@@ -175,7 +182,12 @@ class _LoaderLoop:
             for result in self.owners.remove(plan.removed):
                 self.conn.send(FileParsed(result))
         config = self.config
-        parsed = parse_files(plan.to_parse, timeout=config.timeout, parallelism=config.parallelism)
+        parsed = parse_files(
+            plan.to_parse,
+            timeout=config.timeout,
+            parallelism=config.parallelism,
+            files_per_child=config.files_per_child,
+        )
         for raw in parsed:
             for result in self.owners.update(raw):
                 self.conn.send(FileParsed(result))

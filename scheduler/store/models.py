@@ -56,6 +56,9 @@ class DagRunRow(SQLModel, table=True):
     start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
     end_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
     triggered_by: str | None = Field(default=None, max_length=250)
+    # Bumped by every change made outside the scheduler (clear, mark): the scheduler
+    # reloads a run whose version moved under it.
+    version: int = 0
 
 
 class TaskInstanceRow(SQLModel, table=True):
@@ -84,6 +87,8 @@ class TaskInstanceRow(SQLModel, table=True):
     hostname: str | None = Field(default=None, max_length=250)
     pid: int | None = None
     scheduler_job_id: int | None = None  # which scheduler dispatched the current try
+    # The try number at the last clear: retries count from there.
+    retry_base: int = 0
     error: str | None = Field(default=None, sa_type=Text)
 
 

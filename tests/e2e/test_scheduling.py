@@ -149,3 +149,32 @@ def test_sigterm_stops_the_scheduler_cleanly(baton: Baton) -> None:
     assert baton.process.wait(timeout=30) == 0
     assert "scheduler stopped" in baton.log_text()
     assert "Traceback" not in baton.log_text()
+
+
+def test_max_active_tasks_and_runs_are_respected(baton: Baton) -> None:
+    baton.write_dag(
+        "limited.py",
+        """
+import time
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator
+with DAG("limited", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         max_active_tasks=1, max_active_runs=1) as dag:
+    for i in range(3):
+        PythonOperator(task_id=f"t{i}", python_callable=lambda: time.sleep(0.2))
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("limited")
+    run_ids = [baton.trigger("limited"), baton.trigger("limited")]
+    for run_id in run_ids:
+        assert baton.wait_for_run("limited", run_id) == "success"
+    spans = sorted(
+        (t.start_date, t.end_date)
+        for run_id in run_ids
+        for i in range(3)
+        for t in baton.tries("limited", run_id, f"t{i}")
+    )
+    assert len(spans) == 6
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end  # never two at once, across both runs

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:24:23.173077
+Create Date: 2026-11-28 12:43:59.146995
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("start_date", scheduler.store.types.UtcDateTime(), nullable=True),
         sa.Column("end_date", scheduler.store.types.UtcDateTime(), nullable=True),
         sa.Column("triggered_by", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dag_id", "run_id", name="uq_dag_run_dag_id_run_id"),
     )
@@ -152,6 +153,7 @@ def upgrade() -> None:
         sa.Column("hostname", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
         sa.Column("pid", sa.Integer(), nullable=True),
         sa.Column("scheduler_job_id", sa.Integer(), nullable=True),
+        sa.Column("retry_base", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["dag_run_id"],

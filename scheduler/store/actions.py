@@ -1,0 +1,149 @@
+"""User actions on task instances: clear (run again) and mark (set an outcome by hand).
+
+They are written here, outside the scheduler, and the run's ``version`` is bumped so that
+the scheduler reloads the run and acts on the change (dispatching cleared tasks, stopping a
+try that was marked failed while it ran).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import networkx as nx
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from scheduler.errors import BatonError, TaskNotFoundError
+from scheduler.spec import DagSpec
+from scheduler.states import (
+    ACTIVE_TASK_STATES,
+    FINISHED_RUN_STATES,
+    RunState,
+    TaskState,
+)
+from scheduler.store.events import Event, append_events
+from scheduler.store.models import dag_run_table
+from scheduler.store.runs import get_run, list_task_instances
+from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
+
+MARKABLE = {TaskState.SUCCESS, TaskState.FAILED}
+
+
+def clear_tasks(
+    session: Session,
+    spec: DagSpec,
+    run_id: str,
+    task_ids: Sequence[str],
+    *,
+    downstream: bool = False,
+    source: str,
+    now: datetime,
+) -> list[str]:
+    """Reset tasks (and optionally everything downstream) to run again; return their ids."""
+    targets = _with_downstream(spec, task_ids) if downstream else _known(spec, task_ids)
+    tis = {ti.task_id: ti for ti in list_task_instances(session, spec.dag_id, run_id)}
+    busy = sorted(t for t in targets if tis[t].state in ACTIVE_TASK_STATES)
+    if busy:
+        raise BatonError(
+            f"task(s) {', '.join(busy)} of run '{run_id}' are still running; wait for them "
+            "or mark them failed first, then clear"
+        )
+    changes = [
+        TaskChange(
+            spec.dag_id,
+            run_id,
+            t,
+            TaskState(tis[t].state),
+            TaskState.NONE,
+            tis[t].try_number,
+            values={"retry_base": tis[t].try_number, "next_retry_at": None, "error": None},
+            detail="cleared by a user",
+        )
+        for t in targets
+        if tis[t].state != TaskState.NONE
+    ]
+    change_task_states(session, changes, source=source, now=now)
+    _reopen_run(session, spec.dag_id, run_id, source, now, f"cleared {', '.join(targets)}")
+    return [c.task_id for c in changes]
+
+
+def mark_tasks(
+    session: Session,
+    spec: DagSpec,
+    run_id: str,
+    task_ids: Sequence[str],
+    state: str,
+    *,
+    source: str,
+    now: datetime,
+) -> list[str]:
+    """Set tasks to ``success`` or ``failed`` by hand; return the ones that changed."""
+    new = TaskState(state)
+    if new not in MARKABLE:
+        raise BatonError(f"tasks can be marked success or failed, not {state!r}")
+    targets = _known(spec, task_ids)
+    tis = {ti.task_id: ti for ti in list_task_instances(session, spec.dag_id, run_id)}
+    changes = [
+        TaskChange(
+            spec.dag_id,
+            run_id,
+            t,
+            TaskState(tis[t].state),
+            new,
+            tis[t].try_number,
+            values={"end_date": now, "next_retry_at": None},
+            detail=f"marked {new} by a user",
+        )
+        for t in targets
+        if tis[t].state != new
+    ]
+    change_task_states(session, changes, source=source, now=now)
+    _reopen_run(session, spec.dag_id, run_id, source, now, f"marked {new}: {', '.join(targets)}")
+    return [c.task_id for c in changes]
+
+
+def _known(spec: DagSpec, task_ids: Sequence[str]) -> list[str]:
+    unknown = [t for t in task_ids if t not in spec.tasks]
+    if unknown:
+        raise TaskNotFoundError(
+            f"DAG '{spec.dag_id}' has no task(s) {', '.join(unknown)}; "
+            f"its tasks: {', '.join(spec.tasks)}"
+        )
+    if not task_ids:
+        raise BatonError("name at least one task to act on")
+    return list(dict.fromkeys(task_ids))
+
+
+def _with_downstream(spec: DagSpec, task_ids: Sequence[str]) -> list[str]:
+    chosen = set(_known(spec, task_ids))
+    for task_id in list(chosen):
+        chosen |= nx.descendants(spec.graph, task_id)
+    return [t for t in spec.tasks if t in chosen]
+
+
+def _reopen_run(
+    session: Session, dag_id: str, run_id: str, source: str, now: datetime, detail: str
+) -> None:
+    """Queue a finished run again and bump its version so the scheduler reloads it."""
+    run = get_run(session, dag_id, run_id)
+    if run.state in FINISHED_RUN_STATES:
+        change_run_state(
+            session,
+            dag_id,
+            run_id,
+            RunState(run.state),
+            RunState.QUEUED,
+            source=source,
+            now=now,
+            values={"end_date": None},
+            detail=detail,
+        )
+    session.execute(
+        update(dag_run_table)
+        .where(dag_run_table.c.dag_id == dag_id, dag_run_table.c.run_id == run_id)
+        .values(version=dag_run_table.c.version + 1)
+    )
+    append_events(
+        session, [Event("user_action", now, source, dag_id=dag_id, run_id=run_id, detail=detail)]
+    )
