@@ -42,7 +42,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
 def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
     return TaskSpec(
         task_id=task.task_id,
-        operator=type(task).__name__,
+        operator=getattr(task, "custom_operator_name", None) or type(task).__name__,
         upstream=tuple(sorted(task.upstream_task_ids, key=order.__getitem__)),
         trigger_rule=task.trigger_rule.value,
         retries=task.retries,

@@ -9,7 +9,7 @@ import click
 
 from scheduler import api
 from scheduler.cli.context import settings
-from scheduler.cli.output import emit, emit_object, output_option
+from scheduler.cli.output import emit, emit_object, emit_tasks, output_option
 from scheduler.engine import run_dag_in_process
 from scheduler.errors import BatonError
 from scheduler.spec import DagSpec
@@ -68,17 +68,7 @@ def show(dag_id: str, output: str) -> None:
         output,
     )
     click.echo()
-    tasks = [
-        {
-            "task_id": t.task_id,
-            "operator": t.operator,
-            "upstream": list(t.upstream),
-            "trigger_rule": t.trigger_rule,
-            "retries": t.retries,
-        }
-        for t in spec.tasks.values()
-    ]
-    emit(tasks, output, ["task_id", "operator", "upstream", "trigger_rule", "retries"])
+    emit_tasks(spec, output)
 
 
 @dags.command()

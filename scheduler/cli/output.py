@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from scheduler.spec import DagSpec
+
 output_option = click.option(
     "-o",
     "--output",
@@ -51,6 +53,21 @@ def emit_object(obj: dict[str, Any], output: str) -> None:
     width = max((len(k) for k in obj), default=0)
     for key, value in obj.items():
         click.echo(f"{key.ljust(width)}  {_cell(value)}")
+
+
+def emit_tasks(spec: DagSpec, output: str) -> None:
+    """A DAG's tasks with their upstream tasks (``dags show``, ``tasks list``)."""
+    rows = [
+        {
+            "task_id": t.task_id,
+            "operator": t.operator,
+            "upstream": list(t.upstream),
+            "trigger_rule": t.trigger_rule,
+            "retries": t.retries,
+        }
+        for t in spec.tasks.values()
+    ]
+    emit(rows, output, ["task_id", "operator", "upstream", "trigger_rule", "retries"])
 
 
 def _cell(value: Any) -> str:

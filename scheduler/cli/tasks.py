@@ -10,7 +10,7 @@ import click
 
 from scheduler import api
 from scheduler.cli.context import settings
-from scheduler.cli.output import emit, output_option
+from scheduler.cli.output import emit, emit_tasks, output_option
 from scheduler.engine.driver import utcnow
 from scheduler.engine.local_run import find_dag_spec
 from scheduler.errors import TaskNotFoundError
@@ -33,17 +33,7 @@ def list_(dag_id: str, run_id: str | None, output: str) -> None:
     conf = settings()
     if run_id is None:
         spec = DagSpec.from_dict(api.get_dag(conf, dag_id).spec)
-        rows = [
-            {
-                "task_id": t.task_id,
-                "operator": t.operator,
-                "upstream": list(t.upstream),
-                "trigger_rule": t.trigger_rule,
-                "retries": t.retries,
-            }
-            for t in spec.tasks.values()
-        ]
-        emit(rows, output, ["task_id", "operator", "upstream", "trigger_rule", "retries"])
+        emit_tasks(spec, output)
         return
     rows = [
         {

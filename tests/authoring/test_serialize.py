@@ -81,7 +81,7 @@ def test_spec_fields():
     load = spec.tasks["load"]
     assert (load.retries, load.retry_delay_s, load.execution_timeout_s) == (2, 30.0, None)
     assert load.has_compensation is False
-    assert load.operator == "_PythonDecoratedOperator"
+    assert load.operator == "@task"  # TaskFlow tasks show as Airflow shows them
 
 
 def test_spec_round_trips_through_json():
