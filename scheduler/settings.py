@@ -35,10 +35,6 @@ class Settings:
     """BATON_EXECUTOR: ``local`` (worker processes) or ``inline`` (sequential, in-process)."""
     parallelism: int = os.cpu_count() or 2
     """BATON_PARALLELISM: tasks running at once across all DAGs (local executor workers)."""
-    max_active_tasks_per_dag: int = 16
-    """BATON_MAX_ACTIVE_TASKS_PER_DAG: default for a DAG's ``max_active_tasks``."""
-    max_active_runs_per_dag: int = 16
-    """BATON_MAX_ACTIVE_RUNS_PER_DAG: default for a DAG's ``max_active_runs``."""
     dags_are_paused_at_creation: bool = True
     """BATON_DAGS_ARE_PAUSED_AT_CREATION: new DAGs start paused (scheduled runs wait)."""
     dag_file_import_timeout: float = 30.0

@@ -58,7 +58,6 @@ class RunDriver:
         self.database_url = database_url
         self.source = source
         self.job_id = job_id
-        self.finished_runs: list[LiveRun] = []  # runs that ended in the last transaction
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -238,7 +237,7 @@ class RunDriver:
         )
         run.state = state
         self.live.remove(run)
-        self.finished_runs.append(run)
+        log.info("run %s/%s finished: %s", run.dag_id, run.run_id, state)
 
     def next_wakeup(self) -> datetime | None:
         times = [r.next_wakeup for r in self.live.runs.values() if r.next_wakeup is not None]

@@ -333,6 +333,8 @@ class SchedulerService:
                 continue
             active = sum(1 for r in self.driver.live.runs.values() if r.dag_id == entry.spec.dag_id)
             rows = create_due_runs(session, entry, active, source=self.source, now=now)
+            for row in rows:
+                log.info("created run %s/%s", row.dag_id, row.run_id)
             self.driver.adopt_runs(session, rows, self.catalog.specs)
 
     def _start_queued_runs(self, session: Session, now: datetime) -> None:
