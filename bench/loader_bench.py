@@ -59,32 +59,42 @@ def write_dag_files(folder: Path, count: int) -> None:
         (folder / f"w4_{number:04d}.py").write_text(DAG_FILE.format(number=number))
 
 
-def monitor(pid: int, include_root: bool, conn: Connection) -> None:
-    """Sample the RSS of ``pid``'s descendants (and ``pid``) until told; send the peak."""
-    root = psutil.Process(pid)
+def monitor(conn: Connection) -> None:
+    """Sample the summed RSS of one process tree until told to stop; send the peak.
+
+    The root's pid arrives first over ``conn``. This monitor and multiprocessing's
+    resource tracker (both children of the benchmark) are left out.
+    """
+    conn.send("ready")
+    root = psutil.Process(conn.recv())
     me = os.getpid()
     peak = 0
     while not conn.poll(0.002):
-        total = 0
         try:
-            processes = [p for p in root.children(recursive=True) if p.pid != me]
+            tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             break
-        for process in [root, *processes] if include_root else processes:
+        total = 0
+        for process in tree:
             with contextlib.suppress(psutil.NoSuchProcess):  # it ended meanwhile
-                total += process.memory_info().rss
+                if process.pid != me and "resource_tracker" not in " ".join(process.cmdline()):
+                    total += process.memory_info().rss
         peak = max(peak, total)
     conn.send(peak)
 
 
 class Monitor:
-    def __init__(self, include_self: bool) -> None:
+    """A separate process that measures the peak RSS of the tree rooted at ``watch(pid)``."""
+
+    def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
-        args = (os.getpid(), include_self, theirs)
-        self.process = context.Process(target=monitor, args=args, daemon=True)
+        self.process = context.Process(target=monitor, args=(theirs,), daemon=True)
         self.process.start()
-        time.sleep(0.3)  # let it import psutil and start sampling
+        assert self.conn.recv() == "ready"  # psutil imported: sampling starts at once
+
+    def watch(self, pid: int) -> None:
+        self.conn.send(pid)
 
     def peak_mb(self) -> float:
         self.conn.send("stop")
@@ -97,7 +107,8 @@ def bench_parse_files(
     folder: Path, parallelism: int, per_child: int | None
 ) -> tuple[float, float, int]:
     files = find_dag_files(folder)
-    mon = Monitor(include_self=True)
+    mon = Monitor()
+    mon.watch(os.getpid())
     started = time.perf_counter()
     results = list(
         parse_files(files, timeout=30, parallelism=parallelism, files_per_child=per_child)
@@ -113,10 +124,11 @@ def bench_parse_files(
 def bench_loader_process(
     folder: Path, parallelism: int, per_child: int | None
 ) -> tuple[float, float, int]:
-    mon = Monitor(include_self=False)  # the loader and its children, not this process
+    mon = Monitor()  # started first: spawning it must not delay the loader
     loader = LoaderProcess(folder, 60, 30, parallelism, files_per_child=per_child)
     started = time.perf_counter()
     loader.start()
+    mon.watch(loader.pid or 0)  # the loader and its children, not this process
     dags = 0
     done = False
     while not done:

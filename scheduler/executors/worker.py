@@ -9,14 +9,12 @@ wrong inside a try is the Runner's business; everything that kills the process (
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import faulthandler
 import logging
 import os
 import resource
 import signal
 import socket
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,9 +23,9 @@ from multiprocessing.connection import Connection
 import psutil
 
 from scheduler.executor import TaskFinished, TaskRequest, TaskStarted
+from scheduler.processes import die_with_parent, set_process_name
 from scheduler.runner import XComReader, XComReaderFactory, append_log_line, describe, run_try
 
-_PR_SET_PDEATHSIG = 1
 _MB = 1024 * 1024
 
 #: Called in each new worker right after fork, in order. The process that owns the
@@ -95,7 +93,7 @@ def prepare_after_fork(parent_pid: int, policy: WorkerPolicy, inherited: list[Co
     """Make a freshly forked child a well-behaved worker."""
     for connection in inherited:  # other workers' pipes: holding them would hide EOFs
         connection.close()
-    _die_with_parent(parent_pid)
+    _die_with_parent_or_exit(parent_pid)
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # own group: cancel kills the task's subprocesses too
     _reset_signals()
@@ -134,16 +132,10 @@ def _should_retire(policy: WorkerPolicy, finished: TaskFinished, me: psutil.Proc
         return True
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this worker when the scheduler dies, however it dies."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
+def _die_with_parent_or_exit(parent_pid: int) -> None:
+    """SIGKILL this worker when the scheduler dies, however it dies; exit if it already did."""
+    die_with_parent(signal.SIGKILL, parent_pid)
+    set_process_name("baton-worker")
 
 
 def _reset_signals() -> None:

@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from scheduler.loader.pdeathsig import die_with_parent
+from scheduler.processes import die_with_parent
 
 Work = Callable[[str], bytes]
 

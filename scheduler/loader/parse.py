@@ -94,16 +94,17 @@ def _file_scope(path: str) -> Iterator[None]:
     that were already loaded (monkeypatching) is not undone: only a process per file would."""
     modules = set(sys.modules)
     sys_path = list(sys.path)
-    cwd = os.getcwd()
+    cwd = _cwd()
     folder = os.path.dirname(path) + os.sep
     try:
         yield
     finally:
         sys.path[:] = sys_path
-        with contextlib.suppress(OSError):
-            os.chdir(cwd)
+        if cwd is not None:
+            with contextlib.suppress(OSError):
+                os.chdir(cwd)
         for name in set(sys.modules) - modules:
-            source = getattr(sys.modules[name], "__file__", None) or ""
+            source = getattr(sys.modules.get(name), "__file__", None) or ""
             if name == module_name_for(Path(path)) or source.startswith(folder):
                 del sys.modules[name]
 
@@ -113,9 +114,12 @@ def to_file_result(outcome: ChildOutcome, mtime_ns: int, timeout: float) -> File
     path = outcome.item
     dags: list[DagSpec] = []
     if outcome.payload is not None:
-        answer = json.loads(outcome.payload)
-        dags = [DagSpec.from_dict(data) for data in answer["dags"]]
-        errors = [ImportErrorInfo(**data) for data in answer["errors"]]
+        try:
+            answer = json.loads(outcome.payload)
+            dags = [DagSpec.from_dict(data) for data in answer["dags"]]
+            errors = [ImportErrorInfo(**data) for data in answer["errors"]]
+        except (ValueError, KeyError, TypeError) as exc:  # the file wrote into our pipe?
+            dags, errors = [], [_garbled_error(path, exc)]
     elif outcome.timed_out:
         errors = [_timeout_error(path, timeout, outcome.output)]
     else:
@@ -148,6 +152,15 @@ def _crash_error(path: str, reason: str, output: str) -> ImportErrorInfo:
     )
 
 
+def _garbled_error(path: str, exc: Exception) -> ImportErrorInfo:
+    return ImportErrorInfo(
+        path,
+        None,
+        f"the import of {path} sent back an unreadable answer ({exc}); does the file write "
+        f"to file descriptors it did not open? Run `python {path}` to check",
+    )
+
+
 def _not_serialisable(path: str, dag_id: str, exc: Exception) -> ImportErrorInfo:
     return ImportErrorInfo(
         path,
@@ -161,6 +174,13 @@ def _line_in_dump(path: str, output: str) -> int | None:
     """The innermost line of ``path`` in a faulthandler dump (most recent call first)."""
     match = re.search(rf'File "{re.escape(path)}", line (\d+)', output)
     return int(match.group(1)) if match else None
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the working directory was deleted
+        return None
 
 
 def _mtime_ns(path: str | Path) -> int:

@@ -24,17 +24,20 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from scheduler.errors import LoaderError
 from scheduler.loader.messages import FileParsed, FilesDeleted, LoaderMessage, ScanComplete
 from scheduler.loader.ownership import DagOwnership
 from scheduler.loader.parse import parse_files
-from scheduler.loader.pdeathsig import die_with_parent
+from scheduler.loader.warmup import warm_up
 from scheduler.loader.watcher import FolderWatcher
+from scheduler.processes import die_with_parent, set_process_name
 
 log = logging.getLogger(__name__)
 
 _RESCAN = "rescan"
 _FULL_RESCAN = "full-rescan"
 _STOP = "stop"
+_MAX_SILENT_DEATHS = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class LoaderProcess:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.restarts = 0
+        self._silent_deaths = 0  # deaths in a row before the loader sent anything
+        self._heard_from = False
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -83,6 +88,7 @@ class LoaderProcess:
         process.start()
         theirs.close()
         self._process, self._conn = process, ours
+        self._heard_from = False
 
     @property
     def connection(self) -> Connection:
@@ -105,6 +111,7 @@ class LoaderProcess:
         try:
             while self.connection.poll():
                 messages.append(self.connection.recv())
+                self._heard_from = True
         except (EOFError, OSError):
             self._restart()
         return messages
@@ -133,17 +140,25 @@ class LoaderProcess:
             self.connection.send(command)
 
     def _restart(self) -> None:
+        """Replace a loader that died; give up when it keeps dying before saying anything."""
         process = self._process
-        code = process.exitcode if process is not None else None
-        log.error(
-            "the DAG loader process (pid %s) died (exit code %s); starting a new one, "
-            "which parses every DAG file again",
-            self.pid,
-            code,
-        )
         if process is not None:
             process.join(1.0)
+        code = process.exitcode if process is not None else None
         self.connection.close()
+        self._process = None
+        self._silent_deaths = 0 if self._heard_from else self._silent_deaths + 1
+        if self._silent_deaths >= _MAX_SILENT_DEATHS:
+            raise LoaderError(
+                f"the DAG loader process died {self._silent_deaths} times in a row before "
+                f"reporting anything (last exit code {code}); its traceback, if any, is on the "
+                "scheduler's stderr: usually a Baton install whose modules fail to import"
+            )
+        log.error(
+            "the DAG loader process died (exit code %s); starting a new one, which parses "
+            "every DAG file again",
+            code,
+        )
         self.restarts += 1
         self.start()
 
@@ -151,7 +166,9 @@ class LoaderProcess:
 def loader_main(conn: Connection, config: LoaderConfig, parent_pid: int) -> None:
     """The loader process's entry point."""
     die_with_parent(signal.SIGKILL, parent_pid)
+    set_process_name("baton-loader")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up()
     gc.freeze()  # parse children then share these pages instead of copying them
     # EOF or a broken pipe: the scheduler went away, there is nobody left to report to.
     with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):

@@ -10,9 +10,15 @@ import pytest
 
 from scheduler.loader.isolation import OUTPUT_LIMIT, run_isolated
 
+POISONED = []
+
 
 def work(item: str) -> bytes:
     """What each test child does, chosen by the item's name."""
+    if item.startswith("poison"):  # leaves state behind that breaks a later batch-mate
+        POISONED.append(item)
+    if item.startswith("victim") and POISONED:
+        os.abort()
     if item.startswith("abort"):
         os.abort()
     if item.startswith("exit"):
@@ -30,8 +36,9 @@ def work(item: str) -> bytes:
     return item.upper().encode()
 
 
-def run(items: list[str], timeout: float = 30, parallelism: int = 2) -> dict:
-    return {o.item: o for o in run_isolated(items, work, timeout=timeout, parallelism=parallelism)}
+def run(items: list[str], timeout: float = 30, parallelism: int = 2, batch: int = 1) -> dict:
+    outcomes = run_isolated(items, work, timeout=timeout, parallelism=parallelism, batch_size=batch)
+    return {o.item: o for o in outcomes}
 
 
 def test_each_item_answers_and_its_prints_are_captured_not_shown(capfd):
@@ -102,7 +109,52 @@ def test_stopping_early_kills_the_children_still_running():
         assert not child.is_running()
 
 
+def test_a_batch_gives_each_item_its_own_answer_and_output():
+    outcomes = run(["a", "b", "c"], parallelism=1, batch=3)
+
+    assert {item: (o.payload, o.output) for item, o in outcomes.items()} == {
+        "a": (b"A", "hello from a\n"),
+        "b": (b"B", "hello from b\n"),
+        "c": (b"C", "hello from c\n"),
+    }
+
+
+def test_a_crash_in_a_batch_is_retried_alone_and_the_rest_still_answer():
+    outcomes = run(["a", "abort", "b", "c"], parallelism=1, batch=4)
+
+    assert outcomes["abort"].exit_reason == "killed by signal SIGABRT"
+    assert {item: o.payload for item, o in outcomes.items() if item != "abort"} == {
+        "a": b"A",
+        "b": b"B",
+        "c": b"C",
+    }
+
+
+def test_a_crash_caused_by_a_batch_mate_is_not_blamed_on_the_victim():
+    outcomes = run(["poison", "victim", "after"], parallelism=1, batch=3)
+
+    assert {item: o.payload for item, o in outcomes.items()} == {
+        "poison": b"POISON",
+        "victim": b"VICTIM",  # crashed after the poison, answered when run alone
+        "after": b"AFTER",
+    }
+
+
+def test_a_hang_in_a_batch_hands_the_rest_to_other_children():
+    outcomes = list(
+        run_isolated(["a", "hang", "b", "c"], work, timeout=1, parallelism=2, batch_size=4)
+    )
+
+    order = [o.item for o in outcomes]
+    assert order[-1] == "hang"  # b and c did not wait for its time limit
+    assert sorted(order) == ["a", "b", "c", "hang"]
+    assert outcomes[-1].timed_out
+    assert "going to sleep" in outcomes[-1].output
+
+
 def test_bad_arguments_say_what_to_change():
+    with pytest.raises(ValueError, match="batch_size=0"):
+        list(run_isolated(["a"], work, timeout=1, parallelism=1, batch_size=0))
     with pytest.raises(ValueError, match="parallelism=0"):
         list(run_isolated(["a"], work, timeout=1, parallelism=0))
     with pytest.raises(ValueError, match="timeout=0"):

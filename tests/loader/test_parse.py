@@ -8,6 +8,7 @@ from datetime import UTC
 
 from scheduler.loader import FileResult, parse_files
 from scheduler.loader.importer import module_name_for
+from scheduler.loader.parse import MAX_FILES_PER_CHILD, files_per_child_for
 
 from .dag_sources import HEADER, good_dag
 
@@ -126,3 +127,41 @@ def test_a_missing_file_is_an_error_not_an_exception(dags):
 
     assert result.mtime_ns == 0
     assert "gone.py" in only_error(result).message
+
+
+def test_files_sharing_a_child_do_not_see_each_others_helper_modules(write):
+    write("shared_state.py", "value = 'fresh'\n")
+    mutate = "import shared_state\nshared_state.value = 'changed by a_first'\n"
+    first = write("a_first.py", good_dag("first") + mutate)
+    second = write(
+        "b_second.py",
+        """
+        from datetime import datetime
+
+        import shared_state
+        from scheduler.authoring import DAG, EmptyOperator
+
+        with DAG("second", start_date=datetime(2024, 1, 1), description=shared_state.value):
+            EmptyOperator(task_id="only")
+        """,
+    )
+
+    results = list(parse_files([first, second], timeout=30, parallelism=1, files_per_child=2))
+
+    assert [r.errors for r in results] == [[], []]
+    assert results[1].dags[0].description == "fresh"
+
+
+def test_files_per_child_is_one_for_small_passes_and_capped_for_large_ones():
+    assert files_per_child_for(1, parallelism=2) == 1
+    assert files_per_child_for(15, parallelism=2) == 1
+    assert files_per_child_for(40, parallelism=2) == 5
+    assert files_per_child_for(500, parallelism=2) == MAX_FILES_PER_CHILD
+
+
+def test_a_segfault_is_reported_with_the_signal(write):
+    path = write("segv.py", HEADER + "import ctypes\nctypes.string_at(0)\n")
+
+    error = only_error(parse(path)[str(path)])
+
+    assert "crashed the interpreter at line 3: killed by signal SIGSEGV" in error.message

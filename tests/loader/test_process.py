@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from scheduler.errors import LoaderError
 from scheduler.loader import (
     FileParsed,
     FilesDeleted,
@@ -151,6 +152,15 @@ def test_a_loader_that_dies_is_replaced_and_parses_again(start_loader, write):
     assert parsed(again) == {str(a): ["alpha"]}
 
 
+def test_a_loader_that_keeps_dying_before_reporting_is_an_error(start_loader):
+    loader = start_loader()
+    with pytest.raises(LoaderError, match="died 3 times in a row"):
+        for _ in range(3):
+            os.kill(loader.pid, signal.SIGKILL)  # still importing: it has sent nothing
+            wait([loader.connection], timeout=DEADLINE_S)
+            assert loader.receive_all() == []
+
+
 def long_lived_children(process: psutil.Process) -> list[psutil.Process]:
     """The children of ``process`` once some have been alive for half a second."""
     deadline = time.monotonic() + DEADLINE_S
@@ -168,7 +178,7 @@ def test_stop_ends_the_loader_and_its_parse_children(start_loader, write):
     process = psutil.Process(loader.pid)
     children = long_lived_children(process)  # the child stuck importing hung.py
 
-    loader.stop(timeout=1)
+    loader.stop(timeout=0.2)  # it is busy with hung.py: terminated
 
     for proc in [process, *children]:
         proc.wait(timeout=DEADLINE_S)  # psutil.TimeoutExpired if it is still alive

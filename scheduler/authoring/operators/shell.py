@@ -11,7 +11,6 @@ signal SIGKILL, so it dies with its worker even if the worker is killed without 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import signal
@@ -20,6 +19,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
+
+from scheduler.processes import die_with_parent
 
 _PR_SET_PDEATHSIG = 1
 
@@ -88,25 +89,6 @@ class ShellCommand:
         process.wait()
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+def _die_with_parent(parent_pid: int) -> Callable[[], None]:
     """A ``preexec_fn`` asking Linux to SIGKILL the child when its parent thread exits."""
-    libc = _libc()
-    if libc is None:
-        return None
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent_pid:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return preexec
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)  # the process's own symbols include libc
-    except OSError:
-        return None
+    return functools.partial(die_with_parent, signal.SIGKILL, parent_pid)

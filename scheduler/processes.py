@@ -1,8 +1,9 @@
-"""Make a child process die with its parent (Linux ``PR_SET_PDEATHSIG``).
+"""Linux process controls shared by the loader, the workers and the shell operator.
 
-Without it, a loader or parse child whose parent was SIGKILLed keeps running (and importing
-DAG files) as an orphan. The kernel sends the signal when the *thread* that forked the child
-exits, so start children from the main thread.
+``die_with_parent``: without it, a loader, worker or bash child whose parent was SIGKILLed
+keeps running as an orphan (and a task could run twice). The kernel sends the signal when
+the *thread* that forked the child exits, so start children from the main thread.
+``set_process_name``: names shown by ps/top (``baton-loader``, ``baton-worker``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_NAME = 15
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
@@ -30,3 +32,9 @@ def die_with_parent(sig: int = signal.SIGKILL, parent_pid: int | None = None) ->
     if parent_pid is not None and os.getppid() != parent_pid:
         os.kill(os.getpid(), sig)
     return True
+
+
+def set_process_name(name: str) -> None:
+    """Set the name ps, top and psutil show for this process (15 bytes at most)."""
+    if _libc is not None:
+        _libc.prctl(_PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
