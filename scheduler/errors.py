@@ -88,3 +88,7 @@ class ParamValidationError(BatonError):
 
 class TaskExecutionError(BatonError):
     """An operator's work failed, e.g. a shell command exited with a non-zero code."""
+
+
+class LoaderError(BatonError):
+    """The DAG loader process cannot run: it keeps dying before it reports anything."""
