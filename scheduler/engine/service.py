@@ -25,6 +25,7 @@ from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.recovery import fail_orphaned_tries
 from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
+from scheduler.errors import LoaderError
 from scheduler.executor import Executor, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
@@ -44,6 +45,7 @@ DB_CHECK_INTERVAL = 2.0  # seconds between looks for runs triggered without a po
 STOP_GRACE = 10.0  # seconds running tries get to finish after SIGTERM
 MAX_TIMEOUT = 5.0
 MAX_FAILED_TICKS = 3
+LOADER_RETRY_S = 30
 
 
 class SchedulerService:
@@ -66,6 +68,8 @@ class SchedulerService:
         self._pending_messages: list[Any] = []
         self._to_cancel: list[TryKey] = []
         self._failed_ticks = 0
+        self._loader_retry_at = 0.0
+        self._loader_down = False
         self._next_db_check = 0.0
         self._next_heartbeat = 0.0
         self._job_id: int | None = None
@@ -171,7 +175,9 @@ class SchedulerService:
             if self._stopping_since is not None and self._done_stopping():
                 return
             # Rebuilt each time: a restarted loader or worker brings a new handle.
-            handles = [self._signal_r, self.loader.connection, self.wakeup]
+            handles = [self._signal_r, self.wakeup]
+            if not self._loader_down:
+                handles.append(self.loader.connection)
             wait(handles + self.executor.wait_handles(), timeout=self._timeout())
             self._tick()
 
@@ -205,7 +211,7 @@ class SchedulerService:
         with contextlib.suppress(BlockingIOError):
             self._signal_r.recv(64)
         self._pending_events += self.executor.collect()
-        self._pending_messages += self.loader.receive_all()
+        self._pending_messages += self._receive_from_loader()
         poked = self.wakeup.drain() > 0
         now, mono = utcnow(), time.monotonic()
         try:
@@ -227,6 +233,24 @@ class SchedulerService:
         self._to_cancel = []
         for request in requests:
             self.executor.submit(request)
+
+    def _receive_from_loader(self) -> list[Any]:
+        """The loader's messages. A loader that keeps dying is stopped and started again
+        later; the DAGs already known keep running meanwhile."""
+        assert self.loader
+        if self._loader_down:
+            if time.monotonic() < self._loader_retry_at:
+                return []
+            self.loader.start()
+            self._loader_down = False
+        try:
+            return self.loader.receive_all()
+        except LoaderError as exc:
+            log.error("%s; retrying in %d s (known DAGs keep running)", exc, LOADER_RETRY_S)
+            self.loader.stop()
+            self._loader_down = True
+            self._loader_retry_at = time.monotonic() + LOADER_RETRY_S
+            return []
 
     def _transaction(self, now: datetime, check_db: bool) -> list:
         assert self.driver
