@@ -17,13 +17,17 @@ run: $(BIN)/baton
 	$(BIN)/baton db migrate
 	$(BIN)/baton dags sync
 	$(BIN)/baton dags unpause --tag example
-	$(BIN)/baton scheduler
+	$(BIN)/baton users create --username admin --role Admin \
+		--password-from-env BATON_ADMIN_PASSWORD --if-missing
+	$(BIN)/baton standalone
 
 test: $(BIN)/baton
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/baton
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ui_bench.py
 
 lint: $(BIN)/baton
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -10,6 +10,8 @@ Prints a table of medians and spreads and writes JSON to $BENCH_OUT (bench-resul
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import platform
@@ -18,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -27,13 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduler import api
 from scheduler.settings import Settings
 from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate
-from scheduler.store.models import DagRunRow, TaskTryRow
+from scheduler.store.models import DagRow, DagRunRow, TaskTryRow
 
 BATON = str(Path(sys.executable).with_name("baton"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
@@ -86,10 +87,8 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            try:
+            with contextlib.suppress(psutil.Error):
                 self._sample()
-            except psutil.Error:
-                pass
             self._halt.wait(0.01)
 
     def _sample(self) -> None:
@@ -97,9 +96,11 @@ class Sampler(threading.Thread):
         for child in self.root.children():
             try:
                 if child.name() == "baton-loader":
+                    # PSS, not RSS: forked children share most pages with the loader, and
+                    # summing their RSS would count those pages once per child.
                     tree = [child, *child.children(recursive=True)]
-                    rss = sum(p.memory_info().rss for p in tree)
-                    self.loader_peak = max(self.loader_peak, rss)
+                    pss = sum(p.memory_full_info().pss for p in tree)
+                    self.loader_peak = max(self.loader_peak, pss)
             except psutil.Error:
                 continue
 
@@ -153,11 +154,15 @@ class Bench:
             if value:
                 return value
             assert self.process and self.process.poll() is None, self.process.stderr.read()
-            time.sleep(0.002)
+            time.sleep(0.005)
         raise TimeoutError(what)
 
     def known_dags(self) -> int:
-        return len(api.list_dags(self.settings))
+        # A cheap count: polling must not steal the CPU the scheduler is measured on.
+        with self.db.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(DagRow).where(DagRow.is_active.is_(True))
+            ).scalar_one()
 
     def runs(self) -> list[DagRunRow]:
         with self.db.connect() as conn:
@@ -184,8 +189,12 @@ def trigger_and_wait(bench: Bench, dag_ids: list[str]) -> tuple[datetime, dateti
         api.trigger_dag(bench.settings, dag_id)
     done = bench.wait(
         "runs finished",
-        lambda: (rs := bench.runs()) and all(r.state in ("success", "failed") for r in rs)
-        and len(rs) >= len(dag_ids) and rs,
+        lambda: (
+            (rs := bench.runs())
+            and all(r.state in ("success", "failed") for r in rs)
+            and len(rs) >= len(dag_ids)
+            and rs
+        ),
     )
     failed = [r for r in done if r.state != "success"]
     if failed:
@@ -211,7 +220,7 @@ def w2() -> dict[str, float]:
     tries = sorted(bench.tries(), key=lambda t: t.task_id)
     sched, _, cpu = bench.finish()
     hops = [
-        (b.start_date - a.end_date).total_seconds() * 1000 for a, b in zip(tries, tries[1:], strict=False)
+        (b.start_date - a.end_date).total_seconds() * 1000 for a, b in itertools.pairwise(tries)
     ]
     q = statistics.quantiles(hops, n=100)
     return {
@@ -265,13 +274,19 @@ def main() -> None:
         samples = [workloads[name]() for _ in range(REPEATS)]
         stats = summarize(samples)
         details[name] = stats
-        results[name] = {k: round(v["median"], 4) for k, v in stats.items() if k not in ("scheduler_rss_mb", "cpu_s")}
+        results[name] = {
+            k: round(v["median"], 4)
+            for k, v in stats.items()
+            if k not in ("scheduler_rss_mb", "cpu_s")
+        }
         sched_peaks += [s["scheduler_rss_mb"] for s in samples]
     results["scheduler_peak_rss_mb"] = round(max(sched_peaks), 1)
     print_table(details)
     print(f"scheduler peak RSS over all runs: {results['scheduler_peak_rss_mb']} MB")
-    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, {REPEATS} repetitions")
+    print(
+        f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {REPEATS} repetitions"
+    )
     out = Path(os.environ.get("BENCH_OUT", "bench-results.json"))
     out.write_text(json.dumps({**results, "details": details}, indent=2))
     print(f"written to {out}")

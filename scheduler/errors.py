@@ -92,3 +92,82 @@ class TaskExecutionError(BatonError):
 
 class LoaderError(BatonError):
     """The DAG loader process cannot run: it keeps dying before it reports anything."""
+
+
+class AuthError(BatonError):
+    """A web UI / API security request cannot be honoured: bad credentials, a weak password."""
+
+
+class UserExistsError(AuthError):
+    """A user with that user name already exists."""
+
+
+class UserNotFoundError(AuthError):
+    """No user with that user name exists."""
+
+
+class LoginThrottledError(AuthError):
+    """Too many wrong passwords for one user in a short time: logins wait a few minutes."""
+
+
+class BatonSensorTimeout(BatonFailException):
+    """A sensor's condition was not met within its ``timeout``; the task fails without retry.
+
+    With ``soft_fail=True`` the sensor is skipped instead (Airflow's AirflowSensorTimeout).
+    """
+
+
+class ConnectionNotFoundError(BatonError):
+    """No connection with that conn_id: neither a ``BATON_CONN_<ID>`` variable nor a stored one."""
+
+
+class InvalidConnectionError(BatonError):
+    """A connection URI or JSON (from the CLI or a ``BATON_CONN_*`` variable) cannot be parsed."""
+
+
+class VariableNotFoundError(BatonError, KeyError):
+    """No variable with that key (a ``KeyError`` too, as Airflow's ``Variable.get`` raises)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class FernetKeyError(BatonError):
+    """The encryption key of connections and variables is invalid or cannot decrypt them."""
+
+
+class PluginError(BatonError):
+    """A plugin declares something invalid (its errors are reported, never raised at load)."""
+
+
+class BreakerConfigError(BatonError):
+    """A connection's ``breaker_*`` extras hold a value the circuit breaker cannot use."""
+
+
+class CircuitOpenError(BatonError):
+    """A connection's circuit breaker is open: the call failed fast, the service untouched.
+
+    Retryable: the task's retries apply. ``conn_id``, ``opened_at`` and ``half_open_at``
+    say which breaker and when it lets a probe call through.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        conn_id: str = "",
+        opened_at: object = None,
+        half_open_at: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.conn_id = conn_id
+        self.opened_at = opened_at
+        self.half_open_at = half_open_at
+
+
+class CircuitStillOpenError(CircuitOpenError):
+    """``breaker_when_open="wait"``: the try waited its longest and the circuit is still open;
+    it fails as retryable so that its retries run after the cool-down."""
+
+
+class BreakerNotFoundError(BatonError):
+    """No circuit breaker exists for that connection (no call through it has ended yet)."""

@@ -15,14 +15,19 @@ from typing import Any, NamedTuple
 
 
 class TryKey(NamedTuple):
+    """One try. ``compensation`` tries undo a succeeded task (sagas) and are numbered on
+    their own: try 1 of the compensation of ``charge`` is ``.../charge/compensate/1``."""
+
     dag_id: str
     run_id: str
     task_id: str
     try_number: int
+    compensation: bool = False
 
     @property
     def idempotency_key(self) -> str:
-        return f"{self.dag_id}/{self.run_id}/{self.task_id}/{self.try_number}"
+        kind = "compensate/" if self.compensation else ""
+        return f"{self.dag_id}/{self.run_id}/{self.task_id}/{kind}{self.try_number}"
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,12 @@ class TaskRequest:
     conf: dict[str, Any] = field(default_factory=dict)
     execution_timeout_s: float | None = None
     database_url: str | None = None  # where xcom_pull reads from
+    # Run the task's ``compensate`` instead of the task (its saga is being undone).
+    compensation: bool = False
 
     @property
     def key(self) -> TryKey:
-        return TryKey(self.dag_id, self.run_id, self.task_id, self.try_number)
+        return TryKey(self.dag_id, self.run_id, self.task_id, self.try_number, self.compensation)
 
 
 @dataclass(frozen=True)

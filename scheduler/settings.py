@@ -55,6 +55,17 @@ class Settings:
     replaced by a fresh one, so a leaking task cannot bloat later ones (0: never)."""
     log_level: str = "INFO"
     """BATON_LOG_LEVEL: level of the scheduler's own log."""
+    fernet_key: str = ""
+    """BATON_FERNET_KEY: key(s) encrypting connection passwords/extras and variables at rest,
+    comma-separated, newest first (``new,old`` while rotating); empty: a key generated into
+    ``$BATON_HOME/fernet.key`` on first use."""
+    plugins_folder: str = ""
+    """BATON_PLUGINS_FOLDER: modules and packages loaded as plugins (empty: ``./plugins`` if
+    it exists, else ``$BATON_HOME/plugins``)."""
+    webui_behind_proxy: bool = False
+    """BATON_WEBUI_BEHIND_PROXY: the web UI runs behind one reverse proxy whose
+    X-Forwarded-For/-Proto/-Host headers are trusted (session cookies become Secure when the
+    proxy received HTTPS). Leave off when browsers reach the web UI directly."""
 
     @property
     def logs_folder(self) -> Path:

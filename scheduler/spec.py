@@ -12,7 +12,7 @@ Datetimes are timezone-aware UTC; ``timezone`` keeps the IANA name of the DAG's
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -41,11 +41,17 @@ class TaskSpec:
     has_compensation: bool = False
     template_fields: tuple[str, ...] = ()
     doc_md: str | None = None
+    # How the compensation runs (retries, delays, timeout): the compensating operator's
+    # settings, or this task's own when ``compensate`` is a callable. None: no compensation.
+    compensation: TaskSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
+        # scheduler pays for each task of every DAG it stores.
+        data = dict(self.__dict__)
         data["upstream"] = list(self.upstream)
         data["template_fields"] = list(self.template_fields)
+        data["compensation"] = self.compensation.to_dict() if self.compensation else None
         return data
 
     @classmethod
@@ -53,6 +59,8 @@ class TaskSpec:
         data = dict(data)
         data["upstream"] = tuple(data.get("upstream", ()))
         data["template_fields"] = tuple(data.get("template_fields", ()))
+        compensation = data.get("compensation")
+        data["compensation"] = cls.from_dict(compensation) if compensation else None
         return cls(**data)
 
 
@@ -99,6 +107,31 @@ class DagSpec:
     @cached_property
     def leaves(self) -> tuple[str, ...]:
         return tuple(t for t in self.tasks if not self.downstream[t])
+
+    @cached_property
+    def has_compensations(self) -> bool:
+        """Whether a failed run may compensate: checked once per run end, kept cheap."""
+        return any(task.has_compensation for task in self.tasks.values())
+
+    @cached_property
+    def compensable_descendants(self) -> dict[str, tuple[str, ...]]:
+        """For each task with a compensation, the tasks with a compensation below it (at any
+        depth): the compensations that must finish before its own may start."""
+        order = self.task_index
+        return {
+            task_id: tuple(
+                sorted(
+                    (
+                        d
+                        for d in nx.descendants(self.graph, task_id)
+                        if self.tasks[d].has_compensation
+                    ),
+                    key=order.__getitem__,
+                )
+            )
+            for task_id, task in self.tasks.items()
+            if task.has_compensation
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {

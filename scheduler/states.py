@@ -77,12 +77,25 @@ TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
 
 RUN_TRANSITIONS: dict[RunState, frozenset[RunState]] = {
     R.QUEUED: frozenset({R.RUNNING, R.FAILED, R.SUCCESS}),
-    R.RUNNING: frozenset({R.SUCCESS, R.FAILED, R.QUEUED}),
+    # running → compensating: the run failed and some succeeded tasks have compensations.
+    R.RUNNING: frozenset({R.SUCCESS, R.FAILED, R.QUEUED, R.COMPENSATING}),
     R.SUCCESS: frozenset({R.QUEUED, R.FAILED}),
     R.FAILED: frozenset({R.QUEUED, R.SUCCESS, R.COMPENSATING}),
     R.COMPENSATING: frozenset({R.COMPENSATED, R.COMPENSATION_FAILED}),
     R.COMPENSATED: frozenset({R.QUEUED}),
     R.COMPENSATION_FAILED: frozenset({R.QUEUED, R.COMPENSATING}),
+}
+
+
+#: A compensating task's compensation goes through these phases (stored beside the task's
+#: state, in ``task_instance.compensation_state``): ``scheduled → queued → running →
+#: success | failed | up_for_retry``, and ``up_for_retry → scheduled`` when the delay is over.
+#: ``success``/``failed`` come with the task's move to compensated/compensation_failed.
+COMPENSATION_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
+    T.SCHEDULED: frozenset({T.QUEUED}),
+    T.QUEUED: frozenset({T.RUNNING, T.SUCCESS, T.FAILED, T.UP_FOR_RETRY}),
+    T.RUNNING: frozenset({T.SUCCESS, T.FAILED, T.UP_FOR_RETRY}),
+    T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.FAILED}),
 }
 
 
@@ -101,6 +114,19 @@ def check_run_transition(old: RunState | str, new: RunState | str, what: str = "
     old, new = RunState(old), RunState(new)
     if new not in RUN_TRANSITIONS[old]:
         allowed = ", ".join(sorted(RUN_TRANSITIONS[old])) or "nothing"
+        raise IllegalTransitionError(
+            f"{what}: cannot go from {old} to {new}; from {old} it may go to: {allowed}"
+        )
+
+
+def check_compensation_transition(
+    old: TaskState | str, new: TaskState | str, what: str = "compensation"
+) -> None:
+    """Raise ``IllegalTransitionError`` unless ``old → new`` is a compensation phase arrow."""
+    old, new = TaskState(old), TaskState(new)
+    allowed_from = COMPENSATION_TRANSITIONS.get(old, frozenset())
+    if new not in allowed_from:
+        allowed = ", ".join(sorted(allowed_from)) or "nothing"
         raise IllegalTransitionError(
             f"{what}: cannot go from {old} to {new}; from {old} it may go to: {allowed}"
         )

@@ -46,5 +46,5 @@ def test_bad_values_name_the_variable(tmp_path: Path, env: dict, message: str) -
 
 def test_unknown_toml_keys_are_refused(tmp_path: Path) -> None:
     (tmp_path / "baton.toml").write_text("[baton]\nparalelism = 3\n")
-    with pytest.raises(ConfigError, match="unknown setting.*paralelism"):
+    with pytest.raises(ConfigError, match=r"unknown setting.*paralelism"):
         Settings.from_env({"BATON_HOME": str(tmp_path)})

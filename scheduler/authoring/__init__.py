@@ -5,6 +5,7 @@ from scheduler.authoring.dag import DAG
 from scheduler.authoring.dependencies import chain, cross_downstream
 from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
 from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
+from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
 from scheduler.authoring.taskflow import dag, task
 from scheduler.authoring.xcom_arg import XComArg, resolve_xcom_args
@@ -25,6 +26,9 @@ __all__ = [
     "BashOperator",
     "EmptyOperator",
     "PythonOperator",
+    # sensors
+    "BaseSensorOperator",
+    "PokeReturnValue",
     # params
     "Param",
     "ParamsDict",

@@ -56,6 +56,28 @@ def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
         has_compensation=task.has_compensation,
         template_fields=tuple(task.template_fields),
         doc_md=task.doc_md,
+        compensation=_compensation_spec(task),
+    )
+
+
+def _compensation_spec(task: BaseOperator) -> TaskSpec | None:
+    """How ``task``'s compensation runs: a compensating operator brings its own retries and
+    timeout; a callable runs with the task's."""
+    compensate = task.compensate
+    if compensate is None:
+        return None
+    if isinstance(compensate, BaseOperator):
+        return _task_spec(compensate, {compensate.task_id: 0})
+    name = getattr(compensate, "__name__", type(compensate).__name__)
+    return TaskSpec(
+        task_id=task.task_id,
+        operator=f"callable:{name}",
+        retries=task.retries,
+        retry_delay_s=task.retry_delay.total_seconds(),
+        retry_exponential_backoff=task.retry_exponential_backoff,
+        max_retry_delay_s=_seconds(task.max_retry_delay),
+        execution_timeout_s=_seconds(task.execution_timeout),
+        priority_weight=task.priority_weight,
     )
 
 

@@ -1,30 +1,55 @@
-"""The ``baton`` command: thin click groups, one module per noun."""
+"""The ``baton`` command: thin click groups, one module per noun.
+
+Each command's module is imported only when that command runs, so ``baton scheduler`` does
+not pay for the web UI's or the providers' imports (startup time is part of every CLI call).
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from scheduler.cli import config_cmd, dags, db, runs, scheduler_cmd, tasks
 from scheduler.errors import BatonError
 
+#: command name -> "module:attribute" of its click command or group.
+COMMANDS = {
+    "scheduler": "scheduler.cli.scheduler_cmd:scheduler",
+    "standalone": "scheduler.cli.webui_cmd:standalone",
+    "webui": "scheduler.cli.webui_cmd:webui",
+    "dags": "scheduler.cli.dags:dags",
+    "runs": "scheduler.cli.runs:runs",
+    "tasks": "scheduler.cli.tasks:tasks",
+    "connections": "scheduler.cli.connections:connections",
+    "variables": "scheduler.cli.variables:variables",
+    "plugins": "scheduler.cli.plugins_cmd:plugins",
+    "breakers": "scheduler.cli.breakers:breakers",
+    "users": "scheduler.cli.users:users",
+    "rotate-fernet-key": "scheduler.cli.connections:rotate_fernet_key",
+    "db": "scheduler.cli.db:db",
+    "config": "scheduler.cli.config_cmd:config",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="baton")
 def cli() -> None:
     """Baton: DAG files in, durable runs out."""
-
-
-for command in (
-    scheduler_cmd.scheduler,
-    dags.dags,
-    runs.runs,
-    tasks.tasks,
-    db.db,
-    config_cmd.config,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -38,3 +38,12 @@ def list_(dag_id: str | None, state: str | None, limit: int, output: str) -> Non
         for r in api.list_runs(settings(), dag_id, state, limit)
     ]
     emit(rows, output, ["dag_id", "run_id", "state", "logical_date", "start_date", "end_date"])
+
+
+@runs.command()
+@click.argument("dag_id")
+@click.argument("run_id")
+def compensate(dag_id: str, run_id: str) -> None:
+    """Retry the failed compensations of a compensation_failed run (sagas)."""
+    retried = api.compensate_run(settings(), dag_id, run_id)
+    click.echo(f"compensating {dag_id}/{run_id} again: {', '.join(retried) or 'nothing failed'}")

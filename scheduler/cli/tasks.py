@@ -55,9 +55,15 @@ def list_(dag_id: str, run_id: str | None, output: str) -> None:
 @click.argument("run_id")
 @click.argument("task_id")
 @click.option("--try", "try_number", type=int, help="Which try (default: the latest).")
-def logs(dag_id: str, run_id: str, task_id: str, try_number: int | None) -> None:
+@click.option(
+    "--compensation", is_flag=True, help="The log of the task's compensation (sagas) instead."
+)
+def logs(
+    dag_id: str, run_id: str, task_id: str, try_number: int | None, compensation: bool
+) -> None:
     """Print the log of one try of TASK_ID in RUN_ID."""
-    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number)
+    kind = "compensate" if compensation else "task"
+    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number, kind)
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             click.echo(line, nl=False)

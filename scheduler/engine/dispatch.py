@@ -6,34 +6,57 @@ from collections import Counter
 from collections.abc import Iterable
 
 from scheduler.engine.live import LiveRun
-from scheduler.states import RunState
+from scheduler.states import RunState, TaskState
 
 
 def select_for_dispatch(
     runs: Iterable[LiveRun], active_tasks: Counter[str], free_slots: int
-) -> list[tuple[LiveRun, str]]:
-    """Pick up to ``free_slots`` scheduled tasks, highest ``priority_weight`` first, then
-    the oldest run, then declaration order; no DAG goes past its ``max_active_tasks``."""
+) -> list[tuple[LiveRun, str, bool]]:
+    """Pick up to ``free_slots`` scheduled tries, highest ``priority_weight`` first, then
+    the oldest run, then declaration order; no DAG goes past its ``max_active_tasks``.
+
+    Returns ``(run, task_id, compensation)``: compensations of compensating runs (sagas)
+    compete for the same slots and limits as tasks.
+    """
     if free_slots <= 0:
         return []
     candidates = []
     for run in runs:
+        if run.state == RunState.COMPENSATING:
+            candidates += _compensations(run)
+            continue
         if run.state != RunState.RUNNING or not run.scheduled:
             continue
         order = run.spec.task_index
         for task_id in run.scheduled:
             task = run.spec.tasks[task_id]
             candidates.append(
-                (-task.priority_weight, run.logical_date, order[task_id], run, task_id)
+                (-task.priority_weight, run.logical_date, order[task_id], run, task_id, False)
             )
     candidates.sort(key=lambda c: c[:3])
-    picked: list[tuple[LiveRun, str]] = []
+    picked: list[tuple[LiveRun, str, bool]] = []
     in_flight = Counter(active_tasks)
-    for *_, run, task_id in candidates:
+    for *_, run, task_id, compensation in candidates:
         if in_flight[run.dag_id] >= run.spec.max_active_tasks:
             continue
-        picked.append((run, task_id))
+        picked.append((run, task_id, compensation))
         in_flight[run.dag_id] += 1
         if len(picked) == free_slots:
             break
     return picked
+
+
+def _compensations(run: LiveRun) -> list[tuple]:
+    order = run.spec.task_index
+    return [
+        (
+            -run.spec.tasks[task_id].priority_weight,
+            run.logical_date,
+            order[task_id],
+            run,
+            task_id,
+            True,
+        )
+        for task_id, phase in run.compensations.items()
+        if phase.state == TaskState.SCHEDULED
+    ]

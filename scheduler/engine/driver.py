@@ -16,11 +16,18 @@ from sqlalchemy.orm import Session
 
 from scheduler.engine.dispatch import select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
+from scheduler.engine.saga import (
+    SagaSteps,
+    compensation_log_path,
+    compensation_spec,
+    should_compensate,
+)
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted, TryKey
 from scheduler.planner import TaskView, after_failure, plan_run
 from scheduler.spec import DagSpec
 from scheduler.states import RunState, TaskState
 from scheduler.store import runs as run_store
+from scheduler.store.compensations import CompensationChange, change_compensations
 from scheduler.store.models import task_try_table
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 from scheduler.store.xcom import replace_xcoms
@@ -58,6 +65,7 @@ class RunDriver:
         self.database_url = database_url
         self.source = source
         self.job_id = job_id
+        self.saga = SagaSteps(self.live, source, job_id)
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -81,11 +89,7 @@ class RunDriver:
         for old in stale:
             fresh = self.live.get(old.dag_id, old.run_id)
             still = set(fresh.in_flight()) if fresh else set()
-            cancel += [
-                TryKey(old.dag_id, old.run_id, task_id, number)
-                for task_id, number in old.in_flight()
-                if (task_id, number) not in still
-            ]
+            cancel += [key for key in old.in_flight() if key not in still]
         return cancel
 
     # -- runs ------------------------------------------------------------------------------
@@ -108,8 +112,12 @@ class RunDriver:
         self, session: Session, events: Iterable[ExecutorEvent], now: datetime
     ) -> None:
         changes: list[TaskChange] = []
+        phases: list[CompensationChange] = []
         for event in events:
             run = self.live.get(event.key.dag_id, event.key.run_id)
+            if event.key.compensation:
+                self._compensation_event(run, event, changes, phases)
+                continue
             view = run.tasks.get(event.key.task_id) if run else None
             if run is None or view is None or view.try_number != event.key.try_number:
                 log.warning("ignoring a stale executor event for %s", event.key)
@@ -120,7 +128,25 @@ class RunDriver:
                 change = self._finished(session, run, view, event, now)
             if change is not None:
                 changes.append(change)
+        # Phase changes first: a compensation that started and ended since the last
+        # transaction is queued → running (phase), then compensating → compensated (task).
+        change_compensations(session, phases, source=self.source, now=now)
         change_task_states(session, changes, source=self.source, now=now)
+
+    def _compensation_event(
+        self,
+        run: LiveRun | None,
+        event: ExecutorEvent,
+        changes: list[TaskChange],
+        phases: list[CompensationChange],
+    ) -> None:
+        change = self.saga.on_event(run, event) if run is not None else None
+        if change is None:
+            log.warning("ignoring a stale executor event for %s", event.key)
+        elif isinstance(change, CompensationChange):
+            phases.append(change)
+        else:
+            changes.append(change)
 
     def _started(self, run: LiveRun, view: TaskView, event: TaskStarted) -> TaskChange | None:
         if view.state != TaskState.QUEUED:
@@ -197,8 +223,11 @@ class RunDriver:
     def plan(self, session: Session, now: datetime) -> None:
         """Apply readiness decisions for every running run with something to reconsider."""
         changes: list[TaskChange] = []
+        phases: list[CompensationChange] = []
         for run in list(self.live.runs.values()):
             if run.state != RunState.RUNNING:
+                if run.state == RunState.COMPENSATING:
+                    self._plan_saga(session, run, now, changes, phases)
                 continue
             due_retry = run.next_wakeup is not None and run.next_wakeup <= now
             if run.dirty is not None and not run.dirty and not due_retry:
@@ -220,16 +249,40 @@ class RunDriver:
                         detail=t.reason,
                     )
                 )
-            if result.run_state is not None:
+            if result.run_state == RunState.FAILED and should_compensate(run):
+                self.saga.begin(session, run, now)
+                log.info("run %s/%s failed: compensating", run.dag_id, run.run_id)
+                self._plan_saga(session, run, now, changes, phases)
+            elif result.run_state is not None:
                 self._finish_run(session, run, result.run_state, now)
         change_task_states(session, changes, source=self.source, now=now)
+        change_compensations(session, phases, source=self.source, now=now)
+
+    def _plan_saga(
+        self,
+        session: Session,
+        run: LiveRun,
+        now: datetime,
+        changes: list[TaskChange],
+        phases: list[CompensationChange],
+    ) -> None:
+        """Plan a compensating run when a compensation ended or a retry is due."""
+        due_retry = run.next_wakeup is not None and run.next_wakeup <= now
+        if run.dirty is not None and not due_retry:
+            return
+        task_changes, phase_changes, end = self.saga.plan(run, now)
+        run.dirty = set()
+        changes += task_changes
+        phases += phase_changes
+        if end is not None:
+            self._finish_run(session, run, end, now)
 
     def _finish_run(self, session: Session, run: LiveRun, state: RunState, now: datetime) -> None:
         change_run_state(
             session,
             run.dag_id,
             run.run_id,
-            RunState.RUNNING,
+            run.state,
             state,
             source=self.source,
             now=now,
@@ -255,7 +308,14 @@ class RunDriver:
             runs = [r for r in runs if r.dag_id not in paused]
         picked = select_for_dispatch(runs, self.live.active_tasks, free_slots)
         changes, tries, requests = [], [], []
-        for run, task_id in picked:
+        phases: list[CompensationChange] = []
+        for run, task_id, compensation in picked:
+            if compensation:
+                phase, row, request = self._queue_compensation(run, task_id, now)
+                phases.append(phase)
+                tries.append(row)
+                requests.append(request)
+                continue
             view = run.tasks[task_id]
             number = view.try_number + 1
             path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
@@ -286,6 +346,7 @@ class RunDriver:
                     "run_id": run.run_id,
                     "task_id": task_id,
                     "try_number": number,
+                    "kind": "task",
                     "state": TaskState.QUEUED,
                     "queued_at": now,
                     "log_path": str(path),
@@ -293,12 +354,26 @@ class RunDriver:
             )
             requests.append(self._request(run, task_id, number, path))
         change_task_states(session, changes, source=self.source, now=now)
+        change_compensations(session, phases, source=self.source, now=now)
         if tries:
             session.connection().execute(_INSERT_TRY, tries)
         return requests
 
-    def _request(self, run: LiveRun, task_id: str, number: int, path: Path) -> TaskRequest:
+    def _queue_compensation(
+        self, run: LiveRun, task_id: str, now: datetime
+    ) -> tuple[CompensationChange, dict, TaskRequest]:
+        number = run.compensations[task_id].try_number + 1
+        path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
+        path = compensation_log_path(path)
+        change, row = self.saga.queue(run, task_id, number, path, now)
+        return change, row, self._request(run, task_id, number, path, compensation=True)
+
+    def _request(
+        self, run: LiveRun, task_id: str, number: int, path: Path, compensation: bool = False
+    ) -> TaskRequest:
         task = run.spec.tasks[task_id]
+        if compensation:
+            task = compensation_spec(run, task_id)
         return TaskRequest(
             dag_id=run.dag_id,
             task_id=task_id,
@@ -313,4 +388,5 @@ class RunDriver:
             conf=run.conf,
             execution_timeout_s=task.execution_timeout_s,
             database_url=self.database_url,
+            compensation=compensation,
         )

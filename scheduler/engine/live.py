@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.executor import TryKey
 from scheduler.planner import TaskView
 from scheduler.spec import DagSpec
 from scheduler.states import ACTIVE_TASK_STATES, RunState, TaskState
@@ -36,6 +37,10 @@ class LiveRun:
     scheduled: set[str] = field(default_factory=set)  # waiting for a slot
     version: int = 0  # the dag_run.version this mirror was loaded at
     retry_base: dict[str, int] = field(default_factory=dict)  # try number at the last clear
+    # Sagas: the phase view (state = phase, try_number = compensation tries so far) of each
+    # compensating task, and per task the compensation try count its retries start from.
+    compensations: dict[str, TaskView] = field(default_factory=dict)
+    compensation_base: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_rows(cls, run: DagRunRow, spec: DagSpec, tis: list[TaskInstanceRow]) -> LiveRun:
@@ -61,15 +66,34 @@ class LiveRun:
                     live.scheduled.add(ti.task_id)
                 if ti.retry_base:
                     live.retry_base[ti.task_id] = ti.retry_base
+                if ti.compensation_try_number or ti.state == TaskState.COMPENSATING:
+                    live._load_compensation(ti)
         return live
 
-    def in_flight(self) -> list[tuple[str, int]]:
-        """(task_id, try_number) of the tries queued or running."""
-        return [
-            (task_id, view.try_number)
+    def _load_compensation(self, ti: TaskInstanceRow) -> None:
+        if ti.state == TaskState.COMPENSATING:
+            phase = TaskState(ti.compensation_state or TaskState.SCHEDULED)
+            self.compensations[ti.task_id] = TaskView(
+                phase, ti.compensation_try_number, ti.next_retry_at
+            )
+            self.compensation_base[ti.task_id] = ti.compensation_retry_base
+        else:  # a later compensation numbers its tries after these
+            self.compensation_base[ti.task_id] = ti.compensation_try_number
+
+    def in_flight(self) -> list[TryKey]:
+        """The tries queued or running, compensation tries included."""
+        keys = [
+            TryKey(self.dag_id, self.run_id, task_id, view.try_number)
             for task_id, view in self.tasks.items()
             if view.state in ACTIVE_TASK_STATES
         ]
+        if self.compensations:
+            keys += [
+                TryKey(self.dag_id, self.run_id, task_id, view.try_number, True)
+                for task_id, view in self.compensations.items()
+                if view.state in ACTIVE_TASK_STATES
+            ]
+        return keys
 
     def tries_counted(self, task_id: str, try_number: int) -> int:
         """Which try this is since the task was last cleared: what retries count."""
@@ -89,9 +113,7 @@ class LiveState:
 
     def add(self, run: LiveRun) -> None:
         self.runs[(run.dag_id, run.run_id)] = run
-        self.active_tasks[run.dag_id] += sum(
-            1 for view in run.tasks.values() if view.state in ACTIVE_TASK_STATES
-        )
+        self.active_tasks[run.dag_id] += len(run.in_flight())
 
     def remove(self, run: LiveRun) -> None:
         if self.runs.pop((run.dag_id, run.run_id), None) is not None:
@@ -111,6 +133,17 @@ class LiveState:
             run.scheduled.add(task_id)
         else:
             run.scheduled.discard(task_id)
+
+    def set_compensation(self, run: LiveRun, task_id: str, view: TaskView | None) -> None:
+        """Record a compensation's new phase (None: it is over), keeping the counter right."""
+        old = run.compensations.get(task_id)
+        was_active = old is not None and old.state in ACTIVE_TASK_STATES
+        is_active = view is not None and view.state in ACTIVE_TASK_STATES
+        self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
+        if view is None:
+            run.compensations.pop(task_id, None)
+        else:
+            run.compensations[task_id] = view
 
     def running_runs(self, dag_id: str) -> int:
         return sum(

@@ -129,13 +129,18 @@ def _abandon(db: Engine, driver: RunDriver, source: str) -> None:
                 run.dag_id,
                 run.run_id,
                 run.state,
-                RunState.FAILED,
+                _interrupted_state(run.state),
                 source=source,
                 now=utcnow(),
                 values={"end_date": utcnow()},
                 detail="baton dags test was interrupted",
             )
         driver.live.remove(run)
+
+
+def _interrupted_state(state: RunState) -> RunState:
+    """A compensating run cannot be ``failed``: it stops compensating, unfinished."""
+    return RunState.COMPENSATION_FAILED if state == RunState.COMPENSATING else RunState.FAILED
 
 
 def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done: Any) -> None:
@@ -151,7 +156,8 @@ def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done
             executor.submit(request)
             events += executor.collect()
             if on_task_done:
-                on_task_done(request.task_id, events[-1])
+                label = f"{request.task_id} (compensation)" if request.compensation else None
+                on_task_done(label or request.task_id, events[-1])
         if not requests and not events and driver.live.runs:
             wakeup = driver.next_wakeup()
             if wakeup is None:

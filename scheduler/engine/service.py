@@ -36,7 +36,7 @@ from scheduler.store import jobs
 from scheduler.store import runs as run_store
 from scheduler.store.db import is_sqlite, make_engine, transaction
 from scheduler.store.events import process_source
-from scheduler.store.migrate import check_schema
+from scheduler.store.schema import check_schema
 from scheduler.store.xcom import xcom_reader_for
 
 log = logging.getLogger("baton.scheduler")
@@ -80,6 +80,7 @@ class SchedulerService:
         check_schema(self.db)
         if self.lock:
             self.lock.acquire()
+        self._start_loader()
         try:
             self._startup()
             self._loop()
@@ -111,13 +112,6 @@ class SchedulerService:
             job_id=self._job_id,
         )
         self.executor.start()
-        self.loader = LoaderProcess(
-            self.settings.dags_folder,
-            interval=self.settings.dag_dir_list_interval,
-            timeout=self.settings.dag_file_import_timeout,
-            parallelism=max(1, os.cpu_count() or 1),
-        )
-        self.loader.start()
         self.wakeup = WakeupSocket(self.settings.home)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
@@ -128,6 +122,18 @@ class SchedulerService:
             self.settings.parallelism,
             self.settings.dags_folder,
         )
+
+    def _start_loader(self) -> None:
+        """Fork the DAG loader first: it parses while the scheduler recovers and starts its
+        workers, and it inherits no connection or worker pipe."""
+        self.db.dispose()
+        self.loader = LoaderProcess(
+            self.settings.dags_folder,
+            interval=self.settings.dag_dir_list_interval,
+            timeout=self.settings.dag_file_import_timeout,
+            parallelism=max(1, os.cpu_count() or 1),
+        )
+        self.loader.start()
 
     def _alive_jobs(self, session: Session, now: datetime) -> set[int]:
         if self.lock:

@@ -13,6 +13,9 @@ import functools
 import json
 from datetime import UTC, datetime
 
+# Loaded here (the authoring API loads them lazily) so that DAG files using hooks or
+# providers do not pay for the database layer's import in every parse child.
+import scheduler.connections  # noqa: F401
 from scheduler.authoring import DAG, EmptyOperator, PythonOperator, dag, serialize_dag, task
 
 

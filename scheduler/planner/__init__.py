@@ -1,9 +1,10 @@
-"""Pure decisions for DAG runs: trigger rules, readiness of a run, retry delays.
+"""Pure decisions for DAG runs: trigger rules, readiness of a run, retry delays, sagas.
 
 No I/O and no clock of its own: the engine passes the DAG spec, the task states and ``now``,
 and applies what comes back.
 """
 
+from scheduler.planner.compensation import CompensationPlan, compensable, plan_compensation
 from scheduler.planner.retries import MAX_RETRY_DELAY_S, after_failure, retry_delay
 from scheduler.planner.run_planner import RunPlan, TaskView, Transition, plan_run
 from scheduler.planner.trigger_rules import RULES, UpstreamCounts, Verdict, evaluate
@@ -19,6 +20,10 @@ __all__ = [
     "UpstreamCounts",
     "Verdict",
     "evaluate",
+    # sagas
+    "CompensationPlan",
+    "compensable",
+    "plan_compensation",
     # retries
     "MAX_RETRY_DELAY_S",
     "after_failure",

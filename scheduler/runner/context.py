@@ -1,9 +1,10 @@
 """The task context: the dict handed to ``execute(context)``, callbacks and templates.
 
 Keys follow Airflow (``ti``, ``ds``, ``ts``, ``logical_date``, ``data_interval_start``,
-``params``, ``dag_run``, ``macros``...). Baton adds ``conf`` (the run's trigger conf, also
-reachable as ``dag_run.conf``) and ``idempotency_key`` (``dag_id/run_id/task_id/try``), which
-a task hands to the services it calls so that a retried try can be deduplicated.
+``params``, ``dag_run``, ``macros``, ``conn``, ``var``...). Baton adds ``conf`` (the run's
+trigger conf, also reachable as ``dag_run.conf``) and ``idempotency_key``
+(``dag_id/run_id/task_id/try``), which a task hands to the services it calls so that a
+retried try can be deduplicated.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.connections import ConnectionAccessor, VariableAccessor
 from scheduler.executor import TaskRequest
+from scheduler.plugins import TemplateMacros
 from scheduler.runner import macros
 from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
 
@@ -126,7 +129,10 @@ def build_context(
         "data_interval_end": dag_run.data_interval_end,
         "params": params,
         "conf": dag_run.conf,
-        "macros": macros,
+        "macros": TemplateMacros(macros),  # + macros.<plugin>.<fn>, loaded when first named
+        # Airflow's {{ conn.my_api.host }} / {{ var.value.key }}: looked up only when used.
+        "conn": ConnectionAccessor(),
+        "var": VariableAccessor(),
         "try_number": request.try_number,
         "map_index": RuntimeTaskInstance.map_index,
         "idempotency_key": request.key.idempotency_key,

@@ -5,6 +5,9 @@ outcome is a ``TaskFinished`` and the details are in the try's log file. Order o
 as in Airflow: import the DAG file, build the context, render the template fields,
 ``on_execute_callback``, ``execute()`` under the execution timeout, then ``on_success``,
 ``on_retry`` or ``on_failure`` callback. A failing callback is logged and ignored.
+
+A compensation try (``request.compensation``, sagas) runs the task's ``compensate``
+instead, through the same steps; it pushes no XComs (the task's stay as they were).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 from scheduler.authoring import ParamsDict, merge_params
 from scheduler.errors import BatonFailException, BatonSkipException
 from scheduler.executor import TaskFinished, TaskRequest
+from scheduler.masking import redact, redact_value
+from scheduler.runner.compensation import compensation_of
 from scheduler.runner.context import build_context
 from scheduler.runner.dag_cache import get_dag_and_task
 from scheduler.runner.log_capture import append_log_line, capture_output
@@ -45,8 +50,12 @@ def run_try(request: TaskRequest, xcom_reader: XComReader | None = None) -> Task
 
 
 def describe(exc: BaseException) -> str:
-    """``"ExceptionType: message"``, the one-line reason stored with a failed try."""
-    message = str(exc)
+    """``"ExceptionType: message"``, the one-line reason stored with a failed try.
+
+    Redacted: the message may quote a password the task read, and it is stored in the
+    database and shown by the CLI and the web UI.
+    """
+    message = redact(str(exc))
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -70,7 +79,8 @@ class _TryRun:
     def run(self) -> TaskFinished:
         r = self.request
         self.log.info(
-            "Starting try %s of task %s (dag %s, run %s)",
+            "Starting %s %s of task %s (dag %s, run %s)",
+            "compensation try" if r.compensation else "try",
             r.try_number,
             r.task_id,
             r.dag_id,
@@ -94,13 +104,17 @@ class _TryRun:
     def _prepare(self) -> None:
         r = self.request
         dag, task = get_dag_and_task(r.fileloc, r.dag_id, r.task_id)
+        if r.compensation:
+            task = compensation_of(task)
         self.task = task
         params = _merged_params(dag, task, r.conf)
         self.context = build_context(r, dag, task, self.xcoms, params)
         rendered, values = render_task(task, dag, self.context)
         for name, value in values.items():
             if not _is_empty(value):
-                self.log.info("Rendered %s: %s", name, _shorten(repr(value)))
+                # Values under keys like "Authorization" or "api_key" are hidden even when
+                # no connection registered them; known secrets are redacted by the log pipe.
+                self.log.info("Rendered %s: %s", name, _shorten(repr(redact_value(value))))
         self.task = rendered
         self.context["task"] = rendered
         self.context["ti"].task = rendered
@@ -120,6 +134,9 @@ class _TryRun:
 
     def _push_return_value(self, result: Any) -> None:
         if result is None or not getattr(self.task, "do_xcom_push", True):
+            return
+        if self.request.compensation:
+            self.log.info("Compensation returned %s (not kept as an XCom)", _shorten(repr(result)))
             return
         self.xcoms.push(RETURN_VALUE_KEY, result)  # an XComError names the task and type
         if getattr(self.task, "show_return_value_in_logs", True):

@@ -44,8 +44,11 @@ class InMemoryXComReader:
         self._values[(dag_id, run_id, task_id, key)] = value
 
     def record(self, finished: TaskFinished) -> None:
-        """Store the XComs a finished try sent back, as the Engine would."""
-        dag_id, run_id, task_id, _ = finished.key
+        """Store the XComs a finished try sent back, as the Engine would (it keeps none of
+        a compensation's: they would overwrite the values of the task being undone)."""
+        if finished.key.compensation:
+            return
+        dag_id, run_id, task_id = finished.key[:3]
         for key, text in finished.xcoms:
             self.set(dag_id, run_id, task_id, key, json.loads(text))
 

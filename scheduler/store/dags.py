@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.errors import DagNotFoundError
@@ -14,12 +15,31 @@ from scheduler.spec import DagSpec
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import DagRow, ImportErrorRow, dag_table, import_error_table
 
+_ROW_COLUMNS = (
+    "fileloc",
+    "is_active",
+    "schedule",
+    "description",
+    "tags",
+    "spec",
+    "last_parsed_at",
+)
+
 
 @dataclass(frozen=True)
 class ImportProblem:
     filename: str
     lineno: int | None
     message: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """What one parse of one DAG file found."""
+
+    path: str
+    specs: Sequence[DagSpec]
+    problems: Sequence[ImportProblem]
 
 
 def sync_file(
@@ -31,35 +51,44 @@ def sync_file(
     now: datetime,
     paused_at_creation: bool,
 ) -> list[DagSpec]:
-    """Record what one parse of ``path`` found; return the specs that were accepted.
+    """Record what one parse of ``path`` found; return the specs that were accepted."""
+    parsed = [ParsedFile(path, specs, errors)]
+    return sync_files(session, parsed, now=now, paused_at_creation=paused_at_creation)
+
+
+def sync_files(
+    session: Session, parsed: Sequence[ParsedFile], *, now: datetime, paused_at_creation: bool
+) -> list[DagSpec]:
+    """Record several parsed files in a handful of statements; return the accepted specs.
 
     A dag_id already owned by another active file is refused (reported as an import error
     of this file) so that two files cannot silently fight over one DAG.
     """
-    owners = _owners(session, [s.dag_id for s in specs])
-    accepted, problems = [], list(errors)
-    for spec in specs:
-        owner = owners.get(spec.dag_id)
-        if owner is not None and owner != path:
-            problems.append(
-                ImportProblem(
-                    path,
-                    None,
-                    f"DAG '{spec.dag_id}' is already declared in {owner}; "
-                    "rename one of them (dag_id must be unique across files)",
-                )
-            )
-            continue
-        accepted.append(spec)
+    if not parsed:
+        return []
+    owners = _owners(session, [s.dag_id for f in parsed for s in f.specs])
+    accepted: list[DagSpec] = []
+    problems: dict[str, list[ImportProblem]] = {f.path: list(f.problems) for f in parsed}
+    for file in parsed:
+        for spec in file.specs:
+            owner = owners.setdefault(spec.dag_id, file.path)
+            if owner != file.path:
+                problems[file.path].append(_duplicate(file.path, spec.dag_id, owner))
+            else:
+                accepted.append(spec)
     _upsert(session, accepted, now, paused_at_creation)
-    declared = {s.dag_id for s in accepted}
-    session.execute(
-        update(dag_table)
-        .where(dag_table.c.fileloc == path, dag_table.c.dag_id.not_in(declared))
-        .values(is_active=False)
-    )
-    replace_import_errors(session, path, problems, now)
+    _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
+    _replace_import_errors(session, problems, now)
     return accepted
+
+
+def _duplicate(path: str, dag_id: str, owner: str) -> ImportProblem:
+    return ImportProblem(
+        path,
+        None,
+        f"DAG '{dag_id}' is already declared in {owner}; "
+        "rename one of them (dag_id must be unique across files)",
+    )
 
 
 def _owners(session: Session, dag_ids: list[str]) -> dict[str, str]:
@@ -71,7 +100,16 @@ def _owners(session: Session, dag_ids: list[str]) -> dict[str, str]:
     return {dag_id: fileloc for dag_id, fileloc in rows}
 
 
+_UPDATE_DAG = (
+    update(dag_table)
+    .where(dag_table.c.dag_id == bindparam("k_dag_id"))
+    .values({c: bindparam(c) for c in _ROW_COLUMNS})
+)
+
+
 def _upsert(session: Session, specs: list[DagSpec], now: datetime, paused: bool) -> None:
+    if not specs:
+        return
     existing = set(
         session.scalars(
             select(dag_table.c.dag_id).where(dag_table.c.dag_id.in_([s.dag_id for s in specs]))
@@ -84,18 +122,37 @@ def _upsert(session: Session, specs: list[DagSpec], now: datetime, paused: bool)
     ]
     if new_rows:
         session.execute(insert(dag_table), new_rows)
-    for spec in specs:
-        if spec.dag_id in existing:
-            session.execute(
-                update(dag_table).where(dag_table.c.dag_id == spec.dag_id).values(_row(spec, now))
-            )
+    updates = [
+        {c: row[c] for c in _ROW_COLUMNS} | {"k_dag_id": s.dag_id}
+        for s in specs
+        if s.dag_id in existing and (row := _row(s, now))
+    ]
+    if updates:
+        session.connection().execute(_UPDATE_DAG, updates)
+
+
+def _deactivate_undeclared(
+    session: Session, parsed: Sequence[ParsedFile], declared: set[str]
+) -> None:
+    """DAGs a file used to declare and no longer does become inactive."""
+    rows = session.execute(
+        select(dag_table.c.dag_id).where(
+            dag_table.c.fileloc.in_([f.path for f in parsed]),
+            dag_table.c.is_active.is_(True),
+        )
+    )
+    gone = [dag_id for (dag_id,) in rows if dag_id not in declared]
+    if gone:
+        session.execute(
+            update(dag_table).where(dag_table.c.dag_id.in_(gone)).values(is_active=False)
+        )
 
 
 def _paused(spec: DagSpec, default: bool) -> bool:
     return default if spec.is_paused_upon_creation is None else spec.is_paused_upon_creation
 
 
-def _row(spec: DagSpec, now: datetime) -> dict:
+def _row(spec: DagSpec, now: datetime) -> dict[str, Any]:
     return {
         "dag_id": spec.dag_id,
         "fileloc": spec.fileloc,
@@ -141,15 +198,23 @@ def deactivate_missing(session: Session, present_files: Iterable[str]) -> int:
 def replace_import_errors(
     session: Session, path: str, problems: Sequence[ImportProblem], now: datetime
 ) -> None:
-    session.execute(delete(import_error_table).where(import_error_table.c.filename == path))
-    if problems:
-        session.execute(
-            insert(import_error_table),
-            [
-                {"filename": p.filename, "lineno": p.lineno, "message": p.message, "timestamp": now}
-                for p in problems
-            ],
-        )
+    _replace_import_errors(session, {path: list(problems)}, now)
+
+
+def _replace_import_errors(
+    session: Session, problems: dict[str, list[ImportProblem]], now: datetime
+) -> None:
+    """The import errors of these files become exactly ``problems`` (none if empty)."""
+    session.execute(
+        delete(import_error_table).where(import_error_table.c.filename.in_(list(problems)))
+    )
+    rows = [
+        {"filename": p.filename, "lineno": p.lineno, "message": p.message, "timestamp": now}
+        for found in problems.values()
+        for p in found
+    ]
+    if rows:
+        session.execute(insert(import_error_table), rows)
 
 
 def get_dag(session: Session, dag_id: str) -> DagRow:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from scheduler.masking import redact
 from scheduler.store.models import EventRow, event_table
 
 
@@ -36,7 +37,10 @@ class Event:
     detail: str | None = None
 
     def row(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        row = self.__dict__.copy()
+        if row["detail"]:  # an error message may quote a secret the process has seen
+            row["detail"] = redact(row["detail"])
+        return row
 
 
 _INSERT_EVENT = insert(event_table)

@@ -6,13 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
-
-from scheduler.errors import DatabaseNotReadyError
-from scheduler.settings import mask_url_password
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -48,19 +44,3 @@ def head_revision() -> str:
     head = script.get_current_head()
     assert head is not None, "the migrations folder has no revision"
     return head
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def check_schema(engine: Engine) -> None:
-    """Raise ``DatabaseNotReadyError`` unless the schema is at the newest revision."""
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        where = mask_url_password(engine.url.render_as_string(hide_password=False))
-        state = "has no Baton schema" if current is None else f"is at revision {current}"
-        raise DatabaseNotReadyError(
-            f"the database {where} {state}, this Baton needs {head}; run `baton db migrate`"
-        )

@@ -90,6 +90,13 @@ class TaskInstanceRow(SQLModel, table=True):
     # The try number at the last clear: retries count from there.
     retry_base: int = 0
     error: str | None = Field(default=None, sa_type=Text)
+    # Sagas (docs/sagas.md): while the task is ``compensating``, the phase of its
+    # compensation (scheduled | queued | running | up_for_retry; then success | failed);
+    # compensation tries started so far (never reset, so idempotency keys stay unique); the
+    # count when the current compensation began (its retries count from there).
+    compensation_state: str | None = Field(default=None, max_length=30)
+    compensation_try_number: int = 0
+    compensation_retry_base: int = 0
 
 
 class TaskTryRow(SQLModel, table=True):
@@ -97,7 +104,9 @@ class TaskTryRow(SQLModel, table=True):
 
     __tablename__ = "task_try"
     __table_args__ = (
-        UniqueConstraint("dag_id", "run_id", "task_id", "try_number", name="uq_task_try_key"),
+        UniqueConstraint(
+            "dag_id", "run_id", "task_id", "kind", "try_number", name="uq_task_try_key"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -105,6 +114,7 @@ class TaskTryRow(SQLModel, table=True):
     run_id: str = Field(max_length=250)
     task_id: str = Field(max_length=250)
     try_number: int
+    kind: str = Field(default="task", max_length=20)  # task | compensate (sagas)
     state: str = Field(max_length=30)
     queued_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -181,3 +191,12 @@ xcom_table = XComRow.__table__
 import_error_table = ImportErrorRow.__table__
 event_table = EventRow.__table__
 scheduler_job_table = SchedulerJobRow.__table__
+
+# Imported last, once the core tables exist: each area keeps its tables in its own module,
+# and Alembic sees them all through this module.
+from scheduler.store import (  # noqa: E402
+    models_auth,  # noqa: F401  (web UI users and tokens)
+    models_breakers,  # noqa: F401  (circuit breakers)
+    models_connections,  # noqa: F401  (connections, variables)
+    models_ui,  # noqa: F401  (indexes for the web UI pages)
+)

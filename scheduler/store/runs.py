@@ -23,7 +23,7 @@ from scheduler.store.models import (
     task_instance_table,
 )
 
-ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING)
+ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.COMPENSATING)
 
 
 @dataclass(frozen=True)
@@ -163,13 +163,17 @@ def get_task_instance(session: Session, dag_id: str, run_id: str, task_id: str) 
     return row
 
 
-def list_tries(session: Session, dag_id: str, run_id: str, task_id: str) -> list[TaskTryRow]:
+def list_tries(
+    session: Session, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+) -> list[TaskTryRow]:
+    """The task's tries, or with ``kind="compensate"`` its compensation tries (sagas)."""
     query = (
         select(TaskTryRow)
         .where(
             TaskTryRow.dag_id == dag_id,
             TaskTryRow.run_id == run_id,
             TaskTryRow.task_id == task_id,
+            TaskTryRow.kind == kind,
         )
         .order_by(TaskTryRow.try_number)
     )

@@ -27,7 +27,8 @@ from scheduler.store.models import dag_run_table, task_instance_table, task_try_
 class TaskChange:
     """Move one task instance from ``old`` to ``new``, setting ``values`` on its row.
 
-    ``try_values`` are set on the row of try ``try_number`` in ``task_try`` (when given).
+    ``try_values`` are set on the row of try ``try_number`` in ``task_try`` (when given);
+    ``try_kind`` says which row: the task's own try or a compensation try (sagas).
     """
 
     dag_id: str
@@ -39,6 +40,7 @@ class TaskChange:
     values: dict[str, Any] = field(default_factory=dict)
     try_values: dict[str, Any] = field(default_factory=dict)
     detail: str | None = None
+    try_kind: str = "task"
 
 
 def change_task_states(
@@ -108,6 +110,7 @@ def _try_update(columns: tuple[str, ...]) -> Update:
                 table.c.run_id == bindparam("k_run_id"),
                 table.c.task_id == bindparam("k_task_id"),
                 table.c.try_number == bindparam("k_try"),
+                table.c.kind == bindparam("k_kind"),
             )
         )
         .values({c: bindparam(f"v_{c}") for c in columns})
@@ -148,6 +151,7 @@ def _update_tries(session: Session, changes: list[TaskChange]) -> None:
                     "k_run_id": m.run_id,
                     "k_task_id": m.task_id,
                     "k_try": m.try_number,
+                    "k_kind": m.try_kind,
                     **{f"v_{c}": m.try_values[c] for c in columns},
                 }
                 for m in members

@@ -22,7 +22,7 @@ from scheduler import api
 from scheduler.settings import Settings
 
 BATON = str(Path(sys.executable).with_name("baton"))
-FINISHED = {"success", "failed"}
+FINISHED = {"success", "failed", "compensated", "compensation_failed"}
 
 
 class Baton:
@@ -55,13 +55,16 @@ class Baton:
         path.write_text(textwrap.dedent(source))
         return path
 
-    def cli(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [BATON, *args], env=self.env, capture_output=True, text=True, timeout=timeout
         )
         if check and result.returncode != 0:
             raise AssertionError(
-                f"baton {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+                f"baton {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}"
             )
         return result
 
@@ -102,9 +105,13 @@ class Baton:
             if value:
                 return value
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"the scheduler exited while waiting for {what}:\n{self.log_text()}")
+                raise AssertionError(
+                    f"the scheduler exited while waiting for {what}:\n{self.log_text()}"
+                )
             time.sleep(0.1)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{self.log_text()[-4000:]}")
+        raise AssertionError(
+            f"timed out after {timeout} s waiting for {what}\n{self.log_text()[-4000:]}"
+        )
 
     def dag_ids(self) -> set[str]:
         return {d.dag_id for d in api.list_dags(self.settings)}
@@ -124,17 +131,23 @@ class Baton:
         return self.wait_until(f"run {dag_id}/{run_id} to finish", finished, timeout)
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        return {ti.task_id: ti.state for ti in api.list_task_instances(self.settings, dag_id, run_id)}
+        return {
+            ti.task_id: ti.state for ti in api.list_task_instances(self.settings, dag_id, run_id)
+        }
 
     def task_instance(self, dag_id: str, run_id: str, task_id: str) -> Any:
         return next(
-            ti for ti in api.list_task_instances(self.settings, dag_id, run_id) if ti.task_id == task_id
+            ti
+            for ti in api.list_task_instances(self.settings, dag_id, run_id)
+            if ti.task_id == task_id
         )
 
     def tries(self, dag_id: str, run_id: str, task_id: str) -> list[Any]:
         return api.list_tries(self.settings, dag_id, run_id, task_id)
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None) -> str:
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None
+    ) -> str:
         args = ["tasks", "logs", dag_id, run_id, task_id]
         if try_number is not None:
             args += ["--try", str(try_number)]

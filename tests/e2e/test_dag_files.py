@@ -37,16 +37,16 @@ with DAG("cyclic", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezon
     a >> b >> c >> a
 """,
     )
-    baton.write_dag(
-        "hangs.py", "import time\nfrom scheduler import DAG\ntime.sleep(3600)\n"
-    )
+    baton.write_dag("hangs.py", "import time\nfrom scheduler import DAG\ntime.sleep(3600)\n")
     baton.env["BATON_DAG_FILE_IMPORT_TIMEOUT"] = "2"
     baton.start()
     baton.wait_for_dag("good")
     run_id = baton.trigger("good")
     assert baton.wait_for_run("good", run_id) == "success"
 
-    errors = baton.wait_until("three import errors", lambda: len(import_errors(baton)) == 3 and import_errors(baton))
+    errors = baton.wait_until(
+        "three import errors", lambda: len(import_errors(baton)) == 3 and import_errors(baton)
+    )
     assert errors["syntax.py"]["line"] == 2
     assert "SyntaxError" in errors["syntax.py"]["error"]
     assert "a -> b -> c -> a" in errors["cycle.py"]["error"]
@@ -115,8 +115,15 @@ with DAG("params_dag", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=tim
 """,
     )
     result = baton.cli(
-        "dags", "test", "params_dag", "--conf", '{"n": 5}', "--logical-date", "2026-03-04",
-        "-o", "json",
+        "dags",
+        "test",
+        "params_dag",
+        "--conf",
+        '{"n": 5}',
+        "--logical-date",
+        "2026-03-04",
+        "-o",
+        "json",
     )
     report = json.loads(result.stdout)
     assert report["state"] == "success"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_catchup_creates_every_missed_interval_in_order(baton: Baton) -> None:
-    start = (datetime.now(UTC) - timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = (datetime.now(UTC) - timedelta(days=3)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     baton.write_dag(
         "daily.py",
         f"""
@@ -31,15 +34,19 @@ with DAG("daily", schedule="@daily", start_date=datetime.fromisoformat("{start.i
         runs = baton.cli_json("runs", "list", "daily")
         return len(runs) == 3 and all(r["state"] == "success" for r in runs) and runs
 
-    runs = sorted(baton.wait_until("three catch-up runs", three_successes), key=lambda r: r["logical_date"])
+    runs = sorted(
+        baton.wait_until("three catch-up runs", three_successes), key=lambda r: r["logical_date"]
+    )
     days = [start + timedelta(days=i) for i in range(3)]
     assert [datetime.fromisoformat(r["data_interval_start"]) for r in runs] == days
-    assert [datetime.fromisoformat(r["data_interval_end"]) for r in runs] == [d + timedelta(days=1) for d in days]
+    assert [datetime.fromisoformat(r["data_interval_end"]) for r in runs] == [
+        d + timedelta(days=1) for d in days
+    ]
     assert [r["run_id"] for r in runs] == [f"scheduled__{d.isoformat()}" for d in days]
     log = baton.task_log("daily", runs[0]["run_id"], "echo")
     assert f"{days[0]:%Y-%m-%d} {days[1].isoformat()}" in log
     # max_active_runs=1: the runs did not overlap.
-    for earlier, later in zip(runs, runs[1:], strict=False):
+    for earlier, later in itertools.pairwise(runs):
         assert earlier["end_date"] <= later["start_date"]
 
 
@@ -92,7 +99,8 @@ from datetime import datetime, timezone
 from scheduler import DAG, BashOperator
 with DAG("greet", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
          params={"name": "world", "times": 1}) as dag:
-    BashOperator(task_id="hello", bash_command="echo hello {{ params.name }} x{{ params.times }} {{ run_id }}")
+    BashOperator(task_id="hello",
+                 bash_command="echo hello {{ params.name }} x{{ params.times }} {{ run_id }}")
 """,
     )
     baton.start()
@@ -132,7 +140,10 @@ with DAG("long", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
     assert set(states.values()) == {"success"}
     # The interrupted step was failed ("worker lost") and retried; no step ran twice at once
     # and the finished ones did not run again.
-    assert sorted(p.name for p in marker.iterdir() if p.name.startswith(("s0", "s1"))) == ["s0.1", "s1.1"]
+    assert sorted(p.name for p in marker.iterdir() if p.name.startswith(("s0", "s1"))) == [
+        "s0.1",
+        "s1.1",
+    ]
     interrupted = baton.tries("long", run_id, "s2")
     assert [t.state for t in interrupted] == ["failed", "success"]
     assert "lost" in interrupted[0].error
@@ -176,5 +187,5 @@ with DAG("limited", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezo
         for t in baton.tries("limited", run_id, f"t{i}")
     )
     assert len(spans) == 6
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end  # never two at once, across both runs

@@ -29,12 +29,17 @@ with DAG("clearable", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=time
     baton.wait_for_dag("clearable")
     run_id = baton.trigger("clearable")
     assert baton.wait_for_run("clearable", run_id) == "failed"
-    assert baton.task_states("clearable", run_id) == {"first": "failed", "second": "upstream_failed"}
+    assert baton.task_states("clearable", run_id) == {
+        "first": "failed",
+        "second": "upstream_failed",
+    }
 
     (baton.home / "fixed").touch()
     out = baton.cli("tasks", "clear", "clearable", run_id, "first", "--downstream").stdout
     assert "Cleared 2 task(s)" in out
-    baton.wait_until("the run to be queued again", lambda: baton.cli_json("runs", "list")[0]["state"] != "failed")
+    baton.wait_until(
+        "the run to be queued again", lambda: baton.cli_json("runs", "list")[0]["state"] != "failed"
+    )
     assert baton.wait_for_run("clearable", run_id) == "success"
     assert [t.state for t in baton.tries("clearable", run_id, "first")] == ["failed", "success"]
     events = baton.cli("tasks", "list", "clearable", "--run-id", run_id).stdout
@@ -55,7 +60,9 @@ with DAG("stuck", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone
     baton.start()
     baton.wait_for_dag("stuck")
     run_id = baton.trigger("stuck")
-    baton.wait_until("the task to run", lambda: baton.task_states("stuck", run_id)["forever"] == "running")
+    baton.wait_until(
+        "the task to run", lambda: baton.task_states("stuck", run_id)["forever"] == "running"
+    )
     baton.cli("tasks", "mark", "stuck", run_id, "forever", "--state", "failed")
     assert baton.wait_for_run("stuck", run_id, timeout=30) == "failed"
     baton.wait_until("the worker to stop the try", lambda: "stopping stuck/" in baton.log_text())

@@ -152,7 +152,9 @@ def test_a_loader_that_dies_is_replaced_and_parses_again(start_loader, write):
     assert parsed(again) == {str(a): ["alpha"]}
 
 
-def test_a_loader_that_keeps_dying_before_reporting_is_an_error(start_loader):
+def test_a_loader_that_keeps_dying_before_reporting_is_an_error(start_loader, write):
+    # A file that hangs (within the 10 s timeout) keeps the first scan from ever reporting.
+    write("slow.py", "from scheduler.authoring import DAG\nimport time\ntime.sleep(3600)\n")
     loader = start_loader()
     with pytest.raises(LoaderError, match="died 3 times in a row"):
         for _ in range(3):

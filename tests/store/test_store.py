@@ -18,9 +18,10 @@ from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import make_engine, transaction
 from scheduler.store.events import list_events
-from scheduler.store.migrate import check_schema, current_revision, head_revision, migrate
+from scheduler.store.migrate import head_revision, migrate
 from scheduler.store.models import TaskInstanceRow
 from scheduler.store.runs import NewRun
+from scheduler.store.schema import SCHEMA_REVISION, check_schema, current_revision
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -49,7 +50,7 @@ def test_migrations_match_the_models(db) -> None:
     with db.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
-    assert current_revision(db) == head_revision()
+    assert current_revision(db) == head_revision() == SCHEMA_REVISION
 
 
 def test_a_database_without_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
@@ -106,18 +107,18 @@ def test_a_transition_off_the_state_machine_is_refused(db) -> None:
     with transaction(db) as session:
         run_store.create_run(session, SPEC, new_run(), source="test", now=NOW)
     change = TaskChange("orders", "manual__1", "a", TaskState.NONE, TaskState.RUNNING)
-    with pytest.raises(IllegalTransitionError, match="cannot go from none to running"):
-        with transaction(db) as session:
-            change_task_states(session, [change], source="t", now=NOW)
+    refused = pytest.raises(IllegalTransitionError, match="cannot go from none to running")
+    with refused, transaction(db) as session:
+        change_task_states(session, [change], source="t", now=NOW)
 
 
 def test_a_transition_from_a_stale_state_is_refused_and_rolled_back(db) -> None:
     with transaction(db) as session:
         run_store.create_run(session, SPEC, new_run(), source="test", now=NOW)
     stale = TaskChange("orders", "manual__1", "a", TaskState.SCHEDULED, TaskState.QUEUED)
-    with pytest.raises(IllegalTransitionError, match="no longer 'scheduled'"):
-        with transaction(db) as session:
-            change_task_states(session, [stale], source="t", now=NOW)
+    refused = pytest.raises(IllegalTransitionError, match="no longer 'scheduled'")
+    with refused, transaction(db) as session:
+        change_task_states(session, [stale], source="t", now=NOW)
     with transaction(db) as session:
         assert list_events(session, task_id="a") == []
 
@@ -130,8 +131,13 @@ def test_run_state_changes_follow_the_machine(db) -> None:
         )
         with pytest.raises(IllegalTransitionError):
             change_run_state(
-                session, "orders", "manual__1", RunState.QUEUED, RunState.SUCCESS,
-                source="t", now=NOW,
+                session,
+                "orders",
+                "manual__1",
+                RunState.QUEUED,
+                RunState.SUCCESS,
+                source="t",
+                now=NOW,
             )
 
 
@@ -174,6 +180,7 @@ def test_two_changes_of_one_task_in_a_batch_apply_in_order(db) -> None:
             source="t",
             now=NOW,
         )
-        states = {t.task_id: t.state for t in run_store.list_task_instances(session, "orders", "manual__1")}
+        tis = run_store.list_task_instances(session, "orders", "manual__1")
+        states = {t.task_id: t.state for t in tis}
         assert states == {"a": "queued", "b": "queued"}
         assert len(list_events(session, dag_id="orders", event="task_state")) == 4

@@ -17,6 +17,7 @@ from typing import Any
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.operators.shell import ShellCommand
 from scheduler.errors import BatonSkipException, DagDefinitionError, TaskExecutionError
+from scheduler.masking import redact
 
 
 class BashOperator(BaseOperator):
@@ -68,7 +69,7 @@ class BashOperator(BaseOperator):
                 f"task '{self.task_id}': the bash command exited with code {code}; its output "
                 "is in this try's log"
             )
-        return result.last_line
+        return redact(result.last_line)  # the XCom is stored and shown: never a secret
 
     def on_kill(self) -> None:
         if self._command is not None:

@@ -1,0 +1,1 @@
+"""Baton provider plugins: ``from plugins.http import HttpOperator``."""

@@ -1,0 +1,271 @@
+"""``HttpHook``: the HTTP client of one connection (Airflow's ``HttpHook``), with requests.
+
+The connection gives the base URL (``host``, or ``schema://host:port`` where ``schema`` is
+``http`` or ``https`` as in Airflow), basic auth (``login``/``password``), a bearer token
+(extra ``token`` or ``bearer_token``), headers (extra ``headers``, plus any other string
+extra, as Airflow does), ``timeout`` and ``verify``. Every call goes through the
+connection's circuit breaker (``breaker_*`` extras) and is retried within the try per
+``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
+every attempt, so the service can recognise a repeated call.
+
+Headers and credentials are never logged: the log shows the method, URL and status only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from plugins.http.retry import HttpRetryPolicy, parse_retry_after
+from scheduler.breakers import Call, CircuitBreaker
+from scheduler.connections import BaseHook, Connection
+from scheduler.errors import BatonError
+from scheduler.masking import redact
+
+_OPTION_KEYS = {"token", "bearer_token", "headers", "timeout", "verify", "proxies", "cert"}
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_SNIPPET = 300  # characters of an error body quoted in a message
+
+
+class HttpError(BatonError):
+    """An HTTP call failed: a status the caller does not accept, or no answer at all."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HttpHook(BaseHook):
+    """Call ``endpoint`` of the connection's service with ``run``; see the module docstring."""
+
+    conn_name_attr = "http_conn_id"
+    default_conn_name = "http_default"
+    conn_type = "http"
+    hook_name = "HTTP"
+
+    def __init__(
+        self,
+        method: str = "POST",
+        http_conn_id: str = default_conn_name,
+        *,
+        retry_policy: HttpRetryPolicy | None = None,
+        timeout: float | None = None,
+        idempotency_key: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__()
+        self.method = method.upper()
+        self.http_conn_id = http_conn_id
+        self.retry_policy = retry_policy or HttpRetryPolicy()
+        self.timeout = timeout
+        self.idempotency_key = idempotency_key
+        self._sleep = sleep
+        self._conn: Connection | None = None
+        self._breaker: CircuitBreaker | None = None
+
+    # -- the connection -------------------------------------------------------------------
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self.get_connection(self.http_conn_id)
+        return self._conn
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        if self._breaker is None:
+            self._breaker = CircuitBreaker.for_connection(self.connection)
+        return self._breaker
+
+    @property
+    def base_url(self) -> str:
+        conn = self.connection
+        host = (conn.host or "").rstrip("/")
+        if not host:
+            raise HttpError(
+                f"connection '{conn.conn_id}' has no host; set it, e.g. "
+                f"BATON_CONN_{conn.conn_id.upper()}=http://api.example.com:8080"
+            )
+        if "://" not in host:
+            host = f"{conn.schema or 'http'}://{host}"
+        return f"{host}:{conn.port}" if conn.port else host
+
+    def url_for(self, endpoint: str | None) -> str:
+        if endpoint and "://" in endpoint:
+            return endpoint
+        return f"{self.base_url}/{(endpoint or '').lstrip('/')}"
+
+    def get_conn(self, headers: Mapping[str, str] | None = None) -> requests.Session:
+        """A ``requests.Session`` with the connection's auth, headers and TLS settings."""
+        conn, extra = self.connection, self.connection.extra_dejson
+        session = requests.Session()
+        if conn.login:
+            session.auth = (conn.login, conn.password or "")
+        session.headers.update(_extra_headers(extra))
+        token = extra.get("bearer_token") or extra.get("token")
+        if token:
+            session.headers["Authorization"] = f"Bearer {token}"
+        if "verify" in extra:
+            session.verify = _as_bool(extra["verify"])
+        if headers:
+            session.headers.update(headers)
+        if self.idempotency_key:
+            session.headers["Idempotency-Key"] = self.idempotency_key
+        return session
+
+    def request_timeout(self) -> float:
+        if self.timeout is not None:
+            return self.timeout
+        return float(self.connection.extra_dejson.get("timeout", 60))
+
+    def test_connection(self) -> tuple[bool, str]:
+        """GET the base URL once (``baton connections test``): any answer below 500 is up."""
+        with self.get_conn() as session:
+            response = session.get(self.base_url, timeout=self.request_timeout())
+        ok = response.status_code < 500
+        return ok, f"GET {redact(self.base_url)} answered {response.status_code} {response.reason}"
+
+    # -- calling --------------------------------------------------------------------------
+
+    def run(
+        self,
+        endpoint: str | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        extra_options: Mapping[str, Any] | None = None,
+        **request_kwargs: Any,
+    ) -> requests.Response:
+        """Call the endpoint, retrying per the policy; an unaccepted status raises ``HttpError``.
+
+        ``extra_options={"check_response": False}`` returns any response, as in Airflow.
+        """
+        options = dict(extra_options or {})
+        check = bool(options.pop("check_response", True))
+        url = self.url_for(endpoint)
+        kwargs = {**_body(self.method, data), **options, **request_kwargs}
+        with self.get_conn(headers) as session:
+            response = self._call_with_retries(session, url, kwargs)
+        if check:
+            self.check_response(response)
+        return response
+
+    def check_response(self, response: requests.Response) -> None:
+        """Raise ``HttpError`` for a 4xx/5xx status (Airflow's ``check_response``)."""
+        if response.status_code >= 400:
+            raise HttpError(
+                f"{self.method} {redact(response.url)} answered {response.status_code} "
+                f"{response.reason}: {_snippet(response)}",
+                status=response.status_code,
+            )
+
+    def _call_with_retries(
+        self, session: requests.Session, url: str, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        policy = self.retry_policy
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            self.log.info(
+                "%s %s (attempt %d of %d)", self.method, redact(url), attempt, policy.max_attempts
+            )
+            try:
+                response = self._attempt(session, url, kwargs)
+            except requests.RequestException as exc:
+                if last:
+                    raise self._unreachable(url, attempt, exc) from None
+                self._wait(attempt, None, f"{type(exc).__name__}: {exc}")
+                continue
+            if last or not policy.should_retry_status(response.status_code):
+                return response
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            self._check_retry_after(url, response, retry_after)
+            self._wait(attempt, retry_after, f"HTTP {response.status_code}")
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(
+        self, session: requests.Session, url: str, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        """One call through the breaker: no answer or a 5xx counts as the service failing."""
+        with self.breaker.guard(is_failure=_is_service_failure) as call:
+            response = session.request(self.method, url, timeout=self.request_timeout(), **kwargs)
+            _count_status(call, response)
+        self.log.info("%s %s answered %d", self.method, redact(url), response.status_code)
+        return response
+
+    def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
+        delay = self.retry_policy.delay_s(attempt, retry_after)
+        hint = f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""
+        self.log.warning("%s; retrying in %.2f s%s", redact(reason), delay, hint)
+        self._sleep(delay)
+
+    def _check_retry_after(
+        self, url: str, response: requests.Response, retry_after: float | None
+    ) -> None:
+        limit = self.retry_policy.max_retry_after_s
+        if retry_after is not None and retry_after > limit:
+            raise HttpError(
+                f"{self.method} {redact(url)} answered {response.status_code} with Retry-After "
+                f"{retry_after:g} s, longer than max_retry_after_s={limit:g}; the try ends "
+                "here and the task's retries apply (raise max_retry_after_s to wait instead)",
+                status=response.status_code,
+            )
+
+    def _unreachable(self, url: str, attempts: int, exc: Exception) -> HttpError:
+        return HttpError(
+            f"{self.method} {redact(url)} got no answer after {attempts} attempt(s): "
+            f"{type(exc).__name__}: {redact(str(exc))}; check that the service is up and the "
+            f"connection '{self.http_conn_id}' points at it"
+        )
+
+
+def _is_service_failure(exc: BaseException) -> bool:
+    return isinstance(exc, requests.RequestException)
+
+
+def _count_status(call: Call, response: requests.Response) -> None:
+    """A 5xx is the service failing (a 4xx, even 429, is an answer: the breaker stays out)."""
+    if response.status_code >= 500:
+        call.mark_failure(f"HTTP {response.status_code} {response.reason}")
+
+
+def _body(method: str, data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if method not in _BODY_METHODS:
+        return {"params": data}
+    if isinstance(data, dict | list):
+        return {"json": data}
+    return {"data": data}
+
+
+def _extra_headers(extra: Mapping[str, Any]) -> dict[str, str]:
+    declared = extra.get("headers") or {}
+    if isinstance(declared, str):  # from a URI, every extra is text
+        try:
+            declared = json.loads(declared)
+        except ValueError:
+            raise HttpError(
+                f"the connection extra 'headers' is not a JSON object: {declared[:80]!r}; "
+                'write it as {"X-Name": "value"}'
+            ) from None
+    headers = dict(declared)
+    for key, value in extra.items():
+        if key in _OPTION_KEYS or key.startswith(("breaker_", "retry_")):
+            continue
+        if isinstance(value, str):
+            headers[key] = value
+    return headers
+
+
+def _as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+
+
+def _snippet(response: requests.Response) -> str:
+    text = response.text or "(empty body)"
+    if len(text) > _SNIPPET:
+        text = f"{text[:_SNIPPET]}..."
+    return redact(text)

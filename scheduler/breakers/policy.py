@@ -1,0 +1,97 @@
+"""``BreakerPolicy``: when a connection's circuit opens and how long it stays open.
+
+Set per connection through its extras (all optional)::
+
+    {"breaker_failure_threshold": 5,     # consecutive failures that open the circuit (0: off)
+     "breaker_failure_rate": 0.5,        # or this share of failed calls in the window (off)
+     "breaker_window_s": 60,             # the window of the failure rate
+     "breaker_min_calls": 10,            # calls in the window before the rate counts
+     "breaker_reset_timeout_s": 30,      # open → half-open after this cool-down
+     "breaker_when_open": "fail",        # "fail": fail fast; "wait": wait for the cool-down
+     "breaker_max_wait_s": 300,          # "wait" gives up (retryable error) after this
+     "breaker_enabled": true}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from scheduler.errors import BreakerConfigError
+
+PREFIX = "breaker_"
+WHEN_OPEN = ("fail", "wait")
+
+
+@dataclass(frozen=True)
+class BreakerPolicy:
+    """The thresholds of one connection's breaker; defaults suit most HTTP services."""
+
+    failure_threshold: int = 5
+    failure_rate: float | None = None
+    window_s: float = 60.0
+    min_calls: int = 10
+    reset_timeout_s: float = 30.0
+    when_open: str = "fail"
+    max_wait_s: float = 300.0
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.failure_threshold >= 0, "failure_threshold", self.failure_threshold, ">= 0")
+        rate = self.failure_rate
+        _check(rate is None or 0 < rate <= 1, "failure_rate", rate, "in (0, 1], e.g. 0.5")
+        _check(self.window_s > 0, "window_s", self.window_s, "> 0 seconds")
+        _check(self.min_calls >= 1, "min_calls", self.min_calls, ">= 1")
+        _check(self.reset_timeout_s >= 0, "reset_timeout_s", self.reset_timeout_s, ">= 0")
+        _check(self.when_open in WHEN_OPEN, "when_open", self.when_open, "'fail' or 'wait'")
+        _check(self.max_wait_s >= 0, "max_wait_s", self.max_wait_s, ">= 0 seconds")
+
+    @property
+    def probe_timeout_s(self) -> float:
+        """A probe held longer than this is presumed lost (its process died): re-claimable."""
+        return max(self.reset_timeout_s, 60.0)
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, Any] | None, conn_id: str = "?") -> BreakerPolicy:
+        """The policy in a connection's extras (``breaker_*`` keys); defaults elsewhere."""
+        values: dict[str, Any] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for key, raw in (extra or {}).items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :]
+            if name not in types:
+                known = ", ".join(PREFIX + n for n in types)
+                raise BreakerConfigError(
+                    f"connection '{conn_id}': unknown extra '{key}'; the breaker settings are "
+                    f"{known}"
+                )
+            values[name] = _convert(conn_id, key, raw, str(types[name]))
+        try:
+            return cls(**values)
+        except BreakerConfigError as exc:
+            raise BreakerConfigError(f"connection '{conn_id}': {exc}") from None
+
+
+def _convert(conn_id: str, key: str, raw: Any, type_name: str) -> Any:
+    """Extras from a URI arrive as strings: ``"5"``, ``"0.5"``, ``"true"``."""
+    try:
+        if raw is None:
+            return None
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+        if type_name.startswith("bool"):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+        return str(raw)
+    except (TypeError, ValueError):
+        raise BreakerConfigError(
+            f"connection '{conn_id}': extra {key}={raw!r} is not a {type_name.split()[0]}"
+        ) from None
+
+
+def _check(ok: bool, name: str, value: Any, expected: str) -> None:
+    if not ok:
+        raise BreakerConfigError(f"{PREFIX}{name}={value!r} must be {expected}")

@@ -1,0 +1,47 @@
+"""``BaseHook``: the base class of hooks, the clients of outside systems (Airflow's name).
+
+A hook wraps one connection: it reads it with ``get_connection(conn_id)`` and builds the
+client in ``get_conn()``. Operators own no client code; they make a hook and call it. A hook
+may define ``test_connection() -> (ok, message)``: ``baton connections test`` calls it for
+connections of the hook's ``conn_type`` when a plugin registers the hook for that type.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from scheduler.connections.connection import Connection
+from scheduler.connections.lookup import get_connection
+
+
+class BaseHook:
+    """Subclass it and set the class attributes below, as in Airflow."""
+
+    conn_name_attr: ClassVar[str] = "conn_id"
+    """Name of the constructor argument that takes the connection id."""
+    default_conn_name: ClassVar[str] = "default_conn_id"
+    """The connection used when none is given, e.g. ``"http_default"``."""
+    conn_type: ClassVar[str] = ""
+    """The ``conn_type`` of the connections this hook reads, e.g. ``"http"``."""
+    hook_name: ClassVar[str] = ""
+    """A human name for the connection type, e.g. ``"HTTP"``."""
+
+    def __init__(self, logger_name: str | None = None) -> None:
+        self._log = logging.getLogger(logger_name or f"baton.hooks.{type(self).__name__}")
+
+    @property
+    def log(self) -> logging.Logger:
+        """A logger whose lines land in the try's log when the hook runs in a task."""
+        return self._log
+
+    @classmethod
+    def get_connection(cls, conn_id: str) -> Connection:
+        """The connection ``conn_id`` (environment, then database); its secrets are masked."""
+        return get_connection(conn_id)
+
+    def get_conn(self) -> Any:
+        """The client of the outside system; every hook implements it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement get_conn(); hooks return their client there"
+        )

@@ -1,0 +1,145 @@
+"""Secret masking: a process-wide set of secret values, replaced by ``***`` wherever we write.
+
+Connections and variables register their secrets here when they are loaded
+(``mask_secret``); the try's log capture, the rendered-field lines, the CLI, the event log
+and the web UI pass text through ``redact`` before it leaves the process. This is Airflow's
+secrets masker: it can only hide what this process has seen, so secrets are registered at
+the moment they are read, before a task can print them.
+
+Values shorter than ``MIN_LENGTH_TO_MASK`` are not masked (as in Airflow): hiding every
+``"a"`` or ``"1"`` would make logs unreadable and protect nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+REDACTED = "***"
+MIN_LENGTH_TO_MASK = 5
+
+SENSITIVE_WORDS: tuple[str, ...] = (
+    "access_token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "passphrase",
+    "passwd",
+    "password",
+    "private_key",
+    "secret",
+    "token",
+    "credential",
+)
+"""A key containing one of these (case-insensitive) holds a secret: a connection's extra
+field, a variable key, a dict key in a rendered template field (Airflow's list, plus a few)."""
+
+
+class SecretsMasker:
+    """The set of secrets of one process and the compiled pattern that finds them."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self._lock = threading.Lock()
+
+    def add(self, value: Any) -> None:
+        """Mask ``value`` (a str, or every string inside a dict/list) from now on."""
+        found = set(_variants_of(value))
+        with self._lock:
+            if found <= self._secrets:
+                return
+            self._secrets |= found
+            # Longest first, so a secret containing another is replaced whole.
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+    def redact(self, text: str) -> str:
+        pattern = self._pattern  # one read: a concurrent add() swaps in a new pattern
+        if pattern is None or not text:
+            return text
+        return pattern.sub(REDACTED, text)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._secrets.clear()
+            self._pattern = None
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+
+_masker = SecretsMasker()
+
+
+def mask_secret(value: Any) -> None:
+    """Hide ``value`` from every log line and output of this process (Airflow's name)."""
+    _masker.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with each known secret replaced by ``***``."""
+    return _masker.redact(text)
+
+
+def redact_value(value: Any, key: str | None = None) -> Any:
+    """A copy of a JSON-like value with secrets hidden: known values, and whole values
+    under a sensitive key (``{"api_key": "..."}`` → ``{"api_key": "***"}``)."""
+    if key is not None and is_sensitive_key(key) and value not in (None, ""):
+        return REDACTED
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {k: redact_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):  # keep a named tuple
+        return tuple(redact_value(v) for v in value)
+    return value
+
+
+def is_sensitive_key(key: str) -> bool:
+    """Whether a field or variable named ``key`` holds a secret (see ``SENSITIVE_WORDS``)."""
+    lowered = key.lower()
+    return any(word in lowered for word in SENSITIVE_WORDS)
+
+
+def mask_sensitive_fields(data: Any) -> None:
+    """Register the values under sensitive keys of a (nested) dict, e.g. a connection extra."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            if is_sensitive_key(str(key)):
+                mask_secret(value)
+            else:
+                mask_sensitive_fields(value)
+    elif isinstance(data, list | tuple):
+        for item in data:
+            mask_sensitive_fields(item)
+
+
+def clear_secrets() -> None:
+    """Forget every registered secret (tests, and a worker starting afresh)."""
+    _masker.clear()
+
+
+def _variants_of(value: Any) -> Iterable[str]:
+    """The strings of ``value`` and the forms they take when printed: a line of a multi-line
+    secret, its ``repr``/JSON escaping, its URL encoding (a connection URI)."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _variants_of(item)
+        return
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _variants_of(item)
+        return
+    if value is None or isinstance(value, bool):
+        return
+    text = str(value)
+    forms = {text, repr(text)[1:-1], json.dumps(text)[1:-1], quote(text, safe=""), quote_plus(text)}
+    forms.update(line.strip() for line in text.splitlines())
+    yield from (form for form in forms if len(form) >= MIN_LENGTH_TO_MASK)

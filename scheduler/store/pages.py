@@ -1,0 +1,62 @@
+"""Paginated listings with their total row count (the REST API's ``total_entries``).
+
+Each page is two bounded queries: ``LIMIT/OFFSET`` for the rows, ``COUNT(*)`` with the
+same filters for the total.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from scheduler.store.models import DagRow, DagRunRow, EventRow, ImportErrorRow
+
+EVENT_FILTERS = frozenset({"dag_id", "run_id", "task_id", "event"})
+
+
+def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(session.scalars(query.limit(limit).offset(offset)))
+    return rows, total or 0
+
+
+def dags_page(
+    session: Session, *, limit: int, offset: int, include_inactive: bool = False
+) -> tuple[list[DagRow], int]:
+    query = select(DagRow).order_by(DagRow.dag_id)
+    if not include_inactive:
+        query = query.where(DagRow.is_active.is_(True))
+    return _page(session, query, limit, offset)
+
+
+def runs_page(
+    session: Session, dag_id: str, *, state: str | None, limit: int, offset: int
+) -> tuple[list[DagRunRow], int]:
+    """Newest first, like ``baton runs list``."""
+    query = select(DagRunRow).where(DagRunRow.dag_id == dag_id).order_by(DagRunRow.id.desc())
+    if state is not None:
+        query = query.where(DagRunRow.state == state)
+    return _page(session, query, limit, offset)
+
+
+def events_page(
+    session: Session, *, filters: dict[str, str | None], limit: int, offset: int
+) -> tuple[list[EventRow], int]:
+    """Newest first; ``filters`` maps dag_id/run_id/task_id/event to a value or None."""
+    unknown = set(filters) - EVENT_FILTERS
+    if unknown:
+        raise ValueError(f"cannot filter events by {sorted(unknown)}; use {sorted(EVENT_FILTERS)}")
+    query = select(EventRow).order_by(EventRow.id.desc())
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(EventRow, name) == value)
+    return _page(session, query, limit, offset)
+
+
+def import_errors_page(
+    session: Session, *, limit: int, offset: int
+) -> tuple[list[ImportErrorRow], int]:
+    query = select(ImportErrorRow).order_by(ImportErrorRow.filename, ImportErrorRow.lineno)
+    return _page(session, query, limit, offset)

@@ -1,0 +1,15 @@
+"""The REST API, ``/api/v1``: JSON in and out, one blueprint (names follow Airflow's API).
+
+The view modules register their routes on ``api_bp`` when imported here; the OpenAPI
+document in ``openapi.py`` describes every one of them.
+"""
+
+from __future__ import annotations
+
+from webui.api import dags, monitoring, openapi, runs, task_instances
+from webui.api.blueprint import api_bp
+from webui.api.errors import install_http_handlers
+
+__all__ = ["api_bp", "install_http_handlers"]
+
+_VIEW_MODULES = (dags, runs, task_instances, monitoring, openapi)  # imported for their routes

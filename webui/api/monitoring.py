@@ -1,0 +1,42 @@
+"""Import errors, the event log and health: what an operator checks when something is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+
+from scheduler import api
+from webui.api import serialize
+from webui.api.blueprint import api_bp
+from webui.api.inputs import paging
+from webui.auth import login_required
+from webui.auth.identity import settings
+from webui.health import health_response
+
+EVENT_FILTERS = ("dag_id", "run_id", "task_id", "event")
+
+
+@api_bp.get("/importErrors")
+@login_required
+def get_import_errors() -> dict[str, Any]:
+    page = paging()
+    rows, total = api.import_errors_page(settings(), limit=page.limit, offset=page.offset)
+    return {"import_errors": [serialize.import_error(r) for r in rows], "total_entries": total}
+
+
+@api_bp.get("/eventLogs")
+@login_required
+def get_event_logs() -> dict[str, Any]:
+    """Newest first; filter by ``dag_id``, ``run_id``, ``task_id`` and ``event``."""
+    page = paging()
+    filters = {name: request.args.get(name) for name in EVENT_FILTERS}
+    rows, total = api.events_page(settings(), filters=filters, limit=page.limit, offset=page.offset)
+    return {"event_logs": [serialize.event_log(r) for r in rows], "total_entries": total}
+
+
+@api_bp.get("/health")
+@login_required
+def get_health() -> Response:
+    """Same body as the public ``/health``; 503 when the scheduler or database is down."""
+    return health_response()

@@ -1,0 +1,261 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, served at ``/api/v1/openapi.json``.
+
+One place for the whole contract; tests check that every route of the blueprint is
+documented here and every path here is a route, and schemathesis checks real answers
+against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from webui.api.blueprint import api_bp
+from webui.api.inputs import MAX_LIMIT, MAX_OFFSET
+from webui.api.openapi_schemas import SCHEMAS, ref
+from webui.auth import login_required
+
+_RUN_STATES = SCHEMAS["DAGRun"]["properties"]["state"]
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PAGING = [
+    _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
+        "Rows per page.",
+    ),
+    _query(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+        "Rows to skip.",
+    ),
+]
+DAG, RUN, TASK = _path("dag_id"), _path("dag_run_id"), _path("task_id")
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": ref(schema)}}}
+
+
+def _op(
+    op_id: str,
+    summary: str,
+    ok: str,
+    *,
+    params: list[dict[str, Any]] | None = None,
+    body: str | None = None,
+    role: str = "Viewer",
+    errors: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    """One operation; 401 and 403 apply to all (no or bad token; role too low)."""
+    responses: dict[str, Any] = {"200": {"description": "OK", **_json(ok)}}
+    codes = {401, 403, *errors, *((400, 415) if body else ())}
+    for code in sorted(codes):
+        responses[str(code)] = {"description": _REASONS[code], **_json("Error")}
+    operation: dict[str, Any] = {
+        "operationId": op_id,
+        "summary": summary,
+        "description": f"Needs role {role} or above.",
+        "parameters": params or [],
+        "responses": responses,
+    }
+    if body:
+        operation["requestBody"] = {"required": True, **_json(body)}
+    return operation
+
+
+_REASONS = {
+    400: "Malformed input; `field` names the culprit.",
+    401: "Not authenticated: send `Authorization: Bearer <token>`.",
+    403: "The user's role is too low.",
+    404: "Unknown DAG, run, task or try; `field` says which.",
+    409: "Conflicts with the current state (e.g. the dag_run_id exists).",
+    415: "The body is not `application/json`.",
+    503: "The scheduler or the database is unhealthy.",
+}
+TI_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/dags": {"get": _op("get_dags", "List DAGs", "DAGCollection", params=PAGING, errors=(400,))},
+    "/dags/{dag_id}": {
+        "get": _op("get_dag", "Get a DAG", "DAG", params=[DAG], errors=(404,)),
+        "patch": _op(
+            "patch_dag",
+            "Pause or unpause a DAG",
+            "DAG",
+            params=[DAG],
+            body="DAGPatch",
+            role="Op",
+            errors=(404,),
+        ),
+    },
+    "/dags/{dag_id}/dagRuns": {
+        "get": _op(
+            "get_dag_runs",
+            "List a DAG's runs, newest first",
+            "DAGRunCollection",
+            params=[DAG, *PAGING, _query("state", _RUN_STATES, "Only runs in this state.")],
+            errors=(400, 404),
+        ),
+        "post": _op(
+            "post_dag_run",
+            "Trigger a run",
+            "DAGRun",
+            params=[DAG],
+            body="DAGRunTrigger",
+            role="Op",
+            errors=(404, 409),
+        ),
+    },
+    "/dags/{dag_id}/dagRuns/{dag_run_id}": {
+        "get": _op("get_dag_run", "Get a run", "DAGRun", params=[DAG, RUN], errors=(404,)),
+    },
+    "/dags/{dag_id}/clearTaskInstances": {
+        "post": _op(
+            "post_clear_task_instances",
+            "Clear task instances of a run (run again)",
+            "TaskInstanceReferenceCollection",
+            params=[DAG],
+            body="ClearTaskInstances",
+            role="Op",
+            errors=(404,),
+        ),
+    },
+    TI_PATH: {
+        "get": _op(
+            "get_task_instances",
+            "List a run's task instances",
+            "TaskInstanceCollection",
+            params=[DAG, RUN],
+            errors=(404,),
+        ),
+    },
+    TI_PATH + "/{task_id}": {
+        "get": _op(
+            "get_task_instance",
+            "Get a task instance",
+            "TaskInstance",
+            params=[DAG, RUN, TASK],
+            errors=(404,),
+        ),
+        "patch": _op(
+            "patch_task_instance",
+            "Mark a task instance success or failed",
+            "TaskInstance",
+            params=[DAG, RUN, TASK],
+            body="TaskInstancePatch",
+            role="Op",
+            errors=(404, 409),
+        ),
+    },
+    TI_PATH + "/{task_id}/logs": {
+        "get": _op(
+            "get_log",
+            "A try's log (the latest try unless try_number is given)",
+            "TaskLog",
+            params=[
+                DAG,
+                RUN,
+                TASK,
+                _query(
+                    "try_number", {"type": "integer", "minimum": 1, "maximum": 10**6}, "Which try."
+                ),
+            ],
+            errors=(400, 404),
+        ),
+    },
+    TI_PATH + "/{task_id}/xcomEntries": {
+        "get": _op(
+            "get_xcom_entries",
+            "A task instance's XComs",
+            "XComCollection",
+            params=[DAG, RUN, TASK],
+            errors=(404,),
+        ),
+    },
+    "/importErrors": {
+        "get": _op(
+            "get_import_errors",
+            "DAG files that failed to import",
+            "ImportErrorCollection",
+            params=PAGING,
+            errors=(400,),
+        ),
+    },
+    "/eventLogs": {
+        "get": _op(
+            "get_event_logs",
+            "The event log, newest first",
+            "EventLogCollection",
+            params=[
+                *PAGING,
+                *(
+                    _query(n, {"type": "string"}, f"Only events with this {n}.")
+                    for n in ("dag_id", "run_id", "task_id", "event")
+                ),
+            ],
+            errors=(400,),
+        ),
+    },
+    "/health": {
+        "get": _op("get_health", "Scheduler and database health", "HealthInfo", errors=(503,)),
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "get_openapi",
+            "summary": "This document",
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "401": {"description": _REASONS[401], **_json("Error")},
+            },
+        }
+    },
+}
+
+# /health answers 503 with the same report, not an Error.
+PATHS["/health"]["get"]["responses"]["503"] = {
+    "description": _REASONS[503],
+    **_json("HealthInfo"),
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Baton REST API",
+        "version": "1",
+        "description": "Baton's DAGs, runs, task instances, logs, XComs, import errors and "
+        "event log, with Airflow's names. Authenticate with `Authorization: Bearer <token>` "
+        '(create a token at /auth/tokens). Errors are `{"error": ..., "field": ...}`.',
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+}
+
+
+@api_bp.get("/openapi.json")
+@login_required
+def get_openapi() -> Response:
+    return jsonify(DOCUMENT)

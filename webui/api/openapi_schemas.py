@@ -1,0 +1,185 @@
+"""Component schemas of the OpenAPI document: the JSON objects the API returns and takes.
+
+Kept next to serialize.py: a field added there must be added here (tests/webui/test_api_openapi
+checks real responses against these schemas).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.states import RunState, TaskState
+
+STR = {"type": "string"}
+NSTR = {"type": ["string", "null"]}
+NTIME = {"type": ["string", "null"], "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}
+INT = {"type": "integer"}
+NINT = {"type": ["integer", "null"]}
+BOOL = {"type": "boolean"}
+ANY: dict[str, Any] = {}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+def _page(item: str, key: str) -> dict[str, Any]:
+    return _object({key: {"type": "array", "items": ref(item)}, "total_entries": INT})
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"error": STR, "field": STR}, required=["error"]),
+    "Tag": _object({"name": STR}),
+    "DAG": _object(
+        {
+            "dag_id": STR,
+            "description": NSTR,
+            "fileloc": STR,
+            "is_paused": BOOL,
+            "is_active": BOOL,
+            "schedule": {"type": ["string", "number", "null"]},
+            "tags": {"type": "array", "items": ref("Tag")},
+            "max_active_runs": NINT,
+            "max_active_tasks": NINT,
+            "catchup": {"type": ["boolean", "null"]},
+            "params": {"type": "object"},
+            "task_ids": {"type": "array", "items": STR},
+            "last_parsed_time": NTIME,
+            "next_dagrun_create_after": NTIME,
+        }
+    ),
+    "DAGCollection": _page("DAG", "dags"),
+    "DAGPatch": _object({"is_paused": BOOL}),
+    "DAGRun": _object(
+        {
+            "dag_id": STR,
+            "dag_run_id": STR,
+            "run_type": STR,
+            "state": {"type": "string", "enum": [s.value for s in RunState]},
+            "logical_date": TIME,
+            "data_interval_start": TIME,
+            "data_interval_end": TIME,
+            "queued_at": TIME,
+            "start_date": NTIME,
+            "end_date": NTIME,
+            "conf": {"type": "object"},
+            "triggered_by": NSTR,
+        }
+    ),
+    "DAGRunCollection": _page("DAGRun", "dag_runs"),
+    "DAGRunTrigger": _object(
+        {
+            "dag_run_id": {"type": "string", "minLength": 1, "maxLength": 250},
+            "logical_date": TIME,
+            "conf": {"type": "object"},
+        },
+        required=[],
+    ),
+    "TaskInstance": _object(
+        {
+            "dag_id": STR,
+            "dag_run_id": STR,
+            "task_id": STR,
+            "operator": NSTR,
+            "state": {"type": "string", "enum": [s.value for s in TaskState]},
+            "try_number": INT,
+            "max_tries": INT,
+            "priority_weight": INT,
+            "queued_when": NTIME,
+            "start_date": NTIME,
+            "end_date": NTIME,
+            "duration": {"type": ["number", "null"]},
+            "next_retry_at": NTIME,
+            "hostname": NSTR,
+            "pid": NINT,
+            "error": NSTR,
+        }
+    ),
+    "TaskInstanceCollection": _page("TaskInstance", "task_instances"),
+    "TaskInstancePatch": _object({"new_state": {"type": "string", "enum": ["success", "failed"]}}),
+    "ClearTaskInstances": _object(
+        {
+            "dag_run_id": {"type": "string", "minLength": 1},
+            "task_ids": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "minItems": 1,
+            },
+            "include_downstream": BOOL,
+        },
+        required=["dag_run_id", "task_ids"],
+    ),
+    "TaskInstanceReference": _object({"dag_id": STR, "dag_run_id": STR, "task_id": STR}),
+    "TaskInstanceReferenceCollection": _object(
+        {"task_instances": {"type": "array", "items": ref("TaskInstanceReference")}}
+    ),
+    "TaskLog": _object({"try_number": INT, "content": STR, "truncated": BOOL}),
+    "XComEntry": _object(
+        {
+            "dag_id": STR,
+            "dag_run_id": STR,
+            "task_id": STR,
+            "key": STR,
+            "timestamp": TIME,
+            "value": ANY,
+        }
+    ),
+    "XComCollection": _page("XComEntry", "xcom_entries"),
+    "ImportError": _object(
+        {
+            "import_error_id": INT,
+            "timestamp": TIME,
+            "filename": STR,
+            "lineno": NINT,
+            "stack_trace": STR,
+        }
+    ),
+    "ImportErrorCollection": _page("ImportError", "import_errors"),
+    "EventLog": _object(
+        {
+            "event_log_id": INT,
+            "when": TIME,
+            "event": STR,
+            "dag_id": NSTR,
+            "run_id": NSTR,
+            "task_id": NSTR,
+            "try_number": NINT,
+            "old_state": NSTR,
+            "new_state": NSTR,
+            "owner": STR,
+            "extra": NSTR,
+        }
+    ),
+    "EventLogCollection": _page("EventLog", "event_logs"),
+    "HealthInfo": _object(
+        {
+            "scheduler": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string", "enum": ["healthy", "unhealthy", "unknown"]},
+                    "latest_heartbeat": NTIME,
+                    "heartbeat_age_s": {"type": ["number", "null"]},
+                },
+                "required": ["status", "latest_heartbeat", "heartbeat_age_s"],
+            },
+            "database": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string", "enum": ["healthy", "unhealthy"]},
+                    "error": STR,
+                },
+                "required": ["status"],
+            },
+        }
+    ),
+}

@@ -1,0 +1,71 @@
+"""``/dags/<dag_id>/dagRuns``: trigger, list, get."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler import api
+from scheduler.errors import RunNotFoundError
+from scheduler.states import RunState
+from webui.api import serialize
+from webui.api.blueprint import api_bp
+from webui.api.errors import ApiError
+from webui.api.inputs import choice_arg, json_body, paging, parse_datetime
+from webui.auth import event_source, login_required, role_required
+from webui.auth.identity import settings
+
+RUN_STATES = frozenset(state.value for state in RunState)
+MAX_RUN_ID_LENGTH = 250
+
+
+@api_bp.get("/dags/<dag_id>/dagRuns")
+@login_required
+def get_dag_runs(dag_id: str) -> dict[str, Any]:
+    page = paging()
+    state = choice_arg("state", RUN_STATES)
+    rows, total = api.runs_page(
+        settings(), dag_id, state=state, limit=page.limit, offset=page.offset
+    )
+    return {"dag_runs": [serialize.dag_run(r) for r in rows], "total_entries": total}
+
+
+@api_bp.post("/dags/<dag_id>/dagRuns")
+@role_required("Op")
+def post_dag_run(dag_id: str) -> dict[str, Any]:
+    body = json_body({"conf": dict, "logical_date": str, "dag_run_id": str}, required=set())
+    logical_date = body.get("logical_date")
+    run_id = body.get("dag_run_id")
+    if run_id is not None:
+        _check_new_run_id(dag_id, run_id)
+    run = api.trigger_dag(
+        settings(),
+        dag_id,
+        conf=body.get("conf"),
+        run_id=run_id,
+        logical_date=parse_datetime("logical_date", logical_date) if logical_date else None,
+        source=event_source(),
+    )
+    return serialize.dag_run(run)
+
+
+@api_bp.get("/dags/<dag_id>/dagRuns/<dag_run_id>")
+@login_required
+def get_dag_run(dag_id: str, dag_run_id: str) -> dict[str, Any]:
+    return serialize.dag_run(api.get_run(settings(), dag_id, dag_run_id))
+
+
+def _check_new_run_id(dag_id: str, run_id: str) -> None:
+    if not run_id.strip() or len(run_id) > MAX_RUN_ID_LENGTH or "/" in run_id:
+        raise ApiError(
+            400,
+            f"dag_run_id {run_id!r} must be 1 to {MAX_RUN_ID_LENGTH} characters, not blank, "
+            "without '/' (it is part of URLs)",
+            "dag_run_id",
+        )
+    try:
+        api.get_run(settings(), dag_id, run_id)
+    except RunNotFoundError:
+        return
+    raise ApiError(
+        409, f"DAG '{dag_id}' already has a run '{run_id}'; choose another", "dag_run_id"
+    )

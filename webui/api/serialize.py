@@ -1,0 +1,124 @@
+"""Rows → JSON objects, with Airflow's REST API field names (``dag_run_id``, ``is_paused``).
+
+Values a DAG author or a user typed (conf, params, XCom values, event details, logs) pass
+through ``scheduler.masking`` so secrets never leave the server.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from scheduler.masking import redact, redact_value
+from scheduler.store.models import (
+    DagRow,
+    DagRunRow,
+    EventRow,
+    ImportErrorRow,
+    TaskInstanceRow,
+    XComRow,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def dag(row: DagRow) -> dict[str, Any]:
+    spec = row.spec or {}
+    return {
+        "dag_id": row.dag_id,
+        "description": row.description,
+        "fileloc": row.fileloc,
+        "is_paused": row.is_paused,
+        "is_active": row.is_active,
+        "schedule": row.schedule,
+        "tags": [{"name": tag} for tag in row.tags or []],
+        "max_active_runs": spec.get("max_active_runs"),
+        "max_active_tasks": spec.get("max_active_tasks"),
+        "catchup": spec.get("catchup"),
+        "params": redact_value(spec.get("params") or {}),
+        "task_ids": [task["task_id"] for task in spec.get("tasks", [])],
+        "last_parsed_time": _iso(row.last_parsed_at),
+        "next_dagrun_create_after": _iso(row.next_run_after),
+    }
+
+
+def dag_run(row: DagRunRow) -> dict[str, Any]:
+    return {
+        "dag_id": row.dag_id,
+        "dag_run_id": row.run_id,
+        "run_type": row.run_type,
+        "state": row.state,
+        "logical_date": _iso(row.logical_date),
+        "data_interval_start": _iso(row.data_interval_start),
+        "data_interval_end": _iso(row.data_interval_end),
+        "queued_at": _iso(row.queued_at),
+        "start_date": _iso(row.start_date),
+        "end_date": _iso(row.end_date),
+        "conf": redact_value(row.conf or {}),
+        "triggered_by": row.triggered_by,
+    }
+
+
+def task_instance(row: TaskInstanceRow) -> dict[str, Any]:
+    return {
+        "dag_id": row.dag_id,
+        "dag_run_id": row.run_id,
+        "task_id": row.task_id,
+        "operator": row.operator,
+        "state": row.state,
+        "try_number": row.try_number,
+        "max_tries": row.max_tries,
+        "priority_weight": row.priority_weight,
+        "queued_when": _iso(row.queued_at),
+        "start_date": _iso(row.start_date),
+        "end_date": _iso(row.end_date),
+        "duration": row.duration,
+        "next_retry_at": _iso(row.next_retry_at),
+        "hostname": row.hostname,
+        "pid": row.pid,
+        "error": redact(row.error) if row.error else None,
+    }
+
+
+def xcom_entry(row: XComRow) -> dict[str, Any]:
+    try:
+        value = json.loads(row.value)
+    except ValueError:
+        value = row.value  # stored by hand, not by a worker: show it as text
+    return {
+        "dag_id": row.dag_id,
+        "dag_run_id": row.run_id,
+        "task_id": row.task_id,
+        "key": row.key,
+        "timestamp": _iso(row.created_at),
+        "value": redact_value(value, row.key),
+    }
+
+
+def event_log(row: EventRow) -> dict[str, Any]:
+    return {
+        "event_log_id": row.id,
+        "when": _iso(row.ts),
+        "event": row.event,
+        "dag_id": row.dag_id,
+        "run_id": row.run_id,
+        "task_id": row.task_id,
+        "try_number": row.try_number,
+        "old_state": row.old_state,
+        "new_state": row.new_state,
+        "owner": row.source,
+        "extra": redact(row.detail) if row.detail else None,
+    }
+
+
+def import_error(row: ImportErrorRow) -> dict[str, Any]:
+    return {
+        "import_error_id": row.id,
+        "timestamp": _iso(row.timestamp),
+        "filename": row.filename,
+        "lineno": row.lineno,
+        "stack_trace": redact(row.message),
+    }

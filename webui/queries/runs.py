@@ -1,0 +1,138 @@
+"""A DAG's runs: the grid (latest runs by tasks), the run history, one run's task states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
+
+from scheduler.errors import RunNotFoundError
+from scheduler.store.models import (
+    dag_run_table,
+    task_instance_table,
+    task_try_table,
+)
+from webui.queries.common import Page, page_request
+
+GRID_RUNS = 25
+"""Runs shown as columns of the grid: enough to see a pattern, few enough to stay fast."""
+
+_RUN_COLUMNS = (
+    dag_run_table.c.id,
+    dag_run_table.c.run_id,
+    dag_run_table.c.run_type,
+    dag_run_table.c.state,
+    dag_run_table.c.logical_date,
+    dag_run_table.c.queued_at,
+    dag_run_table.c.start_date,
+    dag_run_table.c.end_date,
+    dag_run_table.c.triggered_by,
+)
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    state: str = ""
+    since: datetime | None = None  # logical dates from (inclusive)
+    until: datetime | None = None  # logical dates before (exclusive)
+
+
+@dataclass
+class Grid:
+    runs: list  # rows of _RUN_COLUMNS, oldest first (left to right, like Airflow's grid)
+    cells: dict[tuple[int, str], tuple[str, int]]  # (run pk, task_id) -> (state, try_number)
+
+
+def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
+    runs = session.execute(
+        select(*_RUN_COLUMNS)
+        .where(dag_run_table.c.dag_id == dag_id)
+        .order_by(dag_run_table.c.logical_date.desc(), dag_run_table.c.id.desc())
+        .limit(limit)
+    ).all()
+    runs.reverse()
+    ti = task_instance_table.c
+    rows = session.execute(
+        select(ti.dag_run_id, ti.task_id, ti.state, ti.try_number).where(
+            ti.dag_run_id.in_([r.id for r in runs])
+        )
+    )
+    return Grid(runs, {(pk, task): (state, tries) for pk, task, state, tries in rows})
+
+
+def _filtered(query: Select, dag_id: str | None, filters: RunFilters) -> Select:
+    runs = dag_run_table.c
+    if dag_id is not None:
+        query = query.where(runs.dag_id == dag_id)
+    if filters.state:
+        query = query.where(runs.state == filters.state)
+    if filters.since is not None:
+        query = query.where(runs.logical_date >= filters.since)
+    if filters.until is not None:
+        query = query.where(runs.logical_date < filters.until)
+    return query
+
+
+def run_history(
+    session: Session, dag_id: str | None, filters: RunFilters, page_number: int | str | None
+) -> tuple[list, Page]:
+    """Runs newest first (of one DAG, or of all), filtered, one page of them."""
+    total = session.scalar(
+        _filtered(select(func.count()).select_from(dag_run_table), dag_id, filters)
+    )
+    page = page_request(page_number, total=total or 0)
+    query = _filtered(select(dag_run_table.c.dag_id, *_RUN_COLUMNS), dag_id, filters)
+    rows = session.execute(
+        query.order_by(dag_run_table.c.logical_date.desc(), dag_run_table.c.id.desc())
+        .limit(page.size)
+        .offset(page.offset)
+    ).all()
+    return rows, page
+
+
+def get_run(session: Session, dag_id: str, run_id: str) -> Row:
+    row = session.execute(
+        select(
+            *_RUN_COLUMNS,
+            dag_run_table.c.conf,
+            dag_run_table.c.data_interval_start,
+            dag_run_table.c.data_interval_end,
+        ).where(dag_run_table.c.dag_id == dag_id, dag_run_table.c.run_id == run_id)
+    ).first()
+    if row is None:
+        raise RunNotFoundError(
+            f"DAG '{dag_id}' has no run '{run_id}'; pick one from the DAG's run history"
+        )
+    return row
+
+
+def latest_run_id(session: Session, dag_id: str) -> str | None:
+    return session.scalar(
+        select(dag_run_table.c.run_id)
+        .where(dag_run_table.c.dag_id == dag_id)
+        .order_by(dag_run_table.c.logical_date.desc(), dag_run_table.c.id.desc())
+        .limit(1)
+    )
+
+
+def task_states(session: Session, run_pk: int) -> dict[str, dict]:
+    """Each task instance of a run: what the graph view colours and its live JSON reports."""
+    ti = task_instance_table.c
+    rows = session.execute(
+        select(ti.task_id, ti.state, ti.try_number, ti.start_date, ti.end_date, ti.duration).where(
+            ti.dag_run_id == run_pk
+        )
+    )
+    return {row.task_id: row._asdict() for row in rows}
+
+
+def run_tries(session: Session, dag_id: str, run_id: str) -> list:
+    """Every try of every task of a run, in start order: the bars of the Gantt chart."""
+    tt = task_try_table.c
+    return session.execute(
+        select(tt.task_id, tt.try_number, tt.state, tt.queued_at, tt.start_date, tt.end_date)
+        .where(tt.dag_id == dag_id, tt.run_id == run_id)
+        .order_by(tt.start_date, tt.task_id, tt.try_number)
+    ).all()

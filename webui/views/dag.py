@@ -1,0 +1,172 @@
+"""A DAG's pages: grid, graph, Gantt, code, run history and details (one tab each)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
+from scheduler.spec import DagSpec
+from scheduler.states import FINISHED_RUN_STATES, TaskState
+from scheduler.store import dags as dag_store
+from scheduler.store.models import DagRow
+from scheduler.timetables import describe
+from webui.auth import login_required
+from webui.charts.gantt import Bar, render_gantt
+from webui.charts.graph import dag_layout, render_graph
+from webui.queries import runs as run_queries
+from webui.views.common import not_found, pager_args, parse_day, read_session, task_url
+from webui.views.rendering import highlight_python, markdown, read_source
+
+bp = Blueprint("dag", __name__, url_prefix="/dags/<dag_id>")
+
+RUN_STATES = ("queued", "running", "success", "failed")
+
+
+def _load(session: Session, dag_id: str) -> tuple[DagRow, DagSpec]:
+    row = dag_store.get_dag(session, dag_id)
+    return row, DagSpec.from_dict(row.spec)
+
+
+def _page(template: str, dag: DagRow, spec: DagSpec, tab: str, **context: object) -> str:
+    return render_template(
+        template, dag=dag, spec=spec, tab=tab, schedule=describe(dag.schedule), **context
+    )
+
+
+@bp.errorhandler(DagNotFoundError)
+@bp.errorhandler(RunNotFoundError)
+def _missing(error: BatonError) -> tuple[str, int]:
+    return not_found(error)
+
+
+@bp.route("/")
+@bp.route("/grid")
+@login_required
+def grid(dag_id: str) -> str:
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+        grid = run_queries.grid(session, dag_id)
+    # Rows in graph order (layer by layer, as laid out left to right), like Airflow's grid.
+    order = [task for layer in dag_layout(spec).layers for task in layer]
+    return _page(
+        "dag/grid.html", dag, spec, "grid", grid=grid, heights=_bar_heights(grid.runs), order=order
+    )
+
+
+def _bar_heights(runs: list) -> dict[int, int]:
+    """Height in px of each run's bar above the grid: proportional to how long it took."""
+    now = datetime.now(UTC)
+    took = {
+        r.id: ((r.end_date or now) - r.start_date).total_seconds() if r.start_date else 0.0
+        for r in runs
+    }
+    longest = max(took.values(), default=0.0) or 1.0
+    return {pk: 6 + round(50 * seconds / longest) for pk, seconds in took.items()}
+
+
+def _selected_run(session: Session, dag_id: str) -> Row | None:
+    run_id = request.args.get("run_id") or run_queries.latest_run_id(session, dag_id)
+    return run_queries.get_run(session, dag_id, run_id) if run_id else None
+
+
+@bp.route("/graph")
+@login_required
+def graph(dag_id: str) -> str:
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+        run = _selected_run(session, dag_id)
+        states = run_queries.task_states(session, run.id) if run else {}
+        recent = run_queries.grid(session, dag_id, limit=25).runs
+    picture = render_graph(
+        spec,
+        {task: info["state"] for task, info in states.items()},
+        task_url(dag_id, run.run_id) if run else lambda _task: None,
+    )
+    return _page("dag/graph.html", dag, spec, "graph", run=run, picture=picture, recent=recent)
+
+
+@bp.route("/gantt")
+@login_required
+def gantt(dag_id: str) -> str:
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+        run = _selected_run(session, dag_id)
+        tries = run_queries.run_tries(session, dag_id, run.run_id) if run else []
+        recent = run_queries.grid(session, dag_id, limit=25).runs
+    bars = [
+        Bar(t.task_id, t.try_number, t.state, t.queued_at, t.start_date, t.end_date) for t in tries
+    ]
+    chart = render_gantt(bars, datetime.now(UTC), task_url(dag_id, run.run_id)) if run else None
+    return _page("dag/gantt.html", dag, spec, "gantt", run=run, chart=chart, recent=recent)
+
+
+@bp.route("/code")
+@login_required
+def code(dag_id: str) -> str:
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+    source, problem = read_source(dag.fileloc)
+    html = highlight_python(source) if source is not None else None
+    return _page("dag/code.html", dag, spec, "code", code=html, problem=problem)
+
+
+@bp.route("/runs")
+@login_required
+def runs(dag_id: str) -> str:
+    state = request.args.get("state", "")
+    filters = run_queries.RunFilters(
+        state=state if state in RUN_STATES else "",
+        since=parse_day(request.args.get("since")),
+        until=parse_day(request.args.get("until"), end=True),
+    )
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+        rows, page = run_queries.run_history(session, dag_id, filters, request.args.get("page"))
+    return _page(
+        "dag/runs.html",
+        dag,
+        spec,
+        "runs",
+        rows=rows,
+        page=page,
+        states=RUN_STATES,
+        page_args=lambda **changes: pager_args(request.args, **changes),
+    )
+
+
+@bp.route("/details")
+@login_required
+def details(dag_id: str) -> str:
+    with read_session() as session:
+        dag, spec = _load(session, dag_id)
+    params = json.dumps(spec.params, indent=2, sort_keys=True)
+    return _page(
+        "dag/details.html", dag, spec, "details", doc=markdown(spec.doc_md), params_json=params
+    )
+
+
+@bp.route("/runs/<run_id>/states.json")
+@login_required
+def run_states(dag_id: str, run_id: str) -> Response:
+    """What the graph view's script polls: the run's state and each task's state."""
+    with read_session() as session:
+        try:
+            run = run_queries.get_run(session, dag_id, run_id)
+        except RunNotFoundError as exc:
+            abort(404, description=str(exc))
+        states = run_queries.task_states(session, run.id)
+    return jsonify(
+        run_id=run.run_id,
+        state=run.state,
+        finished=run.state in FINISHED_RUN_STATES,
+        tasks={
+            task: {"state": info["state"] or TaskState.NONE, "try_number": info["try_number"]}
+            for task, info in states.items()
+        },
+    )
