@@ -3,8 +3,8 @@
 Counts by state use the state indexes; the hop latency (from the end of a task's last
 upstream try to the start of its own try: how fast the scheduler reacts) is derived from
 the most recent RECENT_TRIES tries only, so a scrape costs the same on a database with
-millions of rows. The scheduler's loop duration is not exported: the scheduler does not
-record it in the database yet.
+millions of rows. The scheduler's loop duration comes from the counters the scheduler
+writes with each heartbeat.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,6 +51,7 @@ class BatonCollector(Collector):
             yield _recent_tries(session)
             yield _queue_depth(session)
             yield _heartbeat_age(session)
+            yield from _loop_duration(session)
             yield _hop_latency(session)
 
 
@@ -94,6 +100,25 @@ def _heartbeat_age(session: Session) -> GaugeMetricFamily:
         "baton_scheduler_heartbeat_age_seconds",
         "Seconds since the latest scheduler heartbeat (NaN: no scheduler ever ran).",
         value=age,
+    )
+
+
+def _loop_duration(session: Session) -> Iterator[Metric]:
+    """The latest scheduler's loop iterations: a summary (count, sum) and the slowest one."""
+    job = latest_heartbeat(session)
+    count, total, slowest = (
+        (job.loop_count, job.loop_seconds_sum, job.loop_seconds_max) if job else (0, 0.0, 0.0)
+    )
+    yield SummaryMetricFamily(
+        "baton_scheduler_loop_duration_seconds",
+        "Duration of the scheduler's loop iterations since it started.",
+        count_value=count,
+        sum_value=total,
+    )
+    yield GaugeMetricFamily(
+        "baton_scheduler_loop_duration_max_seconds",
+        "The slowest scheduler loop iteration since it started.",
+        value=slowest,
     )
 
 

@@ -70,6 +70,7 @@ class SchedulerService:
         self._failed_ticks = 0
         self._loader_retry_at = 0.0
         self._loader_down = False
+        self._loops = jobs.LoopStats()
         self._next_db_check = 0.0
         self._next_heartbeat = 0.0
         self._job_id: int | None = None
@@ -185,7 +186,9 @@ class SchedulerService:
             if not self._loader_down:
                 handles.append(self.loader.connection)
             wait(handles + self.executor.wait_handles(), timeout=self._timeout())
+            started = time.perf_counter()
             self._tick()
+            self._loops.add(time.perf_counter() - started)
 
     def _done_stopping(self) -> bool:
         assert self._stopping_since is not None
@@ -276,7 +279,7 @@ class SchedulerService:
                     session, self.executor.free_slots, now, paused=self.catalog.paused()
                 )
             if time.monotonic() >= self._next_heartbeat and self._job_id is not None:
-                jobs.heartbeat(session, self._job_id, now)
+                jobs.heartbeat(session, self._job_id, now, self._loops)
                 self._next_heartbeat = time.monotonic() + self.settings.scheduler_heartbeat_sec
         return requests
 

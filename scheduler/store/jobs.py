@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
@@ -25,11 +26,31 @@ def start_job(session: Session, now: datetime) -> int:
     return result.inserted_primary_key[0]
 
 
-def heartbeat(session: Session, job_id: int, now: datetime) -> None:
+@dataclass
+class LoopStats:
+    """How long the scheduler's loop iterations took, since it started."""
+
+    count: int = 0
+    seconds_sum: float = 0.0
+    seconds_max: float = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.seconds_sum += seconds
+        self.seconds_max = max(self.seconds_max, seconds)
+
+
+def heartbeat(session: Session, job_id: int, now: datetime, loops: LoopStats | None = None) -> None:
+    loops = loops or LoopStats()
     session.execute(
         update(scheduler_job_table)
         .where(scheduler_job_table.c.id == job_id)
-        .values(last_heartbeat=now)
+        .values(
+            last_heartbeat=now,
+            loop_count=loops.count,
+            loop_seconds_sum=loops.seconds_sum,
+            loop_seconds_max=loops.seconds_max,
+        )
     )
 
 

@@ -181,6 +181,10 @@ class SchedulerJobRow(SQLModel, table=True):
     started_at: datetime = Field(sa_type=UtcDateTime)
     last_heartbeat: datetime = Field(sa_type=UtcDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Loop iterations since start, written with each heartbeat (for /metrics).
+    loop_count: int = 0
+    loop_seconds_sum: float = 0.0
+    loop_seconds_max: float = 0.0
 
 
 dag_table = DagRow.__table__

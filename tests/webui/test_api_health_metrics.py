@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from scheduler import api
 from scheduler.engine.driver import utcnow
 from scheduler.settings import Settings
 from scheduler.store.db import transaction
-from scheduler.store.jobs import end_job, start_job
+from scheduler.store.jobs import LoopStats, end_job, heartbeat, start_job
 from tests.webui.conftest import BatonClient, WebUI
 from webui import create_app
 
@@ -100,3 +101,18 @@ def test_heartbeat_age_metric(webui: WebUI, viewer_client: BatonClient) -> None:
     _scheduler_heartbeat(webui, timedelta(seconds=42))
     age = _metrics(viewer_client)["baton_scheduler_heartbeat_age_seconds"][()]
     assert 42 <= age < 300
+
+
+def test_scheduler_loop_duration_comes_from_its_heartbeat(
+    webui: WebUI, viewer_client: BatonClient
+) -> None:
+    loops = LoopStats()
+    for seconds in (0.001, 0.003, 0.002):
+        loops.add(seconds)
+    job_id = _scheduler_heartbeat(webui, timedelta(seconds=1))
+    with transaction(api.database(webui.settings)) as session:
+        heartbeat(session, job_id, utcnow(), loops)
+    samples = _metrics(viewer_client)
+    assert samples["baton_scheduler_loop_duration_seconds_count"][()] == 3
+    assert samples["baton_scheduler_loop_duration_seconds_sum"][()] == pytest.approx(0.006)
+    assert samples["baton_scheduler_loop_duration_max_seconds"][()] == pytest.approx(0.003)

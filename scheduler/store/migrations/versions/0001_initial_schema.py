@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 13:20:13.359291
+Create Date: 2026-11-28 13:40:42.920435
 """
 
 from collections.abc import Sequence
@@ -133,6 +133,9 @@ def upgrade() -> None:
         sa.Column("started_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.Column("last_heartbeat", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.Column("ended_at", scheduler.store.types.UtcDateTime(), nullable=True),
+        sa.Column("loop_count", sa.Integer(), nullable=False),
+        sa.Column("loop_seconds_sum", sa.Float(), nullable=False),
+        sa.Column("loop_seconds_max", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
