@@ -32,10 +32,12 @@ def breaker_rows(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-def reset_breaker(settings: Settings, conn_id: str) -> None:
-    """Close ``conn_id``'s breaker now (the service is known to be back)."""
+def reset_breaker(settings: Settings, conn_id: str, *, source: str | None = None) -> None:
+    """Close ``conn_id``'s breaker now (the service is known to be back). ``source`` names
+    who did it in the event log (the web UI passes ``webui:<user>``; default: this CLI)."""
     with transaction(engine_for(settings.database_url)) as session:
-        found = store.reset_breaker(session, conn_id, process_source("cli"), utcnow())
+        who = source or process_source("cli")
+        found = store.reset_breaker(session, conn_id, who, utcnow())
     if not found:
         raise BreakerNotFoundError(
             f"connection '{conn_id}' has no circuit breaker yet (no call through it has ended); "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,33 +97,46 @@ def _spawn(args: Sequence[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, process_group=0)
 
 
+class _StopRequests:
+    """Counts SIGTERM/SIGINT. A plain counter, not a threading.Event: setting an Event takes
+    a lock the interrupted main thread may hold, and the handler then deadlocks."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_: Any) -> None:
+        self.count += 1
+
+
 def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
     """Wait for a stop signal or for a child to exit; then stop the others. Exit status:
     0 after a requested stop, else the status of the child that died."""
-    stop = threading.Event()
+    requests = _StopRequests()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, requests)
     dead: dict[str, int] = {}
-    while not stop.is_set() and not dead:
-        stop.wait(0.5)
+    while not requests.count and not dead:
+        time.sleep(0.2)  # a signal interrupts the sleep and the loop sees the request
         dead = {name: code for name, c in children.items() if (code := c.poll()) is not None}
     for name, code in dead.items():
         click.echo(f"The {name} exited with status {code}; stopping the rest.", err=True)
-    stop.clear()
-    _stop_all(children, stop)
+    _stop_all(children, requests, requested=requests.count)
     return next(iter(dead.values()), 0) or 0
 
 
-def _stop_all(children: dict[str, subprocess.Popen[bytes]], hurry: threading.Event) -> None:
-    """SIGTERM every child still running and wait; a second Ctrl-C (or the timeout) kills."""
+def _stop_all(
+    children: dict[str, subprocess.Popen[bytes]], requests: _StopRequests, requested: int
+) -> None:
+    """SIGTERM every child still running and wait; another Ctrl-C (or the timeout) kills."""
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     for name, child in children.items():
-        waited = 0.0
-        while child.poll() is None and waited < STOP_TIMEOUT_S and not hurry.is_set():
-            hurry.wait(0.2)
-            waited += 0.2
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while child.poll() is None and time.monotonic() < deadline:
+            if requests.count > requested:  # asked again: stop waiting
+                break
+            time.sleep(0.2)
         if child.poll() is None:
             click.echo(f"The {name} did not stop in time; killing it.", err=True)
             child.kill()

@@ -38,17 +38,25 @@ def render_graph(
     spec: DagSpec,
     states: Mapping[str, str],
     task_url: Callable[[str], str | None],
+    compensations: Mapping[str, str | None] | None = None,
 ) -> Markup:
-    """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status)."""
+    """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status) and
+    ``compensations`` to the phase of its compensation in the run (sagas), if any."""
     shape = dag_layout(spec)
     tallest = max((len(nodes) for nodes in shape.layers), default=1)
     height = PAD * 2 + tallest * NODE_H + (tallest - 1) * GAP_Y
     width = PAD * 2 + len(shape.layers) * NODE_W + max(len(shape.layers) - 1, 0) * GAP_X
     centres = _centres(shape, height)
     edges = [_edge(centres[a], centres[b]) for a, b in sorted(spec.graph.edges)]
+    phases = compensations or {}
+    marks = {
+        task_id: _compensation_mark(task_id, centres[task_id], phases.get(task_id))
+        for task_id, task in spec.tasks.items()
+        if task.has_compensation
+    }
     nodes = [
-        _node(task_id, spec.tasks[task_id].operator, centres[task_id], states, task_url)
-        for task_id in spec.tasks
+        _node(task_id, task.operator, centres[task_id], states, task_url, marks.get(task_id))
+        for task_id, task in spec.tasks.items()
     ]
     return svg(
         width,
@@ -82,12 +90,28 @@ def _edge(start: tuple[float, float], end: tuple[float, float]) -> Markup:
     return element("path", {"d": path + " " + arrow, "class_": "edge"})
 
 
+def _compensation_mark(task_id: str, centre: tuple[float, float], phase: str | None) -> Markup:
+    """ "↺" at the node's bottom right: the task can be undone (it has ``compensate=``);
+    with the selected run's compensation phase beside it once its compensation started.
+    The graph's script updates the text while the run goes (``data-compensation``)."""
+    x, y = centre[0] + NODE_W / 2 - 8, centre[1] - NODE_H / 2 + 35
+    text = f"↺ {phase.replace('_', ' ')}" if phase else "↺"
+    label = f"{task_id} has a compensation" + (f": {phase}" if phase else "")
+    return element(
+        "text",
+        {"x": x, "y": y, "text_anchor": "end", "class_": "comp", "data_compensation": phase},
+        element("title", None, label),
+        text,
+    )
+
+
 def _node(
     task_id: str,
     operator: str,
     centre: tuple[float, float],
     states: Mapping[str, str],
     task_url: Callable[[str], str | None],
+    mark: Markup | None = None,
 ) -> Markup:
     state = states.get(task_id, "none")
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
@@ -100,8 +124,14 @@ def _node(
             "rect", {"x": x, "y": y, "width": 7, "height": NODE_H, "rx": 3, "class_": "stripe"}
         ),
         element("text", {"x": x + 16, "y": y + 19, "class_": "name"}, truncate(task_id, 22)),
-        element("text", {"x": x + 16, "y": y + 35, "class_": "op"}, truncate(operator, 28)),
+        element(
+            "text",
+            {"x": x + 16, "y": y + 35, "class_": "op"},
+            truncate(operator, 28 if mark is None else 13),
+        ),
     ]
+    if mark is not None:
+        body.append(mark)
     url = task_url(task_id)
     inner = element("a", {"href": url}, *body) if url else Markup("").join(body)
     return element("g", {"class_": f"node st-{state}", "data_task_id": task_id}, inner)

@@ -94,6 +94,9 @@ def _matches(row: object, filters: DagListFilters) -> bool:
     return True
 
 
+_FAILED_RUN_STATES = (RunState.FAILED, RunState.COMPENSATED, RunState.COMPENSATION_FAILED)
+
+
 def _add_run_summaries(session: Session, by_id: dict[str, DagSummary]) -> None:
     """Recent run states (one windowed query) and run counts per state (one grouped query)."""
     if not by_id:
@@ -127,9 +130,9 @@ def _add_run_summaries(session: Session, by_id: dict[str, DagSummary]) -> None:
         summary = by_id[dag_id]
         if state == RunState.SUCCESS:
             summary.success = count
-        elif state == RunState.FAILED:
-            summary.failed = count
-        elif state in (RunState.QUEUED, RunState.RUNNING):
+        elif state in _FAILED_RUN_STATES:  # a compensated run failed too, then was undone
+            summary.failed += count
+        elif state in (RunState.QUEUED, RunState.RUNNING, RunState.COMPENSATING):
             summary.active += count
 
 

@@ -16,6 +16,9 @@ from scheduler.store.models import (
 )
 from webui.queries.common import Page, page_request
 
+TASK_TRY = "task"
+"""``task_try.kind`` of a task's own tries (``compensate``: of its compensation, sagas)."""
+
 GRID_RUNS = 25
 """Runs shown as columns of the grid: enough to see a pattern, few enough to stay fast."""
 
@@ -121,18 +124,27 @@ def task_states(session: Session, run_pk: int) -> dict[str, dict]:
     """Each task instance of a run: what the graph view colours and its live JSON reports."""
     ti = task_instance_table.c
     rows = session.execute(
-        select(ti.task_id, ti.state, ti.try_number, ti.start_date, ti.end_date, ti.duration).where(
-            ti.dag_run_id == run_pk
-        )
+        select(
+            ti.task_id,
+            ti.state,
+            ti.try_number,
+            ti.start_date,
+            ti.end_date,
+            ti.duration,
+            ti.compensation_state,
+        ).where(ti.dag_run_id == run_pk)
     )
     return {row.task_id: row._asdict() for row in rows}
 
 
 def run_tries(session: Session, dag_id: str, run_id: str) -> list:
-    """Every try of every task of a run, in start order: the bars of the Gantt chart."""
+    """Every try of every task of a run, in start order: the bars of the Gantt chart.
+
+    Only the tasks' own tries: a compensation try is numbered on its own (its try 1 is not
+    the task's try 1), so it would be drawn as a try of the task it undoes."""
     tt = task_try_table.c
     return session.execute(
         select(tt.task_id, tt.try_number, tt.state, tt.queued_at, tt.start_date, tt.end_date)
-        .where(tt.dag_id == dag_id, tt.run_id == run_id)
+        .where(tt.dag_id == dag_id, tt.run_id == run_id, tt.kind == TASK_TRY)
         .order_by(tt.start_date, tt.task_id, tt.try_number)
     ).all()

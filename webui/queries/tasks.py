@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.store import runs as run_store
+from scheduler.store.compensations import COMPENSATE
 from scheduler.store.models import TaskInstanceRow, TaskTryRow, xcom_table
 
 LOG_CHUNK = 256 * 1024
@@ -22,8 +23,16 @@ def task_instance(session: Session, dag_id: str, run_id: str, task_id: str) -> T
     return run_store.get_task_instance(session, dag_id, run_id, task_id)
 
 
-def tries(session: Session, dag_id: str, run_id: str, task_id: str) -> list[TaskTryRow]:
-    return run_store.list_tries(session, dag_id, run_id, task_id)
+TRY_KINDS = ("task", COMPENSATE)
+"""``task_try.kind``: a task's own tries, and the tries of its compensation (sagas)."""
+
+
+def tries(
+    session: Session, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+) -> list[TaskTryRow]:
+    """The task's own tries, or with ``kind="compensate"`` its compensation's: two lists
+    numbered apart, never mixed (each has its own try 1, log and idempotency key)."""
+    return run_store.list_tries(session, dag_id, run_id, task_id, kind)
 
 
 def xcoms(session: Session, dag_id: str, run_id: str, task_id: str) -> list[tuple[str, str]]:

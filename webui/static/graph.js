@@ -16,6 +16,12 @@
       node.setAttribute("class", "node st-" + state);
       const title = node.querySelector("title");
       if (title) title.textContent = title.textContent.replace(/: [a-z_]+$/, ": " + state);
+      const mark = node.querySelector("text.comp"); // a task with a compensation (sagas)
+      const phase = info && info.compensation_state;
+      if (mark && phase && mark.dataset.compensation !== phase) {
+        mark.dataset.compensation = phase;
+        mark.lastChild.textContent = "↺ " + phase.replace(/_/g, " ");
+      }
     }
     const badge = document.querySelector("#run-state .state");
     if (badge) setText(badge, data.state);

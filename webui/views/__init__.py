@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from webui.views import dag, dags, events, layout, metrics, runs, tasks, trigger
+from webui.views import (
+    breakers,
+    dag,
+    dags,
+    events,
+    layout,
+    metrics,
+    plugins,
+    runs,
+    tasks,
+    trigger,
+)
 
 BLUEPRINTS: list[Blueprint] = [
     layout.bp,
@@ -15,6 +26,8 @@ BLUEPRINTS: list[Blueprint] = [
     runs.bp,
     events.bp,
     metrics.bp,
+    plugins.bp,
+    breakers.bp,
 ]
 
 __all__ = ["BLUEPRINTS"]

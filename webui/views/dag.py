@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
 from scheduler.spec import DagSpec
-from scheduler.states import FINISHED_RUN_STATES, TaskState
+from scheduler.states import FINISHED_RUN_STATES, RunState, TaskState
 from scheduler.store import dags as dag_store
 from scheduler.store.models import DagRow
 from scheduler.timetables import describe
@@ -25,7 +25,14 @@ from webui.views.rendering import highlight_python, markdown, read_source
 
 bp = Blueprint("dag", __name__, url_prefix="/dags/<dag_id>")
 
-RUN_STATES = ("queued", "running", "success", "failed")
+RUN_STATES = tuple(state.value for state in RunState)
+"""Run states offered by the runs filters (sagas' compensation states included)."""
+TASK_LEGEND = (
+    *("success", "failed", "running", "queued", "scheduled", "up_for_retry"),
+    *("upstream_failed", "skipped", "none"),
+    *("compensating", "compensated", "compensation_failed"),
+)
+"""The states the grid and graph legends explain, in Airflow's order, then the sagas'."""
 
 
 def _load(session: Session, dag_id: str) -> tuple[DagRow, DagSpec]:
@@ -35,7 +42,14 @@ def _load(session: Session, dag_id: str) -> tuple[DagRow, DagSpec]:
 
 def _page(template: str, dag: DagRow, spec: DagSpec, tab: str, **context: object) -> str:
     return render_template(
-        template, dag=dag, spec=spec, tab=tab, schedule=describe(dag.schedule), **context
+        template,
+        dag=dag,
+        spec=spec,
+        tab=tab,
+        schedule=describe(dag.schedule),
+        task_legend=TASK_LEGEND,
+        finished_run_states=[state.value for state in FINISHED_RUN_STATES],
+        **context,
     )
 
 
@@ -87,6 +101,7 @@ def graph(dag_id: str) -> str:
         spec,
         {task: info["state"] for task, info in states.items()},
         task_url(dag_id, run.run_id) if run else lambda _task: None,
+        {task: info["compensation_state"] for task, info in states.items()},
     )
     return _page("dag/graph.html", dag, spec, "graph", run=run, picture=picture, recent=recent)
 
@@ -165,8 +180,17 @@ def run_states(dag_id: str, run_id: str) -> Response:
         run_id=run.run_id,
         state=run.state,
         finished=run.state in FINISHED_RUN_STATES,
-        tasks={
-            task: {"state": info["state"] or TaskState.NONE, "try_number": info["try_number"]}
-            for task, info in states.items()
-        },
+        tasks={task: _task_json(info) for task, info in states.items()},
     )
+
+
+def _task_json(info: dict) -> dict[str, object]:
+    """A task's entry in states.json; ``compensation_state`` only once its compensation
+    started (sagas), so that DAGs without compensations answer exactly as before."""
+    entry: dict[str, object] = {
+        "state": info["state"] or TaskState.NONE,
+        "try_number": info["try_number"],
+    }
+    if info["compensation_state"]:
+        entry["compensation_state"] = info["compensation_state"]
+    return entry

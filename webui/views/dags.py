@@ -10,6 +10,8 @@ from scheduler.errors import BatonError
 from webui.auth import event_source, login_required, role_required
 from webui.queries import dags as dag_queries
 from webui.views.common import pager_args, read_session, settings
+from webui.views.dag import RUN_STATES
+from webui.views.plugins import plugin_report
 
 bp = Blueprint("dags", __name__)
 
@@ -33,6 +35,8 @@ def dag_list() -> str:
         tags=tags,
         filters=filters,
         import_errors=errors,
+        plugin_failures=len(plugin_report().failures),
+        run_states=RUN_STATES,
         page_args=lambda **changes: pager_args(request.args, **changes),
     )
 

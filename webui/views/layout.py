@@ -13,6 +13,7 @@ from flask import Blueprint, url_for
 from werkzeug.routing import BuildError
 
 from webui.auth import current_user
+from webui.views.plugins import nav_links, plugin_report
 
 bp = Blueprint("layout", __name__)
 
@@ -22,6 +23,7 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("metrics.dashboard", "Metrics"),
     ("events.event_list", "Event log"),
     ("events.import_errors", "Import errors"),
+    ("breakers.breaker_list", "Breakers"),
 ]
 
 
@@ -35,12 +37,21 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
 
 @bp.app_context_processor
 def layout_context() -> dict[str, Any]:
+    user = current_user()
     return {
-        "nav_user": current_user(),
+        "nav_user": user,
         "nav_links": NAV_LINKS,
         "nav_url": nav_url,
         "nav_logout_url": nav_url("auth.logout"),
+        "nav_plugins": _plugin_menu() if user is not None else None,
     }
+
+
+def _plugin_menu() -> dict[str, Any]:
+    """The nav's Plugins menu: the plugins' links by category and how many plugins failed
+    (the nav flags failures on every page, as the DAG list does for import errors)."""
+    report = plugin_report()
+    return {"groups": nav_links(report.menu_links()), "failures": len(report.failures)}
 
 
 @bp.app_template_filter("dt")

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from scheduler import api
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, TaskNotFoundError
 from scheduler.states import ACTIVE_TASK_STATES, TaskState
+from scheduler.store.compensations import COMPENSATE
 from scheduler.store.models import TaskTryRow
 from webui.auth import event_source, role_required
 from webui.queries import runs as run_queries
@@ -41,8 +42,18 @@ def _chosen_try(tries: list[TaskTryRow], wanted: str | None) -> TaskTryRow | Non
     return tries[-1] if tries else None
 
 
-def _live(ti: object, chosen: object) -> bool:
-    """Whether the log shown can still grow: the latest try of a task not finished yet."""
+def _kind() -> str:
+    """``?kind=compensate`` picks a compensation try (sagas); anything else the task's own."""
+    kind = request.args.get("kind", "task")
+    return kind if kind in task_queries.TRY_KINDS else "task"
+
+
+def _live(ti: object, chosen: TaskTryRow | None, tries: list[TaskTryRow], kind: str) -> bool:
+    """Whether the log shown can still grow: the latest try of a task not finished yet, or
+    the latest compensation try of a task still compensating."""
+    if kind == COMPENSATE:
+        latest = chosen is None or chosen is tries[-1]
+        return latest and ti.state == TaskState.COMPENSATING  # type: ignore[attr-defined]
     latest = chosen is None or chosen.try_number == ti.try_number  # type: ignore[attr-defined]
     return latest and ti.state in _UNFINISHED  # type: ignore[attr-defined]
 
@@ -50,30 +61,36 @@ def _live(ti: object, chosen: object) -> bool:
 @bp.route("/")
 @role_required("Viewer")
 def task_instance(dag_id: str, run_id: str, task_id: str) -> str:
+    kind = _kind()
     with read_session() as session:
         ti = task_queries.task_instance(session, dag_id, run_id, task_id)
         run = run_queries.get_run(session, dag_id, run_id)
         tries = task_queries.tries(session, dag_id, run_id, task_id)
+        comp_tries = task_queries.tries(session, dag_id, run_id, task_id, COMPENSATE)
         xcoms = task_queries.xcoms(session, dag_id, run_id, task_id)
-    chosen = _chosen_try(tries, request.args.get("try"))
+    shown = comp_tries if kind == COMPENSATE else tries
+    chosen = _chosen_try(shown, request.args.get("try"))
     log = task_queries.read_log(chosen.log_path if chosen else None)
     return render_template(
         "task_instance.html",
         ti=ti,
         run=run,
         tries=tries,
+        comp_tries=comp_tries,
+        kind=kind,
         chosen=chosen,
         xcoms=xcoms,
         log=log,
         rendered=task_queries.rendered_fields(log.text),
-        live=_live(ti, chosen),
+        live=_live(ti, chosen, shown, kind),
     )
 
 
 @bp.route("/log.json")
 @role_required("Viewer")
 def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
-    """The log of a try from byte ``offset`` on: what the live tail polls."""
+    """The log of a try from byte ``offset`` on: what the live tail polls. ``?kind=compensate``
+    reads the compensation's tries (sagas) instead of the task's own."""
     try:
         offset = max(0, int(request.args.get("offset", "0")))
     except ValueError:
@@ -81,12 +98,13 @@ def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
             400,
             description="offset must be a whole number of bytes (where the last poll ended)",
         )
+    kind = _kind()
     with read_session() as session:
         ti = task_queries.task_instance(session, dag_id, run_id, task_id)
-        tries = task_queries.tries(session, dag_id, run_id, task_id)
+        tries = task_queries.tries(session, dag_id, run_id, task_id, kind)
     chosen = _chosen_try(tries, request.args.get("try"))
     chunk = task_queries.read_log(chosen.log_path if chosen else None, offset)
-    running = _live(ti, chosen)
+    running = _live(ti, chosen, tries, kind)
     return jsonify(
         text=chunk.text,
         offset=chunk.offset,

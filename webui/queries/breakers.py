@@ -1,0 +1,14 @@
+"""The circuit breakers page: every connection's breaker, read in the page's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from scheduler.breakers import BreakerView
+from scheduler.breakers.store import list_breakers
+
+
+def breakers(session: Session) -> list[BreakerView]:
+    """One view per connection that has a breaker row, by conn_id (the rows are few: one
+    per connection that ever had a call end, so no paging)."""
+    return list_breakers(session)
