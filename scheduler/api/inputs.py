@@ -1,0 +1,43 @@
+"""Parsing what users type: a run's conf and logical date."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from scheduler.engine.driver import utcnow
+from scheduler.errors import BatonError
+
+
+def parse_conf(text: str | None) -> dict[str, Any]:
+    """Parse a ``--conf`` value: a JSON object, or a clear error."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BatonError(
+            f"--conf is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            'pass an object such as \'{"key": "value"}\''
+        ) from None
+    if not isinstance(value, dict):
+        raise BatonError(
+            f"--conf must be a JSON object, got {type(value).__name__}; "
+            'pass e.g. \'{"key": "value"}\''
+        )
+    return value
+
+
+def parse_logical_date(text: str | None) -> datetime | None:
+    """ISO 8601 date or datetime; naive values are taken as UTC."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise BatonError(
+            f"logical date {text!r} is not an ISO 8601 date; use e.g. 2026-01-31 or "
+            "2026-01-31T06:00:00+00:00"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)

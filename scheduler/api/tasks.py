@@ -1,0 +1,156 @@
+"""Task instances: list, tries, logs, XCom, clear and mark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scheduler.api.databases import database, read_database
+from scheduler.engine.driver import utcnow
+from scheduler.engine.wakeup import poke_scheduler
+from scheduler.errors import BatonError
+from scheduler.masking import redact
+from scheduler.settings import Settings
+from scheduler.store import actions
+from scheduler.store import dags as dag_store
+from scheduler.store import runs as run_store
+from scheduler.store import xcom as xcom_store
+from scheduler.store.db import transaction
+from scheduler.store.events import process_source
+from scheduler.store.models import (
+    TaskInstanceRow,
+    TaskTryRow,
+    XComRow,
+)
+
+
+def list_task_instances(settings: Settings, dag_id: str, run_id: str) -> list[TaskInstanceRow]:
+    with transaction(database(settings)) as session:
+        return run_store.list_task_instances(session, dag_id, run_id)
+
+
+def list_tries(
+    settings: Settings, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+) -> list[TaskTryRow]:
+    """A task's tries; ``kind="compensate"``: the tries of its compensation (sagas)."""
+    with transaction(database(settings)) as session:
+        run_store.get_task_instance(session, dag_id, run_id, task_id)
+        return run_store.list_tries(session, dag_id, run_id, task_id, kind)
+
+
+def task_log_path(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None,
+    kind: str = "task",
+) -> Path:
+    """The log file of a try; ``kind="compensate"``: of a compensation try (sagas)."""
+    tries = list_tries(settings, dag_id, run_id, task_id, kind)
+    if not tries:
+        what = "its compensation has" if kind != "task" else "it has"
+        raise BatonError(
+            f"task '{task_id}' of run '{run_id}': {what} not started yet, so there is no log"
+        )
+    chosen = (
+        tries[-1]
+        if try_number is None
+        else next((t for t in tries if t.try_number == try_number), None)
+    )
+    if chosen is None:
+        raise BatonError(
+            f"task '{task_id}' has tries 1 to {tries[-1].try_number}, not {try_number}; "
+            "pick one of those with --try"
+        )
+    if not chosen.log_path or not Path(chosen.log_path).exists():
+        raise BatonError(
+            f"try {chosen.try_number} of '{task_id}' has no log file yet "
+            f"(expected at {chosen.log_path}); it may still be queued"
+        )
+    return Path(chosen.log_path)
+
+
+def clear_tasks(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_ids: list[str],
+    *,
+    downstream: bool = False,
+    source: str | None = None,
+) -> list[str]:
+    """Run tasks of a run again (their history is kept); the scheduler picks them up."""
+    with transaction(database(settings)) as session:
+        spec = dag_store.get_spec(session, dag_id)
+        cleared = actions.clear_tasks(
+            session,
+            spec,
+            run_id,
+            task_ids,
+            downstream=downstream,
+            source=source or process_source("cli"),
+            now=utcnow(),
+        )
+    poke_scheduler(settings.home)
+    return cleared
+
+
+def mark_tasks(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_ids: list[str],
+    state: str,
+    *,
+    source: str | None = None,
+) -> list[str]:
+    """Set tasks to success or failed by hand (a running try is stopped)."""
+    with transaction(database(settings)) as session:
+        spec = dag_store.get_spec(session, dag_id)
+        marked = actions.mark_tasks(
+            session,
+            spec,
+            run_id,
+            task_ids,
+            state,
+            source=source or process_source("cli"),
+            now=utcnow(),
+        )
+    poke_scheduler(settings.home)
+    return marked
+
+
+def get_task_instance(
+    settings: Settings, dag_id: str, run_id: str, task_id: str
+) -> TaskInstanceRow:
+    with transaction(read_database(settings)) as session:
+        return run_store.get_task_instance(session, dag_id, run_id, task_id)
+
+
+def list_xcoms(settings: Settings, dag_id: str, run_id: str, task_id: str) -> list[XComRow]:
+    with transaction(read_database(settings)) as session:
+        run_store.get_task_instance(session, dag_id, run_id, task_id)
+        return xcom_store.list_xcoms(session, dag_id, run_id, task_id)
+
+
+def read_task_log(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None,
+    *,
+    max_bytes: int,
+) -> tuple[int, str, bool]:
+    """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked."""
+    path = task_log_path(settings, dag_id, run_id, task_id, try_number)
+    number = (
+        try_number
+        if try_number is not None
+        else list_tries(settings, dag_id, run_id, task_id)[-1].try_number
+    )
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - max_bytes))
+        data = handle.read(max_bytes)
+    return number, redact(data.decode("utf-8", errors="replace")), size > max_bytes

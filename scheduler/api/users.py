@@ -1,0 +1,122 @@
+"""Web UI and API accounts: users, logins, tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduler.api.databases import database, read_database
+from scheduler.engine.driver import utcnow
+from scheduler.errors import LoginThrottledError
+from scheduler.settings import Settings
+from scheduler.store import users as user_store
+from scheduler.store.db import transaction
+from scheduler.store.events import Event, append_events, process_source
+from scheduler.store.models_auth import ApiTokenRow
+
+#: Failed logins of one user within the window after which logins are refused (429).
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
+
+
+def create_user(
+    settings: Settings, username: str, password: str, role: str, *, source: str | None = None
+) -> user_store.User:
+    with transaction(database(settings)) as session:
+        user = user_store.create_user(session, username, password, role, now=utcnow())
+        detail = f"user '{username}' created with role {role}"
+        source = source or process_source("cli")
+        append_events(session, [Event("user_create", utcnow(), source, detail=detail)])
+    return user
+
+
+def list_users(settings: Settings) -> list[user_store.User]:
+    with transaction(read_database(settings)) as session:
+        return user_store.list_users(session)
+
+
+def find_user(settings: Settings, username: str) -> user_store.User | None:
+    with transaction(read_database(settings)) as session:
+        return user_store.find_user(session, username)
+
+
+def get_user(settings: Settings, user_id: int) -> user_store.User | None:
+    with transaction(read_database(settings)) as session:
+        return user_store.get_user_by_id(session, user_id)
+
+
+def delete_user(settings: Settings, username: str, *, source: str | None = None) -> None:
+    with transaction(database(settings)) as session:
+        user_store.delete_user(session, username)
+        detail = f"user '{username}' deleted"
+        source = source or process_source("cli")
+        append_events(session, [Event("user_delete", utcnow(), source, detail=detail)])
+
+
+def login(settings: Settings, username: str, password: str) -> user_store.User | None:
+    """The user if the password is right; every attempt is recorded in the event log.
+
+    After LOGIN_MAX_FAILURES wrong passwords within LOGIN_FAILURE_WINDOW, the user's logins
+    are refused (``LoginThrottledError``) until the window has passed: guessing is slow.
+    An unknown user name is logged as ``webui:anonymous``, not echoed: people type their
+    password into the user name field by mistake."""
+    now = utcnow()
+    with transaction(database(settings)) as session:
+        known = user_store.find_user(session, username) is not None
+        source = f"webui:{username}" if known else "webui:anonymous"
+        if (
+            known
+            and user_store.recent_failed_logins(session, source, now - LOGIN_FAILURE_WINDOW)
+            >= LOGIN_MAX_FAILURES
+        ):
+            minutes = int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)
+            raise LoginThrottledError(
+                f"too many failed logins; wait {minutes} minutes and try again"
+            )
+        user = user_store.check_password(session, username, password, now=now)
+        detail = None if user or known else "unknown user name"
+        event = Event("login" if user else "login_failed", now, source, detail=detail)
+        append_events(session, [event])
+    return user
+
+
+def logout(settings: Settings, user_id: int, *, source: str) -> None:
+    """End every session of the user, including copies of its session cookie."""
+    now = utcnow()
+    with transaction(database(settings)) as session:
+        user_store.end_sessions(session, user_id, now)
+        append_events(session, [Event("logout", now, source)])
+
+
+def create_token(settings: Settings, user_id: int, name: str, *, source: str) -> tuple[int, str]:
+    """A new API token ``(id, value)``: the value is shown once, only its hash is kept."""
+    with transaction(database(settings)) as session:
+        token_id, value = user_store.create_token(session, user_id, name, now=utcnow())
+        detail = f"API token {token_id} '{name}' created"
+        append_events(session, [Event("token_create", utcnow(), source, detail=detail)])
+    return token_id, value
+
+
+def list_tokens(settings: Settings, user_id: int) -> list[ApiTokenRow]:
+    with transaction(read_database(settings)) as session:
+        return user_store.list_tokens(session, user_id)
+
+
+def revoke_token(settings: Settings, user_id: int, token_id: int, *, source: str) -> bool:
+    with transaction(database(settings)) as session:
+        revoked = user_store.revoke_token(session, user_id, token_id)
+        if revoked:
+            detail = f"API token {token_id} revoked"
+            append_events(session, [Event("token_revoke", utcnow(), source, detail=detail)])
+    return revoked
+
+
+def user_for_token(settings: Settings, token: str) -> user_store.User | None:
+    """The owner of a valid API token, or None; its last use is recorded (once a minute)."""
+    now = utcnow()
+    with transaction(read_database(settings)) as session:
+        token_row = user_store.find_token(session, token)
+        user = user_store.get_user_by_id(session, token_row.user_id) if token_row else None
+    if token_row is not None and user_store.needs_touch(token_row, now):
+        with transaction(database(settings)) as session:
+            user_store.touch_token(session, token_row.id, now)
+    return user
