@@ -102,18 +102,7 @@ def _update_try(session: Session, change: CompensationChange) -> None:
 
 
 def _event(change: CompensationChange, source: str, now: datetime) -> Event:
-    return Event(
-        event="compensation_state",
-        ts=now,
-        source=source,
-        dag_id=change.dag_id,
-        run_id=change.run_id,
-        task_id=change.task_id,
-        try_number=change.try_number,
-        old_state=change.old,
-        new_state=change.new,
-        detail=change.detail,
-    )
+    return Event.of_change("compensation_state", change, source, now)
 
 
 def compensations_in_flight(session: Session) -> list[TaskInstanceRow]:

@@ -36,6 +36,22 @@ class Event:
     new_state: str | None = None
     detail: str | None = None
 
+    @classmethod
+    def of_change(cls, event: str, change: Any, source: str, now: datetime) -> Event:
+        """The event of a task state change (``TaskChange`` or ``CompensationChange``)."""
+        return cls(
+            event=event,
+            ts=now,
+            source=source,
+            dag_id=change.dag_id,
+            run_id=change.run_id,
+            task_id=change.task_id,
+            try_number=change.try_number,
+            old_state=change.old,
+            new_state=change.new,
+            detail=change.detail,
+        )
+
     def row(self) -> dict[str, Any]:
         row = self.__dict__.copy()
         if row["detail"]:  # an error message may quote a secret the process has seen

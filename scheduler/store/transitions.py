@@ -160,18 +160,7 @@ def _update_tries(session: Session, changes: list[TaskChange]) -> None:
 
 
 def _event(change: TaskChange, source: str, now: datetime) -> Event:
-    return Event(
-        event="task_state",
-        ts=now,
-        source=source,
-        dag_id=change.dag_id,
-        run_id=change.run_id,
-        task_id=change.task_id,
-        try_number=change.try_number,
-        old_state=change.old,
-        new_state=change.new,
-        detail=change.detail,
-    )
+    return Event.of_change("task_state", change, source, now)
 
 
 def change_run_state(
