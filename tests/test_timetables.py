@@ -16,8 +16,6 @@ from scheduler.timetables import (
     RunInfo,
     describe,
     manual_run_info,
-    next_due_at,
-    next_run_info,
     normalize_schedule,
     timetable_for,
     upcoming_run_info,
@@ -26,6 +24,18 @@ from scheduler.timetables import (
 AMS = "Europe/Amsterdam"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def next_run_info(timetable, *, now, **kwargs):
+    """The automated run to create at ``now``, or None if none is due yet."""
+    info = upcoming_run_info(timetable, now=now, **kwargs)
+    return info if info is not None and info.run_after <= now else None
+
+
+def next_due_at(timetable, **kwargs):
+    """When the next automated run becomes due; None if never."""
+    info = upcoming_run_info(timetable, **kwargs)
+    return info.run_after if info is not None else None
 
 
 def utc(*args: int) -> datetime:

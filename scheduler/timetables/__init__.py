@@ -9,8 +9,6 @@ from scheduler.timetables.intervals import DataInterval, RunInfo, TimeRestrictio
 from scheduler.timetables.kinds import CronTimetable, DeltaTimetable, NullTimetable, OnceTimetable
 from scheduler.timetables.planning import (
     manual_run_info,
-    next_due_at,
-    next_run_info,
     timetable_for,
     upcoming_run_info,
 )
@@ -34,8 +32,6 @@ __all__ = [
     "Timetable",
     # what the Engine asks
     "manual_run_info",
-    "next_due_at",
-    "next_run_info",
     "timetable_for",
     "upcoming_run_info",
 ]

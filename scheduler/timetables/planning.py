@@ -55,48 +55,6 @@ def upcoming_run_info(
     )
 
 
-def next_run_info(
-    timetable: Timetable,
-    *,
-    last_interval: DataInterval | None,
-    now: datetime,
-    start_date: datetime | None,
-    end_date: datetime | None,
-    catchup: bool,
-) -> RunInfo | None:
-    """The automated run to create now, or None if none is due yet (or ever)."""
-    info = upcoming_run_info(
-        timetable,
-        last_interval=last_interval,
-        now=now,
-        start_date=start_date,
-        end_date=end_date,
-        catchup=catchup,
-    )
-    return info if info is not None and info.run_after <= now else None
-
-
-def next_due_at(
-    timetable: Timetable,
-    *,
-    last_interval: DataInterval | None,
-    now: datetime,
-    start_date: datetime | None,
-    end_date: datetime | None,
-    catchup: bool,
-) -> datetime | None:
-    """When the next automated run becomes due (possibly already past); None if never."""
-    info = upcoming_run_info(
-        timetable,
-        last_interval=last_interval,
-        now=now,
-        start_date=start_date,
-        end_date=end_date,
-        catchup=catchup,
-    )
-    return info.run_after if info is not None else None
-
-
 def manual_run_info(timetable: Timetable, logical_date: datetime) -> RunInfo:
     """A run triggered by hand for ``logical_date`` (the trigger time unless the user gave
     one): due at once, covering ``[logical_date, logical_date]`` as in Airflow 3."""
