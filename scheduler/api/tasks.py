@@ -141,13 +141,15 @@ def read_task_log(
     try_number: int | None,
     *,
     max_bytes: int,
+    kind: str = "task",
 ) -> tuple[int, str, bool]:
-    """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked."""
-    path = task_log_path(settings, dag_id, run_id, task_id, try_number)
+    """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked;
+    ``kind="compensate"`` reads a compensation try's log."""
+    path = task_log_path(settings, dag_id, run_id, task_id, try_number, kind)
     number = (
         try_number
         if try_number is not None
-        else list_tries(settings, dag_id, run_id, task_id)[-1].try_number
+        else list_tries(settings, dag_id, run_id, task_id, kind)[-1].try_number
     )
     size = path.stat().st_size
     with path.open("rb") as handle:

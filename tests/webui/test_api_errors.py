@@ -27,6 +27,7 @@ CASES: list[tuple[str, str, Any, int, str | None]] = [
     ("GET", f"{TI}/nope", None, 404, "task_id"),
     ("GET", f"{TI}/nope/xcomEntries", None, 404, "task_id"),
     ("GET", f"{TI}/extract/logs?try_number=0", None, 400, "try_number"),
+    ("GET", f"{TI}/extract/logs?kind=undo", None, 400, "kind"),
     ("PATCH", f"{V1}/dags/demo_etl", "{not json", 400, "body"),
     ("PATCH", f"{V1}/dags/demo_etl", [1, 2], 400, "body"),
     ("PATCH", f"{V1}/dags/demo_etl", {}, 400, "is_paused"),

@@ -73,6 +73,9 @@ def test_logs_of_a_try(webui: WebUI, viewer_client: BatonClient) -> None:
     assert missing.status_code == 404 and missing.json["field"] == "try_number"
     never = viewer_client.get(f"{_run_url(webui, 'queued_run')}/taskInstances/extract/logs")
     assert never.status_code == 404 and "not started" in never.json["error"]
+    assert latest["kind"] == "task"
+    no_compensation = viewer_client.get(f"{url}?kind=compensate")  # extract has none
+    assert no_compensation.status_code == 404
 
 
 def test_xcom_entries(webui: WebUI, viewer_client: BatonClient) -> None:

@@ -175,6 +175,11 @@ PATHS: dict[str, dict[str, Any]] = {
                 _query(
                     "try_number", {"type": "integer", "minimum": 1, "maximum": 10**6}, "Which try."
                 ),
+                _query(
+                    "kind",
+                    {"type": "string", "enum": ["task", "compensate"]},
+                    "The task's own tries (default) or its compensation's (sagas).",
+                ),
             ],
             errors=(400, 404),
         ),

@@ -123,7 +123,14 @@ SCHEMAS: dict[str, Any] = {
     "TaskInstanceReferenceCollection": _object(
         {"task_instances": {"type": "array", "items": ref("TaskInstanceReference")}}
     ),
-    "TaskLog": _object({"try_number": INT, "content": STR, "truncated": BOOL}),
+    "TaskLog": _object(
+        {
+            "try_number": INT,
+            "kind": {"type": "string", "enum": ["task", "compensate"]},
+            "content": STR,
+            "truncated": BOOL,
+        }
+    ),
     "XComEntry": _object(
         {
             "dag_id": STR,

@@ -9,13 +9,14 @@ from scheduler.errors import BatonError
 from webui.api import serialize
 from webui.api.blueprint import api_bp
 from webui.api.errors import ApiError
-from webui.api.inputs import int_arg, json_body, string_list
+from webui.api.inputs import choice_arg, int_arg, json_body, string_list
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 
 TI_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances"
 MARKABLE_STATES = ("success", "failed")
 MAX_LOG_BYTES = 2 * 1024 * 1024  # the tail of a longer log; "truncated" says so
+LOG_KINDS = frozenset({"task", "compensate"})
 MAX_TRY_NUMBER = 10**6
 
 
@@ -76,16 +77,18 @@ def post_clear_task_instances(dag_id: str) -> dict[str, Any]:
 @api_bp.get(f"{TI_PATH}/<task_id>/logs")
 @login_required
 def get_log(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
-    """The log of the latest try, or of ``?try_number=N``."""
+    """The log of the latest try, or of ``?try_number=N``; ``?kind=compensate`` reads the
+    task's compensation tries (sagas) instead of its own."""
     try_number = int_arg("try_number", None, low=1, high=MAX_TRY_NUMBER)
+    kind = choice_arg("kind", LOG_KINDS) or "task"
     api.get_task_instance(settings(), dag_id, dag_run_id, task_id)
     try:
         number, content, truncated = api.read_task_log(
-            settings(), dag_id, dag_run_id, task_id, try_number, max_bytes=MAX_LOG_BYTES
+            settings(), dag_id, dag_run_id, task_id, try_number, max_bytes=MAX_LOG_BYTES, kind=kind
         )
     except BatonError as exc:  # no such try, or not started yet
         raise ApiError(404, str(exc).replace("--try", "try_number"), "try_number") from None
-    return {"try_number": number, "content": content, "truncated": truncated}
+    return {"try_number": number, "kind": kind, "content": content, "truncated": truncated}
 
 
 @api_bp.get(f"{TI_PATH}/<task_id>/xcomEntries")
