@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,14 @@ from scheduler.store.xcom import replace_xcoms
 log = logging.getLogger("baton.engine")
 
 _INSERT_TRY = task_try_table.insert()
+# A new try starts clean: the previous try's times and error stay in its task_try row.
+_FRESH_TRY = {
+    "start_date": None,
+    "end_date": None,
+    "duration": None,
+    "next_retry_at": None,
+    "error": None,
+}
 FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
 
 
@@ -313,51 +322,45 @@ class RunDriver:
             if compensation:
                 phase, row, request = self._queue_compensation(run, task_id, now)
                 phases.append(phase)
-                tries.append(row)
-                requests.append(request)
-                continue
-            view = run.tasks[task_id]
-            number = view.try_number + 1
-            path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
-            self.live.set_task(run, task_id, TaskView(TaskState.QUEUED, number))
-            changes.append(
-                TaskChange(
-                    run.dag_id,
-                    run.run_id,
-                    task_id,
-                    TaskState.SCHEDULED,
-                    TaskState.QUEUED,
-                    number,
-                    values={
-                        "try_number": number,
-                        "queued_at": now,
-                        "scheduler_job_id": self.job_id,
-                        "start_date": None,
-                        "end_date": None,
-                        "duration": None,
-                        "next_retry_at": None,
-                        "error": None,
-                    },
-                )
-            )
-            tries.append(
-                {
-                    "dag_id": run.dag_id,
-                    "run_id": run.run_id,
-                    "task_id": task_id,
-                    "try_number": number,
-                    "kind": "task",
-                    "state": TaskState.QUEUED,
-                    "queued_at": now,
-                    "log_path": str(path),
-                }
-            )
-            requests.append(self._request(run, task_id, number, path))
+            else:
+                change, row, request = self._queue_try(run, task_id, now)
+                changes.append(change)
+            tries.append(row)
+            requests.append(request)
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
         if tries:
             session.connection().execute(_INSERT_TRY, tries)
         return requests
+
+    def _queue_try(
+        self, run: LiveRun, task_id: str, now: datetime
+    ) -> tuple[TaskChange, dict[str, Any], TaskRequest]:
+        """The next try of a scheduled task: its state change, its try row, its request."""
+        number = run.tasks[task_id].try_number + 1
+        path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
+        self.live.set_task(run, task_id, TaskView(TaskState.QUEUED, number))
+        change = TaskChange(
+            run.dag_id,
+            run.run_id,
+            task_id,
+            TaskState.SCHEDULED,
+            TaskState.QUEUED,
+            number,
+            values={"try_number": number, "queued_at": now, "scheduler_job_id": self.job_id}
+            | _FRESH_TRY,
+        )
+        row = {
+            "dag_id": run.dag_id,
+            "run_id": run.run_id,
+            "task_id": task_id,
+            "try_number": number,
+            "kind": "task",
+            "state": TaskState.QUEUED,
+            "queued_at": now,
+            "log_path": str(path),
+        }
+        return change, row, self._request(run, task_id, number, path)
 
     def _queue_compensation(
         self, run: LiveRun, task_id: str, now: datetime
