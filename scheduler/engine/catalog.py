@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +47,32 @@ class DagEntry:
 class DagCatalog:
     def __init__(self) -> None:
         self.entries: dict[str, DagEntry] = {}
+        # Paused DAG ids and the earliest due run, derived from the entries and kept until
+        # they change: the loop asks on every iteration, a scan of 500 DAGs each time adds up.
+        self._summary: tuple[frozenset[str], datetime | None] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the derived summary: an entry, a pause flag or a due time changed."""
+        self._summary = None
+
+    def paused(self) -> frozenset[str]:
+        return self._summarize()[0]
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the earliest automated run of an unpaused DAG is due (maybe already)."""
+        return self._summarize(now)[1]
+
+    def _summarize(self, now: datetime | None = None) -> tuple[frozenset[str], datetime | None]:
+        if self._summary is None:
+            when = now or datetime.now(UTC)
+            paused = frozenset(d for d, e in self.entries.items() if e.is_paused)
+            due = [
+                info.run_after
+                for dag_id, entry in self.entries.items()
+                if dag_id not in paused and (info := entry.refresh_upcoming(when)) is not None
+            ]
+            self._summary = (paused, min(due, default=None))
+        return self._summary
 
     @property
     def specs(self) -> dict[str, DagSpec]:
@@ -55,6 +81,7 @@ class DagCatalog:
     def load(self, session: Session) -> None:
         """(Re)read every active DAG from the Store."""
         self.entries = {row.dag_id: _entry(row) for row in dag_store.list_dags(session)}
+        self.invalidate()
 
     def refresh_flags(self, session: Session) -> None:
         """Pick up pause flags and DAGs written by others (CLI) without reloading specs."""
@@ -77,6 +104,7 @@ class DagCatalog:
                 entry.is_paused = is_paused
         for dag_id in unknown:
             self.entries[dag_id] = _entry(dag_store.get_dag(session, dag_id))
+        self.invalidate()
 
     def update_specs(self, specs: Iterable[DagSpec], now: datetime, default_paused: bool) -> None:
         for spec in specs:
@@ -88,13 +116,12 @@ class DagCatalog:
                 )
             else:
                 entry.spec, entry.parsed_at, entry.upcoming_known = spec, now, False
+        self.invalidate()
 
     def drop(self, dag_ids: Iterable[str]) -> None:
         for dag_id in dag_ids:
             self.entries.pop(dag_id, None)
-
-    def paused(self) -> set[str]:
-        return {dag_id for dag_id, e in self.entries.items() if e.is_paused}
+        self.invalidate()
 
 
 def _entry(row) -> DagEntry:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -307,7 +308,11 @@ class RunDriver:
 
     # -- dispatch --------------------------------------------------------------------------
     def dispatch(
-        self, session: Session, free_slots: int, now: datetime, paused: set[str] | None = None
+        self,
+        session: Session,
+        free_slots: int,
+        now: datetime,
+        paused: AbstractSet[str] = frozenset(),
     ) -> list[TaskRequest]:
         """Queue the tries to start now; the caller submits them after the commit.
 

@@ -199,21 +199,13 @@ class SchedulerService:
         now, mono = utcnow(), time.monotonic()
         timers = [self._next_db_check - mono, self._next_heartbeat - mono, MAX_TIMEOUT]
         assert self.driver
-        for when in (self.driver.next_wakeup(), self._next_scheduled_due(now)):
+        for when in (self.driver.next_wakeup(), self.catalog.next_due(now)):
             if when is not None:
                 timers.append((when - now).total_seconds())
         deadline = getattr(self.executor, "next_deadline", lambda: None)()
         if deadline is not None:
             timers.append(deadline - mono)
         return max(0.0, min(timers))
-
-    def _next_scheduled_due(self, now: datetime) -> datetime | None:
-        due = [
-            info.run_after
-            for entry in self.catalog.entries.values()
-            if not entry.is_paused and (info := entry.refresh_upcoming(now)) is not None
-        ]
-        return min(due, default=None)
 
     def _tick(self) -> None:
         assert self.loader and self.wakeup and self.driver
@@ -358,6 +350,10 @@ class SchedulerService:
 
     def _create_scheduled_runs(self, session: Session, now: datetime) -> None:
         assert self.driver
+        due = self.catalog.next_due(now)
+        if due is None or due > now:  # the common case: nothing is due, no scan
+            return
+        self.catalog.invalidate()  # runs are about to be created: due times move
         for entry in self.catalog.entries.values():
             if entry.is_paused:
                 continue
