@@ -32,22 +32,16 @@ def sync_dags(settings: Settings) -> tuple[list[str], list[dag_store.ImportProbl
         problems_by_file.setdefault(e.filename, []).append(
             dag_store.ImportProblem(e.filename, e.lineno, e.message)
         )
-    now = utcnow()
-    accepted: list[str] = []
+    paths = sorted(set(by_file) | set(problems_by_file))
+    parsed = [
+        dag_store.ParsedFile(p, by_file.get(p, []), problems_by_file.get(p, [])) for p in paths
+    ]
     with transaction(database(settings)) as session:
-        for path in sorted(set(by_file) | set(problems_by_file)):
-            specs_of_file = by_file.get(path, [])
-            ok = dag_store.sync_file(
-                session,
-                path,
-                specs_of_file,
-                problems_by_file.get(path, []),
-                now=now,
-                paused_at_creation=settings.dags_are_paused_at_creation,
-            )
-            accepted += [s.dag_id for s in ok]
-        present = [str(p) for p in set(by_file) | set(problems_by_file)]
-        dag_store.deactivate_missing(session, present)
+        ok = dag_store.sync_files(
+            session, parsed, now=utcnow(), paused_at_creation=settings.dags_are_paused_at_creation
+        )
+        dag_store.deactivate_missing(session, paths)
+    accepted = [s.dag_id for s in ok]
     poke_scheduler(settings.home)
     return sorted(accepted), [p for ps in problems_by_file.values() for p in ps]
 

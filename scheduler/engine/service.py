@@ -309,28 +309,15 @@ class SchedulerService:
 
     # -- steps -----------------------------------------------------------------------------
     def _apply_loader_messages(self, session: Session, now: datetime) -> None:
+        """Record the loader's news in order; consecutive parsed files go in one batch."""
+        parsed: list[dag_store.ParsedFile] = []
         for message in self._pending_messages:
             if isinstance(message, FileParsed):
-                result = message.result
-                problems = [
-                    dag_store.ImportProblem(e.filename, e.lineno, e.message) for e in result.errors
-                ]
-                accepted = dag_store.sync_file(
-                    session,
-                    result.path,
-                    result.dags,
-                    problems,
-                    now=now,
-                    paused_at_creation=self.settings.dags_are_paused_at_creation,
-                )
-                self.catalog.update_specs(accepted, now, self.settings.dags_are_paused_at_creation)
-                gone = {
-                    d
-                    for d, e in self.catalog.entries.items()
-                    if e.spec.fileloc == result.path and d not in {s.dag_id for s in accepted}
-                }
-                self.catalog.drop(gone)
-            elif isinstance(message, FilesDeleted):
+                parsed.append(_parsed_file(message.result))
+                continue
+            self._record_parsed(session, parsed, now)
+            parsed = []
+            if isinstance(message, FilesDeleted):
                 dag_store.deactivate_files(session, message.paths)
                 self._drop_files(set(message.paths))
             elif isinstance(message, ScanComplete):
@@ -338,6 +325,24 @@ class SchedulerService:
                 self._drop_files(
                     {e.spec.fileloc for e in self.catalog.entries.values()} - set(message.files)
                 )
+        self._record_parsed(session, parsed, now)
+
+    def _record_parsed(
+        self, session: Session, parsed: list[dag_store.ParsedFile], now: datetime
+    ) -> None:
+        if not parsed:
+            return
+        paused = self.settings.dags_are_paused_at_creation
+        accepted = dag_store.sync_files(session, parsed, now=now, paused_at_creation=paused)
+        self.catalog.update_specs(accepted, now, paused)
+        paths, kept = {f.path for f in parsed}, {s.dag_id for s in accepted}
+        self.catalog.drop(
+            [
+                dag_id
+                for dag_id, entry in self.catalog.entries.items()
+                if entry.spec.fileloc in paths and dag_id not in kept
+            ]
+        )
 
     def _drop_files(self, paths: set[str]) -> None:
         self.catalog.drop([d for d, e in self.catalog.entries.items() if e.spec.fileloc in paths])
@@ -379,3 +384,9 @@ class SchedulerService:
                 continue
             self.driver.start_run(session, run, now)
             running[run.dag_id] = running.get(run.dag_id, 0) + 1
+
+
+def _parsed_file(result: Any) -> dag_store.ParsedFile:
+    """The Store's view of one ``FileResult`` from the loader."""
+    problems = [dag_store.ImportProblem(e.filename, e.lineno, e.message) for e in result.errors]
+    return dag_store.ParsedFile(result.path, result.dags, problems)

@@ -66,7 +66,8 @@ def sync_files(
     """
     if not parsed:
         return []
-    owners = _owners(session, [s.dag_id for f in parsed for s in f.specs])
+    known = _known(session, [s.dag_id for f in parsed for s in f.specs])
+    owners = {dag_id: fileloc for dag_id, (fileloc, active) in known.items() if active}
     accepted: list[DagSpec] = []
     problems: dict[str, list[ImportProblem]] = {f.path: list(f.problems) for f in parsed}
     for file in parsed:
@@ -76,7 +77,7 @@ def sync_files(
                 problems[file.path].append(_duplicate(file.path, spec.dag_id, owner))
             else:
                 accepted.append(spec)
-    _upsert(session, accepted, now, paused_at_creation)
+    _upsert(session, accepted, set(known), now, paused_at_creation)
     _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
     _replace_import_errors(session, problems, now)
     return accepted
@@ -91,13 +92,14 @@ def _duplicate(path: str, dag_id: str, owner: str) -> ImportProblem:
     )
 
 
-def _owners(session: Session, dag_ids: list[str]) -> dict[str, str]:
+def _known(session: Session, dag_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    """dag_id -> (fileloc, is_active) of the DAGs already stored."""
     rows = session.execute(
-        select(dag_table.c.dag_id, dag_table.c.fileloc).where(
-            dag_table.c.dag_id.in_(dag_ids), dag_table.c.is_active.is_(True)
+        select(dag_table.c.dag_id, dag_table.c.fileloc, dag_table.c.is_active).where(
+            dag_table.c.dag_id.in_(dag_ids)
         )
     )
-    return {dag_id: fileloc for dag_id, fileloc in rows}
+    return {dag_id: (fileloc, active) for dag_id, fileloc, active in rows}
 
 
 _UPDATE_DAG = (
@@ -107,14 +109,11 @@ _UPDATE_DAG = (
 )
 
 
-def _upsert(session: Session, specs: list[DagSpec], now: datetime, paused: bool) -> None:
+def _upsert(
+    session: Session, specs: list[DagSpec], existing: set[str], now: datetime, paused: bool
+) -> None:
     if not specs:
         return
-    existing = set(
-        session.scalars(
-            select(dag_table.c.dag_id).where(dag_table.c.dag_id.in_([s.dag_id for s in specs]))
-        )
-    )
     new_rows = [
         _row(spec, now) | {"is_paused": _paused(spec, paused), "created_at": now}
         for spec in specs
