@@ -6,6 +6,8 @@ went wrong, with which value, and how to fix it. The CLI prints it on one line, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class BatonError(Exception):
     """Base class of Baton's own errors; its message is meant for the user."""
@@ -68,6 +70,19 @@ class XComError(BatonError):
 
 class BatonSkipException(BatonError):
     """Raise inside a task to end its try as ``skipped`` (Airflow's AirflowSkipException)."""
+
+
+class DownstreamTasksSkipped(BatonError):
+    """Raised by a task (a branch, a short circuit) to end its try as ``success`` and have
+    the scheduler skip ``tasks`` (task ids of its run) that have not started yet.
+
+    Airflow 3's ``DownstreamTasksSkipped``: the skip happens in the scheduler, in the same
+    transaction as the try's result, and then spreads through trigger rules as usual.
+    """
+
+    def __init__(self, *, tasks: Iterable[str]) -> None:
+        self.tasks = tuple(dict.fromkeys(tasks))
+        super().__init__(f"skipping downstream tasks: {', '.join(self.tasks) or 'none'}")
 
 
 class BatonFailException(BatonError):

@@ -71,6 +71,8 @@ class TaskFinished:
     task asked to fail without retries (``BatonFailException``). ``xcoms`` holds
     ``(key, json_text)`` pairs: the return value under ``"return_value"`` and every
     ``xcom_push``; the Engine stores them in the same transaction as the state.
+    ``skip_tasks`` are task ids of the run that the try asked to skip (a branch not taken,
+    a short circuit): the Engine skips those not started yet, in the same transaction.
     """
 
     key: TryKey
@@ -80,6 +82,7 @@ class TaskFinished:
     error: str | None = None
     retryable: bool = True
     xcoms: tuple[tuple[str, str], ...] = ()
+    skip_tasks: tuple[str, ...] = ()
 
 
 ExecutorEvent = TaskStarted | TaskFinished

@@ -46,6 +46,8 @@ _FRESH_TRY = {
     "error": None,
 }
 FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
+# What a branch may still skip: tasks that have not been handed to a worker.
+_SKIPPABLE = frozenset({TaskState.NONE, TaskState.SCHEDULED})
 
 
 def utcnow() -> datetime:
@@ -136,6 +138,8 @@ class RunDriver:
                 change = self._started(run, view, event)
             else:
                 change = self._finished(session, run, view, event, now)
+                if change is not None and event.skip_tasks:
+                    changes += self._skip_requested(run, event)
             if change is not None:
                 changes.append(change)
         # Phase changes first: a compensation that started and ended since the last
@@ -217,6 +221,32 @@ class RunDriver:
             try_values=try_values,
             detail=event.error,
         )
+
+    def _skip_requested(self, run: LiveRun, event: TaskFinished) -> list[TaskChange]:
+        """Skip the tasks a branch or short circuit did not follow, if not started yet; their
+        downstream tasks are planned next, so the skip spreads through trigger rules."""
+        reason = f"skipped by {event.key.task_id}: a branch not followed or a short circuit"
+        changes = []
+        for task_id in event.skip_tasks:
+            view = run.tasks.get(task_id)
+            state = view.state if view is not None else TaskState.NONE
+            if task_id not in run.spec.tasks or state not in _SKIPPABLE:
+                continue
+            try_number = view.try_number if view is not None else 0
+            self.live.set_task(run, task_id, TaskView(TaskState.SKIPPED, try_number))
+            run.mark_dirty(run.spec.downstream[task_id])
+            changes.append(
+                TaskChange(
+                    run.dag_id,
+                    run.run_id,
+                    task_id,
+                    state,
+                    TaskState.SKIPPED,
+                    try_number,
+                    detail=reason,
+                )
+            )
+        return changes
 
     def _outcome(
         self, run: LiveRun, task_id: str, event: TaskFinished

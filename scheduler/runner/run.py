@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.authoring import ParamsDict, merge_params
-from scheduler.errors import BatonFailException, BatonSkipException
+from scheduler.errors import BatonFailException, BatonSkipException, DownstreamTasksSkipped
 from scheduler.executor import TaskFinished, TaskRequest
 from scheduler.masking import redact, redact_value
 from scheduler.runner.compensation import compensation_of
@@ -75,6 +75,7 @@ class _TryRun:
         self.xcoms = TryXComs(request.dag_id, request.run_id, request.task_id, reader)
         self.task: Any = None
         self.context: dict[str, Any] | None = None
+        self.skip_tasks: tuple[str, ...] = ()
 
     def run(self) -> TaskFinished:
         r = self.request
@@ -91,6 +92,9 @@ class _TryRun:
             self._call("on_execute_callback")
             result = self._execute()
             self._push_return_value(result)
+        except DownstreamTasksSkipped as exc:
+            self.log.info("Skipping downstream tasks: %s", ", ".join(exc.tasks) or "none")
+            self.skip_tasks = exc.tasks
         except BatonSkipException as exc:
             return self._skipped(exc)
         except BatonFailException as exc:
@@ -182,6 +186,7 @@ class _TryRun:
             error=error,
             retryable=retryable,
             xcoms=self.xcoms.as_tuples(),
+            skip_tasks=self.skip_tasks if state == "success" else (),
         )
 
 
