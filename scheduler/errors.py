@@ -186,3 +186,12 @@ class CircuitStillOpenError(CircuitOpenError):
 
 class BreakerNotFoundError(BatonError):
     """No circuit breaker exists for that connection (no call through it has ended yet)."""
+
+
+class PoolNotFoundError(BatonError):
+    """No pool of that name exists (``baton pools list`` shows the ones that do)."""
+
+
+class PoolConflictError(BatonError):
+    """A pool change that contradicts what exists: deleting ``default_pool`` or a pool that
+    tasks of active DAGs use."""
