@@ -1,0 +1,29 @@
+"""The ``pool`` table: named limits on how many slots' worth of tries run at once.
+
+Column-only, like the other tables; the logic is in ``scheduler.store.pools``. Airflow's
+meaning: a task takes ``pool_slots`` slots of its ``pool`` while it is queued or running
+(and deferred, if the pool's ``include_deferred`` is set); ``slots = -1`` is unlimited.
+``default_pool`` always exists (128 slots unless changed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Text
+from sqlmodel import Field, SQLModel
+
+from scheduler.store.types import UtcDateTime
+
+
+class PoolRow(SQLModel, table=True):
+    __tablename__ = "pool"
+
+    name: str = Field(primary_key=True, max_length=256)
+    slots: int = 128
+    description: str | None = Field(default=None, sa_type=Text)
+    include_deferred: bool = False
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+pool_table = PoolRow.__table__
