@@ -36,6 +36,7 @@ class TaskSpec:
     max_retry_delay_s: float | None = None
     execution_timeout_s: float | None = None
     pool: str = "default_pool"
+    pool_slots: int = 1  # slots of the pool one try takes
     priority_weight: int = 1
     queue: str = "default"
     has_compensation: bool = False
