@@ -51,6 +51,7 @@ def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
         max_retry_delay_s=_seconds(task.max_retry_delay),
         execution_timeout_s=_seconds(task.execution_timeout),
         pool=task.pool,
+        pool_slots=task.pool_slots,
         priority_weight=task.priority_weight,
         queue=task.queue,
         has_compensation=task.has_compensation,
@@ -77,6 +78,9 @@ def _compensation_spec(task: BaseOperator) -> TaskSpec | None:
         retry_exponential_backoff=task.retry_exponential_backoff,
         max_retry_delay_s=_seconds(task.max_retry_delay),
         execution_timeout_s=_seconds(task.execution_timeout),
+        # A callable compensation talks to the task's system: it takes the task's pool.
+        pool=task.pool,
+        pool_slots=task.pool_slots,
         priority_weight=task.priority_weight,
     )
 

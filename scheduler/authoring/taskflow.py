@@ -66,6 +66,10 @@ class _PythonDecoratedOperator(PythonOperator):
 class _TaskDecorator:
     """A ``@task`` function: calling it inside a DAG adds a task and returns its XComArg."""
 
+    #: The operator a call creates; ``@task.bash``, ``@task.virtualenv``... subclass this
+    #: decorator and name theirs (see ``scheduler/authoring/decorators.py``).
+    operator_class: type[Any] = _PythonDecoratedOperator
+
     def __init__(
         self,
         function: Callable[..., Any],
@@ -96,7 +100,7 @@ class _TaskDecorator:
             ) from None
         if self.function.__doc__ and "doc_md" not in operator_kwargs:
             operator_kwargs["doc_md"] = inspect.cleandoc(self.function.__doc__)
-        operator = _PythonDecoratedOperator(
+        operator = self.operator_class(
             task_id=task_id,
             python_callable=self.function,
             op_args=args,
@@ -109,7 +113,7 @@ class _TaskDecorator:
     def override(self, **kwargs: Any) -> _TaskDecorator:
         """The same function with other operator arguments (``f.override(task_id="x")(...)``)."""
         multiple_outputs = kwargs.pop("multiple_outputs", self.multiple_outputs)
-        return _TaskDecorator(self.function, multiple_outputs, {**self.kwargs, **kwargs})
+        return type(self)(self.function, multiple_outputs, {**self.kwargs, **kwargs})
 
     def __repr__(self) -> str:
         return f"<@task {self.function.__name__}>"

@@ -47,8 +47,8 @@ def _build() -> DAG:
             max_retry_delay=timedelta(hours=1),
             retry_exponential_backoff=True,
             pool="shipping",
+            pool_slots=2,
             priority_weight=5,
-            queue="io",
             compensate=lambda context: None,
             doc_md="Ships.",
         )
@@ -73,7 +73,11 @@ def test_spec_fields():
     assert ship.upstream == ("start", "load")  # declaration order
     assert ship.trigger_rule == "none_failed"
     assert (ship.execution_timeout_s, ship.max_retry_delay_s) == (120.0, 3600.0)
-    assert (ship.pool, ship.priority_weight, ship.queue) == ("shipping", 5, "io")
+    assert (ship.pool, ship.pool_slots, ship.priority_weight) == ("shipping", 2, 5)
+    assert ship.queue == "default"
+    # A callable compensation takes the task's pool.
+    assert ship.compensation is not None
+    assert (ship.compensation.pool, ship.compensation.pool_slots) == ("shipping", 2)
     assert ship.retry_exponential_backoff is True
     assert ship.has_compensation is True
     assert ship.template_fields == ("bash_command", "env", "cwd")
