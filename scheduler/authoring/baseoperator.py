@@ -26,13 +26,15 @@ from scheduler.authoring.checks import (
     check_callbacks,
     check_id,
     positive_int,
+    to_pool,
+    to_queue,
     to_timedelta,
     to_trigger_rule,
 )
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.default_args import apply_defaults
-from scheduler.authoring.dependencies import DependencyMixin, operators_of
+from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.params import ParamsDict
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
@@ -76,9 +78,10 @@ class BaseOperator(DependencyMixin):
         max_retry_delay: timedelta | float | None = None,
         execution_timeout: timedelta | float | None = None,
         trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
-        pool: str = "default_pool",
+        pool: str | None = "default_pool",
+        pool_slots: int = 1,
         priority_weight: int = 1,
-        queue: str = "default",
+        queue: str | None = "default",
         compensate: Callable[..., Any] | BaseOperator | None = None,
         on_execute_callback: Callback | list[Callback] | None = None,
         on_success_callback: Callback | list[Callback] | None = None,
@@ -116,9 +119,10 @@ class BaseOperator(DependencyMixin):
             "execution_timeout", execution_timeout, where, self.location
         )
         self.trigger_rule = to_trigger_rule(trigger_rule, where, self.location)
-        self.pool = pool
+        self.pool = to_pool(pool, where, self.location)
+        self.pool_slots = positive_int("pool_slots", pool_slots, where, self.location)
         self.priority_weight = _int("priority_weight", priority_weight, where, self.location)
-        self.queue = queue
+        self.queue = to_queue(queue, where, self.location)
         self.compensate = _check_compensate(compensate, where, self.location)
         callbacks = (
             on_execute_callback,
@@ -225,10 +229,17 @@ class BaseOperator(DependencyMixin):
     def dependency_operators(self) -> list[BaseOperator]:
         return [self]
 
-    def relate(self, other: Any, upstream: bool) -> None:
-        """Record edges between this task and ``other`` (operators or lists of them)."""
+    def relate(self, other: Any, upstream: bool, edge_modifier: Any = None) -> None:
+        """Record edges between this task and ``other`` (operators, task groups or lists of
+        them): to a group's leaves when it is upstream, to its roots when downstream, as in
+        Airflow. ``edge_modifier`` (a ``Label``) labels each new edge."""
         location = caller_location()
-        others = operators_of(other, location)
+        nodes = nodes_of(other, location)
+        for node in nodes:
+            node.update_relative(self, not upstream, edge_modifier)
+        others = [op for node in nodes for op in (node.leaves if upstream else node.roots)]
+        if not others and nodes:
+            return  # a label waiting for its other side, or an empty task group
         dag = self._common_dag(others, location)
         for op in others:
             if op is self:
@@ -241,6 +252,8 @@ class BaseOperator(DependencyMixin):
             first, second = (op, self) if upstream else (self, op)
             first.downstream_task_ids.add(second.task_id)
             second.upstream_task_ids.add(first.task_id)
+            if edge_modifier is not None:
+                edge_modifier.add_edge_info(dag, first.task_id, second.task_id)
 
     def _common_dag(self, others: list[BaseOperator], location: str | None) -> DAG:
         tasks = [self, *others]

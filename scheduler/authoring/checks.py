@@ -100,3 +100,33 @@ def unknown_args_message(names: list[str], renamed: dict[str, str]) -> str:
     hints = [f"'{n}' is called '{renamed[n]}' in Baton" for n in names if n in renamed]
     text = ", ".join(names)
     return f"{text} ({'; '.join(hints)})" if hints else text
+
+
+DEFAULT_POOL = "default_pool"
+DEFAULT_QUEUE = "default"  # Airflow's [operators] default_queue
+
+
+def to_pool(value: Any, where: str, location: str | None) -> str:
+    """A task's pool name; None is Airflow's "no pool": ``default_pool``. Whether the pool
+    exists is checked when the scheduler records the DAG (DAG files have no database)."""
+    if value is None:
+        return DEFAULT_POOL
+    if not isinstance(value, str) or not value.strip():
+        raise DagDefinitionError(
+            f"{where}: pool={value!r} must be the name of a pool (a non-empty string); "
+            "`baton pools list` shows them",
+            location=location,
+        )
+    return value
+
+
+def to_queue(value: Any, where: str, location: str | None) -> str:
+    """Only the default queue: queues route tries to Celery workers, which Baton does not
+    have yet; accepting another queue and running the task anywhere would ignore it."""
+    if value is None or value == DEFAULT_QUEUE:
+        return DEFAULT_QUEUE
+    raise DagDefinitionError(
+        f"{where}: queue={value!r} is not supported: queues come with the Celery executor, "
+        f"which this Baton does not have yet; remove queue= (or use '{DEFAULT_QUEUE}')",
+        location=location,
+    )
