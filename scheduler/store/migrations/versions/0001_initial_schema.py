@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 13:40:42.920435
+Create Date: 2026-12-02 18:03:55.937860
 """
 
 from collections.abc import Sequence
@@ -123,6 +123,15 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("timestamp", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "pool",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
+        sa.Column("slots", sa.Integer(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("include_deferred", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
         "scheduler_job",
@@ -274,6 +283,7 @@ def downgrade() -> None:
 
     op.drop_table("task_try")
     op.drop_table("scheduler_job")
+    op.drop_table("pool")
     op.drop_table("import_error")
     with op.batch_alter_table("event_log", schema=None) as batch_op:
         batch_op.drop_index("ix_event_log_ts")
