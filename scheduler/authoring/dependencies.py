@@ -25,15 +25,31 @@ class DependencyMixin:
         """The operators this object stands for."""
         raise NotImplementedError
 
-    def set_upstream(self, other: Any) -> None:
-        """Make ``other`` (operators, XComArgs or lists of them) run before this."""
-        for operator in self.dependency_operators():
-            operator.relate(other, upstream=True)
+    @property
+    def roots(self) -> list[BaseOperator]:
+        """The operators that get the edges when something is set upstream of this."""
+        return self.dependency_operators()
 
-    def set_downstream(self, other: Any) -> None:
+    @property
+    def leaves(self) -> list[BaseOperator]:
+        """The operators that get the edges when something is set downstream of this."""
+        return self.dependency_operators()
+
+    def update_relative(self, other: Any, upstream: bool, edge_modifier: Any = None) -> None:
+        """Told that ``other`` was set upstream (or downstream) of this; a no-op except for
+        task groups (which remember their neighbours) and edge labels (which wait for both
+        sides)."""
+
+    def set_upstream(self, other: Any, edge_modifier: Any = None) -> None:
+        """Make ``other`` (operators, XComArgs, task groups or lists of them) run before this;
+        ``edge_modifier`` (a ``Label``) labels the new edges."""
+        for operator in self.roots:
+            operator.relate(other, upstream=True, edge_modifier=edge_modifier)
+
+    def set_downstream(self, other: Any, edge_modifier: Any = None) -> None:
         """Make ``other`` run after this."""
-        for operator in self.dependency_operators():
-            operator.relate(other, upstream=False)
+        for operator in self.leaves:
+            operator.relate(other, upstream=False, edge_modifier=edge_modifier)
 
     def __rshift__(self, other: Any) -> Any:
         self.set_downstream(other)
@@ -54,13 +70,19 @@ class DependencyMixin:
 
 def operators_of(value: Any, location: str | None) -> list[BaseOperator]:
     """The operators in ``value``: an operator, an XComArg, or a (nested) list of them."""
+    return [op for node in nodes_of(value, location) for op in node.dependency_operators()]
+
+
+def nodes_of(value: Any, location: str | None) -> list[DependencyMixin]:
+    """The nodes in ``value``: operators, XComArgs, task groups, labels, or (nested) lists."""
     if isinstance(value, DependencyMixin):
-        return value.dependency_operators()
+        return [value]
     if isinstance(value, list | tuple | set | frozenset):
-        return [op for item in value for op in operators_of(item, location)]
+        return [node for item in value for node in nodes_of(item, location)]
     raise DagDefinitionError(
-        f"dependencies can only be set between operators, XComArgs and lists of them, not "
-        f"{type(value).__name__} {value!r}; did you mean the task object rather than its id?",
+        f"dependencies can only be set between operators, XComArgs, task groups and lists of "
+        f"them, not {type(value).__name__} {value!r}; did you mean the task object rather "
+        "than its id?",
         location=location,
     )
 
