@@ -14,6 +14,7 @@ from scheduler.errors import DagNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import DagRow, ImportErrorRow, dag_table, import_error_table
+from scheduler.store.pools import unknown_pool_problems
 
 _ROW_COLUMNS = (
     "fileloc",
@@ -62,7 +63,8 @@ def sync_files(
     """Record several parsed files in a handful of statements; return the accepted specs.
 
     A dag_id already owned by another active file is refused (reported as an import error
-    of this file) so that two files cannot silently fight over one DAG.
+    of this file) so that two files cannot silently fight over one DAG. So is a DAG whose
+    tasks name a pool that does not exist (the loader has no database to check it).
     """
     if not parsed:
         return []
@@ -77,10 +79,27 @@ def sync_files(
                 problems[file.path].append(_duplicate(file.path, spec.dag_id, owner))
             else:
                 accepted.append(spec)
+    accepted = _refuse_unknown_pools(session, parsed, accepted, problems)
     _upsert(session, accepted, set(known), now, paused_at_creation)
     _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
     _replace_import_errors(session, problems, now)
     return accepted
+
+
+def _refuse_unknown_pools(
+    session: Session,
+    parsed: Sequence[ParsedFile],
+    accepted: list[DagSpec],
+    problems: dict[str, list[ImportProblem]],
+) -> list[DagSpec]:
+    refused = unknown_pool_problems(session, accepted)
+    if not refused:
+        return accepted
+    path_of = {spec.dag_id: file.path for file in parsed for spec in file.specs}
+    for dag_id, messages in refused.items():
+        path = path_of[dag_id]
+        problems[path] += [ImportProblem(path, None, message) for message in messages]
+    return [spec for spec in accepted if spec.dag_id not in refused]
 
 
 def _duplicate(path: str, dag_id: str, owner: str) -> ImportProblem:

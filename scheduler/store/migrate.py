@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
+
+from scheduler.store.db import transaction
+from scheduler.store.pools import ensure_default_pool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,6 +32,9 @@ def migrate(engine: Engine) -> str:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    # Rows every Baton database has, whatever revision it came from.
+    with transaction(engine) as session:
+        ensure_default_pool(session, datetime.now(UTC))
     return head_revision()
 
 
