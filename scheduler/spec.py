@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 
+from scheduler import setup_scope
 from scheduler.trigger_rule import TriggerRule
 
 Schedule = str | float | None
@@ -45,6 +46,10 @@ class TaskSpec:
     # How the compensation runs (retries, delays, timeout): the compensating operator's
     # settings, or this task's own when ``compensate`` is a callable. None: no compensation.
     compensation: TaskSpec | None = None
+    # Setup and teardown (Airflow's semantics; see scheduler/setup_scope.py).
+    is_setup: bool = False
+    is_teardown: bool = False
+    on_failure_fail_dagrun: bool = False  # a teardown whose failure fails the run
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
@@ -108,6 +113,22 @@ class DagSpec:
     @cached_property
     def leaves(self) -> tuple[str, ...]:
         return tuple(t for t in self.tasks if not self.downstream[t])
+
+    @cached_property
+    def run_state_leaves(self) -> tuple[str, ...]:
+        """The leaves whose states decide the run's (teardowns left out, Airflow's rule)."""
+        return setup_scope.run_state_leaves(self)
+
+    @cached_property
+    def indirect_setups(self) -> dict[str, tuple[str, ...]]:
+        """For each task in a setup's scope, the setups above it that are not its direct
+        upstream: it waits for them to succeed (Airflow's implicit all_success)."""
+        return setup_scope.indirect_setups(self)
+
+    @cached_property
+    def setup_dependents(self) -> dict[str, tuple[str, ...]]:
+        """For each setup, the tasks that have it among their ``indirect_setups``."""
+        return setup_scope.setup_dependents(self)
 
     @cached_property
     def has_compensations(self) -> bool:

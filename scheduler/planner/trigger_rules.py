@@ -35,7 +35,9 @@ class UpstreamCounts:
     """How many of a task's direct upstream tasks are in each finished state.
 
     ``removed`` upstream tasks are left out of every count, as if the edge were gone (Airflow
-    only meets them with mapped tasks, where it ignores them the same way).
+    only meets them with mapped tasks, where it ignores them the same way). ``setups``,
+    ``setup_success`` and ``setup_skipped`` count the upstream tasks that are setups (also
+    counted above); only ``all_done_setup_success`` reads them (``planner.teardowns``).
     """
 
     total: int
@@ -43,6 +45,9 @@ class UpstreamCounts:
     failed: int = 0
     upstream_failed: int = 0
     skipped: int = 0
+    setups: int = 0
+    setup_success: int = 0
+    setup_skipped: int = 0
 
     @property
     def done(self) -> int:
@@ -55,27 +60,39 @@ class UpstreamCounts:
     @classmethod
     def from_states(cls, states: Iterable[TaskState]) -> UpstreamCounts:
         """Count the states of the upstream tasks (unfinished ones only add to ``total``)."""
+        return cls.from_state_counts((state, 1) for state in states)
+
+    @classmethod
+    def from_state_counts(cls, pairs: Iterable[tuple[TaskState, int]]) -> UpstreamCounts:
+        """Count ``(state, how many upstream instances)`` pairs: a mapped upstream task
+        counts once per instance, as in Airflow."""
         total = success = failed = upstream_failed = skipped = 0
-        for state in states:
-            if state == T.REMOVED:
+        for state, n in pairs:
+            if state == T.REMOVED or n <= 0:
                 continue
-            total += 1
+            total += n
             if state in _SUCCESS_LIKE:
-                success += 1
+                success += n
             elif state == T.FAILED:
-                failed += 1
+                failed += n
             elif state == T.UPSTREAM_FAILED:
-                upstream_failed += 1
+                upstream_failed += n
             elif state == T.SKIPPED:
-                skipped += 1
+                skipped += n
         return cls(total, success, failed, upstream_failed, skipped)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.total} upstream: {self.success} success, {self.failed} failed, "
             f"{self.upstream_failed} upstream_failed, {self.skipped} skipped, "
             f"{self.total - self.done} not done"
         )
+        if self.setups:
+            text += (
+                f"; {self.setups} setup(s): {self.setup_success} success, "
+                f"{self.setup_skipped} skipped"
+            )
+        return text
 
 
 V = Verdict
@@ -171,6 +188,19 @@ def always(c: UpstreamCounts) -> Verdict:
     return V.RUN
 
 
+def all_done_setup_success(c: UpstreamCounts) -> Verdict:
+    """A teardown's rule: runs once all upstream are done if at least one of its direct
+    setups succeeded (or it has none); skipped if every setup was skipped, upstream_failed if
+    none succeeded otherwise, so a setup's outcome spreads to its teardown (Airflow's code)."""
+    if not c.all_done:
+        return V.WAIT
+    if c.setups and c.setup_skipped >= c.setups:
+        return V.SKIP
+    if c.setups and not c.setup_success:
+        return V.UPSTREAM_FAILED
+    return V.RUN
+
+
 TR = TriggerRule
 #: One function per trigger rule; keys are ``TriggerRule`` members, which also match the plain
 #: strings stored in ``TaskSpec.trigger_rule``.
@@ -187,6 +217,7 @@ RULES: dict[TriggerRule, Callable[[UpstreamCounts], Verdict]] = {
     TR.NONE_FAILED_MIN_ONE_SUCCESS: none_failed_min_one_success,
     TR.NONE_SKIPPED: none_skipped,
     TR.ALWAYS: always,
+    TR.ALL_DONE_SETUP_SUCCESS: all_done_setup_success,
 }
 
 

@@ -64,6 +64,9 @@ TABLE = [
     ("none_skipped", [SK, R, R], SKIP),
     ("always", [R, R, R], RUN),
     ("always", [F, SK, UF], RUN),
+    # Without upstream setups a teardown's rule is all_done (with setups: test_teardowns.py).
+    ("all_done_setup_success", [S, F, SK], RUN),
+    ("all_done_setup_success", [F, R, R], WAIT),
 ]
 
 
