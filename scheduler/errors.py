@@ -85,6 +85,11 @@ class DownstreamTasksSkipped(BatonError):
         super().__init__(f"skipping downstream tasks: {', '.join(self.tasks) or 'none'}")
 
 
+class BranchError(BatonError):
+    """A branch chose what it cannot follow: not a task id, or a task that is not directly
+    downstream of it. The message lists the valid choices."""
+
+
 class BatonFailException(BatonError):
     """Raise inside a task to fail it at once, without retries (Airflow's AirflowFailException)."""
 
@@ -98,7 +103,15 @@ class ExecutorError(BatonError):
 
 
 class ParamValidationError(BatonError):
-    """A DAG param's value (its default or the trigger conf's) does not match its schema."""
+    """A DAG param's value (its default or the trigger conf's) does not match its schema.
+
+    ``field`` is the param (``"n"``, or ``"cfg.retries"`` inside an object) when the error
+    is about one; the REST API answers it as ``"conf.<field>"``.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 class TaskExecutionError(BatonError):
@@ -195,3 +208,29 @@ class PoolNotFoundError(BatonError):
 class PoolConflictError(BatonError):
     """A pool change that contradicts what exists: deleting ``default_pool`` or a pool that
     tasks of active DAGs use."""
+
+
+class NotSupportedYetError(BatonError, ImportError):
+    """``from scheduler import NAME`` of an Airflow name Baton does not implement yet.
+
+    An ``ImportError``, as a missing name is for ``from ... import``; the message says which
+    Airflow feature it is, so the import error of the DAG file tells the user what is missing.
+    """
+
+
+class NoCurrentContextError(BatonError, RuntimeError):
+    """``get_current_context()`` was called outside a running task (Airflow raises a
+    ``RuntimeError`` there too)."""
+
+
+# Airflow's names for the same exceptions: ``raise AirflowSkipException`` in a DAG file works
+# unchanged, and ``except AirflowException`` catches Baton's own errors, as it would Airflow's.
+AirflowException = BatonError
+AirflowSkipException = BatonSkipException
+AirflowFailException = BatonFailException
+AirflowSensorTimeout = BatonSensorTimeout
+AirflowTaskTimeout = BatonTaskTimeout
+
+
+class InvalidPoolError(BatonError):
+    """A pool name or slot count that cannot be stored (the message says what to write)."""
