@@ -17,7 +17,14 @@ from scheduler.api.dags import (
 from scheduler.api.databases import database, read_database
 from scheduler.api.inputs import parse_conf, parse_logical_date
 from scheduler.api.monitoring import events_page, record_event, scheduler_health
-from scheduler.api.pools import create_pool, delete_pool, get_pool, list_pools, set_pool, update_pool
+from scheduler.api.pools import (
+    create_pool,
+    delete_pool,
+    get_pool,
+    list_pools,
+    set_pool,
+    update_pool,
+)
 from scheduler.api.runs import compensate_run, get_run, list_runs, runs_page, trigger_dag
 from scheduler.api.tasks import (
     clear_tasks,
