@@ -25,6 +25,7 @@ COMMANDS = {
     "variables": "scheduler.cli.variables:variables",
     "plugins": "scheduler.cli.plugins_cmd:plugins",
     "breakers": "scheduler.cli.breakers:breakers",
+    "pools": "scheduler.cli.pools:pools",
     "users": "scheduler.cli.users:users",
     "rotate-fernet-key": "scheduler.cli.connections:rotate_fernet_key",
     "db": "scheduler.cli.db:db",
