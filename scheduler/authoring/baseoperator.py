@@ -36,9 +36,9 @@ from scheduler.authoring.dag import DAG
 from scheduler.authoring.default_args import apply_defaults
 from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
-from scheduler.authoring.params import ParamsDict
+from scheduler.authoring.params import ParamsDict, check_defaults
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
-from scheduler.errors import DagDefinitionError, ParamValidationError
+from scheduler.errors import DagDefinitionError
 from scheduler.trigger_rule import TriggerRule
 
 Callback = Callable[[dict[str, Any]], Any]
@@ -218,10 +218,7 @@ class BaseOperator(DependencyMixin):
         """``base`` (the DAG's params) overridden by the task's own, validated."""
         params = base.copy()
         params.update(self._own_params)
-        try:
-            params.validate(only_with_values=True)
-        except ParamValidationError as exc:
-            raise DagDefinitionError(f"{where}: {exc}", location=self.location) from None
+        check_defaults(params, where, self.location)
         return params
 
     # -- dependencies ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from scheduler.authoring.checks import check_id, positive_int, unknown_args_mess
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
 from scheduler.authoring.location import caller_file, caller_location
-from scheduler.authoring.params import NOTSET, DagParam, ParamsDict
+from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defaults
 from scheduler.errors import (
     CycleError,
     DagDefinitionError,
@@ -139,10 +139,9 @@ class DAG:
     def _init_params(self, params: Mapping[str, Any] | None) -> ParamsDict:
         merged = ParamsDict(self.default_args.get("params"))
         merged.update(params or {})
-        try:
-            merged.validate(only_with_values=True)
-        except ParamValidationError as exc:
-            raise self._error(f"{exc}") from None
+        check_defaults(
+            merged, f"DAG '{self.dag_id}'", self._location, scheduled=self.schedule is not None
+        )
         return merged
 
     def _init_tags(self, tags: Iterable[str] | None) -> list[str]:
@@ -221,7 +220,7 @@ class DAG:
             try:
                 param.resolve(name=name)
             except ParamValidationError as exc:
-                raise self._error(str(exc)) from None
+                raise self._error(f"invalid default for param {exc}") from None
         return DagParam(name, param.value)
 
     # -- the graph ------------------------------------------------------------------------

@@ -16,7 +16,9 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _is_internal(filename: str) -> bool:
-    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+    # "<frozen _collections_abc>": a MutableMapping method between Baton and the user's code
+    # (ParamsDict.update calling __setitem__) is never where the user wrote something.
+    return filename.startswith("<frozen ") or os.path.abspath(filename).startswith(_PACKAGE_DIR)
 
 
 def _user_frame() -> FrameType | None:

@@ -1,30 +1,22 @@
-"""DAG and task params (Airflow's ``Param`` / ``ParamsDict``), validated without jsonschema.
+"""DAG and task params (Airflow's ``Param`` / ``ParamsDict``), validated with JSON Schema.
 
-``params={"n": 3, "name": Param("x", type="string")}``: a plain value is a param without a
-schema; a ``Param`` carries a default and a small JSON-schema subset (``type``, ``enum``,
-``minimum``/``maximum``, ``exclusiveMinimum``/``exclusiveMaximum``, ``minLength``/
-``maxLength``, ``pattern``; other keys such as ``title`` or ``format`` are kept for the UI and
-not checked). A run's trigger conf overrides the defaults: ``merge_params(params, conf)``.
+``params={"n": 3, "name": Param("x", type="string", minLength=1)}``: a plain value is a param
+without a schema; a ``Param`` carries a default, a ``description`` and a JSON Schema made of
+its other keyword arguments (or ``schema={...}``), checked with the ``jsonschema`` package as
+Airflow does (see ``param_schema``). Keys JSON Schema does not know (``title``,
+``values_display``, ``section``...) are kept for the trigger form. A run's trigger conf
+overrides the defaults: ``merge_params(params, conf)``; the result is plain values.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.param_schema import schema_problem, value_problem
 from scheduler.errors import DagDefinitionError, ParamValidationError
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list, tuple),
-    "null": (type(None),),
-}
 
 
 class _NotSet:
@@ -41,39 +33,70 @@ NOTSET: Any = _NotSet()
 
 
 class Param:
-    """A param's default value plus the schema every value of it must satisfy."""
+    """A param's default value plus the JSON Schema every value of it must satisfy.
 
-    def __init__(self, default: Any = NOTSET, description: str | None = None, **schema: Any):
-        _check_schema(schema)
+    As in Airflow, the schema is the keyword arguments other than ``default`` and
+    ``description``, or the ``schema=`` dict when given. A default of None or none at all
+    means the param has no value: a trigger must give one, unless the schema accepts null.
+    """
+
+    def __init__(self, default: Any = NOTSET, description: str | None = None, **kwargs: Any):
+        self.location = caller_location()
+        schema = kwargs.pop("schema") if "schema" in kwargs else kwargs
+        if not isinstance(schema, Mapping):
+            raise DagDefinitionError(
+                f"Param(schema=...) must be a dict (a JSON Schema), not {schema!r}",
+                location=self.location,
+            )
         self.value = default
         self.description = description
-        self.schema = schema
+        self.schema = dict(schema)
+        self._check_definition()
+
+    def _check_definition(self) -> None:
+        problem = schema_problem(self.schema)
+        if problem:
+            raise DagDefinitionError(
+                f"Param schema is not valid JSON Schema: {problem}", location=self.location
+            )
+        if self.value is not NOTSET and not _is_json(self.value):
+            raise DagDefinitionError(
+                f"the default of a Param must be JSON-serialisable, not {self.value!r}; use "
+                "strings, numbers, booleans, None, lists and dicts",
+                location=self.location,
+            )
 
     @property
     def has_value(self) -> bool:
-        return self.value is not NOTSET
+        """Whether the param has a default (Airflow: None counts as no default)."""
+        return self.value is not NOTSET and self.value is not None
 
     def resolve(self, value: Any = NOTSET, name: str = "param") -> Any:
         """``value`` (or the default when not given), checked against the schema."""
         final = self.value if value is NOTSET else value
         if final is NOTSET:
             raise ParamValidationError(
-                f"param '{name}' has no default and no value was given; pass it in the "
-                "trigger conf, e.g. {" + f'"{name}": ...' + "}, or give the Param a default"
+                f"{name}: no value was given and the param has no default; pass it in the "
+                "conf, e.g. {" + f'"{name}": ...' + "}",
+                field=name,
             )
-        problem = schema_problem(final, self.schema)
+        problem = value_problem(final, self.schema)
         if problem:
-            raise ParamValidationError(
-                f"param '{name}': {final!r} {problem}; pass a valid value in the trigger "
-                "conf or fix the param's default"
-            )
+            field = _field(name, problem.path)
+            raise ParamValidationError(f"{field}: {problem.message}", field=field)
         return final
 
     def with_value(self, value: Any) -> Param:
         """A copy with another default (a DAG's params are never changed in place)."""
-        return Param(value, self.description, **self.schema)
+        copy = Param.__new__(Param)
+        # The new value was written elsewhere (a task's params, a conf): errors about it
+        # point at that place, not at the original Param(...) line.
+        copy.location, copy.value = None, value
+        copy.description, copy.schema = self.description, self.schema
+        return copy
 
     def dump(self) -> dict[str, Any]:
+        """JSON form: ``value`` (None when there is no default), ``description``, ``schema``."""
         value = None if self.value is NOTSET else self.value
         return {"value": value, "description": self.description, "schema": dict(self.schema)}
 
@@ -81,61 +104,17 @@ class Param:
         return f"Param({self.value!r}, description={self.description!r}, schema={self.schema})"
 
 
-def _check_schema(schema: dict[str, Any]) -> None:
-    types = schema.get("type", [])
-    for name in [types] if isinstance(types, str) else types:
-        if name not in _TYPES:
-            raise DagDefinitionError(
-                f"Param type {name!r} is not a JSON-schema type; use one of: {', '.join(_TYPES)}",
-                location=caller_location(),
-            )
+def _field(name: str, path: tuple[str | int, ...]) -> str:
+    """``cfg.hosts[0]``: the param and the keys or indexes to the wrong part of its value."""
+    return name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
-def schema_problem(value: Any, schema: Mapping[str, Any]) -> str | None:
-    """What is wrong with ``value`` under ``schema``, or None when it is valid."""
-    types = schema.get("type")
-    if types is not None:
-        names = [types] if isinstance(types, str) else list(types)
-        if not any(_is_type(value, name) for name in names):
-            return f"is not of type {' or '.join(names)}"
-    if "enum" in schema and value not in schema["enum"]:
-        return f"is not one of the allowed values {list(schema['enum'])!r}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _number_problem(value, schema)
-    if isinstance(value, str):
-        return _string_problem(value, schema)
-    return None
-
-
-def _is_type(value: Any, name: str) -> bool:
-    if isinstance(value, bool) and name != "boolean":
-        return False  # JSON has no 1 == true; Python's bool is an int subclass
-    if name == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, _TYPES[name])
-
-
-def _number_problem(value: float, schema: Mapping[str, Any]) -> str | None:
-    checks = (
-        ("minimum", lambda limit: value >= limit, "less than"),
-        ("maximum", lambda limit: value <= limit, "greater than"),
-        ("exclusiveMinimum", lambda limit: value > limit, "not greater than"),
-        ("exclusiveMaximum", lambda limit: value < limit, "not less than"),
-    )
-    for key, ok, words in checks:
-        if key in schema and not ok(schema[key]):
-            return f"is {words} the {key} {schema[key]!r}"
-    return None
-
-
-def _string_problem(value: str, schema: Mapping[str, Any]) -> str | None:
-    if "minLength" in schema and len(value) < schema["minLength"]:
-        return f"is shorter than minLength {schema['minLength']}"
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
-        return f"is longer than maxLength {schema['maxLength']}"
-    if "pattern" in schema and not re.search(schema["pattern"], value):
-        return f"does not match the pattern {schema['pattern']!r}"
-    return None
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class ParamsDict(MutableMapping[str, Any]):
@@ -201,6 +180,33 @@ class ParamsDict(MutableMapping[str, Any]):
             for key, param in self._params.items()
             if param.has_value or not only_with_values
         }
+
+
+def check_defaults(
+    params: ParamsDict, where: str, location: str | None, *, scheduled: bool = False
+) -> None:
+    """Check ``params`` where they are declared: each default must satisfy its schema.
+
+    With a schedule every param needs a valid value (Airflow's rule): a scheduled run has
+    no conf to fill in a missing one. Raises ``DagDefinitionError`` at the ``Param(...)``
+    line when known, else at ``location`` (the DAG or task).
+    """
+    for name in params:
+        param = params.get_param(name)
+        if not param.has_value and not scheduled:
+            continue  # no default: the trigger must give a value (checked then)
+        try:
+            param.resolve(name=name)
+        except ParamValidationError as exc:
+            if param.value is NOTSET:
+                message = (
+                    f"param '{name}' has no default, but the DAG has a schedule and its "
+                    "scheduled runs have no conf to give it a value; add a default or use "
+                    "schedule=None"
+                )
+            else:
+                message = f"invalid default for param {exc}; fix the default or the schema"
+            raise DagDefinitionError(f"{where}: {message}", param.location or location) from None
 
 
 def merge_params(params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None) -> dict:

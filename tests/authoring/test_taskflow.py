@@ -244,7 +244,7 @@ def test_dag_decorator_keeps_declared_param_schemas():
     def guarded(limit=0):
         extract()
 
-    with pytest.raises(DagDefinitionError, match="param 'limit': 0 is less than the minimum"):
+    with pytest.raises(DagDefinitionError, match="invalid default for param limit: 0 is less than"):
         guarded()
 
 

@@ -69,7 +69,7 @@ def test_a_conf_value_breaking_the_param_schema_fails_the_try(dags: DagFolder) -
     write_bash_dag(dags)
     finished, _ = dags.run("inline", conf={"n": "five"})
     assert finished.state == "failed"
-    assert finished.error.startswith("ParamValidationError: param 'n'")
+    assert finished.error.startswith("ParamValidationError: n: 'five' is not of type 'integer'")
 
 
 def test_nested_values_macros_and_user_defined_macros_are_rendered(dags: DagFolder) -> None:
