@@ -29,7 +29,8 @@ def pools() -> None:
     """
 
 
-@pools.command("set")
+# ignore_unknown_options: "-1" (unlimited) is a number of slots, not an option.
+@pools.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("slots", type=int)
 @click.argument("description")
