@@ -15,16 +15,20 @@ from scheduler.authoring import (
     BaseOperator,
     BaseSensorOperator,
     BashOperator,
+    EdgeModifier,
     EmptyOperator,
+    Label,
     Param,
     PokeReturnValue,
     PythonOperator,
+    TaskGroup,
     TriggerRule,
     XComArg,
     chain,
     cross_downstream,
     dag,
     task,
+    task_group,
 )
 from scheduler.errors import (
     BatonError,
@@ -52,6 +56,11 @@ __all__ = [
     "chain",
     "cross_downstream",
     "TriggerRule",
+    # task groups and edge labels
+    "TaskGroup",
+    "task_group",
+    "Label",
+    "EdgeModifier",
     # parameters
     "Param",
     # connections, variables and hooks (plugins build on these)

@@ -50,6 +50,8 @@ class TaskSpec:
     is_setup: bool = False
     is_teardown: bool = False
     on_failure_fail_dagrun: bool = False  # a teardown whose failure fails the run
+    # The innermost task group holding this task (its full group_id); None: the root group.
+    task_group_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
@@ -71,6 +73,27 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class TaskGroupSpec:
+    """A task group, for the UI: its parent (None: the DAG's root group), its children's
+    ids (tasks and groups, in declaration order) and how it is drawn."""
+
+    group_id: str
+    parent: str | None = None
+    children: tuple[str, ...] = ()
+    label: str = ""
+    tooltip: str = ""
+    ui_color: str = "CornflowerBlue"
+    ui_fgcolor: str = "#000"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "children": list(self.children)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskGroupSpec:
+        return cls(**{**data, "children": tuple(data.get("children", ()))})
+
+
+@dataclass(frozen=True)
 class DagSpec:
     dag_id: str
     fileloc: str
@@ -87,6 +110,10 @@ class DagSpec:
     description: str | None = None
     doc_md: str | None = None
     is_paused_upon_creation: bool | None = None
+    # Task groups by full group_id, parents before their children (empty: no groups).
+    task_groups: dict[str, TaskGroupSpec] = field(default_factory=dict)
+    # Edge labels (``a >> Label("x") >> b``): (upstream task_id, downstream task_id, label).
+    edge_labels: tuple[tuple[str, str, str], ...] = ()
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -172,6 +199,8 @@ class DagSpec:
             "description": self.description,
             "doc_md": self.doc_md,
             "is_paused_upon_creation": self.is_paused_upon_creation,
+            "task_groups": [group.to_dict() for group in self.task_groups.values()],
+            "edge_labels": [list(edge) for edge in self.edge_labels],
         }
 
     @classmethod
@@ -182,6 +211,9 @@ class DagSpec:
         data["start_date"] = _parse_iso(data.get("start_date"))
         data["end_date"] = _parse_iso(data.get("end_date"))
         data["tags"] = tuple(data.get("tags", ()))
+        groups = [TaskGroupSpec.from_dict(g) for g in data.get("task_groups", ())]
+        data["task_groups"] = {g.group_id: g for g in groups}
+        data["edge_labels"] = tuple(tuple(edge) for edge in data.get("edge_labels", ()))
         return cls(**data)
 
 

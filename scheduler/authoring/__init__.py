@@ -3,11 +3,14 @@
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.dependencies import chain, cross_downstream
+from scheduler.authoring.edges import EdgeModifier, Label
 from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
 from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
 from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
+from scheduler.authoring.task_group_decorator import task_group
 from scheduler.authoring.taskflow import dag, task
+from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.authoring.xcom_arg import XComArg, resolve_xcom_args
 from scheduler.errors import BatonFailException, BatonSkipException
 from scheduler.trigger_rule import TriggerRule
@@ -21,6 +24,11 @@ __all__ = [
     "cross_downstream",
     "XComArg",
     "TriggerRule",
+    # task groups and edge labels
+    "TaskGroup",
+    "task_group",
+    "Label",
+    "EdgeModifier",
     # operators
     "BaseOperator",
     "BashOperator",

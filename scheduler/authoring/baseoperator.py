@@ -37,6 +37,7 @@ from scheduler.authoring.default_args import apply_defaults
 from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.params import ParamsDict, check_defaults
+from scheduler.authoring.taskgroup import TaskGroup, current_task_group
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
 from scheduler.errors import DagDefinitionError
 from scheduler.trigger_rule import TriggerRule
@@ -92,10 +93,17 @@ class BaseOperator(DependencyMixin):
         params: Mapping[str, Any] | None = None,
         dag: DAG | None = None,
         doc_md: str | None = None,
+        task_group: TaskGroup | None = None,
         **kwargs: Any,
     ) -> None:
         dag = dag if dag is not None else current_dag()
+        task_group = task_group or current_task_group(dag)
+        if dag is None and task_group is not None:
+            dag = task_group.dag
         in_dag = f"DAG '{dag.dag_id}'" if isinstance(dag, DAG) else ""
+        check_id("task_id", task_id, in_dag, self.location)
+        # Inside a group the id gets the group's prefix: "group.task" (Airflow's child_id).
+        task_id = task_group.child_id(task_id) if task_group is not None else task_id
         self.task_id = check_id("task_id", task_id, in_dag, self.location)
         where = f"{in_dag}: task '{task_id}'" if in_dag else f"task '{task_id}'"
         if kwargs:
@@ -140,6 +148,8 @@ class BaseOperator(DependencyMixin):
         self._own_params = dict(params or {})
         self.params = self._checked_params(ParamsDict(), where)
         self._dag: DAG | None = None
+        self.task_group: TaskGroup | None = None
+        self._initial_group = task_group  # joined when the task joins its DAG
         if dag is not None:
             self.dag = dag
 
@@ -209,10 +219,35 @@ class BaseOperator(DependencyMixin):
             )
         dag.add_task(self)
         self._dag = dag
+        if self.task_group is None:  # a task joining a DAG later joins its root group
+            self._join_group(self.__dict__.pop("_initial_group", None) or dag.task_group)
         self.params = self._checked_params(dag.params, f"DAG '{dag.dag_id}': task '{self.task_id}'")
 
     def has_dag(self) -> bool:
         return self._dag is not None
+
+    @property
+    def node_id(self) -> str:
+        return self.task_id
+
+    @property
+    def label(self) -> str:
+        """The task_id without its task group's prefix (what the UI shows in a group)."""
+        group = self.task_group
+        if group is not None and group.prefix_group_id and group.group_id:
+            return self.task_id[len(group.group_id) + 1 :]
+        return self.task_id
+
+    def _join_group(self, group: TaskGroup) -> None:
+        if group.dag is not self._dag:
+            raise DagDefinitionError(
+                f"task '{self.task_id}': task_group '{group.group_id}' belongs to DAG "
+                f"'{group.dag.dag_id}', not to this task's DAG; create the task in the "
+                "group's DAG",
+                location=self.location,
+            )
+        group.add(self)
+        self.task_group = group
 
     def _checked_params(self, base: ParamsDict, where: str) -> ParamsDict:
         """``base`` (the DAG's params) overridden by the task's own, validated."""

@@ -21,6 +21,7 @@ from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
 from scheduler.authoring.location import caller_file, caller_location
 from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defaults
+from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.errors import (
     CycleError,
     DagDefinitionError,
@@ -95,6 +96,9 @@ class DAG:
         self.template_undefined = template_undefined
         self.is_paused_upon_creation = is_paused_upon_creation
         self.task_dict: dict[str, BaseOperator] = {}
+        # The root of the DAG's task groups, and the labels of its edges (Airflow's names).
+        self.task_group = TaskGroup.create_root(self)
+        self.edge_info: dict[str, dict[str, dict[str, Any]]] = {}
         self._context_tokens: list[Token[tuple[Any, ...]]] = []
         register(self)
 
@@ -201,7 +205,23 @@ class DAG:
 
     def remove_task(self, task_id: str) -> None:
         """Forget a task that has no dependencies (e.g. one used as a compensation)."""
-        self.task_dict.pop(task_id, None)
+        task = self.task_dict.pop(task_id, None)
+        group = getattr(task, "task_group", None)
+        if group is not None:
+            group.remove(task_id)
+
+    @property
+    def task_group_dict(self) -> dict[str, TaskGroup]:
+        """Every task group of the DAG by its full group_id (the root group left out)."""
+        return {k: g for k, g in self.task_group.get_task_group_dict().items() if k is not None}
+
+    def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict) -> None:
+        """Record ``info`` (``{"label": ...}``) on the edge upstream → downstream."""
+        self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = dict(info)
+
+    def get_edge_info(self, upstream_task_id: str, downstream_task_id: str) -> dict[str, Any]:
+        """What ``set_edge_info`` recorded on that edge, ``{}`` if nothing."""
+        return self.edge_info.get(upstream_task_id, {}).get(downstream_task_id, {})
 
     @property
     def roots(self) -> list[BaseOperator]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.taskgroup import current_task_group
 from scheduler.errors import DagDefinitionError
 
 _WRAPPED = "__baton_apply_defaults__"
@@ -58,8 +59,12 @@ def fill_default_args(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     """``kwargs`` plus the default_args the operator class accepts and did not get."""
     kwargs = dict(kwargs)
     dag = kwargs.get("dag") or current_dag()
+    group = kwargs.get("task_group") or current_task_group(dag)
+    dag = dag or getattr(group, "dag", None)
     defaults = {
         **(getattr(dag, "default_args", None) or {}),
+        # A task group's default_args (merged over its parent groups') override the DAG's.
+        **(getattr(group, "default_args", None) or {}),
         **(kwargs.pop("default_args", None) or {}),
     }
     if not defaults:

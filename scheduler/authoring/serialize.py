@@ -8,6 +8,7 @@ from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.dag import DAG
+from scheduler.authoring.serialize_groups import edge_labels, task_group_id, task_group_specs
 from scheduler.errors import DagDefinitionError
 from scheduler.spec import DagSpec, TaskSpec
 
@@ -36,6 +37,8 @@ def serialize_dag(dag: DAG) -> DagSpec:
         description=dag.description,
         doc_md=dag.doc_md,
         is_paused_upon_creation=dag.is_paused_upon_creation,
+        task_groups=task_group_specs(dag),
+        edge_labels=edge_labels(dag),
     )
 
 
@@ -58,6 +61,7 @@ def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
         template_fields=tuple(task.template_fields),
         doc_md=task.doc_md,
         compensation=_compensation_spec(task),
+        task_group_id=task_group_id(task),
     )
 
 

@@ -30,6 +30,7 @@ from scheduler.authoring.dag import DAG
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.params import NOTSET
+from scheduler.authoring.taskgroup import TaskGroup, current_task_group
 from scheduler.authoring.xcom_arg import XComArg
 from scheduler.errors import DagDefinitionError, XComError
 
@@ -90,7 +91,8 @@ class _TaskDecorator:
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
         operator_kwargs = dict(self.kwargs)
         dag = operator_kwargs.get("dag") or current_dag()
-        task_id = unique_task_id(dag, operator_kwargs.pop("task_id", self.function.__name__))
+        group = operator_kwargs.get("task_group") or current_task_group(dag)
+        task_id = unique_task_id(dag, operator_kwargs.pop("task_id", self.function.__name__), group)
         try:
             inspect.signature(self.function).bind_partial(*args, **kwargs)
         except TypeError as exc:
@@ -151,12 +153,15 @@ class _TaskDecoratorCollection:
 task = _TaskDecoratorCollection()
 
 
-def unique_task_id(dag: DAG | None, task_id: str) -> str:
-    """``task_id``, or ``core__N`` with the next free N when the DAG already has it."""
-    if dag is None or task_id not in dag.task_dict:
+def unique_task_id(dag: DAG | None, task_id: str, group: TaskGroup | None = None) -> str:
+    """``task_id``, or ``core__N`` with the next free N when the DAG already has it; in a
+    task group the check is on the prefixed id (the group adds the prefix itself)."""
+    prefixed = group.child_id(task_id) if group is not None else task_id
+    if dag is None or prefixed not in dag.task_dict:
         return task_id
     core = re.split(r"__\d+$", task_id)[0]
-    pattern = re.compile(rf"{re.escape(core)}__(\d+)")
+    prefix = prefixed[: len(prefixed) - len(task_id)]
+    pattern = re.compile(rf"{re.escape(prefix + core)}__(\d+)")
     numbers = [int(m.group(1)) for t in dag.task_dict if (m := pattern.fullmatch(t))]
     return f"{core}__{max(numbers, default=0) + 1}"
 

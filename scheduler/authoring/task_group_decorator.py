@@ -1,0 +1,112 @@
+"""``@task_group``: a function whose call, inside a DAG, builds a ``TaskGroup`` of its tasks.
+
+    @task_group(default_args={"retries": 2})
+    def payment(order):
+        \"\"\"Charge and confirm (the docstring becomes the group's tooltip).\"\"\"
+        return confirm(charge(order))
+
+    start >> payment(start.output) >> end
+
+As in Airflow: the group_id defaults to the function's name, and a second call gets
+``payment__1``, ``payment__2``...; the call returns what the function returned when that is
+not None (so ``>>`` binds to the returned task), else the group itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from scheduler.authoring.location import caller_location
+from scheduler.authoring.taskgroup import TaskGroup
+from scheduler.errors import DagDefinitionError
+
+#: The TaskGroup arguments ``@task_group(...)`` forwards (add_suffix_on_collision is set).
+_GROUP_ARGS = frozenset(
+    {
+        "group_id",
+        "prefix_group_id",
+        "parent_group",
+        "dag",
+        "default_args",
+        "tooltip",
+        "ui_color",
+        "ui_fgcolor",
+        "group_display_name",
+    }
+)
+
+
+class _TaskGroupFactory:
+    """A ``@task_group`` function: each call creates one group and runs the function in it."""
+
+    def __init__(self, function: Callable[..., Any], group_kwargs: dict[str, Any]) -> None:
+        location = caller_location()
+        if not callable(function):
+            raise DagDefinitionError(
+                f"@task_group decorates functions, not {function!r}", location=location
+            )
+        unknown = sorted(set(group_kwargs) - _GROUP_ARGS)
+        if unknown:
+            raise DagDefinitionError(
+                f"@task_group on {function.__name__}(): invalid arguments: {', '.join(unknown)}; "
+                f"it accepts {', '.join(sorted(_GROUP_ARGS))}",
+                location=location,
+            )
+        self.function = function
+        self.group_kwargs = {"group_id": function.__name__, **group_kwargs}
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            inspect.signature(self.function).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise DagDefinitionError(
+                f"task group '{self.group_kwargs['group_id']}': {self.function.__name__}() "
+                f"cannot take these arguments: {exc}",
+                location=caller_location(),
+            ) from None
+        with TaskGroup(add_suffix_on_collision=True, **self.group_kwargs) as group:
+            if self.function.__doc__ and not group.tooltip:
+                group.tooltip = inspect.cleandoc(self.function.__doc__)
+            result = self.function(*args, **kwargs)
+        # Airflow: a returned task (or XComArg) is what ``>>`` binds to; otherwise the group.
+        return result if result is not None else group
+
+    def override(self, **kwargs: Any) -> _TaskGroupFactory:
+        """The same function with other TaskGroup arguments (``f.override(group_id="x")()``)."""
+        return _TaskGroupFactory(self.function, {**self.group_kwargs, **kwargs})
+
+    # Mapped task groups: the lead adds them; until then these say so instead of misbehaving.
+    def expand(self, **kwargs: Any) -> Any:
+        raise self._not_mapped("expand")
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        raise self._not_mapped("expand_kwargs")
+
+    def partial(self, **kwargs: Any) -> Any:
+        raise self._not_mapped("partial")
+
+    def _not_mapped(self, method: str) -> DagDefinitionError:
+        return DagDefinitionError(
+            f"task group '{self.group_kwargs['group_id']}': .{method}() makes a mapped task "
+            "group, which Baton does not support yet; call the function once per item "
+            "instead, or map the tasks inside the group",
+            location=caller_location(),
+        )
+
+    def __repr__(self) -> str:
+        return f"<@task_group {self.function.__name__}>"
+
+
+def task_group(python_callable: Callable[..., Any] | None = None, **group_kwargs: Any) -> Any:
+    """``@task_group`` / ``@task_group(group_id=..., default_args=..., tooltip=...)``."""
+    if python_callable is not None and not callable(python_callable):
+        # ``@task_group("name")``: Airflow's first positional argument is the group_id.
+        group_kwargs = {"group_id": python_callable, **group_kwargs}
+        python_callable = None
+    if python_callable is not None:
+        return _TaskGroupFactory(python_callable, group_kwargs)
+    return lambda function: _TaskGroupFactory(function, group_kwargs)
