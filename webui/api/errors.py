@@ -19,7 +19,10 @@ from scheduler.errors import (
     DagNotFoundError,
     DatabaseNotReadyError,
     IllegalTransitionError,
+    InvalidPoolError,
     ParamValidationError,
+    PoolConflictError,
+    PoolNotFoundError,
     RunNotFoundError,
     TaskNotFoundError,
 )
@@ -35,6 +38,9 @@ _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (ParamValidationError, 400, "conf"),
     (IllegalTransitionError, 409, None),
     (DatabaseNotReadyError, 503, None),
+    (PoolNotFoundError, 404, "pool_name"),
+    (PoolConflictError, 409, None),
+    (InvalidPoolError, 400, None),
 ]
 # HTTP errors a client can cause, answered as JSON on API paths.
 HTTP_CODES = (400, 401, 403, 404, 405, 406, 413, 415, 429, 500)
