@@ -37,6 +37,15 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+POOL_BODY = {
+    # Non-blank: at least one character that is not whitespace.
+    "name": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S"},
+    "slots": {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+    "description": NSTR,
+    "include_deferred": BOOL,
+}
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": STR, "field": STR}, required=["error"]),
     "Tag": _object({"name": STR}),
@@ -168,6 +177,23 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "EventLogCollection": _page("EventLog", "event_logs"),
+    "Pool": _object(
+        {
+            "name": STR,
+            "slots": {"type": "integer", "minimum": -1, "description": "-1: unlimited"},
+            "occupied_slots": INT,
+            "running_slots": INT,
+            "queued_slots": INT,
+            "scheduled_slots": INT,
+            "deferred_slots": INT,
+            "open_slots": {"type": "integer", "description": "-1 when the pool is unlimited"},
+            "description": NSTR,
+            "include_deferred": BOOL,
+        }
+    ),
+    "PoolCollection": _page("Pool", "pools"),
+    "PoolCreate": _object(POOL_BODY, required=["name", "slots"]),
+    "PoolPatch": _object(POOL_BODY, required=[]),
     "HealthInfo": _object(
         {
             "scheduler": {
