@@ -8,6 +8,7 @@ are loaded on first use (``from scheduler import BaseHook`` still works).
 """
 
 import importlib
+from difflib import get_close_matches
 from typing import Any
 
 from scheduler.authoring import (
@@ -15,6 +16,7 @@ from scheduler.authoring import (
     BaseOperator,
     BaseSensorOperator,
     BashOperator,
+    Context,
     EdgeModifier,
     EmptyOperator,
     Label,
@@ -25,17 +27,26 @@ from scheduler.authoring import (
     TriggerRule,
     XComArg,
     chain,
+    chain_linear,
     cross_downstream,
     dag,
+    get_current_context,
     task,
     task_group,
 )
+from scheduler.authoring.airflow_names import missing_name_message
 from scheduler.errors import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTimeout,
     BatonError,
     BatonFailException,
     BatonSensorTimeout,
     BatonSkipException,
     BatonTaskTimeout,
+    NotSupportedYetError,
 )
 
 __all__ = [
@@ -49,12 +60,15 @@ __all__ = [
     "PythonOperator",
     "task",
     "XComArg",
+    "get_current_context",
+    "Context",
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",
     # dependencies
     "chain",
     "cross_downstream",
+    "chain_linear",
     "TriggerRule",
     # task groups and edge labels
     "TaskGroup",
@@ -76,6 +90,12 @@ __all__ = [
     "BatonSensorTimeout",
     "BatonSkipException",
     "BatonTaskTimeout",
+    # ... under Airflow's names (the same classes)
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "AirflowTaskTimeout",
 ]
 
 
@@ -92,7 +112,18 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'scheduler' has no attribute {name!r}")
+        raise _missing(name)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def _missing(name: str) -> Exception:
+    """An Airflow name Baton lacks is an ImportError that says so (the DAG file's import
+    error then names the missing feature); any other name is an AttributeError."""
+    message = missing_name_message(name)
+    if message is not None:
+        return NotSupportedYetError(message)
+    close = get_close_matches(name, __all__, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return AttributeError(f"module 'scheduler' has no attribute {name!r}{hint}", name=name)

@@ -1,8 +1,9 @@
 """The authoring API: what DAG files import (re-exported by ``scheduler``)."""
 
 from scheduler.authoring.baseoperator import BaseOperator
+from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
-from scheduler.authoring.dependencies import chain, cross_downstream
+from scheduler.authoring.dependencies import chain, chain_linear, cross_downstream
 from scheduler.authoring.edges import EdgeModifier, Label
 from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
 from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
@@ -22,7 +23,10 @@ __all__ = [
     "task",
     "chain",
     "cross_downstream",
+    "chain_linear",
     "XComArg",
+    "get_current_context",
+    "Context",
     "TriggerRule",
     # task groups and edge labels
     "TaskGroup",

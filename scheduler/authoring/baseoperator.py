@@ -20,8 +20,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scheduler.authoring.airflow_names import operator_airflow_args
+from scheduler.authoring.arguments import check_arguments
 from scheduler.authoring.checks import (
     check_callbacks,
     check_id,
@@ -33,9 +35,10 @@ from scheduler.authoring.checks import (
 )
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
-from scheduler.authoring.default_args import apply_defaults
+from scheduler.authoring.default_args import apply_defaults, init_parameter_names
 from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.missing import missing_attribute, public_class_name
 from scheduler.authoring.params import ParamsDict, check_defaults
 from scheduler.authoring.taskgroup import TaskGroup, current_task_group
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
@@ -54,6 +57,9 @@ _CALLBACKS = (
 
 class BaseOperator(DependencyMixin):
     """One task: subclasses implement ``execute(context)``; its return value is the XCom."""
+
+    if not TYPE_CHECKING:  # an Airflow attribute Baton lacks: say so, without private names
+        __getattr__ = missing_attribute
 
     #: Attributes rendered with Jinja2 (and whose XComArgs are resolved) before ``execute``.
     template_fields: Sequence[str] = ()
@@ -106,11 +112,15 @@ class BaseOperator(DependencyMixin):
         task_id = task_group.child_id(task_id) if task_group is not None else task_id
         self.task_id = check_id("task_id", task_id, in_dag, self.location)
         where = f"{in_dag}: task '{task_id}'" if in_dag else f"task '{task_id}'"
-        if kwargs:
-            raise DagDefinitionError(
-                f"{where}: invalid arguments were passed to {type(self).__name__}: "
-                f"{', '.join(sorted(kwargs))}; remove them or check their spelling",
-                location=self.location,
+        if kwargs:  # an Airflow argument passed with a value that changes nothing is kept
+            self.__dict__.update(
+                check_arguments(
+                    kwargs,
+                    accepted=init_parameter_names(type(self)),
+                    airflow=operator_airflow_args(type(self)),
+                    where=f"{where} ({public_class_name(type(self))})",
+                    location=self.location,
+                )
             )
         self.owner = owner
         self.retries = positive_int("retries", retries or 0, where, self.location, minimum=0)

@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 
 import networkx as nx
 
-from scheduler.authoring.checks import check_id, positive_int, unknown_args_message
+from scheduler.authoring.airflow_names import AIRFLOW_DAG_ARGS
+from scheduler.authoring.arguments import check_arguments, parameter_names
+from scheduler.authoring.checks import check_id, positive_int
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
 from scheduler.authoring.location import caller_file, caller_location
+from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defaults
 from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.errors import (
@@ -35,16 +38,12 @@ from scheduler.timetables import normalize_schedule
 if TYPE_CHECKING:
     from scheduler.authoring.baseoperator import BaseOperator
 
-#: Airflow arguments Baton spells differently, for a helpful error.
-_RENAMED = {
-    "schedule_interval": "schedule",
-    "timetable": "schedule",
-    "concurrency": "max_active_tasks",
-}
-
 
 class DAG:
     """A workflow: tasks, their dependencies, and when to run them."""
+
+    if not TYPE_CHECKING:  # dag.test() and friends: say which Airflow feature is missing
+        __getattr__ = missing_attribute
 
     def __init__(
         self,
@@ -70,9 +69,16 @@ class DAG:
         self._location = caller_location()
         self.fileloc: str | None = caller_file()
         self.dag_id = check_id("dag_id", dag_id, "", self._location)
-        if kwargs:
-            names = unknown_args_message(sorted(kwargs), _RENAMED)
-            raise self._error(f"invalid arguments were passed to DAG: {names}")
+        # An Airflow argument passed with a value that changes nothing stays readable.
+        self.__dict__.update(
+            check_arguments(
+                kwargs,
+                accepted=parameter_names(type(self).__init__),
+                airflow=AIRFLOW_DAG_ARGS,
+                where=f"DAG '{self.dag_id}'",
+                location=self._location,
+            )
+        )
         self.default_args: dict[str, Any] = dict(default_args or {})
         self.schedule = self._normalize_schedule(schedule)
         self._set_dates(start_date, end_date)

@@ -126,3 +126,36 @@ def _as_mixin(value: Any) -> DependencyMixin:
         f"not {type(value).__name__} {value!r}",
         location=caller_location(),
     )
+
+
+def chain_linear(*elements: Any) -> None:
+    """Link each element to the next, every task of one to every task of the next (Airflow's
+    ``chain_linear``): ``chain_linear(a, [b, c], [d, e, f], g)`` makes b and c run after a,
+    each of d, e, f after both b and c, and g after d, e and f. Unlike ``chain``, lists next
+    to each other need not have the same length.
+    """
+    location = caller_location()
+    if not elements:
+        raise DagDefinitionError(
+            "chain_linear() got no tasks; pass at least two, e.g. chain_linear(a, [b, c], d)",
+            location=location,
+        )
+    if any(_is_label(e) for e in elements):
+        raise DagDefinitionError(
+            "chain_linear() does not take labels (as in Airflow); write a >> Label('...') >> b",
+            location=location,
+        )
+    if len(elements) < 2:
+        raise DagDefinitionError(
+            "chain_linear() set no dependencies: it got a single element; did you forget to "
+            "unpack a list with *? e.g. chain_linear(*tasks)",
+            location=location,
+        )
+    for up, down in itertools.pairwise(elements):
+        for task in up if isinstance(up, Sequence) and not isinstance(up, str) else [up]:
+            _as_mixin(task).set_downstream(down)
+
+
+def _is_label(value: Any) -> bool:
+    # By name: the edge-label module imports this one.
+    return any(cls.__name__ == "EdgeModifier" for cls in type(value).__mro__)

@@ -23,11 +23,12 @@ import os
 import re
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.missing import missing_attribute, missing_decorator
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.params import NOTSET
 from scheduler.authoring.taskgroup import TaskGroup, current_task_group
@@ -66,6 +67,9 @@ class _PythonDecoratedOperator(PythonOperator):
 
 class _TaskDecorator:
     """A ``@task`` function: calling it inside a DAG adds a task and returns its XComArg."""
+
+    if not TYPE_CHECKING:  # errors name "@task function 'f'", never this class
+        __getattr__ = missing_attribute
 
     #: The operator a call creates; ``@task.bash``, ``@task.virtualenv``... subclass this
     #: decorator and name theirs (see ``scheduler/authoring/decorators.py``).
@@ -137,6 +141,9 @@ def python_task(
 
 class _TaskDecoratorCollection:
     """``task``: ``@task``, ``@task(...)`` and ``@task.python`` (Airflow's spellings)."""
+
+    if not TYPE_CHECKING:  # @task.docker and other decorators Baton lacks: a clear error
+        __getattr__ = missing_decorator
 
     python = staticmethod(python_task)
 

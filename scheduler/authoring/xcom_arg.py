@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scheduler.authoring.dependencies import DependencyMixin
+from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.params import DagParam
 from scheduler.errors import XComError
 
@@ -28,6 +29,9 @@ class XComArg(DependencyMixin):
     ``arg["k"]`` refers to XCom key ``"k"``: with ``multiple_outputs=True`` a task pushes
     each key of the dict it returns as its own XCom.
     """
+
+    if not TYPE_CHECKING:  # an Airflow attribute Baton lacks: say so
+        __getattr__ = missing_attribute
 
     def __init__(self, operator: BaseOperator, key: str = XCOM_RETURN_KEY) -> None:
         self.operator = operator

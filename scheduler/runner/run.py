@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.authoring import ParamsDict, merge_params
+from scheduler.authoring.current_context import current_context
 from scheduler.errors import BatonFailException, BatonSkipException, DownstreamTasksSkipped
 from scheduler.executor import TaskFinished, TaskRequest
 from scheduler.masking import redact, redact_value
@@ -127,7 +128,7 @@ class _TryRun:
         timeout_s = self._timeout_s()
         if timeout_s and not can_enforce_timeout():
             self.log.warning("execution_timeout is not enforced: the try is not in a main thread")
-        with execution_timeout(timeout_s):
+        with execution_timeout(timeout_s), current_context(self.context):
             return self.task.execute(self.context)
 
     def _timeout_s(self) -> float | None:
@@ -171,7 +172,8 @@ class _TryRun:
             return
         for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
             try:
-                callback(self.context)
+                with current_context(self.context):
+                    callback(self.context)
             except BaseException:  # a callback never decides the outcome
                 self.log.exception("%s %r failed; the try's outcome is unchanged", name, callback)
 

@@ -140,8 +140,8 @@ def test_max_active_limits_must_be_at_least_one(field):
 def test_unknown_dag_argument_is_rejected_with_a_rename_hint():
     with pytest.raises(DagDefinitionError) as info:
         DAG("old_style", schedule_interval="@daily")
-    assert "schedule_interval" in str(info.value)
-    assert "'schedule'" in str(info.value)
+    assert "schedule_interval is not an Airflow argument" in str(info.value)
+    assert "write schedule instead" in str(info.value)
 
 
 def test_get_task_of_an_unknown_id_lists_the_known_ones():

@@ -71,8 +71,8 @@ def test_unknown_argument_names_the_operator_and_the_line():
         with pytest.raises(DagDefinitionError) as info:
             BashOperator(task_id="t", bash_command="true", retires=2)
     message = str(info.value)
-    assert "invalid arguments were passed to BashOperator: retires" in message
-    assert "DAG 'typo': task 't'" in message
+    assert "retires is not an Airflow argument (did you mean retries?)" in message
+    assert "DAG 'typo': task 't' (BashOperator)" in message
     assert info.value.location.endswith(f"test_operator.py:{line + 1}")
 
 

@@ -46,6 +46,7 @@ PAGING = [
     ),
 ]
 DAG, RUN, TASK = _path("dag_id"), _path("dag_run_id"), _path("task_id")
+POOL = _path("pool_name")
 
 
 def _json(schema: str) -> dict[str, Any]:
@@ -83,7 +84,7 @@ _REASONS = {
     400: "Malformed input; `field` names the culprit.",
     401: "Not authenticated: send `Authorization: Bearer <token>`.",
     403: "The user's role is too low.",
-    404: "Unknown DAG, run, task or try; `field` says which.",
+    404: "Unknown DAG, run, task, try or pool; `field` says which.",
     409: "Conflicts with the current state (e.g. the dag_run_id exists).",
     415: "The body is not `application/json`.",
     503: "The scheduler or the database is unhealthy.",
@@ -217,6 +218,38 @@ PATHS: dict[str, dict[str, Any]] = {
             errors=(400,),
         ),
     },
+    "/pools": {
+        "get": _op(
+            "get_pools",
+            "List pools with the slots their tasks take",
+            "PoolCollection",
+            params=PAGING,
+            errors=(400,),
+        ),
+        "post": _op(
+            "post_pool", "Create a pool", "Pool", body="PoolCreate", role="Op", errors=(409,)
+        ),
+    },
+    "/pools/{pool_name}": {
+        "get": _op("get_pool", "Get a pool", "Pool", params=[POOL], errors=(404,)),
+        "patch": _op(
+            "patch_pool",
+            "Change a pool's slots, description or include_deferred",
+            "Pool",
+            params=[POOL],
+            body="PoolPatch",
+            role="Op",
+            errors=(404,),
+        ),
+        "delete": _op(
+            "delete_pool",
+            "Delete a pool (not default_pool, nor a pool tasks of active DAGs use)",
+            "Pool",
+            params=[POOL],
+            role="Op",
+            errors=(404, 409),
+        ),
+    },
     "/health": {
         "get": _op("get_health", "Scheduler and database health", "HealthInfo", errors=(503,)),
     },
@@ -240,6 +273,11 @@ PATHS["/health"]["get"]["responses"]["503"] = {
     "description": _REASONS[503],
     **_json("HealthInfo"),
 }
+
+# DELETE /pools/{pool_name} answers 204 with no body.
+_DELETE_POOL = PATHS["/pools/{pool_name}"]["delete"]["responses"]
+del _DELETE_POOL["200"]
+_DELETE_POOL["204"] = {"description": "Deleted"}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
