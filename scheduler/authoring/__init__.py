@@ -1,11 +1,17 @@
 """The authoring API: what DAG files import (re-exported by ``scheduler``)."""
 
+# `decorators` attaches @task.virtualenv, .external_python, .bash and .sensor to `task`.
+from scheduler.authoring import decorators as _decorators  # noqa: F401
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.dependencies import chain, chain_linear, cross_downstream
 from scheduler.authoring.edges import EdgeModifier, Label
 from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
+from scheduler.authoring.operators.python_virtualenv import (
+    ExternalPythonOperator,
+    PythonVirtualenvOperator,
+)
 from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
 from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
@@ -38,6 +44,8 @@ __all__ = [
     "BashOperator",
     "EmptyOperator",
     "PythonOperator",
+    "PythonVirtualenvOperator",
+    "ExternalPythonOperator",
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",

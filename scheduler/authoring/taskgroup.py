@@ -282,11 +282,10 @@ class TaskGroup(DependencyMixin):
 
     def update_relative(self, other: Any, upstream: bool, edge_modifier: Any = None) -> None:
         """Remember what was linked to the group itself (Airflow keeps these for its graph)."""
-        if isinstance(other, TaskGroup):
-            if upstream:
-                self.upstream_group_ids.add(other.group_id)
-            else:
-                self.downstream_group_ids.add(other.group_id)
+        if isinstance(other, TaskGroup):  # both groups learn of the link
+            first, second = (other, self) if upstream else (self, other)
+            second.upstream_group_ids.add(first.group_id)
+            first.downstream_group_ids.add(second.group_id)
             return
         ids = self.upstream_task_ids if upstream else self.downstream_task_ids
         for operator in other.roots if upstream else other.leaves:

@@ -17,6 +17,7 @@ from scheduler.connections import ConnectionAccessor, VariableAccessor
 from scheduler.executor import TaskRequest
 from scheduler.plugins import TemplateMacros
 from scheduler.runner import macros
+from scheduler.runner.templating import render_task
 from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
 
 
@@ -89,6 +90,15 @@ class RuntimeTaskInstance:
         if isinstance(task_ids, str):
             return self._xcoms.pull_one(dag_id, task_ids, key, default)
         return [self._xcoms.pull_one(dag_id, t, key, default) for t in task_ids]
+
+    def render_templates(self, context: dict[str, Any]) -> Any:
+        """Render the task's template fields again, in place, and return the task (Airflow's
+        ``ti.render_templates``): for a task that sets a field while it runs, as
+        ``@task.bash`` sets its command to what its function returned."""
+        _, values = render_task(self.task, context["dag"], context)
+        for name, value in values.items():
+            object.__setattr__(self.task, name, value)  # as render_task does: no re-wiring
+        return self.task
 
     def __repr__(self) -> str:
         return (

@@ -3,5 +3,15 @@
 from scheduler.authoring.operators.bash import BashOperator
 from scheduler.authoring.operators.empty import EmptyOperator
 from scheduler.authoring.operators.python import PythonOperator
+from scheduler.authoring.operators.python_virtualenv import (
+    ExternalPythonOperator,
+    PythonVirtualenvOperator,
+)
 
-__all__ = ["BashOperator", "EmptyOperator", "PythonOperator"]
+__all__ = [
+    "BashOperator",
+    "EmptyOperator",
+    "ExternalPythonOperator",
+    "PythonOperator",
+    "PythonVirtualenvOperator",
+]
