@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.errors import PoolConflictError, PoolNotFoundError
+from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundError
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import TaskState
 from scheduler.store.events import Event, append_events
@@ -30,6 +30,7 @@ DEFAULT_POOL = "default_pool"
 DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool_task_slot_count
 UNLIMITED = -1
 MAX_NAME_LENGTH = 256
+MAX_SLOTS = 2**31 - 1  # a 32-bit INTEGER column on every database
 #: Part of every unknown-pool import error: how the scheduler finds the files to re-parse
 #: once pools change.
 UNKNOWN_POOL_MARK = "does not exist; create it with `baton pools set"
@@ -134,15 +135,19 @@ def get_pool(session: Session, name: str) -> PoolRow:
 def check_pool_values(name: Any, slots: Any) -> None:
     """Refuse a pool name or slot count Airflow would refuse, saying what to write."""
     if not isinstance(name, str) or not name.strip():
-        raise PoolConflictError(f"pool name {name!r} must be a non-empty string")
+        raise InvalidPoolError(f"pool name {name!r} must be a non-empty string")
     if len(name) > MAX_NAME_LENGTH:
-        raise PoolConflictError(
+        raise InvalidPoolError(
             f"pool name '{name[:40]}...' is {len(name)} characters long; "
             f"use at most {MAX_NAME_LENGTH}"
         )
     if isinstance(slots, bool) or not isinstance(slots, int) or slots < UNLIMITED:
-        raise PoolConflictError(
+        raise InvalidPoolError(
             f"pool '{name}': slots={slots!r} must be an integer >= 0, or -1 for unlimited"
+        )
+    if slots > MAX_SLOTS:
+        raise InvalidPoolError(
+            f"pool '{name}': slots={slots} is more than {MAX_SLOTS}; use -1 for unlimited"
         )
 
 
