@@ -27,14 +27,17 @@ from scheduler.authoring import (
     PythonVirtualenvOperator,
     TaskGroup,
     TriggerRule,
+    WeightRule,
     XComArg,
     chain,
     chain_linear,
     cross_downstream,
     dag,
     get_current_context,
+    setup,
     task,
     task_group,
+    teardown,
 )
 from scheduler.authoring.airflow_names import missing_name_message
 from scheduler.errors import (
@@ -74,6 +77,10 @@ __all__ = [
     "cross_downstream",
     "chain_linear",
     "TriggerRule",
+    "WeightRule",
+    # setup and teardown
+    "setup",
+    "teardown",
     # task groups and edge labels
     "TaskGroup",
     "task_group",

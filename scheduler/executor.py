@@ -15,19 +15,27 @@ from typing import Any, NamedTuple
 
 
 class TryKey(NamedTuple):
-    """One try. ``compensation`` tries undo a succeeded task (sagas) and are numbered on
-    their own: try 1 of the compensation of ``charge`` is ``.../charge/compensate/1``."""
+    """One try of one task instance. ``compensation`` tries undo a succeeded task (sagas)
+    and are numbered on their own: try 1 of the compensation of ``charge`` is
+    ``.../charge/compensate/1``. ``map_index`` is Airflow's: -1 unless the task is mapped."""
 
     dag_id: str
     run_id: str
     task_id: str
     try_number: int
     compensation: bool = False
+    map_index: int = -1
 
     @property
     def idempotency_key(self) -> str:
         kind = "compensate/" if self.compensation else ""
-        return f"{self.dag_id}/{self.run_id}/{self.task_id}/{kind}{self.try_number}"
+        index = f"/{self.map_index}" if self.map_index >= 0 else ""
+        return f"{self.dag_id}/{self.run_id}/{self.task_id}{index}/{kind}{self.try_number}"
+
+    @property
+    def instance(self) -> tuple[str, int]:
+        """The task instance this try belongs to, as the Engine keys it."""
+        return (self.task_id, self.map_index)
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,18 @@ class TaskRequest:
     database_url: str | None = None  # where xcom_pull reads from
     # Run the task's ``compensate`` instead of the task (its saga is being undone).
     compensation: bool = False
+    map_index: int = -1  # which instance of a mapped task
 
     @property
     def key(self) -> TryKey:
-        return TryKey(self.dag_id, self.run_id, self.task_id, self.try_number, self.compensation)
+        return TryKey(
+            self.dag_id,
+            self.run_id,
+            self.task_id,
+            self.try_number,
+            self.compensation,
+            self.map_index,
+        )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,32 @@ from scheduler import setup_scope
 from scheduler.trigger_rule import TriggerRule
 
 Schedule = str | float | None
+#: Airflow's map_index of a task instance that is not mapped (or not expanded yet).
+UNMAPPED = -1
+
+
+@dataclass(frozen=True)
+class CrossDagRef:
+    """A task's link to another DAG (cross-DAG dependencies): what the DAG dependencies view
+    draws and what clearing through an ``ExternalTaskMarker`` follows.
+
+    ``kind`` is ``trigger`` (TriggerDagRunOperator), ``sensor`` (ExternalTaskSensor) or
+    ``marker`` (ExternalTaskMarker). Values are as written in the DAG file: a templated one
+    is kept unrendered (``logical_date`` of a marker is rendered when a clear follows it).
+    """
+
+    kind: str
+    dag_id: str
+    task_ids: tuple[str, ...] = ()
+    logical_date: str | None = None
+    recursion_depth: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "task_ids": list(self.task_ids)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CrossDagRef:
+        return cls(**{**data, "task_ids": tuple(data.get("task_ids", ()))})
 
 
 @dataclass(frozen=True)
@@ -46,12 +72,17 @@ class TaskSpec:
     # How the compensation runs (retries, delays, timeout): the compensating operator's
     # settings, or this task's own when ``compensate`` is a callable. None: no compensation.
     compensation: TaskSpec | None = None
+    # Where this task points in another DAG (trigger, sensor, marker); None for most tasks.
+    cross_dag: CrossDagRef | None = None
     # Setup and teardown (Airflow's semantics; see scheduler/setup_scope.py).
     is_setup: bool = False
     is_teardown: bool = False
     on_failure_fail_dagrun: bool = False  # a teardown whose failure fails the run
     # The innermost task group holding this task (its full group_id); None: the root group.
     task_group_id: str | None = None
+    # Dynamic task mapping: what the task expands over (see scheduler/planner/mapping.py);
+    # None for a task that is not mapped. Compared by identity: specs are never hashed.
+    mapping: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
@@ -60,6 +91,7 @@ class TaskSpec:
         data["upstream"] = list(self.upstream)
         data["template_fields"] = list(self.template_fields)
         data["compensation"] = self.compensation.to_dict() if self.compensation else None
+        data["cross_dag"] = self.cross_dag.to_dict() if self.cross_dag else None
         return data
 
     @classmethod
@@ -69,6 +101,8 @@ class TaskSpec:
         data["template_fields"] = tuple(data.get("template_fields", ()))
         compensation = data.get("compensation")
         data["compensation"] = cls.from_dict(compensation) if compensation else None
+        cross_dag = data.get("cross_dag")
+        data["cross_dag"] = CrossDagRef.from_dict(cross_dag) if cross_dag else None
         return cls(**data)
 
 
@@ -106,6 +140,9 @@ class DagSpec:
     max_active_runs: int = 16
     max_active_tasks: int = 16
     params: dict[str, Any] = field(default_factory=dict)
+    # Each param's schema, description and whether it has a default (ParamsDict.spec()):
+    # a trigger's conf is checked against them before its run exists.
+    param_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     description: str | None = None
     doc_md: str | None = None
@@ -158,6 +195,17 @@ class DagSpec:
         return setup_scope.setup_dependents(self)
 
     @cached_property
+    def map_sources(self) -> frozenset[str]:
+        """Tasks whose return value some mapped task expands over: the Engine counts the
+        items of their XCom when they finish."""
+        return frozenset(
+            source
+            for task in self.tasks.values()
+            if task.mapping is not None
+            for source in mapping_sources(task.mapping)
+        )
+
+    @cached_property
     def has_compensations(self) -> bool:
         """Whether a failed run may compensate: checked once per run end, kept cheap."""
         return any(task.has_compensation for task in self.tasks.values())
@@ -195,6 +243,7 @@ class DagSpec:
             "max_active_runs": self.max_active_runs,
             "max_active_tasks": self.max_active_tasks,
             "params": self.params,
+            "param_specs": self.param_specs,
             "tags": list(self.tags),
             "description": self.description,
             "doc_md": self.doc_md,
@@ -215,6 +264,19 @@ class DagSpec:
         data["task_groups"] = {g.group_id: g for g in groups}
         data["edge_labels"] = tuple(tuple(edge) for edge in data.get("edge_labels", ()))
         return cls(**data)
+
+
+def mapping_sources(mapping: dict[str, Any]) -> set[str]:
+    """The tasks whose return values a ``TaskSpec.mapping`` expands over."""
+    sources = [mapping["source"]] if mapping["kind"] == "expand_kwargs" else []
+    sources += list(mapping.get("args", {}).values())
+    found: set[str] = set()
+    while sources:
+        source = sources.pop()
+        if "xcom" in source:
+            found.add(source["xcom"])
+        sources += source.get("zip", []) + source.get("concat", [])
+    return found
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -40,10 +40,13 @@ from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.missing import missing_attribute, public_class_name
 from scheduler.authoring.params import ParamsDict, check_defaults
+from scheduler.authoring.priority import to_weight_rule
+from scheduler.authoring.setup_teardown import SetupTeardownMixin, note_created
 from scheduler.authoring.taskgroup import TaskGroup, current_task_group
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
 from scheduler.errors import DagDefinitionError
 from scheduler.trigger_rule import TriggerRule
+from scheduler.weight_rule import WeightRule
 
 Callback = Callable[[dict[str, Any]], Any]
 _CALLBACKS = (
@@ -55,7 +58,7 @@ _CALLBACKS = (
 )
 
 
-class BaseOperator(DependencyMixin):
+class BaseOperator(SetupTeardownMixin, DependencyMixin):
     """One task: subclasses implement ``execute(context)``; its return value is the XCom."""
 
     if not TYPE_CHECKING:  # an Airflow attribute Baton lacks: say so, without private names
@@ -88,6 +91,7 @@ class BaseOperator(DependencyMixin):
         pool: str | None = "default_pool",
         pool_slots: int = 1,
         priority_weight: int = 1,
+        weight_rule: str | WeightRule = WeightRule.DOWNSTREAM,
         queue: str | None = "default",
         compensate: Callable[..., Any] | BaseOperator | None = None,
         on_execute_callback: Callback | list[Callback] | None = None,
@@ -140,6 +144,7 @@ class BaseOperator(DependencyMixin):
         self.pool = to_pool(pool, where, self.location)
         self.pool_slots = positive_int("pool_slots", pool_slots, where, self.location)
         self.priority_weight = _int("priority_weight", priority_weight, where, self.location)
+        self.weight_rule = to_weight_rule(weight_rule, where, self.location)
         self.queue = to_queue(queue, where, self.location)
         self.compensate = _check_compensate(compensate, where, self.location)
         callbacks = (
@@ -330,6 +335,7 @@ class BaseOperator(DependencyMixin):
             self._wire_xcom_args(getattr(self, name))
         if isinstance(self.compensate, BaseOperator):
             self._adopt_compensation(self.compensate)
+        note_created(self)  # inside `with setup_or_teardown:` it joins that block
         self.__dict__["_init_done"] = True
 
     def __setattr__(self, name: str, value: Any) -> None:

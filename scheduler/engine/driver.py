@@ -7,6 +7,7 @@ Store transaction. It never sleeps and never imports DAG files.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -25,14 +26,23 @@ from scheduler.engine.saga import (
     should_compensate,
 )
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted, TryKey
-from scheduler.planner import TaskView, after_failure, plan_run
+from scheduler.planner import (
+    MAX_MAP_LENGTH,
+    UNMAPPED,
+    Expansion,
+    TaskView,
+    TIKey,
+    after_failure,
+    plan_run,
+)
 from scheduler.spec import DagSpec
 from scheduler.states import RunState, TaskState
 from scheduler.store import runs as run_store
 from scheduler.store.compensations import CompensationChange, change_compensations
+from scheduler.store.mapping import expand_task
 from scheduler.store.models import task_try_table
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
-from scheduler.store.xcom import replace_xcoms
+from scheduler.store.xcom import mappable_length, replace_xcoms, xcom_count, xcom_length
 
 log = logging.getLogger("baton.engine")
 
@@ -46,6 +56,7 @@ _FRESH_TRY = {
     "error": None,
 }
 FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
+_NONE = TaskView(TaskState.NONE)
 # What a branch may still skip: tasks that have not been handed to a worker.
 _SKIPPABLE = frozenset({TaskState.NONE, TaskState.SCHEDULED})
 
@@ -55,12 +66,18 @@ def utcnow() -> datetime:
 
 
 def log_path_for(
-    logs_folder: Path, dag_id: str, run_id: str, task_id: str, try_number: int
+    logs_folder: Path,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int,
+    map_index: int = UNMAPPED,
 ) -> Path:
     safe_run = run_id.replace("/", "_")
-    return (
-        logs_folder / f"dag_id={dag_id}" / f"run_id={safe_run}" / f"task_id={task_id}"
-    ) / f"attempt={try_number}.log"
+    folder = logs_folder / f"dag_id={dag_id}" / f"run_id={safe_run}" / f"task_id={task_id}"
+    if map_index >= 0:  # Airflow's layout for the instances of a mapped task
+        folder = folder / f"map_index={map_index}"
+    return folder / f"attempt={try_number}.log"
 
 
 class RunDriver:
@@ -71,8 +88,10 @@ class RunDriver:
         database_url: str,
         source: str,
         job_id: int | None = None,
+        max_map_length: int = MAX_MAP_LENGTH,
     ) -> None:
         self.live = LiveState()
+        self.max_map_length = max_map_length
         self.logs_folder = logs_folder
         self.database_url = database_url
         self.source = source
@@ -97,12 +116,22 @@ class RunDriver:
         for ti in tis:
             by_run.setdefault(ti.dag_run_id, []).append(ti)
         for row in new:
-            self.live.add(LiveRun.from_rows(row, specs[row.dag_id], by_run.get(row.id, [])))
+            run = LiveRun.from_rows(row, specs[row.dag_id], by_run.get(row.id, []))
+            self._load_lengths(session, run)
+            self.live.add(run)
         for old in stale:
             fresh = self.live.get(old.dag_id, old.run_id)
             still = set(fresh.in_flight()) if fresh else set()
             cancel += [key for key in old.in_flight() if key not in still]
         return cancel
+
+    def _load_lengths(self, session: Session, run: LiveRun) -> None:
+        """What the run's finished map sources produced: mapped tasks expand over it."""
+        for task_id in run.spec.map_sources:
+            if run.index.expanded.get(task_id):  # a mapped source: its instances' values
+                run.lengths[task_id] = xcom_count(session, run.dag_id, run.run_id, task_id)
+            elif run.tasks.get((task_id, UNMAPPED), _NONE).state == TaskState.SUCCESS:
+                run.lengths[task_id] = xcom_length(session, run.dag_id, run.run_id, task_id)
 
     # -- runs ------------------------------------------------------------------------------
     def start_run(self, session: Session, run: LiveRun, now: datetime) -> None:
@@ -130,7 +159,7 @@ class RunDriver:
             if event.key.compensation:
                 self._compensation_event(run, event, changes, phases)
                 continue
-            view = run.tasks.get(event.key.task_id) if run else None
+            view = run.tasks.get(event.key.instance) if run else None
             if run is None or view is None or view.try_number != event.key.try_number:
                 log.warning("ignoring a stale executor event for %s", event.key)
                 continue
@@ -166,7 +195,7 @@ class RunDriver:
         if view.state != TaskState.QUEUED:
             return None
         values = {"start_date": event.started_at, "pid": event.pid, "hostname": event.hostname}
-        self.live.set_task(run, event.key.task_id, TaskView(TaskState.RUNNING, view.try_number))
+        self.live.set_task(run, event.key.instance, TaskView(TaskState.RUNNING, view.try_number))
         return TaskChange(
             run.dag_id,
             run.run_id,
@@ -176,6 +205,7 @@ class RunDriver:
             view.try_number,
             values=values,
             try_values={"state": TaskState.RUNNING, **values},
+            map_index=event.key.map_index,
         )
 
     def _finished(
@@ -183,8 +213,8 @@ class RunDriver:
     ) -> TaskChange | None:
         if view.state not in (TaskState.QUEUED, TaskState.RUNNING):
             return None
-        task_id = event.key.task_id
-        new_state, retry_at = self._outcome(run, task_id, event)
+        task_id, map_index = key = event.key.instance
+        new_state, retry_at = self._outcome(run, key, event)
         started = event.started_at
         duration = (event.ended_at - started).total_seconds() if started else None
         values = {
@@ -197,8 +227,11 @@ class RunDriver:
             values["start_date"] = started
         # A first try that pushed nothing has nothing to replace: skip the statement.
         if event.xcoms or view.try_number > 1:
-            replace_xcoms(session, run.dag_id, run.run_id, task_id, event.xcoms, now)
-        self.live.set_task(run, task_id, TaskView(new_state, view.try_number, retry_at))
+            xcoms = event.xcoms
+            replace_xcoms(session, run.dag_id, run.run_id, task_id, xcoms, now, map_index)
+        if task_id in run.spec.map_sources and new_state == TaskState.SUCCESS:
+            self._count_items(run, key, event)
+        self.live.set_task(run, key, TaskView(new_state, view.try_number, retry_at))
         # Itself too: a retry to schedule, or a leaf that may finish the run.
         run.mark_dirty((task_id, *run.spec.downstream[task_id]))
         try_state = TaskState.FAILED if new_state == TaskState.UP_FOR_RETRY else new_state
@@ -220,7 +253,22 @@ class RunDriver:
             values=values,
             try_values=try_values,
             detail=event.error,
+            map_index=map_index,
         )
+
+    def _count_items(self, run: LiveRun, key: TIKey, event: TaskFinished) -> None:
+        """A map source finished: how many items a task mapped over it gets (an unmapped
+        source: the items of its return value; a mapped one: one per instance that
+        returned something)."""
+        task_id, map_index = key
+        returned = dict(event.xcoms).get("return_value")
+        if map_index >= 0:
+            current = run.lengths.get(task_id, 0)
+            run.lengths[task_id] = int(current) + (returned is not None)
+        elif returned is None:
+            run.lengths[task_id] = mappable_length(task_id, None, missing=True)
+        else:
+            run.lengths[task_id] = mappable_length(task_id, json.loads(returned))
 
     def _skip_requested(self, run: LiveRun, event: TaskFinished) -> list[TaskChange]:
         """Skip the tasks a branch or short circuit did not follow, if not started yet; their
@@ -228,33 +276,35 @@ class RunDriver:
         reason = f"skipped by {event.key.task_id}: a branch not followed or a short circuit"
         changes = []
         for task_id in event.skip_tasks:
-            view = run.tasks.get(task_id)
-            state = view.state if view is not None else TaskState.NONE
-            if task_id not in run.spec.tasks or state not in _SKIPPABLE:
+            if task_id not in run.spec.tasks:
                 continue
-            try_number = view.try_number if view is not None else 0
-            self.live.set_task(run, task_id, TaskView(TaskState.SKIPPED, try_number))
-            run.mark_dirty(run.spec.downstream[task_id])
-            changes.append(
-                TaskChange(
-                    run.dag_id,
-                    run.run_id,
-                    task_id,
-                    state,
-                    TaskState.SKIPPED,
-                    try_number,
-                    detail=reason,
+            for key in run.instances_of(task_id):
+                view = run.tasks.get(key, _NONE)
+                if view.state not in _SKIPPABLE:
+                    continue
+                self.live.set_task(run, key, TaskView(TaskState.SKIPPED, view.try_number))
+                run.mark_dirty(run.spec.downstream[task_id])
+                changes.append(
+                    TaskChange(
+                        run.dag_id,
+                        run.run_id,
+                        task_id,
+                        view.state,
+                        TaskState.SKIPPED,
+                        view.try_number,
+                        detail=reason,
+                        map_index=key[1],
+                    )
                 )
-            )
         return changes
 
     def _outcome(
-        self, run: LiveRun, task_id: str, event: TaskFinished
+        self, run: LiveRun, key: TIKey, event: TaskFinished
     ) -> tuple[TaskState, datetime | None]:
         if event.state in FINISHED_RESULT_STATES:
             return FINISHED_RESULT_STATES[event.state], None
-        task = run.spec.tasks[task_id]
-        counted = run.tries_counted(task_id, event.key.try_number)
+        task = run.spec.tasks[key[0]]
+        counted = run.tries_counted(key, event.key.try_number)
         return after_failure(
             task, counted, event.ended_at, event.retryable, event.key.idempotency_key
         )
@@ -273,20 +323,32 @@ class RunDriver:
             if run.dirty is not None and not run.dirty and not due_retry:
                 continue
             candidates = None if run.dirty is None or due_retry else run.dirty
-            result = plan_run(run.spec, run.tasks, now, candidates)
+            result = plan_run(
+                run.spec,
+                run.tasks,
+                now,
+                candidates,
+                index=run.index,
+                lengths=run.lengths,
+                max_map_length=self.max_map_length,
+            )
             run.dirty, run.next_wakeup = set(), result.next_wakeup
-            for t in result.transitions:
-                view = run.tasks[t.task_id]
-                self.live.set_task(run, t.task_id, TaskView(t.new_state, view.try_number))
+            for step in _in_order(result):
+                if isinstance(step, Expansion):
+                    self._expand(session, run, step, now)
+                    continue
+                view = run.tasks.get(step.key, _NONE)
+                self.live.set_task(run, step.key, TaskView(step.new_state, view.try_number))
                 changes.append(
                     TaskChange(
                         run.dag_id,
                         run.run_id,
-                        t.task_id,
-                        t.old_state,
-                        t.new_state,
+                        step.task_id,
+                        step.old_state,
+                        step.new_state,
                         view.try_number,
-                        detail=t.reason,
+                        detail=step.reason,
+                        map_index=step.map_index,
                     )
                 )
             if result.run_state == RunState.FAILED and should_compensate(run):
@@ -297,6 +359,30 @@ class RunDriver:
                 self._finish_run(session, run, result.run_state, now)
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
+
+    def _expand(self, session: Session, run: LiveRun, expansion: Expansion, now: datetime) -> None:
+        """Replace a mapped task's unexpanded instance by its mapped instances, in the
+        database and in the mirror."""
+        expand_task(
+            session,
+            run.spec,
+            run.pk,
+            run.run_id,
+            expansion.task_id,
+            expansion.length,
+            expansion.state,
+            reason=expansion.reason,
+            source=self.source,
+            now=now,
+        )
+        self.live.expand(run, expansion.task_id, expansion.length, expansion.state)
+        log.info(
+            "run %s/%s: %s expanded into %d instances",
+            run.dag_id,
+            run.run_id,
+            expansion.task_id,
+            expansion.length,
+        )
 
     def _plan_saga(
         self,
@@ -353,12 +439,12 @@ class RunDriver:
         picked = select_for_dispatch(runs, self.live.active_tasks, free_slots)
         changes, tries, requests = [], [], []
         phases: list[CompensationChange] = []
-        for run, task_id, compensation in picked:
+        for run, key, compensation in picked:
             if compensation:
-                phase, row, request = self._queue_compensation(run, task_id, now)
+                phase, row, request = self._queue_compensation(run, key[0], now)
                 phases.append(phase)
             else:
-                change, row, request = self._queue_try(run, task_id, now)
+                change, row, request = self._queue_try(run, key, now)
                 changes.append(change)
             tries.append(row)
             requests.append(request)
@@ -369,12 +455,13 @@ class RunDriver:
         return requests
 
     def _queue_try(
-        self, run: LiveRun, task_id: str, now: datetime
+        self, run: LiveRun, key: TIKey, now: datetime
     ) -> tuple[TaskChange, dict[str, Any], TaskRequest]:
-        """The next try of a scheduled task: its state change, its try row, its request."""
-        number = run.tasks[task_id].try_number + 1
-        path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
-        self.live.set_task(run, task_id, TaskView(TaskState.QUEUED, number))
+        """The next try of a scheduled instance: its state change, its try row, its request."""
+        task_id, map_index = key
+        number = run.tasks[key].try_number + 1
+        path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number, map_index)
+        self.live.set_task(run, key, TaskView(TaskState.QUEUED, number))
         change = TaskChange(
             run.dag_id,
             run.run_id,
@@ -384,18 +471,20 @@ class RunDriver:
             number,
             values={"try_number": number, "queued_at": now, "scheduler_job_id": self.job_id}
             | _FRESH_TRY,
+            map_index=map_index,
         )
         row = {
             "dag_id": run.dag_id,
             "run_id": run.run_id,
             "task_id": task_id,
+            "map_index": map_index,
             "try_number": number,
             "kind": "task",
             "state": TaskState.QUEUED,
             "queued_at": now,
             "log_path": str(path),
         }
-        return change, row, self._request(run, task_id, number, path)
+        return change, row, self._request(run, task_id, number, path, map_index=map_index)
 
     def _queue_compensation(
         self, run: LiveRun, task_id: str, now: datetime
@@ -407,7 +496,13 @@ class RunDriver:
         return change, row, self._request(run, task_id, number, path, compensation=True)
 
     def _request(
-        self, run: LiveRun, task_id: str, number: int, path: Path, compensation: bool = False
+        self,
+        run: LiveRun,
+        task_id: str,
+        number: int,
+        path: Path,
+        compensation: bool = False,
+        map_index: int = UNMAPPED,
     ) -> TaskRequest:
         task = run.spec.tasks[task_id]
         if compensation:
@@ -427,4 +522,14 @@ class RunDriver:
             execution_timeout_s=task.execution_timeout_s,
             database_url=self.database_url,
             compensation=compensation,
+            map_index=map_index,
         )
+
+
+def _in_order(plan: Any) -> list[Any]:
+    """A plan's expansions and transitions, each instance changed after the expansion that
+    created it (a mapped task group's instances are decided in the plan that expands them)."""
+    expanded = {e.task_id for e in plan.expansions}
+    first = [t for t in plan.transitions if t.task_id not in expanded or t.map_index < 0]
+    later = [t for t in plan.transitions if t.task_id in expanded and t.map_index >= 0]
+    return first + list(plan.expansions) + later

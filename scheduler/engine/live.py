@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from scheduler.executor import TryKey
-from scheduler.planner import TaskView
+from scheduler.planner import UNMAPPED, RunIndex, TaskView, TIKey
 from scheduler.spec import DagSpec
 from scheduler.states import ACTIVE_TASK_STATES, RunState, TaskState
 from scheduler.store.models import DagRunRow, TaskInstanceRow
@@ -30,13 +30,18 @@ class LiveRun:
     data_interval_end: datetime
     conf: dict[str, Any]
     spec: DagSpec
-    tasks: dict[str, TaskView] = field(default_factory=dict)
+    # Every task instance, keyed (task_id, map_index); map_index is -1 unless mapped.
+    tasks: dict[TIKey, TaskView] = field(default_factory=dict)
     # Tasks whose readiness may have changed since the last plan; None means "all of them".
     dirty: set[str] | None = None
     next_wakeup: datetime | None = None
-    scheduled: set[str] = field(default_factory=set)  # waiting for a slot
+    scheduled: set[TIKey] = field(default_factory=set)  # waiting for a slot
     version: int = 0  # the dag_run.version this mirror was loaded at
-    retry_base: dict[str, int] = field(default_factory=dict)  # try number at the last clear
+    retry_base: dict[TIKey, int] = field(default_factory=dict)  # try number at the last clear
+    index: RunIndex = field(default_factory=RunIndex)  # kept by LiveState.set_task
+    # For mapping: items in the return value of each finished map source task (or why it
+    # cannot be mapped over), see DagSpec.map_sources.
+    lengths: dict[str, int | str] = field(default_factory=dict)
     # Sagas: the phase view (state = phase, try_number = compensation tries so far) of each
     # compensating task, and per task the compensation try count its retries start from.
     compensations: dict[str, TaskView] = field(default_factory=dict)
@@ -59,16 +64,24 @@ class LiveRun:
         )
         for ti in tis:
             if ti.task_id in spec.tasks:
-                live.tasks[ti.task_id] = TaskView(
-                    TaskState(ti.state), ti.try_number, ti.next_retry_at
-                )
+                key = (ti.task_id, ti.map_index)
+                live.tasks[key] = TaskView(TaskState(ti.state), ti.try_number, ti.next_retry_at)
                 if ti.state == TaskState.SCHEDULED:
-                    live.scheduled.add(ti.task_id)
+                    live.scheduled.add(key)
                 if ti.retry_base:
-                    live.retry_base[ti.task_id] = ti.retry_base
+                    live.retry_base[key] = ti.retry_base
                 if ti.compensation_try_number or ti.state == TaskState.COMPENSATING:
                     live._load_compensation(ti)
+        live.index = RunIndex.of(live.tasks, spec.tasks)
         return live
+
+    def unmapped_tasks(self) -> dict[str, TaskView]:
+        """The states of the tasks that are not mapped, by task_id (what sagas work on:
+        a mapped task cannot have a compensation)."""
+        return {key[0]: view for key, view in self.tasks.items() if key[1] == UNMAPPED}
+
+    def instances_of(self, task_id: str) -> list[TIKey]:
+        return [(task_id, i) for i in self.index.instances(task_id)]
 
     def _load_compensation(self, ti: TaskInstanceRow) -> None:
         if ti.state == TaskState.COMPENSATING:
@@ -83,8 +96,8 @@ class LiveRun:
     def in_flight(self) -> list[TryKey]:
         """The tries queued or running, compensation tries included."""
         keys = [
-            TryKey(self.dag_id, self.run_id, task_id, view.try_number)
-            for task_id, view in self.tasks.items()
+            TryKey(self.dag_id, self.run_id, task_id, view.try_number, False, map_index)
+            for (task_id, map_index), view in self.tasks.items()
             if view.state in ACTIVE_TASK_STATES
         ]
         if self.compensations:
@@ -95,9 +108,9 @@ class LiveRun:
             ]
         return keys
 
-    def tries_counted(self, task_id: str, try_number: int) -> int:
+    def tries_counted(self, key: TIKey, try_number: int) -> int:
         """Which try this is since the task was last cleared: what retries count."""
-        return try_number - self.retry_base.get(task_id, 0)
+        return try_number - self.retry_base.get(key, 0)
 
     def mark_dirty(self, task_ids: Any) -> None:
         if self.dirty is not None:
@@ -122,17 +135,29 @@ class LiveState:
     def get(self, dag_id: str, run_id: str) -> LiveRun | None:
         return self.runs.get((dag_id, run_id))
 
-    def set_task(self, run: LiveRun, task_id: str, view: TaskView) -> None:
-        """Record a task's new state, keeping the in-flight counter right."""
-        old = run.tasks.get(task_id)
+    def set_task(self, run: LiveRun, key: TIKey, view: TaskView) -> None:
+        """Record a task instance's new state, keeping the counters and indexes right."""
+        old = run.tasks.get(key)
         was_active = old is not None and old.state in ACTIVE_TASK_STATES
         is_active = view.state in ACTIVE_TASK_STATES
         self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
-        run.tasks[task_id] = view
+        run.index.record(key, old.state if old is not None else None, view.state)
+        run.tasks[key] = view
         if view.state == TaskState.SCHEDULED:
-            run.scheduled.add(task_id)
+            run.scheduled.add(key)
         else:
-            run.scheduled.discard(task_id)
+            run.scheduled.discard(key)
+
+    def expand(self, run: LiveRun, task_id: str, length: int, state: TaskState) -> None:
+        """Mapped ``task_id`` now has instances 0..length-1 in ``state`` instead of its
+        unexpanded one (which was ``none``, holding no slot)."""
+        old = run.tasks.pop((task_id, UNMAPPED), None)
+        if old is not None:
+            run.index.remove((task_id, UNMAPPED), old.state)
+        run.retry_base.pop((task_id, UNMAPPED), None)
+        run.index.expand(task_id, length)
+        for map_index in range(length):
+            self.set_task(run, (task_id, map_index), TaskView(state))
 
     def set_compensation(self, run: LiveRun, task_id: str, view: TaskView | None) -> None:
         """Record a compensation's new phase (None: it is over), keeping the counter right."""

@@ -67,7 +67,7 @@ def fail_orphaned_tries(
 def _fail(
     session: Session, row: TaskInstanceRow, spec: DagSpec | None, reason: str, now: datetime
 ) -> TaskChange:
-    key = TryKey(row.dag_id, row.run_id, row.task_id, row.try_number)
+    key = TryKey(row.dag_id, row.run_id, row.task_id, row.try_number, False, row.map_index)
     task = spec.tasks.get(row.task_id) if spec else None
     if task is None:
         new_state, retry_at = TaskState.FAILED, None
@@ -85,6 +85,7 @@ def _fail(
         values={"end_date": now, "next_retry_at": retry_at, "error": reason},
         try_values={"state": TaskState.FAILED, "end_date": now, "error": reason},
         detail=reason,
+        map_index=row.map_index,
     )
 
 
@@ -135,6 +136,7 @@ def _append_to_log(session: Session, key: TryKey, line: str) -> None:
             TaskTryRow.dag_id == key.dag_id,
             TaskTryRow.run_id == key.run_id,
             TaskTryRow.task_id == key.task_id,
+            TaskTryRow.map_index == key.map_index,
             TaskTryRow.try_number == key.try_number,
             TaskTryRow.kind == (COMPENSATE if key.compensation else "task"),
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from scheduler.engine.live import LiveRun, LiveState
 from scheduler.executor import TaskFinished, TaskStarted
 from scheduler.planner import TaskView, after_failure, compensable, plan_compensation
-from scheduler.spec import TaskSpec
+from scheduler.spec import UNMAPPED, TaskSpec
 from scheduler.states import RunState, TaskState
 from scheduler.store.compensations import COMPENSATE, CompensationChange
 from scheduler.store.transitions import TaskChange, change_run_state
@@ -31,7 +31,7 @@ _SUCCEEDED = {"success", "skipped"}
 
 def should_compensate(run: LiveRun) -> bool:
     """A run that just failed compensates when a succeeded task has a ``compensate``."""
-    return run.spec.has_compensations and bool(compensable(run.spec, run.tasks))
+    return run.spec.has_compensations and bool(compensable(run.spec, run.unmapped_tasks()))
 
 
 def compensation_spec(run: LiveRun, task_id: str) -> TaskSpec:
@@ -74,17 +74,17 @@ class SagaSteps:
         self, run: LiveRun, now: datetime
     ) -> tuple[list[TaskChange], list[CompensationChange], RunState | None]:
         """Start the compensations that may start, reschedule due retries."""
-        plan = plan_compensation(run.spec, run.tasks, run.compensations, now)
+        plan = plan_compensation(run.spec, run.unmapped_tasks(), run.compensations, now)
         task_changes = [self._start(run, t.task_id, t.reason) for t in plan.to_start]
         phase_changes = [self._retry(run, task_id) for task_id in plan.to_retry]
         run.next_wakeup = plan.next_wakeup
         return task_changes, phase_changes, plan.run_state
 
     def _start(self, run: LiveRun, task_id: str, reason: str) -> TaskChange:
-        view = run.tasks[task_id]
+        view = run.tasks[(task_id, UNMAPPED)]
         base = run.compensation_base.get(task_id, 0)
         run.compensation_base[task_id] = base
-        self.live.set_task(run, task_id, TaskView(T.COMPENSATING, view.try_number))
+        self.live.set_task(run, (task_id, UNMAPPED), TaskView(T.COMPENSATING, view.try_number))
         self.live.set_compensation(run, task_id, TaskView(T.SCHEDULED, base))
         values = {
             "compensation_state": T.SCHEDULED,
@@ -214,7 +214,8 @@ class SagaSteps:
         error: str | None,
     ) -> TaskChange:
         self.live.set_compensation(run, task_id, None)
-        self.live.set_task(run, task_id, TaskView(new, run.tasks[task_id].try_number))
+        key = (task_id, UNMAPPED)
+        self.live.set_task(run, key, TaskView(new, run.tasks[key].try_number))
         phase = T.SUCCESS if new == T.COMPENSATED else T.FAILED
         return TaskChange(
             run.dag_id,

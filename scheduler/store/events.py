@@ -31,6 +31,7 @@ class Event:
     dag_id: str | None = None
     run_id: str | None = None
     task_id: str | None = None
+    map_index: int | None = None
     try_number: int | None = None
     old_state: str | None = None
     new_state: str | None = None
@@ -46,6 +47,7 @@ class Event:
             dag_id=change.dag_id,
             run_id=change.run_id,
             task_id=change.task_id,
+            map_index=_map_index(change),
             try_number=change.try_number,
             old_state=change.old,
             new_state=change.new,
@@ -57,6 +59,11 @@ class Event:
         if row["detail"]:  # an error message may quote a secret the process has seen
             row["detail"] = redact(row["detail"])
         return row
+
+
+def _map_index(change: Any) -> int | None:
+    map_index = getattr(change, "map_index", -1)
+    return map_index if map_index >= 0 else None
 
 
 _INSERT_EVENT = insert(event_table)

@@ -64,7 +64,7 @@ class DagRunRow(SQLModel, table=True):
 class TaskInstanceRow(SQLModel, table=True):
     __tablename__ = "task_instance"
     __table_args__ = (
-        UniqueConstraint("dag_id", "run_id", "task_id", name="uq_task_instance_key"),
+        UniqueConstraint("dag_id", "run_id", "task_id", "map_index", name="uq_task_instance_key"),
         Index("ix_task_instance_state", "state"),
         Index("ix_task_instance_dag_run_id", "dag_run_id"),
     )
@@ -74,6 +74,9 @@ class TaskInstanceRow(SQLModel, table=True):
     dag_id: str = Field(max_length=250)
     run_id: str = Field(max_length=250)
     task_id: str = Field(max_length=250)
+    # Airflow's map_index: -1 for a task that is not mapped (or not expanded yet), 0..N-1
+    # for the instances of a mapped task.
+    map_index: int = -1
     operator: str | None = Field(default=None, max_length=250)
     state: str = Field(max_length=30)
     try_number: int = 0
@@ -105,7 +108,7 @@ class TaskTryRow(SQLModel, table=True):
     __tablename__ = "task_try"
     __table_args__ = (
         UniqueConstraint(
-            "dag_id", "run_id", "task_id", "kind", "try_number", name="uq_task_try_key"
+            "dag_id", "run_id", "task_id", "map_index", "kind", "try_number", name="uq_task_try_key"
         ),
     )
 
@@ -113,6 +116,7 @@ class TaskTryRow(SQLModel, table=True):
     dag_id: str = Field(max_length=250)
     run_id: str = Field(max_length=250)
     task_id: str = Field(max_length=250)
+    map_index: int = -1
     try_number: int
     kind: str = Field(default="task", max_length=20)  # task | compensate (sagas)
     state: str = Field(max_length=30)
@@ -128,12 +132,15 @@ class TaskTryRow(SQLModel, table=True):
 
 class XComRow(SQLModel, table=True):
     __tablename__ = "xcom"
-    __table_args__ = (UniqueConstraint("dag_id", "run_id", "task_id", "key", name="uq_xcom_key"),)
+    __table_args__ = (
+        UniqueConstraint("dag_id", "run_id", "task_id", "map_index", "key", name="uq_xcom_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dag_id: str = Field(max_length=250)
     run_id: str = Field(max_length=250)
     task_id: str = Field(max_length=250)
+    map_index: int = -1
     key: str = Field(max_length=512)
     value: str = Field(sa_type=Text)  # JSON text, exactly as the worker serialised it
     created_at: datetime = Field(sa_type=UtcDateTime)
@@ -164,6 +171,7 @@ class EventRow(SQLModel, table=True):
     dag_id: str | None = Field(default=None, max_length=250)
     run_id: str | None = Field(default=None, max_length=250)
     task_id: str | None = Field(default=None, max_length=250)
+    map_index: int | None = None  # set for the instances of a mapped task
     try_number: int | None = None
     old_state: str | None = Field(default=None, max_length=30)
     new_state: str | None = Field(default=None, max_length=30)

@@ -41,6 +41,7 @@ class TaskChange:
     try_values: dict[str, Any] = field(default_factory=dict)
     detail: str | None = None
     try_kind: str = "task"
+    map_index: int = -1
 
 
 def change_task_states(
@@ -50,7 +51,7 @@ def change_task_states(
     if not changes:
         return
     for change in changes:
-        what = f"task {change.dag_id}/{change.run_id}/{change.task_id}"
+        what = f"task {change.dag_id}/{change.run_id}/{_label(change)}"
         check_task_transition(change.old, change.new, what)
     for wave in _waves(changes):
         groups: dict[tuple[Any, ...], list[TaskChange]] = defaultdict(list)
@@ -69,9 +70,9 @@ def _waves(changes: Sequence[TaskChange]) -> list[list[TaskChange]]:
     (queued → running, running → success); they must be applied one after the other.
     """
     waves: list[list[TaskChange]] = []
-    seen: list[set[tuple[str, str, str]]] = []
+    seen: list[set[tuple[str, str, str, int]]] = []
     for change in changes:
-        key = (change.dag_id, change.run_id, change.task_id)
+        key = (change.dag_id, change.run_id, change.task_id, change.map_index)
         level = max((i + 1 for i, keys in enumerate(seen) if key in keys), default=0)
         if level == len(waves):
             waves.append([])
@@ -92,6 +93,7 @@ def _task_update(old: str, new: str, columns: tuple[str, ...]) -> Update:
                 table.c.dag_id == bindparam("k_dag_id"),
                 table.c.run_id == bindparam("k_run_id"),
                 table.c.task_id == bindparam("k_task_id"),
+                table.c.map_index == bindparam("k_map_index"),
                 table.c.state == old,
             )
         )
@@ -109,6 +111,7 @@ def _try_update(columns: tuple[str, ...]) -> Update:
                 table.c.dag_id == bindparam("k_dag_id"),
                 table.c.run_id == bindparam("k_run_id"),
                 table.c.task_id == bindparam("k_task_id"),
+                table.c.map_index == bindparam("k_map_index"),
                 table.c.try_number == bindparam("k_try"),
                 table.c.kind == bindparam("k_kind"),
             )
@@ -125,6 +128,7 @@ def _update_group(
             "k_dag_id": m.dag_id,
             "k_run_id": m.run_id,
             "k_task_id": m.task_id,
+            "k_map_index": m.map_index,
             **{f"v_{c}": m.values[c] for c in columns},
         }
         for m in members
@@ -134,8 +138,13 @@ def _update_group(
         raise IllegalTransitionError(
             f"{len(members) - result.rowcount} of {len(members)} task instance(s) were no "
             f"longer '{old}' when moving them to '{new}' (changed concurrently?); "
-            f"first: {members[0].dag_id}/{members[0].run_id}/{members[0].task_id}"
+            f"first: {members[0].dag_id}/{members[0].run_id}/{_label(members[0])}"
         )
+
+
+def _label(change: TaskChange) -> str:
+    """``task`` or ``task[3]``: how messages name a task instance."""
+    return change.task_id if change.map_index < 0 else f"{change.task_id}[{change.map_index}]"
 
 
 def _update_tries(session: Session, changes: list[TaskChange]) -> None:
@@ -150,6 +159,7 @@ def _update_tries(session: Session, changes: list[TaskChange]) -> None:
                     "k_dag_id": m.dag_id,
                     "k_run_id": m.run_id,
                     "k_task_id": m.task_id,
+                    "k_map_index": m.map_index,
                     "k_try": m.try_number,
                     "k_kind": m.try_kind,
                     **{f"v_{c}": m.try_values[c] for c in columns},

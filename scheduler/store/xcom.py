@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Engine, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.store.db import make_engine
@@ -22,6 +22,7 @@ def replace_xcoms(
     task_id: str,
     values: Sequence[tuple[str, str]],
     now: datetime,
+    map_index: int = -1,
 ) -> None:
     """Store a try's XComs (``(key, json_text)``), replacing an earlier try's."""
     session.execute(
@@ -30,6 +31,7 @@ def replace_xcoms(
                 xcom_table.c.dag_id == dag_id,
                 xcom_table.c.run_id == run_id,
                 xcom_table.c.task_id == task_id,
+                xcom_table.c.map_index == map_index,
             )
         )
     )
@@ -41,6 +43,7 @@ def replace_xcoms(
                     "dag_id": dag_id,
                     "run_id": run_id,
                     "task_id": task_id,
+                    "map_index": map_index,
                     "key": key,
                     "value": text,
                     "created_at": now,
@@ -56,7 +59,48 @@ def list_xcoms(
     query = select(XComRow).where(XComRow.dag_id == dag_id, XComRow.run_id == run_id)
     if task_id is not None:
         query = query.where(XComRow.task_id == task_id)
-    return list(session.scalars(query.order_by(XComRow.task_id, XComRow.key)))
+    order = (XComRow.task_id, XComRow.map_index, XComRow.key)
+    return list(session.scalars(query.order_by(*order)))
+
+
+def xcom_length(session: Session, dag_id: str, run_id: str, task_id: str) -> int | str:
+    """How many items the ``return_value`` of an unmapped task holds, for mapping over it:
+    the length of a list or dict, or a message saying why it cannot be mapped over."""
+    text = session.scalar(
+        select(xcom_table.c.value).where(
+            xcom_table.c.dag_id == dag_id,
+            xcom_table.c.run_id == run_id,
+            xcom_table.c.task_id == task_id,
+            xcom_table.c.map_index == -1,
+            xcom_table.c.key == "return_value",
+        )
+    )
+    return mappable_length(task_id, None if text is None else json.loads(text), text is None)
+
+
+def xcom_count(session: Session, dag_id: str, run_id: str, task_id: str) -> int:
+    """How many instances of a mapped task pushed a return value (what mapping over its
+    results expands into)."""
+    query = select(func.count()).where(
+        xcom_table.c.dag_id == dag_id,
+        xcom_table.c.run_id == run_id,
+        xcom_table.c.task_id == task_id,
+        xcom_table.c.map_index >= 0,
+        xcom_table.c.key == "return_value",
+    )
+    return int(session.scalar(query) or 0)
+
+
+def mappable_length(task_id: str, value: Any, missing: bool = False) -> int | str:
+    """The number of mapped instances ``value`` (a task's return value) gives, or why not."""
+    if missing:
+        return f"task '{task_id}' returned nothing (no return_value XCom) to map over"
+    if isinstance(value, list | dict):
+        return len(value)
+    return (
+        f"task '{task_id}' returned {type(value).__name__} {str(value)[:80]!r}; only a list "
+        "or a dict can be mapped over"
+    )
 
 
 class DatabaseXComReader:
@@ -66,18 +110,40 @@ class DatabaseXComReader:
         self._url = database_url
         self._engine: Engine | None = None
 
-    def read(self, dag_id: str, run_id: str, task_id: str, key: str) -> tuple[bool, Any]:
+    def _connect(self) -> Any:
         if self._engine is None:  # created lazily: workers fork before they need it
             self._engine = make_engine(self._url, write=False)
+        return self._engine.connect()
+
+    def read(
+        self, dag_id: str, run_id: str, task_id: str, key: str, map_index: int = -1
+    ) -> tuple[bool, Any]:
         query = select(xcom_table.c.value).where(
             xcom_table.c.dag_id == dag_id,
             xcom_table.c.run_id == run_id,
             xcom_table.c.task_id == task_id,
+            xcom_table.c.map_index == map_index,
             xcom_table.c.key == key,
         )
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             text = connection.execute(query).scalar()
         return (False, None) if text is None else (True, json.loads(text))
+
+    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
+        """The values of every instance of a mapped task, in ``map_index`` order."""
+        query = (
+            select(xcom_table.c.value)
+            .where(
+                xcom_table.c.dag_id == dag_id,
+                xcom_table.c.run_id == run_id,
+                xcom_table.c.task_id == task_id,
+                xcom_table.c.map_index >= 0,
+                xcom_table.c.key == key,
+            )
+            .order_by(xcom_table.c.map_index)
+        )
+        with self._connect() as connection:
+            return [json.loads(text) for text in connection.execute(query).scalars()]
 
 
 @lru_cache(maxsize=8)

@@ -54,7 +54,7 @@ def test_only_roots_are_scheduled_at_the_start():
     dag = make_dag({"a": [], "b": [], "c": ["a", "b"]})
     plan = plan_run(dag, views(dag), NOW)
     assert moves(plan) == [("a", "scheduled"), ("b", "scheduled")]
-    assert plan.to_schedule == ["a", "b"]
+    assert plan.to_schedule == [("a", -1), ("b", -1)]
     assert plan.run_state is None and plan.next_wakeup is None
     assert plan.transitions[0] == Transition("a", T.NONE, T.SCHEDULED, "no upstream tasks")
 

@@ -152,7 +152,7 @@ def test_the_mirror_reloads_a_compensation_in_progress(db) -> None:
         run = run_store.get_run(session, "saga", "r1")
         tis = run_store.task_instances_of_runs(session, [run.id])
     live = LiveRun.from_rows(run, SPEC, tis)
-    assert live.tasks["a"].state == T.COMPENSATING
+    assert live.tasks[("a", -1)].state == T.COMPENSATING
     assert live.compensations["a"] == TaskView(T.UP_FOR_RETRY, 1, retry_at)
     assert live.compensation_base["a"] == 0
     assert live.in_flight() == []

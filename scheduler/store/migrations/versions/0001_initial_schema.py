@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 18:03:55.937860
+Create Date: 2026-12-02 18:07:05.063929
 """
 
 from collections.abc import Sequence
@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
         sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
         sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+        sa.Column("map_index", sa.Integer(), nullable=True),
         sa.Column("try_number", sa.Integer(), nullable=True),
         sa.Column("old_state", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
         sa.Column("new_state", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
@@ -153,6 +154,7 @@ def upgrade() -> None:
         sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("map_index", sa.Integer(), nullable=False),
         sa.Column("try_number", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
@@ -166,7 +168,7 @@ def upgrade() -> None:
         sa.Column("log_path", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint(
-            "dag_id", "run_id", "task_id", "kind", "try_number", name="uq_task_try_key"
+            "dag_id", "run_id", "task_id", "map_index", "kind", "try_number", name="uq_task_try_key"
         ),
     )
     with op.batch_alter_table("task_try", schema=None) as batch_op:
@@ -203,11 +205,12 @@ def upgrade() -> None:
         sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("map_index", sa.Integer(), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("created_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("dag_id", "run_id", "task_id", "key", name="uq_xcom_key"),
+        sa.UniqueConstraint("dag_id", "run_id", "task_id", "map_index", "key", name="uq_xcom_key"),
     )
     op.create_table(
         "task_instance",
@@ -216,6 +219,7 @@ def upgrade() -> None:
         sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
         sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("map_index", sa.Integer(), nullable=False),
         sa.Column("operator", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("try_number", sa.Integer(), nullable=False),
@@ -239,7 +243,9 @@ def upgrade() -> None:
             ["dag_run.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("dag_id", "run_id", "task_id", name="uq_task_instance_key"),
+        sa.UniqueConstraint(
+            "dag_id", "run_id", "task_id", "map_index", name="uq_task_instance_key"
+        ),
     )
     with op.batch_alter_table("task_instance", schema=None) as batch_op:
         batch_op.create_index("ix_task_instance_dag_run_id", ["dag_run_id"], unique=False)
