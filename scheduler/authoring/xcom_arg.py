@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler.authoring.dependencies import DependencyMixin
 from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.params import DagParam
+from scheduler.authoring.setup_teardown import SetupTeardownMixin
 from scheduler.errors import XComError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ XCOM_RETURN_KEY = "return_value"
 _MISSING = object()
 
 
-class XComArg(DependencyMixin):
+class XComArg(SetupTeardownMixin, DependencyMixin):
     """The XCom ``key`` of ``operator`` (by default what its ``execute`` returned).
 
     ``arg["k"]`` refers to XCom key ``"k"``: with ``multiple_outputs=True`` a task pushes
