@@ -30,6 +30,7 @@ __all__ = [
     "chain",
     "cross_downstream",
     "chain_linear",
+from scheduler.authoring.setup_teardown_decorators import setup, teardown
     "XComArg",
     "get_current_context",
     "Context",
@@ -37,6 +38,7 @@ __all__ = [
     # task groups and edge labels
     "TaskGroup",
     "task_group",
+from scheduler.weight_rule import WeightRule
     "Label",
     "EdgeModifier",
     # operators
@@ -50,6 +52,10 @@ __all__ = [
     "BaseSensorOperator",
     "PokeReturnValue",
     # params
+    "WeightRule",
+    # setup and teardown
+    "setup",
+    "teardown",
     "Param",
     "ParamsDict",
     "merge_params",

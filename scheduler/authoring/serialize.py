@@ -8,6 +8,8 @@ from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.dag import DAG
+from scheduler.authoring.priority import effective_weights
+from scheduler.authoring.setup_teardown import check_setup_teardown
 from scheduler.authoring.serialize_groups import edge_labels, task_group_id, task_group_specs
 from scheduler.errors import DagDefinitionError
 from scheduler.spec import DagSpec, TaskSpec
@@ -20,11 +22,13 @@ def serialize_dag(dag: DAG) -> DagSpec:
     become their JSON defaults (None where a param has no default).
     """
     dag.validate()
+    check_setup_teardown(dag.task_dict.values(), f"DAG '{dag.dag_id}'")
     order = {task_id: index for index, task_id in enumerate(dag.task_dict)}
+    weights = effective_weights(dag)  # weight_rule applied once, here
     return DagSpec(
         dag_id=dag.dag_id,
         fileloc=dag.fileloc or "",
-        tasks={t.task_id: _task_spec(t, order) for t in dag.task_dict.values()},
+        tasks={t.task_id: _task_spec(t, order, weights[t.task_id]) for t in dag.task_dict.values()},
         schedule=dag.schedule,
         timezone=dag.timezone,
         start_date=_utc(dag.start_date),
@@ -42,7 +46,10 @@ def serialize_dag(dag: DAG) -> DagSpec:
     )
 
 
-def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
+def _task_spec(
+    task: BaseOperator, order: dict[str, int], priority_weight: int | None = None
+) -> TaskSpec:
+    """``priority_weight``: the effective one (weight_rule applied); default: the task's own."""
     return TaskSpec(
         task_id=task.task_id,
         operator=getattr(task, "custom_operator_name", None) or type(task).__name__,
@@ -55,13 +62,16 @@ def _task_spec(task: BaseOperator, order: dict[str, int]) -> TaskSpec:
         execution_timeout_s=_seconds(task.execution_timeout),
         pool=task.pool,
         pool_slots=task.pool_slots,
-        priority_weight=task.priority_weight,
+        priority_weight=task.priority_weight if priority_weight is None else priority_weight,
         queue=task.queue,
         has_compensation=task.has_compensation,
         template_fields=tuple(task.template_fields),
         doc_md=task.doc_md,
         compensation=_compensation_spec(task),
         task_group_id=task_group_id(task),
+        is_setup=task.is_setup,
+        is_teardown=task.is_teardown,
+        on_failure_fail_dagrun=task.on_failure_fail_dagrun,
     )
 
 
