@@ -20,12 +20,15 @@ from scheduler.authoring import (
     EdgeModifier,
     EmptyOperator,
     ExternalPythonOperator,
+    ExternalTaskMarker,
+    ExternalTaskSensor,
     Label,
     Param,
     PokeReturnValue,
     PythonOperator,
     PythonVirtualenvOperator,
     TaskGroup,
+    TriggerDagRunOperator,
     TriggerRule,
     WeightRule,
     XComArg,
@@ -72,6 +75,10 @@ __all__ = [
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",
+    # cross-DAG dependencies
+    "TriggerDagRunOperator",
+    "ExternalTaskSensor",
+    "ExternalTaskMarker",
     # dependencies
     "chain",
     "cross_downstream",

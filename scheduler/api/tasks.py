@@ -11,6 +11,7 @@ from scheduler.errors import BatonError
 from scheduler.masking import redact
 from scheduler.settings import Settings
 from scheduler.store import actions
+from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store import xcom as xcom_store
@@ -79,10 +80,13 @@ def clear_tasks(
     downstream: bool = False,
     source: str | None = None,
 ) -> list[str]:
-    """Run tasks of a run again (their history is kept); the scheduler picks them up."""
+    """Run tasks of a run again (their history is kept); the scheduler picks them up.
+
+    ExternalTaskMarkers among them clear their external tasks too (in other DAGs' runs);
+    the ids returned are this DAG's."""
     with transaction(database(settings)) as session:
         spec = dag_store.get_spec(session, dag_id)
-        cleared = actions.clear_tasks(
+        cleared = cross_dag_store.clear_across_dags(
             session,
             spec,
             run_id,
@@ -92,7 +96,7 @@ def clear_tasks(
             now=utcnow(),
         )
     poke_scheduler(settings.home)
-    return cleared
+    return [c.task_id for c in cleared if (c.dag_id, c.run_id) == (dag_id, run_id)]
 
 
 def mark_tasks(

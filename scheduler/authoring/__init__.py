@@ -15,12 +15,14 @@ from scheduler.authoring.operators.python_virtualenv import (
 from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
 from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
+from scheduler.authoring.setup_teardown_decorators import setup, teardown
 from scheduler.authoring.task_group_decorator import task_group
 from scheduler.authoring.taskflow import dag, task
 from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.authoring.xcom_arg import XComArg, resolve_xcom_args
 from scheduler.errors import BatonFailException, BatonSkipException
 from scheduler.trigger_rule import TriggerRule
+from scheduler.weight_rule import WeightRule
 
 __all__ = [
     # DAGs and tasks
@@ -30,15 +32,17 @@ __all__ = [
     "chain",
     "cross_downstream",
     "chain_linear",
-from scheduler.authoring.setup_teardown_decorators import setup, teardown
     "XComArg",
     "get_current_context",
     "Context",
     "TriggerRule",
+    "WeightRule",
+    # setup and teardown
+    "setup",
+    "teardown",
     # task groups and edge labels
     "TaskGroup",
     "task_group",
-from scheduler.weight_rule import WeightRule
     "Label",
     "EdgeModifier",
     # operators
@@ -52,10 +56,6 @@ from scheduler.weight_rule import WeightRule
     "BaseSensorOperator",
     "PokeReturnValue",
     # params
-    "WeightRule",
-    # setup and teardown
-    "setup",
-    "teardown",
     "Param",
     "ParamsDict",
     "merge_params",

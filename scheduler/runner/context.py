@@ -61,6 +61,8 @@ class RuntimeTaskInstance:
         self.try_number = request.try_number
         self.logical_date = request.logical_date
         self.log_path = request.log_path
+        # The database of this try: cross-DAG operators read and trigger runs there.
+        self.database_url = request.database_url
         self.task = task
         self._xcoms = xcoms
 
