@@ -7,7 +7,13 @@ from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.dependencies import chain, chain_linear, cross_downstream
 from scheduler.authoring.edges import EdgeModifier, Label
-from scheduler.authoring.operators import BashOperator, EmptyOperator, PythonOperator
+from scheduler.authoring.external_task import ExternalTaskMarker, ExternalTaskSensor
+from scheduler.authoring.operators import (
+    BashOperator,
+    EmptyOperator,
+    PythonOperator,
+    TriggerDagRunOperator,
+)
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -55,6 +61,10 @@ __all__ = [
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",
+    # cross-DAG dependencies
+    "TriggerDagRunOperator",
+    "ExternalTaskSensor",
+    "ExternalTaskMarker",
     # params
     "Param",
     "ParamsDict",

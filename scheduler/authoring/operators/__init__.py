@@ -4,6 +4,7 @@ from scheduler.authoring.operators.bash import BashOperator
 from scheduler.authoring.operators.empty import EmptyOperator
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.operators.trigger_dagrun import TriggerDagRunOperator
+from scheduler.authoring.operators.trigger_dagrun import TriggerDagRunOperator
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -14,6 +15,7 @@ __all__ = [
     "EmptyOperator",
     "ExternalPythonOperator",
     "PythonOperator",
+    "TriggerDagRunOperator",
     "TriggerDagRunOperator",
     "PythonVirtualenvOperator",
 ]
