@@ -173,6 +173,27 @@ class ParamsDict(MutableMapping[str, Any]):
         """The defaults as plain values (None where a param has no default)."""
         return {key: self[key] for key in self._params}
 
+    def spec(self) -> dict[str, dict[str, Any]]:
+        """JSON form for the DagSpec: each param's ``Param.dump()`` and ``has_default``.
+
+        Enough to check a trigger's conf where the DAG file is never imported (the CLI, the
+        REST API, the web UI) with exactly the checks a task sees.
+        """
+        return {
+            key: {**param.dump(), "has_default": param.value is not NOTSET}
+            for key, param in self._params.items()
+        }
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Mapping[str, Any]]) -> ParamsDict:
+        """The params ``spec()`` described."""
+        params = cls()
+        for key, data in spec.items():
+            default = data.get("value") if data.get("has_default", True) else NOTSET
+            param = Param(default, data.get("description"), schema=data.get("schema") or {})
+            params._params[key] = param
+        return params
+
     def validate(self, only_with_values: bool = False) -> dict[str, Any]:
         """Every param resolved and checked; the first invalid one raises."""
         return {

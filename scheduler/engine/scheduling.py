@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from scheduler.authoring.params import ParamsDict, merge_params
 from scheduler.engine.catalog import DagEntry
 from scheduler.errors import BatonError
 from scheduler.spec import DagSpec
@@ -107,6 +108,9 @@ def create_manual_run(
             f"logical date {logical_date.isoformat()} has no time zone; add one, e.g. "
             f"{logical_date.isoformat()}+00:00"
         )
+    # Refused before the run exists, in this one place for every way of triggering (CLI,
+    # REST API, web UI, `dags test`): the same message wherever it comes from.
+    merge_params(ParamsDict.from_spec(spec.param_specs), conf)
     info = manual_run_info(timetable_for(spec.schedule, spec.timezone), logical_date or now)
     new = NewRun(
         run_id=run_id or f"{run_type}__{info.logical_date.isoformat()}",

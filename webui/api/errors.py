@@ -69,6 +69,8 @@ def _api_error(exc: ApiError) -> Response:
 def _baton_error(exc: BatonError) -> Response:
     for kind, status, field in _STATUS:
         if isinstance(exc, kind):
+            if isinstance(exc, ParamValidationError) and exc.field:
+                field = f"conf.{exc.field}"  # which param of the body's conf is wrong
             return json_error(status, str(exc), field)
     return json_error(400, str(exc))
 

@@ -1,7 +1,8 @@
-"""The trigger form: a run's conf as JSON text, or as one field per DAG param.
+"""The trigger form: a run's conf as JSON text, or as one typed field per DAG param.
 
-A mistake (bad JSON, a list instead of an object, a run id taken) is shown on the form with
-what was typed kept, answered 400; never a 500.
+A mistake (bad JSON, a value breaking its param's schema, a run id taken) is shown on the
+form with what was typed kept, answered 400; never a 500. The params' validation is the one
+every trigger passes (``create_manual_run``), so the message is the CLI's and the API's.
 """
 
 from __future__ import annotations
@@ -13,17 +14,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import api
-from scheduler.errors import BatonError, DagNotFoundError
+from scheduler.errors import BatonError, DagNotFoundError, ParamValidationError
 from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
 from webui.auth import event_source, role_required
 from webui.views.common import not_found, read_session, settings
+from webui.views.param_form import FormError, conf_from_form, param_fields
 
 bp = Blueprint("trigger", __name__, url_prefix="/dags/<dag_id>")
-
-
-class FormError(ValueError):
-    """A value typed in the form that cannot be used; the message says which and why."""
 
 
 @bp.errorhandler(DagNotFoundError)
@@ -50,7 +48,9 @@ def trigger(dag_id: str) -> Response | tuple[str, int]:
     mode = "params" if request.form.get("mode") == "params" else "json"
     conf_text = request.form.get("conf", "")
     try:
-        conf = _params_conf(spec) if mode == "params" else parse_conf_text(conf_text)
+        conf = (
+            conf_from_form(spec, request.form) if mode == "params" else parse_conf_text(conf_text)
+        )
         run = api.trigger_dag(
             settings(),
             dag_id,
@@ -60,7 +60,11 @@ def trigger(dag_id: str) -> Response | tuple[str, int]:
             source=event_source(),
         )
     except (FormError, BatonError) as exc:
-        return _render(spec, conf_text=conf_text, mode=mode, error=str(exc)), 400
+        error_param = _param_of(exc) if mode == "params" else None
+        page = _render(
+            spec, conf_text=conf_text, mode=mode, error=str(exc), error_param=error_param
+        )
+        return page, 400
     return redirect(url_for("dag.graph", dag_id=dag_id, run_id=run.run_id))
 
 
@@ -83,33 +87,27 @@ def parse_conf_text(text: str) -> dict[str, Any]:
     return value
 
 
-def _params_conf(spec: DagSpec) -> dict[str, Any]:
-    """One form field per param: text for string params, JSON for the others."""
-    conf: dict[str, Any] = {}
-    for name, default in spec.params.items():
-        text = request.form.get(f"param.{name}", "")
-        if isinstance(default, str):
-            conf[name] = text
-            continue
-        try:
-            conf[name] = json.loads(text) if text.strip() else None
-        except json.JSONDecodeError as exc:
-            raise FormError(
-                f"param '{name}' must be JSON like its default {json.dumps(default)}: "
-                f"{exc.msg} at column {exc.colno}"
-            ) from None
-    return conf
+def _param_of(error: Exception) -> str | None:
+    """The param a refusal is about (``cfg`` for ``cfg.retries``), to mark its field."""
+    field = error.field if isinstance(error, FormError | ParamValidationError) else None
+    return field.split(".")[0].split("[")[0] if field else None
 
 
-def _render(spec: DagSpec, *, conf_text: str, mode: str, error: str | None = None) -> str:
-    fields = [
-        (name, request.form.get(f"param.{name}", _field_text(default)), isinstance(default, str))
-        for name, default in spec.params.items()
-    ]
+def _render(
+    spec: DagSpec,
+    *,
+    conf_text: str,
+    mode: str,
+    error: str | None = None,
+    error_param: str | None = None,
+) -> str:
+    submitted = request.form if mode == "params" and request.method == "POST" else None
     return render_template(
-        "trigger.html", spec=spec, conf_text=conf_text, mode=mode, error=error, fields=fields
+        "trigger.html",
+        spec=spec,
+        conf_text=conf_text,
+        mode=mode,
+        error=error,
+        error_param=error_param,
+        fields=param_fields(spec, submitted),
     )
-
-
-def _field_text(default: Any) -> str:
-    return default if isinstance(default, str) else json.dumps(default)
