@@ -69,12 +69,11 @@ def _task_spec(
         template_fields=tuple(task.template_fields),
         doc_md=task.doc_md,
         compensation=_compensation_spec(task),
-        cross_dag=task.cross_dag_ref() if hasattr(task, "cross_dag_ref") else None,
-        cross_dag=task.cross_dag_ref() if hasattr(task, "cross_dag_ref") else None,
-        task_group_id=task_group_id(task),
         is_setup=task.is_setup,
         is_teardown=task.is_teardown,
         on_failure_fail_dagrun=task.on_failure_fail_dagrun,
+        task_group_id=task_group_id(task),
+        cross_dag=task.cross_dag_ref() if hasattr(task, "cross_dag_ref") else None,
     )
 
 
