@@ -52,54 +52,6 @@ class CrossDagRef:
 
 
 @dataclass(frozen=True)
-class CrossDagRef:
-    """A task's link to another DAG (cross-DAG dependencies): what the DAG dependencies view
-    draws and what clearing through an ``ExternalTaskMarker`` follows.
-
-    ``kind`` is ``trigger`` (TriggerDagRunOperator), ``sensor`` (ExternalTaskSensor) or
-    ``marker`` (ExternalTaskMarker). Values are as written in the DAG file: a templated one
-    is kept unrendered (``logical_date`` of a marker is rendered when a clear follows it).
-    """
-
-    kind: str
-    dag_id: str
-    task_ids: tuple[str, ...] = ()
-    logical_date: str | None = None
-    recursion_depth: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "task_ids": list(self.task_ids)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CrossDagRef:
-        return cls(**{**data, "task_ids": tuple(data.get("task_ids", ()))})
-
-
-@dataclass(frozen=True)
-class CrossDagRef:
-    """A task's link to another DAG (cross-DAG dependencies): what the DAG dependencies view
-    draws and what clearing through an ``ExternalTaskMarker`` follows.
-
-    ``kind`` is ``trigger`` (TriggerDagRunOperator), ``sensor`` (ExternalTaskSensor) or
-    ``marker`` (ExternalTaskMarker). Values are as written in the DAG file: a templated one
-    is kept unrendered (``logical_date`` of a marker is rendered when a clear follows it).
-    """
-
-    kind: str
-    dag_id: str
-    task_ids: tuple[str, ...] = ()
-    logical_date: str | None = None
-    recursion_depth: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "task_ids": list(self.task_ids)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CrossDagRef:
-        return cls(**{**data, "task_ids": tuple(data.get("task_ids", ()))})
-
-
-@dataclass(frozen=True)
 class TaskSpec:
     task_id: str
     operator: str  # class name, e.g. "PythonOperator"
@@ -122,10 +74,6 @@ class TaskSpec:
     compensation: TaskSpec | None = None
     # Where this task points in another DAG (trigger, sensor, marker); None for most tasks.
     cross_dag: CrossDagRef | None = None
-    # Where this task points in another DAG (trigger, sensor, marker); None for most tasks.
-    cross_dag: CrossDagRef | None = None
-    # Where this task points in another DAG (trigger, sensor, marker); None for most tasks.
-    cross_dag: CrossDagRef | None = None
     # Setup and teardown (Airflow's semantics; see scheduler/setup_scope.py).
     is_setup: bool = False
     is_teardown: bool = False
@@ -144,8 +92,6 @@ class TaskSpec:
         data["template_fields"] = list(self.template_fields)
         data["compensation"] = self.compensation.to_dict() if self.compensation else None
         data["cross_dag"] = self.cross_dag.to_dict() if self.cross_dag else None
-        data["cross_dag"] = self.cross_dag.to_dict() if self.cross_dag else None
-        data["cross_dag"] = self.cross_dag.to_dict() if self.cross_dag else None
         return data
 
     @classmethod
@@ -155,10 +101,6 @@ class TaskSpec:
         data["template_fields"] = tuple(data.get("template_fields", ()))
         compensation = data.get("compensation")
         data["compensation"] = cls.from_dict(compensation) if compensation else None
-        cross_dag = data.get("cross_dag")
-        data["cross_dag"] = CrossDagRef.from_dict(cross_dag) if cross_dag else None
-        cross_dag = data.get("cross_dag")
-        data["cross_dag"] = CrossDagRef.from_dict(cross_dag) if cross_dag else None
         cross_dag = data.get("cross_dag")
         data["cross_dag"] = CrossDagRef.from_dict(cross_dag) if cross_dag else None
         return cls(**data)

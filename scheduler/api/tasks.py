@@ -12,7 +12,6 @@ from scheduler.masking import redact
 from scheduler.settings import Settings
 from scheduler.store import actions
 from scheduler.store import cross_dag as cross_dag_store
-from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store import xcom as xcom_store

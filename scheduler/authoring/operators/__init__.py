@@ -4,7 +4,6 @@ from scheduler.authoring.operators.bash import BashOperator
 from scheduler.authoring.operators.empty import EmptyOperator
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.operators.trigger_dagrun import TriggerDagRunOperator
-from scheduler.authoring.operators.trigger_dagrun import TriggerDagRunOperator
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -15,7 +14,6 @@ __all__ = [
     "EmptyOperator",
     "ExternalPythonOperator",
     "PythonOperator",
-    "TriggerDagRunOperator",
     "TriggerDagRunOperator",
     "PythonVirtualenvOperator",
 ]
