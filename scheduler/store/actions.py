@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import networkx as nx
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from scheduler.errors import BatonError, TaskNotFoundError
+from scheduler.setup_scope import clear_scope
 from scheduler.spec import DagSpec
 from scheduler.states import (
     ACTIVE_TASK_STATES,
@@ -40,8 +40,9 @@ def clear_tasks(
     source: str,
     now: datetime,
 ) -> list[str]:
-    """Reset tasks (and optionally everything downstream) to run again; return their ids."""
-    targets = _with_downstream(spec, task_ids) if downstream else _known(spec, task_ids)
+    """Reset tasks (and optionally everything downstream) to run again; return their ids.
+    The setups a cleared task needs and their teardowns are cleared with it (Airflow)."""
+    targets = _known(spec, clear_scope(spec, task_ids, downstream))
     tis = {ti.task_id: ti for ti in list_task_instances(session, spec.dag_id, run_id)}
     busy = sorted(t for t in targets if tis[t].state in ACTIVE_TASK_STATES)
     if busy:
@@ -113,13 +114,6 @@ def _known(spec: DagSpec, task_ids: Sequence[str]) -> list[str]:
     if not task_ids:
         raise BatonError("name at least one task to act on")
     return list(dict.fromkeys(task_ids))
-
-
-def _with_downstream(spec: DagSpec, task_ids: Sequence[str]) -> list[str]:
-    chosen = set(_known(spec, task_ids))
-    for task_id in list(chosen):
-        chosen |= nx.descendants(spec.graph, task_id)
-    return [t for t in spec.tasks if t in chosen]
 
 
 def _reopen_run(
