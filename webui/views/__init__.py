@@ -12,6 +12,7 @@ from webui.views import (
     layout,
     metrics,
     plugins,
+    pools,
     runs,
     tasks,
     trigger,
@@ -28,6 +29,7 @@ BLUEPRINTS: list[Blueprint] = [
     metrics.bp,
     plugins.bp,
     breakers.bp,
+    pools.bp,
 ]
 
 __all__ = ["BLUEPRINTS"]

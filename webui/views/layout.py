@@ -24,6 +24,7 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("events.event_list", "Event log"),
     ("events.import_errors", "Import errors"),
     ("breakers.breaker_list", "Breakers"),
+    ("pools.pool_list", "Pools"),
 ]
 
 
