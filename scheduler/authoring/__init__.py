@@ -1,6 +1,8 @@
 """The authoring API: what DAG files import (re-exported by ``scheduler``)."""
 
-# `decorators` attaches @task.virtualenv, .external_python, .bash and .sensor to `task`.
+# `branch_decorators` attaches @task.branch and @task.short_circuit to `task`; `decorators`
+# attaches @task.virtualenv, .external_python, .bash and .sensor.
+from scheduler.authoring import branch_decorators as _branch_decorators  # noqa: F401
 from scheduler.authoring import decorators as _decorators  # noqa: F401
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
@@ -9,10 +11,17 @@ from scheduler.authoring.dependencies import chain, chain_linear, cross_downstre
 from scheduler.authoring.edges import EdgeModifier, Label
 from scheduler.authoring.external_task import ExternalTaskMarker, ExternalTaskSensor
 from scheduler.authoring.operators import (
+    BaseBranchOperator,
     BashOperator,
+    BranchDateTimeOperator,
+    BranchDayOfWeekOperator,
+    BranchPythonOperator,
     EmptyOperator,
+    LatestOnlyOperator,
     PythonOperator,
+    ShortCircuitOperator,
     TriggerDagRunOperator,
+    WeekDay,
 )
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
@@ -22,6 +31,7 @@ from scheduler.authoring.params import DagParam, Param, ParamsDict, merge_params
 from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
 from scheduler.authoring.setup_teardown_decorators import setup, teardown
+from scheduler.authoring.skipmixin import SkipMixin
 from scheduler.authoring.task_group_decorator import task_group
 from scheduler.authoring.taskflow import dag, task
 from scheduler.authoring.taskgroup import TaskGroup
@@ -58,6 +68,15 @@ __all__ = [
     "PythonOperator",
     "PythonVirtualenvOperator",
     "ExternalPythonOperator",
+    # branching and short circuits
+    "SkipMixin",
+    "BaseBranchOperator",
+    "BranchPythonOperator",
+    "BranchDateTimeOperator",
+    "BranchDayOfWeekOperator",
+    "WeekDay",
+    "ShortCircuitOperator",
+    "LatestOnlyOperator",
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",

@@ -1,0 +1,255 @@
+"""Branches, short circuits and LatestOnlyOperator through the real scheduler.
+
+The expected task and run states are Airflow 3's for the same DAGs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler import api
+from tests.e2e.harness import Baton
+
+pytestmark = pytest.mark.e2e
+
+HEADER = """
+from datetime import datetime, timezone
+from scheduler import (
+    DAG, BranchPythonOperator, EmptyOperator, LatestOnlyOperator, ShortCircuitOperator, task,
+)
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+"""
+
+
+def xcoms(baton: Baton, dag_id: str, run_id: str, task_id: str) -> dict[str, object]:
+    rows = api.list_xcoms(baton.settings, dag_id, run_id, task_id)
+    return {row.key: json.loads(row.value) for row in rows}
+
+
+def run_once(baton: Baton, dag_id: str, conf: dict | None = None) -> tuple[str, dict[str, str]]:
+    run_id = baton.trigger(dag_id, conf)
+    state = baton.wait_for_run(dag_id, run_id)
+    return state, baton.task_states(dag_id, run_id)
+
+
+def test_branch_follows_one_path_and_the_join_runs(baton: Baton) -> None:
+    baton.write_dag(
+        "branch.py",
+        HEADER
+        + """
+with DAG("branch", schedule=None, start_date=START) as dag:
+    pick = BranchPythonOperator(
+        task_id="pick", python_callable=lambda params: params["path"], params={"path": "fast"}
+    )
+    fast, fast_more = EmptyOperator(task_id="fast"), EmptyOperator(task_id="fast_more")
+    slow, slow_more = EmptyOperator(task_id="slow"), EmptyOperator(task_id="slow_more")
+    join = EmptyOperator(task_id="join", trigger_rule="none_failed_min_one_success")
+    pick >> [fast, slow]
+    fast >> fast_more >> join
+    slow >> slow_more >> join
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("branch")
+
+    state, states = run_once(baton, "branch")
+    assert state == "success"
+    assert states == {
+        "pick": "success",
+        "fast": "success",
+        "fast_more": "success",
+        "slow": "skipped",
+        "slow_more": "skipped",
+        "join": "success",
+    }
+    run_id = api.list_runs(baton.settings, "branch")[0].run_id
+    assert xcoms(baton, "branch", run_id, "pick") == {
+        "skipmixin_key": {"followed": ["fast"]},
+        "return_value": "fast",
+    }
+
+    # The other branch, chosen through the trigger conf.
+    state, states = run_once(baton, "branch", {"path": "slow"})
+    assert state == "success"
+    assert [t for t, s in states.items() if s == "skipped"] == ["fast", "fast_more"]
+    assert states["join"] == "success"
+
+
+def test_a_branch_returning_none_skips_everything_below_it(baton: Baton) -> None:
+    baton.write_dag(
+        "nowhere.py",
+        HEADER
+        + """
+with DAG("nowhere", schedule=None, start_date=START) as dag:
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: None)
+    a, b = EmptyOperator(task_id="a"), EmptyOperator(task_id="b")
+    join = EmptyOperator(task_id="join", trigger_rule="none_failed_min_one_success")
+    pick >> [a, b] >> join
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("nowhere")
+    state, states = run_once(baton, "nowhere")
+    # Airflow: every leaf skipped and none failed, so the run succeeds.
+    assert state == "success"
+    assert states == {"pick": "success", "a": "skipped", "b": "skipped", "join": "skipped"}
+
+
+def test_a_branch_choosing_a_task_that_is_not_downstream_fails_with_the_choices(
+    baton: Baton,
+) -> None:
+    baton.write_dag(
+        "typo.py",
+        HEADER
+        + """
+with DAG("typo", schedule=None, start_date=START) as dag:
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "fsat")
+    pick >> [EmptyOperator(task_id="fast"), EmptyOperator(task_id="slow")]
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("typo")
+    state, states = run_once(baton, "typo")
+    assert state == "failed"
+    assert states["pick"] == "failed"
+    assert states["fast"] == states["slow"] == "upstream_failed"
+    run_id = api.list_runs(baton.settings, "typo")[0].run_id
+    error = baton.tries("typo", run_id, "pick")[-1].error
+    assert "'fsat', which is not a task of DAG 'typo'" in error
+    assert "valid choices: 'fast', 'slow'" in error
+
+
+def test_short_circuit_with_and_without_downstream_trigger_rules(baton: Baton) -> None:
+    baton.write_dag(
+        "circuits.py",
+        HEADER
+        + """
+with DAG("circuits", schedule=None, start_date=START) as dag:
+    # Default (ignore_downstream_trigger_rules=True): everything below is skipped.
+    stop_all = ShortCircuitOperator(task_id="stop_all", python_callable=lambda: False)
+    stop_all >> EmptyOperator(task_id="all_next") >> EmptyOperator(
+        task_id="all_cleanup", trigger_rule="all_done"
+    )
+    # False: only the direct downstream task is skipped; all_done still runs after it.
+    stop_next = ShortCircuitOperator(
+        task_id="stop_next", python_callable=lambda: 0, ignore_downstream_trigger_rules=False
+    )
+    stop_next >> EmptyOperator(task_id="next_next") >> EmptyOperator(
+        task_id="next_cleanup", trigger_rule="all_done"
+    )
+    # Truthy: the pipeline goes on and the value is the XCom.
+    go = ShortCircuitOperator(task_id="go", python_callable=lambda: {"rows": 2})
+    go >> EmptyOperator(task_id="go_next")
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("circuits")
+    state, states = run_once(baton, "circuits")
+    assert state == "success"
+    assert states == {
+        "stop_all": "success",
+        "all_next": "skipped",
+        "all_cleanup": "skipped",
+        "stop_next": "success",
+        "next_next": "skipped",
+        "next_cleanup": "success",
+        "go": "success",
+        "go_next": "success",
+    }
+    run_id = api.list_runs(baton.settings, "circuits")[0].run_id
+    assert xcoms(baton, "circuits", run_id, "go") == {"return_value": {"rows": 2}}
+    assert xcoms(baton, "circuits", run_id, "stop_all") == {
+        "skipmixin_key": {"skipped": ["all_next", "all_cleanup"]}
+    }
+
+
+def test_taskflow_branch_and_short_circuit(baton: Baton) -> None:
+    baton.write_dag(
+        "flow.py",
+        HEADER
+        + """
+with DAG("flow", schedule=None, start_date=START) as dag:
+    @task
+    def count() -> int:
+        return 3
+
+    @task.branch
+    def size(n):
+        return "big" if n > 2 else ["small"]
+
+    @task.short_circuit
+    def worth_it(n):
+        return n > 5
+
+    @task
+    def big():
+        return "big"
+
+    n = count()
+    size(n) >> [big(), EmptyOperator(task_id="small")]
+    worth_it(n) >> EmptyOperator(task_id="expensive")
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("flow")
+    state, states = run_once(baton, "flow")
+    assert state == "success"
+    assert states == {
+        "count": "success",
+        "size": "success",
+        "worth_it": "success",
+        "big": "success",
+        "small": "skipped",
+        "expensive": "skipped",
+    }
+    shown = api.get_dag(baton.settings, "flow").spec["tasks"]
+    assert shown["size"]["operator"] == "@task.branch"
+    assert shown["worth_it"]["operator"] == "@task.short_circuit"
+
+
+def test_latest_only_lets_only_the_latest_catch_up_run_go_on(baton: Baton) -> None:
+    start = (datetime.now(UTC) - timedelta(days=3)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    baton.write_dag(
+        "latest.py",
+        HEADER
+        + f"""
+with DAG("latest", schedule="@daily", catchup=True, max_active_runs=1,
+         start_date=datetime.fromisoformat("{start.isoformat()}")) as dag:
+    work = EmptyOperator(task_id="work")
+    latest = LatestOnlyOperator(task_id="latest")
+    notify = EmptyOperator(task_id="notify")
+    notify_more = EmptyOperator(task_id="notify_more")
+    cleanup = EmptyOperator(task_id="cleanup", trigger_rule="all_done")
+    work >> latest >> notify >> notify_more >> cleanup
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("latest")
+
+    def three_finished():
+        runs = baton.cli_json("runs", "list", "latest")
+        return len(runs) == 3 and all(r["state"] == "success" for r in runs) and runs
+
+    runs = sorted(
+        baton.wait_until("3 catch-up runs", three_finished), key=lambda r: r["logical_date"]
+    )
+    states = [baton.task_states("latest", r["run_id"]) for r in runs]
+    skipped_run = {
+        "work": "success",
+        "latest": "success",
+        "notify": "skipped",
+        "notify_more": "skipped",
+        "cleanup": "success",
+    }
+    assert states[:2] == [skipped_run, skipped_run]
+    assert states[2] == dict.fromkeys(skipped_run, "success")
+
+    # A manual run is never skipped, whatever its interval.
+    state, manual = run_once(baton, "latest")
+    assert state == "success"
+    assert manual["notify"] == "success"
