@@ -194,9 +194,9 @@ def _options(
 
 
 def _label(labels: Mapping[str, Any], value: Any) -> Any:
-    # values_display keys went through JSON: 1 became "1" and None became "null".
+    # Keys that went through JSON (the stored DagSpec) are strings: 1 is "1", None "null".
     for key in (value, str(value), json.dumps(value)):
-        if isinstance(key, str) and key in labels:
+        if isinstance(key, str | int | float | bool | None) and key in labels:
             return labels[key]
     return value
 
