@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,28 @@ with DAG("latest", schedule="@daily", catchup=True, max_active_runs=1,
     state, manual = run_once(baton, "latest")
     assert state == "success"
     assert manual["notify"] == "success"
+
+
+def test_the_example_dag_takes_one_path_per_day_and_notifies_once(baton: Baton) -> None:
+    example = Path(__file__).parents[2] / "dags" / "example_branch_map_group.py"
+    baton.write_dag(example.name, example.read_text())
+    baton.start()
+    baton.wait_for_dag("example_branch_map_group")
+
+    def three_finished():
+        runs = baton.cli_json("runs", "list", "example_branch_map_group")
+        return len(runs) == 3 and all(r["state"] in ("success", "failed") for r in runs) and runs
+
+    runs = baton.wait_until("3 catch-up runs", three_finished)
+    runs.sort(key=lambda r: r["logical_date"])
+    assert [r["state"] for r in runs] == ["success"] * 3
+    for index, run in enumerate(runs):
+        ds = run["logical_date"][:10]
+        orders = int(ds.replace("-", "")) * 7 % 100
+        states = baton.task_states("example_branch_map_group", run["run_id"])
+        busy = orders >= 50
+        assert states["bulk_load"] == ("success" if busy else "skipped"), ds
+        assert states["row_by_row"] == ("skipped" if busy else "success"), ds
+        assert states["report"] == "success"
+        assert states["refund_report"] == ("success" if orders % 3 == 0 else "skipped"), ds
+        assert states["notify"] == ("success" if index == 2 else "skipped"), ds
