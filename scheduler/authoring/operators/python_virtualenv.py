@@ -116,7 +116,7 @@ class ExternalPythonOperator(BasePythonEnvOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(python_callable=python_callable, **kwargs)
-        if not python or not isinstance(python, str):
+        if not python:  # a string, a template or an XComArg (resolved when the try runs)
             raise DagDefinitionError(
                 f"task '{self.task_id}': python={python!r} must be the absolute path of a "
                 "Python interpreter, such as '/opt/venvs/etl/bin/python'",
@@ -128,6 +128,11 @@ class ExternalPythonOperator(BasePythonEnvOperator):
         self.expect_pendulum = bool(expect_pendulum)
 
     def python_for_try(self) -> str:
+        if not isinstance(self.python, str):
+            raise TaskExecutionError(
+                f"task '{self.task_id}': python={self.python!r} must be the path of a Python "
+                "interpreter, a string"
+            )
         try:
             version = check_python_path(self.python)
         except TaskExecutionError as exc:
