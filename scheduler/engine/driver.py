@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scheduler.engine.dispatch import select_for_dispatch
+from scheduler.engine.dispatch import PoolBudget, select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
 from scheduler.engine.saga import (
     SagaSteps,
@@ -41,6 +41,7 @@ from scheduler.store import runs as run_store
 from scheduler.store.compensations import CompensationChange, change_compensations
 from scheduler.store.mapping import expand_task
 from scheduler.store.models import task_try_table
+from scheduler.store.pools import PoolLimit
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 from scheduler.store.xcom import mappable_length, replace_xcoms, xcom_count, xcom_length
 
@@ -429,14 +430,20 @@ class RunDriver:
         free_slots: int,
         now: datetime,
         paused: AbstractSet[str] = frozenset(),
+        pools: Mapping[str, PoolLimit] | None = None,
     ) -> list[TaskRequest]:
         """Queue the tries to start now; the caller submits them after the commit.
 
-        Runs of paused DAGs get no new tries (Airflow's meaning of pause)."""
+        Runs of paused DAGs get no new tries (Airflow's meaning of pause). Given ``pools``
+        (the scheduler's), no pool goes past its slots; without, pools are not applied
+        (``baton dags test`` runs one DAG in its own process)."""
         runs = self.live.runs.values()
         if paused:
             runs = [r for r in runs if r.dag_id not in paused]
-        picked = select_for_dispatch(runs, self.live.active_tasks, free_slots)
+        budget = None
+        if pools is not None:
+            budget = PoolBudget(pools, self.live.pool_slots, self.live.pool_deferred)
+        picked = select_for_dispatch(runs, self.live.active_tasks, free_slots, budget)
         changes, tries, requests = [], [], []
         phases: list[CompensationChange] = []
         for run, key, compensation in picked:

@@ -117,20 +117,64 @@ class LiveRun:
             self.dirty.update(task_ids)
 
 
+def pool_of(run: LiveRun, task_id: str, compensation: bool = False) -> tuple[str, int]:
+    """The pool and ``pool_slots`` a try of ``task_id`` (or of its compensation) takes."""
+    task = run.spec.tasks[task_id]
+    if compensation:
+        task = task.compensation or task
+    return task.pool, task.pool_slots
+
+
 class LiveState:
-    """Every active run, and how many tries each DAG has in flight."""
+    """Every active run, and how many tries each DAG and each pool has in flight."""
 
     def __init__(self) -> None:
         self.runs: dict[tuple[str, str], LiveRun] = {}
         self.active_tasks: Counter[str] = Counter()  # dag_id -> queued + running
+        # pool -> pool slots taken by queued + running tries, and by deferred ones (which
+        # count only in pools with include_deferred).
+        self.pool_slots: Counter[str] = Counter()
+        self.pool_deferred: Counter[str] = Counter()
 
     def add(self, run: LiveRun) -> None:
         self.runs[(run.dag_id, run.run_id)] = run
         self.active_tasks[run.dag_id] += len(run.in_flight())
+        self._count_pools(run, 1)
 
     def remove(self, run: LiveRun) -> None:
         if self.runs.pop((run.dag_id, run.run_id), None) is not None:
             self.active_tasks[run.dag_id] -= len(run.in_flight())
+            self._count_pools(run, -1)
+
+    def clear(self) -> None:
+        """Forget every run (before rebuilding the mirror from the Store)."""
+        self.runs.clear()
+        self.active_tasks.clear()
+        self.pool_slots.clear()
+        self.pool_deferred.clear()
+
+    def _count_pools(self, run: LiveRun, sign: int) -> None:
+        for (task_id, _), view in run.tasks.items():
+            self._move_pool(run, task_id, False, None, view.state, sign)
+        for task_id, view in run.compensations.items():
+            self._move_pool(run, task_id, True, None, view.state, sign)
+
+    def _move_pool(
+        self,
+        run: LiveRun,
+        task_id: str,
+        compensation: bool,
+        old: TaskState | None,
+        new: TaskState | None,
+        sign: int = 1,
+    ) -> None:
+        """Keep the pool counters right when a try goes from ``old`` to ``new``."""
+        active = int(new in ACTIVE_TASK_STATES) - int(old in ACTIVE_TASK_STATES)
+        deferred = int(new == TaskState.DEFERRED) - int(old == TaskState.DEFERRED)
+        if active or deferred:
+            pool, slots = pool_of(run, task_id, compensation)
+            self.pool_slots[pool] += sign * active * slots
+            self.pool_deferred[pool] += sign * deferred * slots
 
     def get(self, dag_id: str, run_id: str) -> LiveRun | None:
         return self.runs.get((dag_id, run_id))
@@ -141,6 +185,7 @@ class LiveState:
         was_active = old is not None and old.state in ACTIVE_TASK_STATES
         is_active = view.state in ACTIVE_TASK_STATES
         self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
+        self._move_pool(run, key[0], False, old.state if old else None, view.state)
         run.index.record(key, old.state if old is not None else None, view.state)
         run.tasks[key] = view
         if view.state == TaskState.SCHEDULED:
@@ -165,6 +210,7 @@ class LiveState:
         was_active = old is not None and old.state in ACTIVE_TASK_STATES
         is_active = view is not None and view.state in ACTIVE_TASK_STATES
         self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
+        self._move_pool(run, task_id, True, old.state if old else None, view and view.state)
         if view is None:
             run.compensations.pop(task_id, None)
         else:
