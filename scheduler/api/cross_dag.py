@@ -98,8 +98,11 @@ def run_state(settings: Settings, dag_id: str, run_id: str) -> str:
         return run_store.get_run(session, dag_id, run_id).state
 
 
-def check_existence(settings: Settings, dag_id: str, task_ids: Sequence[str]) -> None:
-    """Raise if ``dag_id`` (or one of ``task_ids`` in it) is not known (``check_existence``)."""
+def check_existence(
+    settings: Settings, dag_id: str, task_ids: Sequence[str], group_id: str | None = None
+) -> None:
+    """Raise if ``dag_id``, one of ``task_ids`` or task group ``group_id`` in it is not known
+    (the sensors' ``check_existence``)."""
     with transaction(read_database(settings)) as session:
         row = dag_store.get_dag(session, dag_id)
         if not row.is_active:
@@ -107,6 +110,11 @@ def check_existence(settings: Settings, dag_id: str, task_ids: Sequence[str]) ->
                 f"the external DAG '{dag_id}' was deleted (its file {row.fileloc} is gone)"
             )
         spec = dag_store.get_spec(session, dag_id)
+    if group_id is not None and group_id not in spec.task_groups:
+        raise TaskNotFoundError(
+            f"the external DAG '{dag_id}' has no task group '{group_id}'; its groups: "
+            f"{', '.join(spec.task_groups) or 'none'}"
+        )
     missing = [t for t in task_ids if t not in spec.tasks]
     if missing:
         raise TaskNotFoundError(
@@ -129,3 +137,19 @@ def count_matching(
                 session, dag_id, task_ids, logical_dates, states
             )
         return cross_dag_store.count_runs(session, dag_id, logical_dates, states)
+
+
+def count_group_matching(
+    settings: Settings,
+    dag_id: str,
+    group_id: str,
+    logical_dates: Sequence[datetime],
+    states: Sequence[str],
+) -> int:
+    """Runs at those dates whose task group ``group_id`` has every task in ``states``."""
+    with transaction(read_database(settings)) as session:
+        try:
+            spec = dag_store.get_spec(session, dag_id)
+        except DagNotFoundError:
+            return 0  # not parsed (yet): nothing matches, the sensor keeps waiting
+        return cross_dag_store.count_group_runs(session, spec, group_id, logical_dates, states)

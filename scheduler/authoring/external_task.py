@@ -9,9 +9,10 @@
         poke_interval=30,
     )
 
-The sensor waits until the external task(s) (or, without task ids, the external run) at the
-matching logical date reached ``allowed_states`` (default ``["success"]``): the same logical
-date as this run, minus ``execution_delta``, or the date(s) ``execution_date_fn`` returns.
+The sensor waits until the external task(s), every task of ``external_task_group_id`` (or,
+with neither, the external run) at the matching logical date reached ``allowed_states``
+(default ``["success"]``): the same logical date as this run, minus ``execution_delta``, or
+the date(s) ``execution_date_fn`` returns.
 Reaching ``failed_states`` fails it (skips it with ``soft_fail``); ``skipped_states`` skips
 it. ``check_existence=True`` fails at once when the external DAG or task is not known.
 Otherwise it keeps poking until ``timeout``, as any sensor, holding its worker slot.
@@ -42,7 +43,12 @@ from scheduler.states import TaskState
 class ExternalTaskSensor(BaseSensorOperator):
     """Wait for a task, several tasks or a whole run of another DAG; see the module docstring."""
 
-    template_fields = ("external_dag_id", "external_task_id", "external_task_ids")
+    template_fields = (
+        "external_dag_id",
+        "external_task_id",
+        "external_task_ids",
+        "external_task_group_id",
+    )
     ui_color = "#4db7db"
 
     def __init__(
@@ -65,12 +71,6 @@ class ExternalTaskSensor(BaseSensorOperator):
         super().__init__(**kwargs)
         where = f"task '{self.task_id}'"
         refuse_deferrable(deferrable, where, self.location)
-        if external_task_group_id is not None:
-            raise DagDefinitionError(
-                f"{where}: external_task_group_id is not supported by Baton's "
-                "ExternalTaskSensor yet; list the group's tasks in external_task_ids",
-                location=self.location,
-            )
         if not isinstance(external_dag_id, str) or not external_dag_id:
             raise DagDefinitionError(
                 f"{where}: external_dag_id must be the dag_id (a string) to wait for, got "
@@ -78,10 +78,16 @@ class ExternalTaskSensor(BaseSensorOperator):
                 location=self.location,
             )
         task_ids = _task_ids(external_task_id, external_task_ids, where, self.location)
+        if external_task_group_id is not None and task_ids is not None:
+            raise DagDefinitionError(
+                f"{where}: pass external_task_group_id or external_task_id(s) to "
+                "ExternalTaskSensor, not both",
+                location=self.location,
+            )
         self.allowed_states = list(allowed_states or [TaskState.SUCCESS.value])
         self.skipped_states = list(skipped_states or [])
         self.failed_states = list(failed_states or [])
-        self._check_states(task_ids, where)
+        self._check_states(task_ids is None and external_task_group_id is None, where)
         if execution_delta is not None and execution_date_fn is not None:
             raise DagDefinitionError(
                 f"{where}: pass execution_delta or execution_date_fn to ExternalTaskSensor, "
@@ -100,13 +106,14 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.external_dag_id = external_dag_id
         self.external_task_id = external_task_id
         self.external_task_ids = task_ids
+        self.external_task_group_id = external_task_group_id
         self.check_existence = bool(check_existence)
         # Airflow uses poll_interval only when deferrable, which Baton refuses: kept for
         # compatibility, the pokes follow poke_interval as in Airflow's non-deferred mode.
         self.poll_interval = poll_interval
         self._existence_checked = False
 
-    def _check_states(self, task_ids: list[str] | None, where: str) -> None:
+    def _check_states(self, waits_for_run: bool, where: str) -> None:
         chosen = [*self.allowed_states, *self.skipped_states, *self.failed_states]
         if len(set(chosen)) != len(chosen):
             raise DagDefinitionError(
@@ -114,7 +121,7 @@ class ExternalTaskSensor(BaseSensorOperator):
                 "skipped_states and failed_states; give each state one meaning",
                 location=self.location,
             )
-        if task_ids is None:  # the sensor waits for a run: run states
+        if waits_for_run:  # run states
             run_states("allowed_states/skipped_states/failed_states", chosen, where, self.location)
             return
         valid = {s.value for s in TaskState}
@@ -139,9 +146,15 @@ class ExternalTaskSensor(BaseSensorOperator):
         dates = self.logical_dates(context)
         settings = backend.worker_settings(getattr(context["ti"], "database_url", None))
         if self.check_existence and not self._existence_checked:
-            backend.check_existence(settings, self.external_dag_id, task_ids or [])
+            backend.check_existence(
+                settings, self.external_dag_id, task_ids or [], self.external_task_group_id
+            )
             self._existence_checked = True
-        what = f"task(s) {', '.join(task_ids)} of" if task_ids else "the run of"
+        group = self.external_task_group_id
+        if task_ids:
+            what = f"task(s) {', '.join(task_ids)} of"
+        else:
+            what = f"task group '{group}' of" if group else "the run of"
         self.log.info(
             "Poking for %s DAG %s on %s ...",
             what,
@@ -150,6 +163,10 @@ class ExternalTaskSensor(BaseSensorOperator):
         )
 
         def count(states: list[str]) -> float:
+            if group:
+                return backend.count_group_matching(
+                    settings, self.external_dag_id, group, dates, states
+                )
             found = backend.count_matching(settings, self.external_dag_id, task_ids, dates, states)
             return found / len(task_ids) if task_ids else found
 

@@ -66,6 +66,47 @@ def count_runs(
     return session.scalar(query) or 0
 
 
+def group_task_ids(spec: DagSpec, group_id: str) -> list[str]:
+    """The tasks of task group ``group_id`` of ``spec``, nested groups included."""
+
+    def inside(group: str | None) -> bool:
+        while group is not None:
+            if group == group_id:
+                return True
+            parent = spec.task_groups.get(group)
+            group = parent.parent if parent is not None else None
+        return False
+
+    return [t.task_id for t in spec.tasks.values() if inside(t.task_group_id)]
+
+
+def count_group_runs(
+    session: Session,
+    spec: DagSpec,
+    group_id: str,
+    logical_dates: Sequence[datetime],
+    states: Sequence[str],
+) -> int:
+    """Runs of ``spec`` at ``logical_dates`` in which every task of the group is in ``states``
+    (Airflow 3's count for ``external_task_group_id``; a group without tasks never counts)."""
+    task_ids = group_task_ids(spec, group_id)
+    if not task_ids:
+        return 0
+    rows = session.execute(
+        select(TaskInstanceRow.dag_run_id, TaskInstanceRow.state)
+        .join(DagRunRow, DagRunRow.id == TaskInstanceRow.dag_run_id)
+        .where(
+            TaskInstanceRow.dag_id == spec.dag_id,
+            TaskInstanceRow.task_id.in_(task_ids),
+            DagRunRow.logical_date.in_(list(logical_dates)),
+        )
+    )
+    by_run: dict[int, list[str]] = {}
+    for run_pk, state in rows:
+        by_run.setdefault(run_pk, []).append(state)
+    return sum(1 for found in by_run.values() if found and all(s in states for s in found))
+
+
 # -- clearing through markers -----------------------------------------------------------------
 @dataclass(frozen=True)
 class ClearedTask:

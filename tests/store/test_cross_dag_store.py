@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from scheduler.errors import BatonError
-from scheduler.spec import CrossDagRef, DagSpec, TaskSpec
+from scheduler.spec import CrossDagRef, DagSpec, TaskGroupSpec, TaskSpec
 from scheduler.states import TaskState
 from scheduler.store import cross_dag as store
 from scheduler.store import dags as dag_store
@@ -196,3 +196,33 @@ def test_a_marker_pointing_at_an_unknown_dag_or_task_clears_only_its_own_dag(db)
             session, lost, "p1", ["a", "b"], downstream=False, source="t", now=NOW
         )
         assert {c.dag_id for c in cleared} == {"parent"}
+
+
+def test_a_group_counts_the_runs_where_every_task_of_it_and_its_subgroups_matches(db) -> None:
+    grouped = DagSpec(
+        "grouped",
+        "/dags/grouped.py",
+        {
+            "outside": TaskSpec("outside", "PythonOperator"),
+            "g.a": TaskSpec("g.a", "PythonOperator", task_group_id="g"),
+            "g.inner.b": TaskSpec("g.inner.b", "PythonOperator", task_group_id="g.inner"),
+        },
+        task_groups={
+            "g": TaskGroupSpec("g", children=("g.a", "g.inner")),
+            "g.inner": TaskGroupSpec("g.inner", parent="g", children=("g.inner.b",)),
+        },
+    )
+    assert store.group_task_ids(grouped, "g") == ["g.a", "g.inner.b"]
+    assert store.group_task_ids(grouped, "g.inner") == ["g.inner.b"]
+    with transaction(db) as session:
+        add(session, grouped, "done", DAY)
+        add(session, grouped, "half", DAY + timedelta(days=1))
+        session.execute(
+            update(task_instance_table)
+            .where(task_instance_table.c.run_id == "half", task_instance_table.c.task_id == "g.a")
+            .values(state="running")
+        )
+        both = [DAY, DAY + timedelta(days=1)]
+        assert store.count_group_runs(session, grouped, "g", both, ["success"]) == 1
+        assert store.count_group_runs(session, grouped, "g.inner", both, ["success"]) == 2
+        assert store.count_group_runs(session, grouped, "nope", both, ["success"]) == 0
