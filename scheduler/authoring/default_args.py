@@ -5,22 +5,31 @@ by ``apply_defaults``. The outermost call — the one the DAG file made — reco
 operator was created, fills each argument that some ``__init__`` in the class hierarchy
 accepts from ``dag.default_args`` (overridden by the operator's own ``default_args=``), runs
 the constructor chain, then lets the operator finish (``_post_init``: XComArg wiring).
-Keys that no constructor accepts are ignored, as in Airflow.
+
+Keys that no constructor accepts are ignored, as in Airflow (``unused_default_args`` lists
+them for a warning), except Airflow arguments Baton does not implement: those reach the
+operator as if passed directly, so it refuses them (or keeps a value that changes nothing)
+instead of ignoring what the DAG asked for. ``start_date``/``end_date`` are the DAG's.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
+from difflib import get_close_matches
 from typing import Any
 
+from scheduler.authoring.airflow_names import AIRFLOW_CLASS_ARGS, operator_airflow_args
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.taskgroup import current_task_group
 from scheduler.errors import DagDefinitionError
 
 _WRAPPED = "__baton_apply_defaults__"
+# Read by the DAG itself (its start and end), not handed to operators.
+_DAG_LEVEL = frozenset({"dag", "start_date", "end_date"})
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 InitFunction = Callable[..., None]
@@ -72,8 +81,39 @@ def fill_default_args(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     accepted = init_parameter_names(cls)
     if "params" in defaults and kwargs.get("params") is not None:
         kwargs["params"] = {**defaults["params"], **kwargs["params"]}
-    filled = {k: v for k, v in defaults.items() if k in accepted and k not in kwargs}
+    airflow = operator_airflow_args(cls) - _DAG_LEVEL
+    filled = {
+        k: v for k, v in defaults.items() if (k in accepted or k in airflow) and k not in kwargs
+    }
     return {**filled, **kwargs}
+
+
+def warn_unused_default_args(dag: Any) -> None:
+    """Warn (once per parse) about default_args keys that none of ``dag``'s tasks takes."""
+    unused = unused_default_args(dag.default_args, (type(t) for t in dag.task_dict.values()))
+    if not unused:
+        return
+    accepted = set().union(*(init_parameter_names(type(t)) for t in dag.task_dict.values()))
+    hints = []
+    for key in unused:
+        close = get_close_matches(key, sorted(accepted), n=1)
+        hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    filename, _, line = (dag.location or "").rpartition(":")
+    warnings.warn_explicit(  # reported at the DAG(...) line of the user's file
+        f"DAG '{dag.dag_id}': default_args {', '.join(hints)} is not an argument of any of "
+        "its tasks and is ignored, as in Airflow; fix the name or remove it",
+        UserWarning,
+        filename or "<dag>",
+        int(line) if line.isdigit() else 0,
+    )
+
+
+def unused_default_args(default_args: dict[str, Any], classes: Iterable[type]) -> list[str]:
+    """Keys of ``default_args`` that no operator class here (nor Airflow) takes: ignored, as
+    Airflow does, but most likely typos worth a warning."""
+    known = set(_DAG_LEVEL).union(*(init_parameter_names(c) for c in set(classes)))
+    known |= operator_airflow_args(object).union(*AIRFLOW_CLASS_ARGS.values())
+    return sorted(k for k in default_args if k not in known)
 
 
 @functools.cache

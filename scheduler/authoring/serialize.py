@@ -8,9 +8,10 @@ from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.dag import DAG
+from scheduler.authoring.default_args import warn_unused_default_args
 from scheduler.authoring.priority import effective_weights
-from scheduler.authoring.setup_teardown import check_setup_teardown
 from scheduler.authoring.serialize_groups import edge_labels, task_group_id, task_group_specs
+from scheduler.authoring.setup_teardown import check_setup_teardown
 from scheduler.errors import DagDefinitionError
 from scheduler.spec import DagSpec, TaskSpec
 
@@ -23,6 +24,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
     """
     dag.validate()
     check_setup_teardown(dag.task_dict.values(), f"DAG '{dag.dag_id}'")
+    warn_unused_default_args(dag)
     order = {task_id: index for index, task_id in enumerate(dag.task_dict)}
     weights = effective_weights(dag)  # weight_rule applied once, here
     return DagSpec(

@@ -91,7 +91,7 @@ def test_the_with_block_of_a_setup_links_its_teardown_after_the_work():
         create, delete = ops("create", "delete")
         delete.as_teardown(setups=create)
         with create:
-            (work,) = ops("work")
+            ops("work")
     assert edges(dag) == {("create", "delete"), ("create", "work"), ("work", "delete")}
 
 
@@ -107,10 +107,10 @@ def test_nested_blocks_order_outer_and_inner_resources():
     with DAG("d", start_date=START) as dag:
         s1, t1 = ops("s1", "t1")
         with t1.as_teardown(setups=s1):
-            (w1,) = ops("w1")
+            ops("w1")
             s2, t2 = ops("s2", "t2")
             with t2.as_teardown(setups=s2):
-                (w2,) = ops("w2")
+                ops("w2")
     assert edges(dag) == {
         ("s1", "t1"),
         ("s1", "w1"),
@@ -126,9 +126,8 @@ def test_nested_blocks_order_outer_and_inner_resources():
 def test_only_setups_and_teardowns_open_a_block():
     with DAG("d", start_date=START):
         (work,) = ops("work")
-        with pytest.raises(DagDefinitionError, match="only setup and teardown tasks"):
-            with work:
-                pass
+        with pytest.raises(DagDefinitionError, match="only setup and teardown tasks"), work:
+            pass
 
 
 def test_a_failing_block_wires_nothing_and_closes():
@@ -220,7 +219,7 @@ def test_work_right_after_a_setup_must_keep_all_success():
     with DAG("d", start_date=START) as dag:
         create = EmptyOperator(task_id="create").as_setup()
         create >> EmptyOperator(task_id="work", trigger_rule="all_done")
-    with pytest.raises(DagDefinitionError, match="right after setup 'create'.*all_success"):
+    with pytest.raises(DagDefinitionError, match=r"right after setup 'create'.*all_success"):
         serialize_dag(dag)
 
 
