@@ -33,6 +33,7 @@ from scheduler.settings import Settings
 from scheduler.states import RunState
 from scheduler.store import dags as dag_store
 from scheduler.store import jobs
+from scheduler.store import pools as pool_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import is_sqlite, make_engine, transaction
 from scheduler.store.events import process_source
@@ -74,6 +75,7 @@ class SchedulerService:
         self._next_db_check = 0.0
         self._next_heartbeat = 0.0
         self._job_id: int | None = None
+        self.pool_limits: dict[str, pool_store.PoolLimit] = {}
 
     # -- life cycle ------------------------------------------------------------------------
     def run(self) -> None:
@@ -96,6 +98,8 @@ class SchedulerService:
                 jobs.end_other_jobs(session, self._job_id, now)
             alive = self._alive_jobs(session, now)
             self.catalog.load(session)
+            pool_store.ensure_default_pool(session, now)
+            self.pool_limits = pool_store.pool_limits(session)
             recovered = fail_orphaned_tries(
                 session,
                 alive_job_ids=alive,
@@ -260,6 +264,7 @@ class SchedulerService:
             self.driver.apply_events(session, self._pending_events, now)
             if check_db:
                 self.catalog.refresh_flags(session)
+                self._refresh_pools(session)
                 self._adopt_runs(session)
             if self._stopping_since is None:
                 self._create_scheduled_runs(session, now)
@@ -268,7 +273,11 @@ class SchedulerService:
             requests = []
             if self._stopping_since is None:
                 requests = self.driver.dispatch(
-                    session, self.executor.free_slots, now, paused=self.catalog.paused()
+                    session,
+                    self.executor.free_slots,
+                    now,
+                    paused=self.catalog.paused(),
+                    pools=self.pool_limits,
                 )
             if time.monotonic() >= self._next_heartbeat and self._job_id is not None:
                 jobs.heartbeat(session, self._job_id, now, self._loops)
@@ -301,13 +310,22 @@ class SchedulerService:
     def _resync(self) -> None:
         """Rebuild the mirror from the Store after a failed transaction."""
         assert self.driver
-        self.driver.live.runs.clear()
-        self.driver.live.active_tasks.clear()
+        self.driver.live.clear()
         with transaction(self.db) as session:
             self.catalog.load(session)
             self._adopt_runs(session)
 
     # -- steps -----------------------------------------------------------------------------
+    def _refresh_pools(self, session: Session) -> None:
+        """Pick up pools users changed (``baton pools set`` pokes the scheduler). A new pool
+        may be what a refused DAG file waits for: the loader then parses the files again."""
+        limits = pool_store.pool_limits(session)
+        gained = sorted(set(limits) - set(self.pool_limits))
+        self.pool_limits = limits
+        if gained and self.loader and pool_store.has_unknown_pool_errors(session):
+            log.info("new pool(s) %s: parsing the DAG files again", ", ".join(gained))
+            self.loader.request_rescan(full=True)
+
     def _apply_loader_messages(self, session: Session, now: datetime) -> None:
         """Record the loader's news in order; consecutive parsed files go in one batch."""
         parsed: list[dag_store.ParsedFile] = []

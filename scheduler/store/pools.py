@@ -23,7 +23,7 @@ from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundEr
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import TaskState
 from scheduler.store.events import Event, append_events
-from scheduler.store.models import dag_table, task_instance_table
+from scheduler.store.models import dag_table, import_error_table, task_instance_table
 from scheduler.store.models_pools import PoolRow, pool_table
 
 DEFAULT_POOL = "default_pool"
@@ -328,3 +328,13 @@ def _task_specs(session: Session, dag_ids: set[str]) -> dict[str, dict[str, Task
         dag_id: {t["task_id"]: TaskSpec.from_dict(t) for t in spec.get("tasks", [])}
         for dag_id, spec in rows
     }
+
+
+def has_unknown_pool_errors(session: Session) -> bool:
+    """Whether some DAG file is refused for naming a pool that did not exist."""
+    query = (
+        select(import_error_table.c.id)
+        .where(import_error_table.c.message.contains(UNKNOWN_POOL_MARK, autoescape=True))
+        .limit(1)
+    )
+    return session.execute(query).first() is not None
