@@ -1,4 +1,5 @@
-"""The graph view: a DAG drawn left to right as SVG, each task coloured by its state.
+"""The graph view: a DAG drawn left to right as SVG, each task coloured by its state; task
+groups as frames around their tasks (or single nodes when collapsed), edge labels on edges.
 
 Each task is a ``<g class="node st-STATE" data-task-id=...>``: the page's script changes
 only that class while a run goes, so colours update without redrawing the picture.
@@ -6,32 +7,14 @@ only that class while a run goes, so colours update without redrawing the pictur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Collection, Mapping
 
-import networkx as nx
 from markupsafe import Markup
 
 from scheduler.spec import DagSpec
-from webui.charts.graph_layout import Layout, layout
+from webui.charts.group_layout import NODE_H, NODE_W, Box, GraphShape, GroupTree, graph_shape
+from webui.charts.group_state import group_state
 from webui.charts.svg import element, group, svg, truncate
-
-NODE_W, NODE_H = 176, 44
-GAP_X, GAP_Y = 52, 16
-PAD = 12
-
-
-@lru_cache(maxsize=256)
-def _cached_layout(edges: tuple[tuple[str, str], ...], order: tuple[str, ...]) -> Layout:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(order)
-    graph.add_edges_from(edges)
-    return layout(graph, order)
-
-
-def dag_layout(spec: DagSpec) -> Layout:
-    """The layout of ``spec`` (cached: it changes only when the DAG file does)."""
-    return _cached_layout(tuple(sorted(spec.graph.edges)), tuple(spec.tasks))
 
 
 def render_graph(
@@ -39,44 +22,152 @@ def render_graph(
     states: Mapping[str, str],
     task_url: Callable[[str], str | None],
     compensations: Mapping[str, str | None] | None = None,
+    collapsed: Collection[str] = (),
+    toggle_url: Callable[[str], str] | None = None,
 ) -> Markup:
     """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status) and
-    ``compensations`` to the phase of its compensation in the run (sagas), if any."""
-    shape = dag_layout(spec)
-    tallest = max((len(nodes) for nodes in shape.layers), default=1)
-    height = PAD * 2 + tallest * NODE_H + (tallest - 1) * GAP_Y
-    width = PAD * 2 + len(shape.layers) * NODE_W + max(len(shape.layers) - 1, 0) * GAP_X
-    centres = _centres(shape, height)
-    edges = [_edge(centres[a], centres[b]) for a, b in sorted(spec.graph.edges)]
+    ``compensations`` to the phase of its compensation in the run (sagas), if any.
+
+    Task groups are frames around their tasks, or single nodes for the groups in
+    ``collapsed``; ``toggle_url(group_id)`` is where a click on a group goes (the same page
+    with that group collapsed or expanded)."""
+    shape = cached_shape(spec, collapsed)
+    tree = GroupTree(spec)
+    centres = {node: box.centre for node, box in {**shape.nodes, **shape.collapsed}.items()}
+    edges = [_edge(centres[a], centres[b]) for a, b, _label in shape.edges]
+    labels = [_edge_label(centres[a], centres[b], text) for a, b, text in shape.edges if text]
     phases = compensations or {}
     marks = {
         task_id: _compensation_mark(task_id, centres[task_id], phases.get(task_id))
         for task_id, task in spec.tasks.items()
-        if task.has_compensation
+        if task.has_compensation and task_id in shape.nodes
     }
     nodes = [
         _node(task_id, task.operator, centres[task_id], states, task_url, marks.get(task_id))
         for task_id, task in spec.tasks.items()
+        if task_id in shape.nodes
     ]
+    nodes += [
+        _group_node(spec, tree, group_id, centres[group_id], states, toggle_url)
+        for group_id in shape.collapsed
+    ]
+    frames = [_frame(spec, group_id, box, toggle_url) for group_id, box in shape.frames.items()]
     return svg(
-        width,
-        height,
-        [group(edges, class_="edges"), group(nodes, class_="nodes")],
+        shape.width,
+        shape.height,
+        [
+            group(frames, class_="groups"),
+            group(edges, class_="edges"),
+            group(labels, class_="edge-labels"),
+            group(nodes, class_="nodes"),
+        ],
         class_="dag-graph",
         aria_label=f"graph of DAG {spec.dag_id}",
     )
 
 
-def _centres(shape: Layout, height: float) -> dict[str, tuple[float, float]]:
-    """Centre of every node: layers side by side, each layer centred vertically."""
-    centres = {}
-    for li, nodes in enumerate(shape.layers):
-        column = len(nodes) * NODE_H + (len(nodes) - 1) * GAP_Y
-        top = (height - column) / 2
-        for i, node in enumerate(nodes):
-            x = PAD + li * (NODE_W + GAP_X) + NODE_W / 2
-            centres[node] = (x, top + i * (NODE_H + GAP_Y) + NODE_H / 2)
-    return centres
+_SHAPES: dict[tuple, GraphShape] = {}
+
+
+def cached_shape(spec: DagSpec, collapsed: Collection[str] = ()) -> GraphShape:
+    """``graph_shape`` of ``spec``, cached: it changes only when the DAG file does."""
+    key = (
+        spec.dag_id,
+        tuple(spec.tasks),
+        tuple(sorted(spec.graph.edges)),
+        tuple(t.task_group_id for t in spec.tasks.values()),
+        tuple((g.group_id, g.parent) for g in spec.task_groups.values()),
+        spec.edge_labels,
+        frozenset(collapsed),
+    )
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) >= 256:
+            _SHAPES.clear()
+        shape = _SHAPES[key] = graph_shape(spec, collapsed)
+    return shape
+
+
+def _frame(
+    spec: DagSpec, group_id: str, box: Box, toggle_url: Callable[[str], str] | None
+) -> Markup:
+    """An expanded group: a frame in the group's colour, its label a link that collapses it."""
+    info = spec.task_groups[group_id]
+    label = element(
+        "text",
+        {"x": box.x + 10, "y": box.y + 17, "class_": "group-label", "fill": info.ui_fgcolor},
+        element("title", None, _group_title(info.label, info.tooltip, "collapse")),
+        f"▾ {truncate(info.label, max(int(box.w / 8), 8))}",
+    )
+    toggle = (
+        element("a", {"href": toggle_url(group_id), "class_": "group-toggle"}, label)
+        if toggle_url
+        else label
+    )
+    rect = element(
+        "rect",
+        {
+            "x": box.x,
+            "y": box.y,
+            "width": box.w,
+            "height": box.h,
+            "rx": 8,
+            "class_": "frame",
+            "stroke": info.ui_color,
+            "fill": info.ui_color,
+        },
+    )
+    return element("g", {"class_": "group", "data_group_id": group_id}, rect, toggle)
+
+
+def _group_node(
+    spec: DagSpec,
+    tree: GroupTree,
+    group_id: str,
+    centre: tuple[float, float],
+    states: Mapping[str, str],
+    toggle_url: Callable[[str], str] | None,
+) -> Markup:
+    """A collapsed group: one node showing its tasks' overall state; a click expands it."""
+    info = spec.task_groups[group_id]
+    task_ids = tree.tasks_of(group_id)
+    state = group_state(states.get(t) for t in task_ids) or "none"
+    x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
+    count = f"▸ {len(task_ids)} task{'' if len(task_ids) == 1 else 's'}"
+    band = {"x": x + 7, "y": y + NODE_H - 5, "width": NODE_W - 9, "height": 4}
+    body = [
+        element("title", None, _group_title(info.label, info.tooltip, "expand") + f": {state}"),
+        element(
+            "rect",
+            {"x": x, "y": y, "width": NODE_W, "height": NODE_H, "rx": 6, "class_": "box"},
+        ),
+        element(
+            "rect",
+            {"x": x, "y": y, "width": 7, "height": NODE_H, "rx": 3, "class_": "stripe"},
+        ),
+        # The group's colour as a band along the bottom (Airflow fills a group node with it).
+        element("rect", {**band, "fill": info.ui_color, "class_": "band"}),
+        element("text", {"x": x + 16, "y": y + 19, "class_": "name"}, truncate(info.label, 22)),
+        element("text", {"x": x + 16, "y": y + 35, "class_": "op"}, count),
+    ]
+    inner = (
+        element("a", {"href": toggle_url(group_id)}, *body) if toggle_url else Markup("").join(body)
+    )
+    attrs = {"class_": f"node group-node st-{state}", "data_group_id": group_id}
+    return element("g", {**attrs, "data_group_tasks": " ".join(task_ids)}, inner)
+
+
+def _group_title(label: str, tooltip: str, action: str) -> str:
+    text = f"{label} — {tooltip}" if tooltip else label
+    return f"{text} (task group; click to {action})"
+
+
+def _edge_label(start: tuple[float, float], end: tuple[float, float], text: str) -> Markup:
+    """An edge's label at the middle of its curve (a symmetric curve's midpoint)."""
+    x = (start[0] + NODE_W / 2 + end[0] - NODE_W / 2) / 2
+    y = (start[1] + end[1]) / 2 - 4
+    attrs = {"x": x, "y": y, "text_anchor": "middle", "class_": "edge-label"}
+    return element("text", attrs, element("title", None, text), truncate(text, 24))
 
 
 def _edge(start: tuple[float, float], end: tuple[float, float]) -> Markup:

@@ -9,8 +9,27 @@
     element.className = "state s-" + state;
   }
 
+  // A collapsed task group shows its tasks' most telling state (the server's order).
+  function groupState(node, data, priority) {
+    const states = node.dataset.groupTasks.split(" ").map((id) => {
+      const info = data.tasks[id];
+      return info ? info.state : "none";
+    });
+    const rank = (state) => (priority.includes(state) ? priority.indexOf(state) : priority.length);
+    return states.reduce((best, state) => (rank(state) < rank(best) ? state : best), "removed");
+  }
+
   function apply(data) {
+    const container = document.getElementById("graph");
+    const priority = (container.dataset.statePriority || "").split(" ");
     for (const node of document.querySelectorAll("#graph g.node")) {
+      if (node.dataset.groupTasks !== undefined) {
+        const state = groupState(node, data, priority);
+        node.setAttribute("class", "node group-node st-" + state);
+        const title = node.querySelector("title");
+        if (title) title.textContent = title.textContent.replace(/: [a-z_]+$/, ": " + state);
+        continue;
+      }
       const info = data.tasks[node.dataset.taskId];
       const state = info ? info.state : "none";
       node.setAttribute("class", "node st-" + state);

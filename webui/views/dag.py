@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -18,9 +19,11 @@ from scheduler.store.models import DagRow
 from scheduler.timetables import describe
 from webui.auth import login_required
 from webui.charts.gantt import Bar, render_gantt
-from webui.charts.graph import dag_layout, render_graph
+from webui.charts.graph import render_graph
+from webui.charts.group_state import STATE_PRIORITY
 from webui.queries import runs as run_queries
 from webui.views.common import not_found, pager_args, parse_day, read_session, task_url
+from webui.views.grid_rows import grid_rows, group_cells
 from webui.views.rendering import highlight_python, markdown, read_source
 
 bp = Blueprint("dag", __name__, url_prefix="/dags/<dag_id>")
@@ -66,11 +69,37 @@ def grid(dag_id: str) -> str:
     with read_session() as session:
         dag, spec = _load(session, dag_id)
         grid = run_queries.grid(session, dag_id)
-    # Rows in graph order (layer by layer, as laid out left to right), like Airflow's grid.
-    order = [task for layer in dag_layout(spec).layers for task in layer]
+    # Rows in graph order (layer by layer, as laid out left to right), like Airflow's grid;
+    # a task group is a row of its own, its tasks nested under it unless it is collapsed.
+    collapsed = _collapsed(spec)
+    rows = grid_rows(spec, collapsed)
     return _page(
-        "dag/grid.html", dag, spec, "grid", grid=grid, heights=_bar_heights(grid.runs), order=order
+        "dag/grid.html",
+        dag,
+        spec,
+        "grid",
+        grid=grid,
+        heights=_bar_heights(grid.runs),
+        rows=rows,
+        group_cells=group_cells(rows, grid.cells, [r.id for r in grid.runs]),
+        toggle_url=_toggle_url("dag.grid", dag_id, collapsed),
+        all_groups=",".join(spec.task_groups),
     )
+
+
+def _collapsed(spec: DagSpec) -> set[str]:
+    """The task groups the page shows collapsed: ``?collapsed=g1,g2`` (unknown ids left out)."""
+    return {g for g in request.args.get("collapsed", "").split(",") if g in spec.task_groups}
+
+
+def _toggle_url(endpoint: str, dag_id: str, collapsed: set[str], **args: str) -> Callable:
+    """Where a click on a group goes: the same page with that group collapsed or expanded."""
+
+    def url(group_id: str) -> str:
+        toggled = ",".join(sorted(collapsed ^ {group_id})) or None
+        return url_for(endpoint, dag_id=dag_id, collapsed=toggled, **args)
+
+    return url
 
 
 def _bar_heights(runs: list) -> dict[int, int]:
@@ -97,13 +126,33 @@ def graph(dag_id: str) -> str:
         run = _selected_run(session, dag_id)
         states = run_queries.task_states(session, run.id) if run else {}
         recent = run_queries.grid(session, dag_id, limit=25).runs
+    collapsed = _collapsed(spec)
+    run_args = {"run_id": run.run_id} if run else {}
     picture = render_graph(
         spec,
         {task: info["state"] for task, info in states.items()},
         task_url(dag_id, run.run_id) if run else lambda _task: None,
         {task: info["compensation_state"] for task, info in states.items()},
+        collapsed=collapsed,
+        toggle_url=_toggle_url("dag.graph", dag_id, collapsed, **run_args),
     )
-    return _page("dag/graph.html", dag, spec, "graph", run=run, picture=picture, recent=recent)
+    groups_url = {
+        "collapse": url_for(
+            "dag.graph", dag_id=dag_id, collapsed=",".join(spec.task_groups), **run_args
+        ),
+        "expand": url_for("dag.graph", dag_id=dag_id, **run_args),
+    }
+    return _page(
+        "dag/graph.html",
+        dag,
+        spec,
+        "graph",
+        run=run,
+        picture=picture,
+        recent=recent,
+        groups_url=groups_url if spec.task_groups else None,
+        state_priority=" ".join(STATE_PRIORITY),
+    )
 
 
 @bp.route("/gantt")
