@@ -79,6 +79,39 @@ with DAG("branch", schedule=None, start_date=START) as dag:
     assert states["join"] == "success"
 
 
+def test_a_branch_returning_a_task_group_id_follows_the_groups_roots(baton: Baton) -> None:
+    baton.write_dag(
+        "grouped.py",
+        HEADER
+        + """
+from scheduler import TaskGroup
+with DAG("grouped", schedule=None, start_date=START) as dag:
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "fast")
+    with TaskGroup("fast") as fast:
+        EmptyOperator(task_id="first") >> EmptyOperator(task_id="second")
+    slow = EmptyOperator(task_id="slow")
+    join = EmptyOperator(task_id="join", trigger_rule="none_failed_min_one_success")
+    pick >> [fast, slow] >> join
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("grouped")
+    state, states = run_once(baton, "grouped")
+    assert state == "success"
+    assert states == {
+        "pick": "success",
+        "fast.first": "success",
+        "fast.second": "success",
+        "slow": "skipped",
+        "join": "success",
+    }
+    run_id = api.list_runs(baton.settings, "grouped")[0].run_id
+    assert xcoms(baton, "grouped", run_id, "pick") == {
+        "skipmixin_key": {"followed": ["fast.first"]},
+        "return_value": "fast",
+    }
+
+
 def test_a_branch_returning_none_skips_everything_below_it(baton: Baton) -> None:
     baton.write_dag(
         "nowhere.py",
