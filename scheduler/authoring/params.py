@@ -43,6 +43,14 @@ class Param:
     def __init__(self, default: Any = NOTSET, description: str | None = None, **kwargs: Any):
         self.location = caller_location()
         schema = kwargs.pop("schema") if "schema" in kwargs else kwargs
+        if schema is not kwargs and kwargs:
+            # Airflow silently drops the keywords then; a rule that looks set but is not
+            # checked is worse than an error.
+            raise DagDefinitionError(
+                f"Param got schema={{...}} and also {', '.join(sorted(kwargs))}; put every "
+                "keyword inside the schema dict",
+                location=self.location,
+            )
         if not isinstance(schema, Mapping):
             raise DagDefinitionError(
                 f"Param(schema=...) must be a dict (a JSON Schema), not {schema!r}",
@@ -71,8 +79,18 @@ class Param:
         """Whether the param has a default (Airflow: None counts as no default)."""
         return self.value is not NOTSET and self.value is not None
 
-    def resolve(self, value: Any = NOTSET, name: str = "param") -> Any:
-        """``value`` (or the default when not given), checked against the schema."""
+    def resolve(
+        self, value: Any = NOTSET, suppress_exception: bool = False, name: str = "param"
+    ) -> Any:
+        """``value`` (or the default when not given), checked against the schema.
+
+        With ``suppress_exception`` (Airflow's) an invalid or missing value gives None.
+        """
+        if suppress_exception:
+            try:
+                return self.resolve(value, name=name)
+            except ParamValidationError:
+                return None
         final = self.value if value is NOTSET else value
         if final is NOTSET:
             raise ParamValidationError(

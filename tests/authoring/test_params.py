@@ -186,3 +186,15 @@ def test_an_unscheduled_dag_may_leave_params_for_the_trigger():
     with pytest.raises(ParamValidationError, match="note: None is not of type 'string'"):
         merge_params(dag.params, {"day": "mon"})
     assert merge_params(dag.params, {"day": "mon", "note": "x"}) == {"day": "mon", "note": "x"}
+
+
+def test_schema_and_schema_keywords_together_are_refused():
+    with pytest.raises(DagDefinitionError, match="put every keyword inside the schema dict"):
+        Param(3, schema={"type": "integer"}, minimum=1)
+
+
+def test_suppress_exception_gives_none_instead_of_raising():
+    param = Param(5, type="integer", minimum=3)
+    assert param.resolve(1, suppress_exception=True) is None
+    assert param.resolve(suppress_exception=True) == 5
+    assert Param(type="string").resolve(suppress_exception=True) is None
