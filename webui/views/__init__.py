@@ -7,6 +7,7 @@ from flask import Blueprint
 from webui.views import (
     breakers,
     dag,
+    dag_dependencies,
     dags,
     events,
     layout,
@@ -22,6 +23,7 @@ BLUEPRINTS: list[Blueprint] = [
     layout.bp,
     dags.bp,
     dag.bp,
+    dag_dependencies.bp,
     trigger.bp,
     tasks.bp,
     runs.bp,

@@ -20,6 +20,7 @@ bp = Blueprint("layout", __name__)
 NAV_LINKS: list[tuple[str, str]] = [
     ("dags.dag_list", "DAGs"),
     ("runs.run_list", "Runs"),
+    ("dag_dependencies.dependencies", "DAG dependencies"),
     ("metrics.dashboard", "Metrics"),
     ("events.event_list", "Event log"),
     ("events.import_errors", "Import errors"),

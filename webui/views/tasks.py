@@ -15,6 +15,7 @@ from webui.auth import event_source, role_required
 from webui.queries import runs as run_queries
 from webui.queries import tasks as task_queries
 from webui.views.common import not_found, read_session, settings
+from webui.views.extra_links import extra_links
 
 bp = Blueprint("tasks", __name__, url_prefix="/dags/<dag_id>/runs/<run_id>/tasks/<task_id>")
 
@@ -68,6 +69,7 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str:
         tries = task_queries.tries(session, dag_id, run_id, task_id)
         comp_tries = task_queries.tries(session, dag_id, run_id, task_id, COMPENSATE)
         xcoms = task_queries.xcoms(session, dag_id, run_id, task_id)
+        links = extra_links(session, dag_id, task_id, xcoms)
     shown = comp_tries if kind == COMPENSATE else tries
     chosen = _chosen_try(shown, request.args.get("try"))
     log = task_queries.read_log(chosen.log_path if chosen else None)
@@ -80,6 +82,7 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str:
         kind=kind,
         chosen=chosen,
         xcoms=xcoms,
+        extra_links=links,
         log=log,
         rendered=task_queries.rendered_fields(log.text),
         live=_live(ti, chosen, shown, kind),
