@@ -90,7 +90,11 @@ SCHEMAS: dict[str, Any] = {
         {
             "dag_run_id": {"type": "string", "minLength": 1, "maxLength": 250},
             "logical_date": TIME,
-            "conf": {"type": "object"},
+            "conf": {
+                "type": "object",
+                "description": "Overrides the DAG's params; each value is checked against its "
+                "param's JSON Schema first (a refusal is 400 with field `conf.<param>`).",
+            },
         },
         required=[],
     ),
