@@ -273,6 +273,32 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
 
     # -- dependencies ---------------------------------------------------------------------
 
+    # -- dynamic task mapping -------------------------------------------------------------
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """``Op.partial(task_id=..., ...)``: the arguments every mapped instance shares;
+        ``.expand(...)`` or ``.expand_kwargs(...)`` on the result makes the mapped task."""
+        from scheduler.authoring.mapped import OperatorPartial  # mapped builds on this module
+
+        return OperatorPartial(cls, kwargs)
+
+    @property
+    def is_mapped(self) -> bool:
+        """Whether this task runs as several instances: a ``MappedOperator``, or any task
+        of a mapped task group."""
+        return self.mapped_group_id is not None
+
+    @property
+    def mapped_group_id(self) -> str | None:
+        """The group_id of the mapped task group this task belongs to, if any."""
+        group = getattr(self, "task_group", None)
+        while group is not None:
+            if getattr(group, "expand_input", None) is not None:
+                return group.group_id
+            group = getattr(group, "parent_group", None)
+        return None
+
     def dependency_operators(self) -> list[BaseOperator]:
         return [self]
 
@@ -345,7 +371,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
 
     def _wire_xcom_args(self, value: Any) -> None:
         for arg in iter_xcom_args(value):
-            self.set_upstream(arg.operator)
+            self.set_upstream(arg)  # a .map()/.zip() result stands for its source tasks
 
     def _adopt_compensation(self, operator: BaseOperator) -> None:
         """A compensating operator runs only when this task is compensated, never by itself."""

@@ -76,6 +76,7 @@ def _task_spec(
         on_failure_fail_dagrun=task.on_failure_fail_dagrun,
         task_group_id=task_group_id(task),
         cross_dag=task.cross_dag_ref() if hasattr(task, "cross_dag_ref") else None,
+        mapping=task.mapping_spec() if task.is_mapped else None,
     )
 
 

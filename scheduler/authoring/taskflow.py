@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.mapped import TaskFlowPartial
 from scheduler.authoring.missing import missing_attribute, missing_decorator
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.params import NOTSET
@@ -42,6 +43,8 @@ class _PythonDecoratedOperator(PythonOperator):
     """The operator behind a ``@task`` function; ``multiple_outputs`` splits a dict result."""
 
     custom_operator_name = "@task"
+    #: A mapped @task's values are its function's keyword arguments.
+    mapped_arguments_into = "op_kwargs"
 
     def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -115,6 +118,32 @@ class _TaskDecorator:
             **operator_kwargs,
         )
         return XComArg(operator)
+
+    # -- dynamic task mapping -------------------------------------------------------------
+
+    def partial(self, **kwargs: Any) -> TaskFlowPartial:
+        """The function arguments every mapped instance shares."""
+        operator_kwargs = dict(self.kwargs)
+        dag = operator_kwargs.get("dag") or current_dag()
+        group = operator_kwargs.get("task_group") or current_task_group(dag)
+        task_id = unique_task_id(dag, operator_kwargs.pop("task_id", self.function.__name__), group)
+        if self.function.__doc__ and "doc_md" not in operator_kwargs:
+            operator_kwargs["doc_md"] = inspect.cleandoc(self.function.__doc__)
+        operator_kwargs.update(
+            task_id=task_id,
+            python_callable=self.function,
+            op_args=(),
+            multiple_outputs=self.multiple_outputs,
+        )
+        return TaskFlowPartial(self.operator_class, self.function, operator_kwargs, kwargs)
+
+    def expand(self, **mapped: Any) -> XComArg:
+        """One task instance per item (several arguments: their cross product)."""
+        return self.partial().expand(**mapped)
+
+    def expand_kwargs(self, kwargs: Any) -> XComArg:
+        """One task instance per dict of function arguments."""
+        return self.partial().expand_kwargs(kwargs)
 
     def override(self, **kwargs: Any) -> _TaskDecorator:
         """The same function with other operator arguments (``f.override(task_id="x")(...)``)."""

@@ -8,12 +8,13 @@ or dict) to another task or to an operator's templated field makes that task run
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.authoring.dependencies import DependencyMixin
 from scheduler.authoring.missing import missing_attribute
-from scheduler.authoring.params import DagParam
+from scheduler.authoring.params import NOTSET, DagParam
 from scheduler.authoring.setup_teardown import SetupTeardownMixin
 from scheduler.errors import XComError
 
@@ -68,6 +69,26 @@ class XComArg(SetupTeardownMixin, DependencyMixin):
             "key's spelling, or push it with context['ti'].xcom_push(key=..., value=...)"
         )
 
+    # -- transforming a (mapped) result: Airflow's .map(), .zip(), .concat() ------------
+
+    def map(self, function: Callable[[Any], Any]) -> XComArg:
+        """The items of this result passed through ``function``, lazily, one per item (to
+        map a task over, or to hand on as a list)."""
+        return MapXComArg(self, function)
+
+    def zip(self, *others: XComArg, fillvalue: Any = NOTSET) -> XComArg:
+        """Tuples of the items of this result and ``others``, position by position; as long
+        as the shortest, or the longest when ``fillvalue`` is given."""
+        return ZipXComArg((self, *others), fillvalue)
+
+    def concat(self, *others: XComArg) -> XComArg:
+        """The items of this result followed by those of ``others``."""
+        return ConcatXComArg((self, *others))
+
+    def items(self, context: Mapping[str, Any]) -> Sequence[Any]:
+        """The value as a sequence of items, as mapping sees it (a dict gives its pairs)."""
+        return as_items(self.resolve(context), self.operator.task_id)
+
     def __str__(self) -> str:
         """A Jinja template pulling the value, so ``f"echo {arg}"`` works in templated fields."""
         return (
@@ -77,6 +98,100 @@ class XComArg(SetupTeardownMixin, DependencyMixin):
 
     def __repr__(self) -> str:
         return f"XComArg({self.operator.task_id!r}, key={self.key!r})"
+
+
+class _DerivedXComArg(XComArg):
+    """A result computed from other results at run time; it stands for their tasks."""
+
+    def __init__(self, sources: tuple[XComArg, ...]) -> None:
+        super().__init__(sources[0].operator)
+        self.sources = sources
+
+    def dependency_operators(self) -> list[BaseOperator]:
+        return [op for source in self.sources for op in source.dependency_operators()]
+
+    def resolve(self, context: Mapping[str, Any]) -> Any:
+        return list(self.items(context))
+
+    def __getitem__(self, key: str) -> XComArg:
+        raise TypeError(f"{self!r} is computed from other results; it has no XCom keys")
+
+    def __str__(self) -> str:
+        raise TypeError(f"{self!r} cannot be used in a template string; pass it as an argument")
+
+
+class MapXComArg(_DerivedXComArg):
+    def __init__(self, source: XComArg, function: Callable[[Any], Any]) -> None:
+        if not callable(function):
+            raise TypeError(f".map() takes a function, not {function!r}")
+        super().__init__((source,))
+        self.function = function
+
+    def items(self, context: Mapping[str, Any]) -> Sequence[Any]:
+        return _MappedItems(self.sources[0].items(context), self.function)
+
+    def __repr__(self) -> str:
+        return f"{self.sources[0]!r}.map({getattr(self.function, '__name__', self.function)})"
+
+
+class ZipXComArg(_DerivedXComArg):
+    def __init__(self, sources: tuple[XComArg, ...], fillvalue: Any) -> None:
+        for source in sources:
+            if not isinstance(source, XComArg):
+                raise TypeError(f".zip() takes task results, not {source!r}")
+        super().__init__(sources)
+        self.fillvalue = fillvalue
+
+    def items(self, context: Mapping[str, Any]) -> Sequence[Any]:
+        columns = [source.items(context) for source in self.sources]
+        if self.fillvalue is NOTSET:
+            return list(zip(*columns, strict=False))
+        return list(itertools.zip_longest(*columns, fillvalue=self.fillvalue))
+
+    def __repr__(self) -> str:
+        return f"zip({', '.join(map(repr, self.sources))})"
+
+
+class ConcatXComArg(_DerivedXComArg):
+    def __init__(self, sources: tuple[XComArg, ...]) -> None:
+        for source in sources:
+            if not isinstance(source, XComArg):
+                raise TypeError(f".concat() takes task results, not {source!r}")
+        super().__init__(sources)
+
+    def items(self, context: Mapping[str, Any]) -> Sequence[Any]:
+        return [item for source in self.sources for item in source.items(context)]
+
+    def __repr__(self) -> str:
+        return f"concat({', '.join(map(repr, self.sources))})"
+
+
+class _MappedItems(Sequence[Any]):
+    """``function`` applied to each item when it is read (Airflow's lazy ``.map()``)."""
+
+    def __init__(self, items: Sequence[Any], function: Callable[[Any], Any]) -> None:
+        self._items, self._function = items, function
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self._function(item) for item in self._items[index]]
+        return self._function(self._items[index])
+
+
+def as_items(value: Any, task_id: str) -> Sequence[Any]:
+    """What mapping over ``value`` iterates: a list's items, a dict's ``(key, value)``
+    pairs (Airflow's rule); anything else cannot be mapped over."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return value
+    raise XComError(
+        f"task '{task_id}' returned {type(value).__name__} {str(value)[:80]!r}; only a list "
+        "or a dict can be mapped over"
+    )
 
 
 def iter_xcom_args(value: Any) -> Iterator[XComArg]:

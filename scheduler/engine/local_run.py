@@ -37,6 +37,9 @@ class TaskReport:
     state: str
     tries: int
     duration_s: float | None
+    #: For a task that ended ``failed``: its last failed try and that try's error.
+    failed_try: int | None = None
+    error: str | None = None
 
 
 @dataclass
@@ -45,6 +48,11 @@ class RunReport:
     run_id: str
     state: str
     tasks: dict[str, TaskReport] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[tuple[str, TaskReport]]:
+        """The tasks that ended ``failed``, with their error, in the run's task order."""
+        return [(task_id, t) for task_id, t in self.tasks.items() if t.state == "failed"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,8 +164,12 @@ def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done
             executor.submit(request)
             events += executor.collect()
             if on_task_done:
-                label = f"{request.task_id} (compensation)" if request.compensation else None
-                on_task_done(label or request.task_id, events[-1])
+                label = request.task_id
+                if request.map_index >= 0:
+                    label += f"[{request.map_index}]"
+                if request.compensation:
+                    label += " (compensation)"
+                on_task_done(label, events[-1])
         if not requests and not events and driver.live.runs:
             wakeup = driver.next_wakeup()
             if wakeup is None:
@@ -169,8 +181,16 @@ def _report(db: Engine, dag_id: str, run_id: str) -> RunReport:
     with transaction(db) as session:
         run = run_store.get_run(session, dag_id, run_id)
         tis = run_store.list_task_instances(session, dag_id, run_id)
-    assert run.state in FINISHED_RUN_STATES
-    report = RunReport(dag_id, run_id, run.state)
-    for ti in tis:
-        report.tasks[ti.task_id] = TaskReport(ti.state, ti.try_number, ti.duration)
+        assert run.state in FINISHED_RUN_STATES
+        report = RunReport(dag_id, run_id, run.state)
+        for ti in tis:
+            label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+            task = report.tasks[label] = TaskReport(ti.state, ti.try_number, ti.duration)
+            if ti.state == "failed":
+                tries = run_store.list_tries(
+                    session, dag_id, run_id, ti.task_id, map_index=ti.map_index
+                )
+                last = next((t for t in reversed(tries) if t.error), None)
+                if last is not None:
+                    task.failed_try, task.error = last.try_number, last.error
     return report

@@ -52,9 +52,9 @@ class DagRunInfo:
 class RuntimeTaskInstance:
     """``context["ti"]``: who is running, plus ``xcom_push`` / ``xcom_pull``."""
 
-    map_index = -1  # mapped tasks do not exist (yet); Airflow's value for "not mapped"
-
-    def __init__(self, request: TaskRequest, task: Any, xcoms: TryXComs) -> None:
+    def __init__(self, request: TaskRequest, task: Any, xcoms: TryXComs, dag: Any = None) -> None:
+        self.map_index = request.map_index  # Airflow's: -1 unless an instance of a mapped task
+        self._dag = dag
         self.dag_id = request.dag_id
         self.task_id = request.task_id
         self.run_id = request.run_id
@@ -80,18 +80,35 @@ class RuntimeTaskInstance:
         key: str = RETURN_VALUE_KEY,
         dag_id: str | None = None,
         default: Any = None,
+        map_indexes: int | list[int] | None = None,
     ) -> Any:
         """A value for one task id, a list for several; ``default`` where nothing was pushed.
 
         ``task_ids=None`` means this task (Airflow 3's meaning), which is how a task reads
-        back what it pushed earlier in the same try.
+        back what it pushed earlier in the same try. A mapped task's value is the list of
+        its instances' values in map_index order, or the same instance's value inside a
+        mapped task group; ``map_indexes`` picks instances.
         """
         dag_id = dag_id or self.dag_id
         if task_ids is None:
-            return self._xcoms.pull_one(dag_id, self.task_id, key, default)
+            return self._xcoms.pull_one(dag_id, self.task_id, key, default, self.map_index)
         if isinstance(task_ids, str):
-            return self._xcoms.pull_one(dag_id, task_ids, key, default)
-        return [self._xcoms.pull_one(dag_id, t, key, default) for t in task_ids]
+            return self._pull(dag_id, task_ids, key, default, map_indexes)
+        return [self._pull(dag_id, t, key, default, map_indexes) for t in task_ids]
+
+    def _pull(self, dag_id: str, task_id: str, key: str, default: Any, map_indexes: Any) -> Any:
+        pull = self._xcoms.pull_one
+        if isinstance(map_indexes, int):
+            return pull(dag_id, task_id, key, default, map_indexes)
+        if map_indexes is not None:
+            return [pull(dag_id, task_id, key, default, i) for i in map_indexes]
+        upstream = self._dag.task_dict.get(task_id) if dag_id == self.dag_id and self._dag else None
+        if upstream is None or not upstream.is_mapped:
+            return pull(dag_id, task_id, key, default)
+        group = upstream.mapped_group_id
+        if group is not None and self.map_index >= 0 and group == self.task.mapped_group_id:
+            return pull(dag_id, task_id, key, default, self.map_index)
+        return self._xcoms.pull_mapped(dag_id, task_id, key)
 
     def render_templates(self, context: dict[str, Any]) -> Any:
         """Render the task's template fields again, in place, and return the task (Airflow's
@@ -112,7 +129,7 @@ def build_context(
     request: TaskRequest, dag: Any, task: Any, xcoms: TryXComs, params: dict[str, Any]
 ) -> dict[str, Any]:
     """Every key a task or template may use, computed once per try."""
-    ti = RuntimeTaskInstance(request, task, xcoms)
+    ti = RuntimeTaskInstance(request, task, xcoms, dag)
     logical_date = ContextDateTime.of(request.logical_date)
     ds_nodash = logical_date.strftime("%Y%m%d")
     dag_run = DagRunInfo(
@@ -146,7 +163,7 @@ def build_context(
         "conn": ConnectionAccessor(),
         "var": VariableAccessor(),
         "try_number": request.try_number,
-        "map_index": RuntimeTaskInstance.map_index,
+        "map_index": request.map_index,
         "idempotency_key": request.key.idempotency_key,
         "task_instance_key_str": f"{request.dag_id}__{request.task_id}__{ds_nodash}",
     }

@@ -73,7 +73,9 @@ class _TryRun:
         self.request = request
         self.log = log
         self.started_at = started_at
-        self.xcoms = TryXComs(request.dag_id, request.run_id, request.task_id, reader)
+        self.xcoms = TryXComs(
+            request.dag_id, request.run_id, request.task_id, reader, request.map_index
+        )
         self.task: Any = None
         self.context: dict[str, Any] | None = None
         self.skip_tasks: tuple[str, ...] = ()
@@ -114,6 +116,11 @@ class _TryRun:
         self.task = task
         params = _merged_params(dag, task, r.conf)
         self.context = build_context(r, dag, task, self.xcoms, params)
+        if r.map_index >= 0 and getattr(task, "is_mapped", False) and hasattr(task, "unmap"):
+            # One instance of a mapped task: the operator built with this instance's values.
+            task = task.unmap(self.context, r.map_index)
+            self.context["task"] = self.context["ti"].task = task
+            self.log.info("Mapped instance %s of %s", r.map_index, r.task_id)
         rendered, values = render_task(task, dag, self.context)
         for name, value in values.items():
             if not _is_empty(value):

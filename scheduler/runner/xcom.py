@@ -21,8 +21,14 @@ RETURN_VALUE_KEY = "return_value"
 class XComReader(Protocol):
     """Where ``xcom_pull`` looks for values pushed by earlier tries."""
 
-    def read(self, dag_id: str, run_id: str, task_id: str, key: str) -> tuple[bool, Any]:
+    def read(
+        self, dag_id: str, run_id: str, task_id: str, key: str, map_index: int = -1
+    ) -> tuple[bool, Any]:
         """``(True, value)`` if that XCom exists, else ``(False, None)``."""
+        ...
+
+    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
+        """The values of every instance of a mapped task, in ``map_index`` order."""
         ...
 
 
@@ -34,14 +40,26 @@ class InMemoryXComReader:
     """A dict of XComs: for tests, ``baton dags test`` and the inline executor."""
 
     def __init__(self) -> None:
-        self._values: dict[tuple[str, str, str, str], Any] = {}
+        self._values: dict[tuple[str, str, str, str, int], Any] = {}
 
-    def read(self, dag_id: str, run_id: str, task_id: str, key: str) -> tuple[bool, Any]:
-        ident = (dag_id, run_id, task_id, key)
+    def read(
+        self, dag_id: str, run_id: str, task_id: str, key: str, map_index: int = -1
+    ) -> tuple[bool, Any]:
+        ident = (dag_id, run_id, task_id, key, map_index)
         return (True, self._values[ident]) if ident in self._values else (False, None)
 
-    def set(self, dag_id: str, run_id: str, task_id: str, key: str, value: Any) -> None:
-        self._values[(dag_id, run_id, task_id, key)] = value
+    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
+        found = sorted(
+            (ident[4], value)
+            for ident, value in self._values.items()
+            if ident[:4] == (dag_id, run_id, task_id, key) and ident[4] >= 0
+        )
+        return [value for _, value in found]
+
+    def set(
+        self, dag_id: str, run_id: str, task_id: str, key: str, value: Any, map_index: int = -1
+    ) -> None:
+        self._values[(dag_id, run_id, task_id, key, map_index)] = value
 
     def record(self, finished: TaskFinished) -> None:
         """Store the XComs a finished try sent back, as the Engine would (it keeps none of
@@ -50,7 +68,7 @@ class InMemoryXComReader:
             return
         dag_id, run_id, task_id = finished.key[:3]
         for key, text in finished.xcoms:
-            self.set(dag_id, run_id, task_id, key, json.loads(text))
+            self.set(dag_id, run_id, task_id, key, json.loads(text), finished.key.map_index)
 
 
 def serialize_xcom(value: Any, task_id: str, key: str) -> str:
@@ -68,8 +86,11 @@ def serialize_xcom(value: Any, task_id: str, key: str) -> str:
 class TryXComs:
     """The XComs of one try: its own pushes (visible to its own pulls) and the reader."""
 
-    def __init__(self, dag_id: str, run_id: str, task_id: str, reader: XComReader) -> None:
+    def __init__(
+        self, dag_id: str, run_id: str, task_id: str, reader: XComReader, map_index: int = -1
+    ) -> None:
         self.dag_id, self.run_id, self.task_id = dag_id, run_id, task_id
+        self.map_index = map_index
         self._reader = reader
         self._pushed: dict[str, str] = {}
 
@@ -77,11 +98,19 @@ class TryXComs:
         # Serialise now, so a bad value fails at the push line, not after execute().
         self._pushed[key] = serialize_xcom(value, self.task_id, key)
 
-    def pull_one(self, dag_id: str, task_id: str, key: str, default: Any) -> Any:
-        if (dag_id, task_id) == (self.dag_id, self.task_id) and key in self._pushed:
+    def pull_one(
+        self, dag_id: str, task_id: str, key: str, default: Any, map_index: int = -1
+    ) -> Any:
+        own = (dag_id, task_id, map_index) == (self.dag_id, self.task_id, self.map_index)
+        if own and key in self._pushed:
             return json.loads(self._pushed[key])
-        found, value = self._reader.read(dag_id, self.run_id, task_id, key)
+        found, value = self._reader.read(dag_id, self.run_id, task_id, key, map_index)
         return value if found else default
+
+    def pull_mapped(self, dag_id: str, task_id: str, key: str) -> list[Any]:
+        """Every instance's value of mapped ``task_id``, in map_index order (what a task
+        downstream of a mapped task gets, as in Airflow)."""
+        return self._reader.read_mapped(dag_id, self.run_id, task_id, key)
 
     def as_tuples(self) -> tuple[tuple[str, str], ...]:
         return tuple(self._pushed.items())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -143,28 +143,72 @@ def list_task_instances(session: Session, dag_id: str, run_id: str) -> list[Task
         .where(TaskInstanceRow.dag_id == dag_id, TaskInstanceRow.run_id == run_id)
         .order_by(TaskInstanceRow.id)
     )
-    return list(session.scalars(query))
+    return in_task_order(session.scalars(query))
 
 
-def get_task_instance(session: Session, dag_id: str, run_id: str, task_id: str) -> TaskInstanceRow:
+def in_task_order(rows: Iterable[TaskInstanceRow]) -> list[TaskInstanceRow]:
+    """Task instances in the order their tasks were created, a mapped task's instances
+    together in map_index order (instances 1..n-1 are inserted after the other tasks)."""
+    rows = list(rows)
+    first: dict[str, int] = {}
+    for position, row in enumerate(rows):
+        first.setdefault(row.task_id, position)
+    return sorted(rows, key=lambda row: (first[row.task_id], row.map_index))
+
+
+def get_task_instance(
+    session: Session, dag_id: str, run_id: str, task_id: str, map_index: int = -1
+) -> TaskInstanceRow:
     row = session.scalar(
         select(TaskInstanceRow).where(
             TaskInstanceRow.dag_id == dag_id,
             TaskInstanceRow.run_id == run_id,
             TaskInstanceRow.task_id == task_id,
+            TaskInstanceRow.map_index == map_index,
         )
     )
     if row is None:
         get_run(session, dag_id, run_id)  # names the run if that is what is missing
-        raise TaskNotFoundError(
-            f"run '{run_id}' of DAG '{dag_id}' has no task '{task_id}'; see "
-            f"`baton tasks list {dag_id}`"
-        )
+        raise TaskNotFoundError(_no_instance(session, dag_id, run_id, task_id, map_index))
     return row
 
 
+def _no_instance(session: Session, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
+    """Why there is no such task instance, and what to ask for instead."""
+    indexes = list(
+        session.scalars(
+            select(TaskInstanceRow.map_index).where(
+                TaskInstanceRow.dag_id == dag_id,
+                TaskInstanceRow.run_id == run_id,
+                TaskInstanceRow.task_id == task_id,
+            )
+        )
+    )
+    if not indexes:
+        return (
+            f"run '{run_id}' of DAG '{dag_id}' has no task '{task_id}'; see "
+            f"`baton tasks list {dag_id}`"
+        )
+    if map_index < 0:
+        return (
+            f"task '{task_id}' of run '{run_id}' is mapped into {len(indexes)} instances; "
+            f"name one with --map-index 0..{max(indexes)}"
+        )
+    return (
+        f"task '{task_id}' of run '{run_id}' has no mapped instance {map_index}; its "
+        f"map indexes are 0..{max(indexes)}"
+        if max(indexes) >= 0
+        else f"task '{task_id}' of run '{run_id}' is not mapped; leave out the map index"
+    )
+
+
 def list_tries(
-    session: Session, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+    session: Session,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    kind: str = "task",
+    map_index: int = -1,
 ) -> list[TaskTryRow]:
     """The task's tries, or with ``kind="compensate"`` its compensation tries (sagas)."""
     query = (
@@ -173,6 +217,7 @@ def list_tries(
             TaskTryRow.dag_id == dag_id,
             TaskTryRow.run_id == run_id,
             TaskTryRow.task_id == task_id,
+            TaskTryRow.map_index == map_index,
             TaskTryRow.kind == kind,
         )
         .order_by(TaskTryRow.try_number)
