@@ -1,6 +1,7 @@
 """Python environments through the real scheduler: a virtualenv task with a requirement from
 the package index feeding downstream tasks, the cached venv reused by the next run, an
-external_python task in that venv, @task.bash and @task.sensor, and a failing install."""
+external_python task in that venv, @task.bash and @task.sensor; a failing install, an
+exception and an execution timeout."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ with DAG("envs", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
 """
 
 BROKEN_DAG = """
-from datetime import datetime, timezone
+import sys
+from datetime import datetime, timedelta, timezone
 from scheduler import DAG, task
 
 with DAG("broken_env", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)):
@@ -63,6 +65,19 @@ with DAG("broken_env", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=tim
         return value
 
     after(never_runs())
+
+    @task.external_python(python=sys.executable)
+    def raises(limit):
+        raise ValueError(f"limit {limit} exceeded")
+
+    @task.external_python(python=sys.executable, execution_timeout=timedelta(seconds=1))
+    def hangs():
+        import time
+        print("sleeping", flush=True)
+        time.sleep(120)
+
+    raises(5)
+    hangs()
 """
 
 
@@ -92,7 +107,7 @@ def test_virtualenv_tasks_run_reuse_their_venv_and_feed_downstream_tasks(baton: 
     assert (built / "baton-venv.json").stat().st_mtime_ns == marker_mtime
 
 
-def test_a_failing_install_fails_the_task_with_the_installers_message(baton: Baton) -> None:
+def test_install_errors_exceptions_and_timeouts_fail_the_tasks(baton: Baton) -> None:
     baton.write_dag("broken.py", BROKEN_DAG)
     baton.start()
     baton.wait_for_dag("broken_env")
@@ -101,11 +116,18 @@ def test_a_failing_install_fails_the_task_with_the_installers_message(baton: Bat
     assert baton.task_states("broken_env", run_id) == {
         "never_runs": "failed",
         "after": "upstream_failed",
+        "raises": "failed",
+        "hangs": "failed",
     }
     error = baton.task_instance("broken_env", run_id, "never_runs").error
     assert "installing the requirements failed" in error
     assert "baton-no-such-package-q7x" in error
     assert "baton-no-such-package-q7x" in baton.task_log("broken_env", run_id, "never_runs")
+    raised = baton.task_instance("broken_env", run_id, "raises").error
+    assert "raises() raised ValueError: limit 5 exceeded" in raised
+    assert "Traceback" in baton.task_log("broken_env", run_id, "raises")
+    assert "execution_timeout" in baton.task_instance("broken_env", run_id, "hangs").error
+    assert "sleeping" in baton.task_log("broken_env", run_id, "hangs")
 
 
 def return_value(baton: Baton, run_id: str, task_id: str) -> object:

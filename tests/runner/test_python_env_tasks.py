@@ -206,6 +206,10 @@ RUN_DAG = (
                                python_callable=which)
         PythonVirtualenvOperator(task_id="no_version", python_version="3.99",
                                  python_callable=which)
+        ExternalPythonOperator(task_id="system", python="/usr/bin/python3",
+                               python_callable=which)
+        ExternalPythonOperator(task_id="system_quiet", python="/usr/bin/python3",
+                               python_callable=which, expect_airflow=False)
 """
 )
 
@@ -329,3 +333,13 @@ def test_task_sensor_pokes_until_done(dags: DagFolder, tmp_path: Path) -> None:
     assert timed_out.state == "failed" and "BatonSensorTimeout" in timed_out.error
     assert not timed_out.retryable
     assert dags.run("never_soft")[0].state == "skipped"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/python3"), reason="needs a system Python")
+def test_expect_airflow_warns_when_the_interpreter_has_no_baton(dags: DagFolder) -> None:
+    dags.write(RUN_DAG)
+    finished, log = dags.run("system")
+    assert (finished.state, xcom(finished)) == ("success", "/usr/bin/python3")
+    assert "expect_airflow=True but /usr/bin/python3 cannot import Baton" in log
+    quiet, log = dags.run("system_quiet")
+    assert quiet.state == "success" and "cannot import Baton" not in log

@@ -56,7 +56,8 @@ CROSSING_CONTEXT_KEYS = frozenset(
         "templates_dict",
     }
 )
-_BATON_PROBE = "import scheduler.authoring"
+# Looks Baton up without importing it (an import costs the try a second).
+_BATON_PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('scheduler') is None)"
 
 
 class BasePythonEnvOperator(PythonOperator):
@@ -193,7 +194,10 @@ class BasePythonEnvOperator(PythonOperator):
         """``expect_airflow=True`` (Airflow's default): say so when the environment cannot
         import Baton, as Airflow warns when it lacks Airflow."""
         probe = subprocess.run(
-            [python, "-c", _BATON_PROBE], capture_output=True, stdin=subprocess.DEVNULL
+            [python, "-c", _BATON_PROBE],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            cwd=tempfile.gettempdir(),  # not the worker's folder, which may hold Baton's source
         )
         if probe.returncode != 0:
             self.log.warning(
