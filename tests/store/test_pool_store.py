@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, update
 
-from scheduler.errors import PoolConflictError, PoolNotFoundError
+from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundError
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.store import dags as dag_store
 from scheduler.store import pools
@@ -83,7 +83,7 @@ def test_set_creates_then_updates_and_logs_each_change(db) -> None:
     ],
 )
 def test_invalid_values_are_refused(db, name, slots, match) -> None:
-    with transaction(db) as session, pytest.raises(PoolConflictError, match=match):
+    with transaction(db) as session, pytest.raises(InvalidPoolError, match=match):
         pools.set_pool(session, name, slots, None, source="t", now=NOW)
 
 
