@@ -93,6 +93,10 @@ def test_graph_draws_each_group_as_a_frame_around_its_tasks(grouped) -> None:
         box = nodes[task_id].find(f".//{SVG}rect")
         bx, by = float(box.get("x")), float(box.get("y"))
         assert x < bx < x + w and y < by < y + h, task_id
+    # Inside a frame a task shows its id without the group's prefix; the tooltip has it all.
+    name = nodes["load.inner.fails"].find(f".//{SVG}text")
+    assert name.text == "fails"
+    assert nodes["load.inner.fails"].find(f".//{SVG}title").text.startswith("load.inner.fails")
     start = nodes["start"].find(f".//{SVG}rect")
     assert float(start.get("x")) + float(start.get("width")) < x  # outside, to the left
     # The inner frame lies inside the outer one.

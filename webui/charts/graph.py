@@ -43,7 +43,15 @@ def render_graph(
         if task.has_compensation and task_id in shape.nodes
     }
     nodes = [
-        _node(task_id, task.operator, centres[task_id], states, task_url, marks.get(task_id))
+        _node(
+            task_id,
+            task.operator,
+            centres[task_id],
+            states,
+            task_url,
+            marks.get(task_id),
+            _short_name(tree, task_id),
+        )
         for task_id, task in spec.tasks.items()
         if task_id in shape.nodes
     ]
@@ -157,6 +165,14 @@ def _group_node(
     return element("g", {**attrs, "data_group_tasks": " ".join(task_ids)}, inner)
 
 
+def _short_name(tree: GroupTree, task_id: str) -> str:
+    """Inside its group's frame a task shows its id without the group's prefix (Airflow's
+    label); the tooltip keeps the full id."""
+    group = tree.parent(task_id)
+    prefix = f"{group}." if group else ""
+    return task_id[len(prefix) :] if prefix and task_id.startswith(prefix) else task_id
+
+
 def _group_title(label: str, tooltip: str, action: str) -> str:
     text = f"{label} — {tooltip}" if tooltip else label
     return f"{text} (task group; click to {action})"
@@ -203,6 +219,7 @@ def _node(
     states: Mapping[str, str],
     task_url: Callable[[str], str | None],
     mark: Markup | None = None,
+    name: str | None = None,
 ) -> Markup:
     state = states.get(task_id, "none")
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
@@ -214,7 +231,9 @@ def _node(
         element(
             "rect", {"x": x, "y": y, "width": 7, "height": NODE_H, "rx": 3, "class_": "stripe"}
         ),
-        element("text", {"x": x + 16, "y": y + 19, "class_": "name"}, truncate(task_id, 22)),
+        element(
+            "text", {"x": x + 16, "y": y + 19, "class_": "name"}, truncate(name or task_id, 22)
+        ),
         element(
             "text",
             {"x": x + 16, "y": y + 35, "class_": "op"},
