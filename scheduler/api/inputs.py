@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import pendulum
+
 from scheduler.engine.driver import utcnow
 from scheduler.errors import BatonError
 
@@ -34,10 +36,21 @@ def parse_logical_date(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text)
+        value = _parse_datetime(text)
     except ValueError:
         raise BatonError(
             f"logical date {text!r} is not an ISO 8601 date; use e.g. 2026-01-31 or "
             "2026-01-31T06:00:00+00:00"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def _parse_datetime(text: str) -> datetime:
+    """ISO 8601 as Python reads it, else as pendulum does (what Airflow's CLI accepts)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        parsed = pendulum.parse(text, strict=False)
+    if not isinstance(parsed, datetime):  # a bare time or a duration
+        raise ValueError(text)
+    return datetime.fromisoformat(parsed.isoformat())  # a plain datetime for the Store

@@ -131,12 +131,13 @@ def unpause(dag_ids: tuple[str, ...], tag: str | None) -> None:
 @dags.command()
 @output_option
 def errors(output: str) -> None:
-    """List DAG files that failed to import, with the line and the error."""
+    """List DAG files that failed to import, with the line and the error; exit 1 if any."""
     rows = [
         {"file": e.filename, "line": e.lineno, "error": e.message, "when": e.timestamp}
         for e in api.import_errors(settings())
     ]
     emit(rows, output, ["file", "line", "when", "error"])
+    sys.exit(1 if rows else 0)  # scripts and CI can fail on a DAG file that does not import
 
 
 @dags.command()
@@ -176,4 +177,14 @@ def test(dag_id: str, conf: str | None, logical_date: str | None, output: str) -
         rows = [{"task_id": k, **v.__dict__} for k, v in report.tasks.items()]
         emit(rows, output, ["task_id", "state", "tries", "duration_s"])
         click.echo(f"Run {report.run_id}: {report.state}")
+        for task_id, failed in report.failures:
+            click.echo(
+                f"  {task_id} failed (try {failed.failed_try}): {_first_line(failed.error)}",
+                err=True,
+            )
     sys.exit(0 if report.state == "success" else 1)
+
+
+def _first_line(error: str | None) -> str:
+    lines = [line for line in (error or "").splitlines() if line.strip()]
+    return lines[0] if lines else "(no error recorded)"

@@ -37,6 +37,13 @@ def normalize_schedule(value: Any) -> str | float | None:
     if value is None:
         return None
     if isinstance(value, timedelta):
+        if getattr(value, "years", 0) or getattr(value, "months", 0):
+            # pendulum.duration(months=1) steps by calendar months in Airflow; as a timedelta
+            # it would be a fixed 30 days, so a month schedule would drift.
+            raise InvalidScheduleError(
+                f"schedule {value!r} counts calendar months or years, which a fixed interval "
+                "cannot; use a cron string such as '@monthly' or '0 0 1 * *'"
+            )
         seconds = value.total_seconds()
         if seconds <= 0:
             raise InvalidScheduleError(

@@ -19,7 +19,10 @@ with DAG("{dag_id}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timez
 
 
 def import_errors(baton: Baton) -> dict[str, dict]:
-    return {e["file"].rsplit("/", 1)[-1]: e for e in baton.cli_json("dags", "errors")}
+    result = baton.cli("dags", "errors", "-o", "json", check=False)
+    listed = json.loads(result.stdout)
+    assert result.returncode == (1 if listed else 0), result.stderr  # 1 when it lists any
+    return {e["file"].rsplit("/", 1)[-1]: e for e in listed}
 
 
 def test_bad_files_are_reported_while_good_ones_run(baton: Baton) -> None:
@@ -53,7 +56,7 @@ with DAG("cyclic", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezon
     assert "cyclic" in errors["cycle.py"]["error"]
     assert "BATON_DAG_FILE_IMPORT_TIMEOUT" in errors["hangs.py"]["error"]
     assert baton.dag_ids() == {"good"}
-    table = baton.cli("dags", "errors").stdout
+    table = baton.cli("dags", "errors", check=False).stdout
     assert "syntax.py" in table and "cycle.py" in table
 
 
@@ -132,3 +135,19 @@ with DAG("params_dag", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=tim
     assert report["tasks"]["check"]["tries"] == 1
     failing = baton.cli("dags", "test", "params_dag", "--conf", '{"n": 1}', check=False)
     assert failing.returncode == 1
+    # Each failed task's error is printed: task id, try and the error line.
+    assert "check failed (try 1): AssertionError: 2" in failing.stderr
+    assert "Run " in failing.stdout and ": failed" in failing.stdout
+
+
+def test_dags_errors_exits_0_when_every_file_imports(baton: Baton) -> None:
+    baton.write_dag("good.py", GOOD.format(dag_id="good", task_id="only"))
+    baton.cli("dags", "sync")
+    assert baton.cli("dags", "errors").returncode == 0
+    baton.write_dag("bad.py", "from scheduler import DAG, KubernetesPodOperator\n")
+    baton.cli("dags", "sync")
+    result = baton.cli("dags", "errors", check=False)
+    assert result.returncode == 1
+    assert "KubernetesPodOperator is an Airflow operator Baton does not support yet" in (
+        result.stdout
+    )
