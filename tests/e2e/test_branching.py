@@ -312,3 +312,42 @@ def test_the_example_dag_takes_one_path_per_day_and_notifies_once(baton: Baton) 
         assert states["report"] == "success"
         assert states["refund_report"] == ("success" if orders % 3 == 0 else "skipped"), ds
         assert states["notify"] == ("success" if index == 2 else "skipped"), ds
+
+
+def test_day_of_week_and_datetime_branches_on_the_logical_date(baton: Baton) -> None:
+    baton.write_dag(
+        "calendar.py",
+        HEADER
+        + """
+from datetime import time
+from scheduler import BranchDateTimeOperator, BranchDayOfWeekOperator, WeekDay
+with DAG("calendar", schedule=None, start_date=START) as dag:
+    day = BranchDayOfWeekOperator(
+        task_id="day", week_day={WeekDay.SATURDAY, "sunday"}, use_task_logical_date=True,
+        follow_task_ids_if_true="weekend", follow_task_ids_if_false=["workday"],
+    )
+    day >> [EmptyOperator(task_id="weekend"), EmptyOperator(task_id="workday")]
+    hours = BranchDateTimeOperator(
+        task_id="hours", target_lower=time(9), target_upper=time(17),
+        use_task_logical_date=True,
+        follow_task_ids_if_true="office", follow_task_ids_if_false="after_hours",
+    )
+    hours >> [EmptyOperator(task_id="office"), EmptyOperator(task_id="after_hours")]
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("calendar")
+
+    def run_at(logical_date: str) -> dict[str, str]:
+        run_id = baton.cli_json("dags", "trigger", "calendar", "--logical-date", logical_date)[
+            "run_id"
+        ]
+        assert baton.wait_for_run("calendar", run_id) == "success"
+        return baton.task_states("calendar", run_id)
+
+    saturday_morning = run_at("2026-03-07T10:00:00+00:00")
+    assert (saturday_morning["weekend"], saturday_morning["workday"]) == ("success", "skipped")
+    assert (saturday_morning["office"], saturday_morning["after_hours"]) == ("success", "skipped")
+    monday_night = run_at("2026-03-09T20:00:00+00:00")
+    assert (monday_night["weekend"], monday_night["workday"]) == ("skipped", "success")
+    assert (monday_night["office"], monday_night["after_hours"]) == ("skipped", "success")
