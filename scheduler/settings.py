@@ -35,6 +35,9 @@ class Settings:
     """BATON_EXECUTOR: ``local`` (worker processes) or ``inline`` (sequential, in-process)."""
     parallelism: int = os.cpu_count() or 2
     """BATON_PARALLELISM: tasks running at once across all DAGs (local executor workers)."""
+    max_map_length: int = 1024
+    """BATON_MAX_MAP_LENGTH: the most instances one mapped task may expand into (Airflow's
+    ``[core] max_map_length``); a longer input fails the task with a message naming it."""
     dags_are_paused_at_creation: bool = True
     """BATON_DAGS_ARE_PAUSED_AT_CREATION: new DAGs start paused (scheduled runs wait)."""
     dag_file_import_timeout: float = 30.0
@@ -147,6 +150,8 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
             ) from None
     if out.get("parallelism", 1) < 1:
         raise ConfigError("BATON_PARALLELISM must be at least 1")
+    if out.get("max_map_length", 1) < 1:
+        raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
     if out.get("executor", "local") not in {"local", "inline"}:
         raise ConfigError(f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local' or 'inline'")
     return out

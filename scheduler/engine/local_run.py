@@ -102,7 +102,10 @@ def run_dag_in_process(
     spec = find_dag_spec(settings, db, dag_id)
     source = process_source("dags-test")
     driver = RunDriver(
-        logs_folder=settings.logs_folder, database_url=settings.database_url, source=source
+        logs_folder=settings.logs_folder,
+        database_url=settings.database_url,
+        source=source,
+        max_map_length=settings.max_map_length,
     )
     executor = InlineExecutor(xcom_reader_for)
     executor.start()

@@ -115,6 +115,7 @@ class SchedulerService:
             database_url=self.settings.database_url,
             source=self.source,
             job_id=self._job_id,
+            max_map_length=self.settings.max_map_length,
         )
         self.executor.start()
         self.wakeup = WakeupSocket(self.settings.home)
