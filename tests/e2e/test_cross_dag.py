@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -232,3 +233,34 @@ with DAG("child", schedule=None, start_date=START):
     assert len(baton.tries("child", child, "child_first")) == 2
     assert len(baton.tries("child", child, "not_downstream")) == 1
     assert len(baton.tries("child", elsewhere, "child_first")) == 1  # another logical date
+
+
+def _documented_example() -> str:
+    """The example of docs/authoring.md's "Cross-DAG dependencies" section, as written."""
+    text = (Path(__file__).parents[2] / "docs" / "authoring.md").read_text()
+    section = text.split("## Cross-DAG dependencies", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_example_runs(baton: Baton) -> None:
+    # Only the waits are shortened, so that the test takes seconds, not minutes.
+    source = _documented_example().replace("poke_interval=30", "poke_interval=0.2")
+    source = source.replace("poke_interval=60", "poke_interval=0.2")
+    baton.write_dag("documented_cross_dag.py", source)
+    baton.start()
+    for dag_id in ("nightly_load", "report", "export"):
+        baton.wait_for_dag(dag_id)
+
+    def latest(dag_id: str) -> Any:
+        runs = api.list_runs(baton.settings, dag_id)
+        return runs[0] if runs else None
+
+    load = baton.wait_until("the scheduled nightly_load run", lambda: latest("nightly_load"))
+    report = baton.wait_until("the scheduled report run", lambda: latest("report"))
+    assert load.logical_date == report.logical_date
+    assert baton.wait_for_run("nightly_load", load.run_id) == "success"
+    assert baton.wait_for_run("report", report.run_id) == "success"
+    export = latest("export")
+    assert export.run_type == "manual" and export.state == "success"
+    assert export.conf == {"day": load.logical_date.strftime("%Y-%m-%d"), "source": "nightly_load"}
+    assert "exporting " + export.conf["day"] in baton.task_log("export", export.run_id, "export")
