@@ -86,6 +86,8 @@ class TaskGroup(DependencyMixin):
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self.parent_group: TaskGroup | None = None
+        # Set on a mapped task group (``@task_group`` + ``.expand``): what it maps over.
+        self.expand_input: Any = None
         if not isinstance(default_args, Mapping | None):
             raise self._error(f"default_args={default_args!r} must be a dict")
         self.default_args: dict[str, Any] = copy.deepcopy(dict(default_args or {}))
@@ -269,10 +271,16 @@ class TaskGroup(DependencyMixin):
 
     @property
     def leaves(self) -> list[BaseOperator]:
-        """Tasks of the group with no downstream inside the group."""
-        tasks = list(self)
-        ids = {t.task_id for t in tasks}
-        return [t for t in tasks if t.downstream_task_ids.isdisjoint(ids)]
+        """Tasks of the group with no downstream inside the group. As in Airflow, a teardown
+        there stands for the last work before it, so ``group >> next`` waits for the work,
+        not for the clean-up."""
+        tasks = {t.task_id: t for t in self}
+        leaves: dict[str, BaseOperator] = {}
+        for task in tasks.values():
+            if task.downstream_task_ids.isdisjoint(tasks):
+                found = [task] if not _is_teardown(task) else _work_before(task, tasks)
+                leaves.update((t.task_id, t) for t in found)
+        return list(leaves.values())
 
     def get_roots(self) -> Iterator[BaseOperator]:
         return iter(self.roots)
@@ -332,6 +340,30 @@ class TaskGroup(DependencyMixin):
 
     def __exit__(self, *exc_info: object) -> None:
         _group_stack.reset(self._tokens.pop())
+
+
+def _is_teardown(task: Any) -> bool:
+    return bool(getattr(task, "is_teardown", False))
+
+
+def _work_before(teardown: Any, tasks: Mapping[str, Any]) -> list[Any]:
+    """The tasks of the group a teardown follows that are not teardowns themselves and have
+    no other non-teardown downstream in the group (Airflow's get_leaves), setups left out."""
+    found: list[Any] = []
+    for up_id in sorted(teardown.upstream_task_ids):
+        up = tasks.get(up_id)
+        if up is None:
+            continue
+        if _is_teardown(up):
+            found += _work_before(up, tasks)
+        elif getattr(up, "is_setup", False):
+            continue
+        elif not any(
+            d != teardown.task_id and d in tasks and not _is_teardown(tasks[d])
+            for d in up.downstream_task_ids
+        ):
+            found.append(up)
+    return found
 
 
 def _text(name: str, value: Any, group_id: Any, location: str | None) -> str:

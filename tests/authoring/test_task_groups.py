@@ -240,17 +240,6 @@ def test_task_group_decorator_checks_its_arguments():
         takes_one(1, 2)
 
 
-def test_mapped_task_groups_say_they_are_not_supported_yet():
-    @task_group
-    def per_item(item):
-        EmptyOperator(task_id="work")
-
-    with DAG("mapped"):
-        for method in ("expand", "partial"):
-            with pytest.raises(DagDefinitionError, match=r"mapped task group.*not support"):
-                getattr(per_item, method)(item=[1, 2])
-
-
 def test_group_structure_is_serialised_and_round_trips():
     with DAG("spec") as dag:
         with TaskGroup("g", tooltip="the g", ui_color="#abcdef", group_display_name="Gee"):
@@ -284,3 +273,18 @@ def test_old_specs_without_groups_still_load():
     spec = type(serialize_dag(dag)).from_dict(data)
     assert spec.task_groups == {} and spec.edge_labels == ()
     assert spec.tasks["a"].task_group_id is None
+
+
+def test_a_teardown_at_the_end_of_a_group_is_not_a_leaf():
+    # Airflow: ``group >> next`` waits for the group's work, not for its clean-up.
+    with DAG("teardown") as dag:
+        with TaskGroup("g") as group:
+            create = EmptyOperator(task_id="create")
+            work = EmptyOperator(task_id="work")
+            delete = EmptyOperator(task_id="delete")
+            create >> work >> delete.as_teardown(setups=create)
+        after = EmptyOperator(task_id="after")
+        group >> after
+    assert [t.task_id for t in group.leaves] == ["g.work"]
+    assert after.upstream_task_ids == {"g.work"}
+    assert ("g.delete", "after") not in set(dag.graph.edges)
