@@ -264,3 +264,36 @@ def test_the_documented_example_runs(baton: Baton) -> None:
     assert export.run_type == "manual" and export.state == "success"
     assert export.conf == {"day": load.logical_date.strftime("%Y-%m-%d"), "source": "nightly_load"}
     assert "exporting " + export.conf["day"] in baton.task_log("export", export.run_id, "export")
+
+
+def test_an_existing_run_is_skipped_or_reset_as_asked(baton: Baton) -> None:
+    baton.write_dag("targets.py", TARGETS)
+    baton.write_dag(
+        "again.py",
+        HEADER
+        + """
+with DAG("again", schedule=None, start_date=START):
+    TriggerDagRunOperator(
+        task_id="skip_it", trigger_dag_id="target_ok", trigger_run_id="{{ params.rid }}",
+        skip_when_already_exists=True, params={"rid": "shared"},
+        wait_for_completion=True, poke_interval=0.2,
+    ) >> TriggerDagRunOperator(
+        task_id="reset_it", trigger_dag_id="target_ok", trigger_run_id="shared",
+        reset_dag_run=True, wait_for_completion=True, poke_interval=0.2,
+        trigger_rule="all_done",
+    )
+""",
+    )
+    baton.start()
+    baton.wait_for_dag("again")
+    baton.wait_for_dag("target_ok")
+    first = baton.trigger("again")
+    assert baton.wait_for_run("again", first) == "success"
+    # First run: skip_it created "shared" (and waited for it); reset_it ran it again.
+    assert baton.task_states("again", first) == {"skip_it": "success", "reset_it": "success"}
+    assert len(baton.tries("target_ok", "shared", "record")) == 2
+    second = baton.trigger("again")
+    assert baton.wait_for_run("again", second) == "success"
+    assert baton.task_states("again", second) == {"skip_it": "skipped", "reset_it": "success"}
+    assert len(baton.tries("target_ok", "shared", "record")) == 3
+    assert api.get_run(baton.settings, "target_ok", "shared").conf == {}

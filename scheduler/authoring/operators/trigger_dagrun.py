@@ -153,7 +153,7 @@ class TriggerDagRunOperator(BaseOperator):
             logical_date=logical_date,
             reset_dag_run=self.reset_dag_run,
             fail_when_dag_is_paused=self.fail_when_dag_is_paused,
-            triggered_by=f"operator:{ti.dag_id}.{ti.task_id}",
+            triggered_by=f"operator:{ti.dag_id}.{ti.task_id}"[:250],  # the column's size
         )
         if outcome.already_existed and not self.reset_dag_run:
             message = (
