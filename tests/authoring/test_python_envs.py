@@ -30,6 +30,7 @@ from scheduler.authoring.operators.python_script import (
     dumps,
     function_source,
     loads,
+    source_location,
 )
 from scheduler.authoring.operators.venv_cache import (
     PipInstaller,
@@ -68,16 +69,20 @@ class Holder:
 # -- source extraction ----------------------------------------------------------------------
 
 
-def test_the_source_is_the_def_without_the_task_decorator():
+def test_the_source_is_the_def_without_the_task_decorator_on_the_same_lines():
     source = function_source(decorated.function)
-    assert source.startswith("def decorated(n: int) -> int:\n")
+    assert source.startswith("\n\n\n\ndef decorated(n: int) -> int:\n")  # 4 lines blanked
     assert "requirements" not in source and "@task" not in source
+    filename, first_line = source_location(decorated.function)
+    assert filename == __file__
+    lines = Path(__file__).read_text().splitlines()
+    assert lines[first_line - 1].startswith("@task.virtualenv(")
+    assert lines[first_line + 3].startswith("def decorated(")
 
 
 def test_other_decorators_stay_and_nested_functions_are_dedented():
     source = function_source(Holder.nested().function)
-    assert source.splitlines()[0] == "@staticmethod"
-    assert source.splitlines()[1] == "def inner():"
+    assert source.splitlines()[:3] == ["", "@staticmethod", "def inner():"]
 
 
 def test_a_plain_function_keeps_its_source():
@@ -106,7 +111,10 @@ def test_json_refuses_what_it_cannot_carry():
 
 def run_script(tmp_path: Path, function, args, kwargs, serializer="json", strings=()):
     script = tmp_path / "script.py"
-    script.write_text(build_script(function_source(function), function.__name__, serializer))
+    source = function_source(function)
+    script.write_text(
+        build_script(source, function.__name__, serializer, *source_location(function))
+    )
     paths = [tmp_path / n for n in ("in", "out", "strings", "error")]
     paths[0].write_bytes(dumps({"args": args, "kwargs": kwargs}, serializer))
     paths[2].write_text("\n".join(strings))
@@ -151,6 +159,8 @@ def test_an_exception_is_printed_and_written_for_the_error(tmp_path: Path):
     done, _, error = run_script(tmp_path, raises, [5], {})
     assert done.returncode == 1
     assert "Traceback" in done.stderr and "ValueError: limit 5 exceeded" in done.stderr
+    line = raises.__code__.co_firstlineno + 1
+    assert f'File "{__file__}", line {line}, in raises' in done.stderr  # the real file
     assert error == "raises() raised ValueError: limit 5 exceeded"
 
 
@@ -175,6 +185,16 @@ def test_serializers():
             check_serializer(name, "t", None)
     with pytest.raises(DagDefinitionError, match="not a serializer"):
         check_serializer("yaml", "t", None)
+
+
+def test_a_function_without_readable_source_is_refused():
+    namespace: dict = {}
+    exec("def made_up():\n    return 1\n", namespace)
+    with (
+        DAG("d"),
+        pytest.raises(DagDefinitionError, match="source of made_up\\(\\) cannot be read"),
+    ):
+        PythonVirtualenvOperator(task_id="m", python_callable=namespace["made_up"])
 
 
 def test_only_def_functions_can_run_elsewhere():

@@ -168,6 +168,7 @@ RUN_DAG = (
 
     def leaves(code):
         import sys
+        print("leaving with", code)
         sys.exit(code)
 
     def pickled(tags):
@@ -193,6 +194,8 @@ RUN_DAG = (
                                op_args=[3], skip_on_exit_code=[3])
         ExternalPythonOperator(task_id="exits", python=sys.executable, python_callable=leaves,
                                op_args=[4], skip_on_exit_code=[3])
+        ExternalPythonOperator(task_id="exits0", python=sys.executable, python_callable=leaves,
+                               op_args=[0])
         ExternalPythonOperator(task_id="pickled", python=sys.executable, python_callable=pickled,
                                op_kwargs={"tags": {"b", "a"}}, serializer="pickle")
         ExternalPythonOperator(task_id="json_set", python=sys.executable,
@@ -220,6 +223,9 @@ def test_an_exception_in_the_function_fails_the_try_with_its_message(dags: DagFo
     assert finished.state == "failed" and finished.retryable
     assert "boom() raised ValueError: limit 5 exceeded" in finished.error
     assert "Traceback" in log and "ValueError: limit 5 exceeded" in log
+    assert 'demo.py", line 7, in boom' in log  # the DAG file's own line
+    assert "script.py" not in log
+    assert 'raise ValueError(f"limit {limit} exceeded")' in log
 
 
 def test_execution_timeout_kills_the_interpreter(dags: DagFolder, tmp_path: Path) -> None:
@@ -239,6 +245,9 @@ def test_exit_codes_skip_or_fail(dags: DagFolder) -> None:
     assert dags.run("skips")[0].state == "skipped"
     finished, _ = dags.run("exits")
     assert finished.state == "failed" and "exited with code 4" in finished.error
+    finished, log = dags.run("exits0")  # sys.exit(0): success without a value
+    assert (finished.state, finished.xcoms) == ("success", ())
+    assert "leaving with 0" in log
 
 
 def test_pickle_carries_what_json_cannot(dags: DagFolder) -> None:

@@ -31,6 +31,7 @@ from scheduler.authoring.operators.python_script import (
     dumps,
     function_source,
     loads,
+    source_location,
 )
 from scheduler.authoring.operators.shell import ShellCommand
 from scheduler.errors import BatonSkipException, DagDefinitionError, TaskExecutionError
@@ -132,8 +133,10 @@ class BasePythonEnvOperator(PythonOperator):
             paths.append(tmp / "error.txt")
             script = tmp / "script.py"
             source = function_source(self.python_callable)
-            script.write_text(build_script(source, name, self.serializer))
+            filename, first_line = source_location(self.python_callable)
+            script.write_text(build_script(source, name, self.serializer, filename, first_line))
             paths[0].write_bytes(self._serialized_arguments(list(args), dict(kwargs)))
+            paths[1].touch()  # empty if the function ends with sys.exit(0): no value, None
             paths[2].write_text("\n".join(self.string_args))
             self.log.info("Running %s() in %s (serializer %r)", name, python, self.serializer)
             self._command = ShellCommand([python, str(script), *map(str, paths)], env=self._env())

@@ -55,7 +55,7 @@ def check_serializer(serializer: str | None, where: str, location: str | None) -
 
 
 def check_function(function: Callable[..., Any], where: str, location: str | None) -> None:
-    """Only a plain ``def`` function can be sent as source (Airflow's rule)."""
+    """Only a plain ``def`` function whose source can be read can be sent (Airflow's rule)."""
     if not inspect.isfunction(function) or function.__name__ == "<lambda>":
         raise DagDefinitionError(
             f"{where}: python_callable={function!r} must be a function defined with def "
@@ -69,10 +69,22 @@ def check_function(function: Callable[..., Any], where: str, location: str | Non
             "interpreter must return its value",
             location=location,
         )
+    try:
+        function_source(function)
+    except (OSError, TypeError, SyntaxError) as exc:
+        raise DagDefinitionError(
+            f"{where}: the source of {function.__name__}() cannot be read ({exc}); define it "
+            "with def in a file",
+            location=location,
+        ) from None
 
 
 def function_source(function: Callable[..., Any]) -> str:
-    """The dedented source of ``function``, without its task decorators."""
+    """The dedented source of ``function``, its task decorators blanked out.
+
+    Blank lines rather than none keep the line numbers, so that the script can compile the
+    source as the DAG file's lines (``source_location``) and tracebacks point into it.
+    """
     source = textwrap.dedent(inspect.getsource(function))
     tree = ast.parse(source)
     node = tree.body[0]
@@ -84,7 +96,12 @@ def function_source(function: Callable[..., Any]) -> str:
         if _is_task_decorator(decorator):
             end = decorator.end_lineno or decorator.lineno
             drop.update(range(decorator.lineno - 1, end))
-    return "\n".join(line for index, line in enumerate(lines) if index not in drop) + "\n"
+    return "\n".join("" if index in drop else line for index, line in enumerate(lines)) + "\n"
+
+
+def source_location(function: Callable[..., Any]) -> tuple[str, int]:
+    """The file and first line (its first decorator's) of ``function``'s source."""
+    return inspect.getsourcefile(function) or "<task function>", inspect.getsourcelines(function)[1]
 
 
 def _is_task_decorator(node: ast.expr) -> bool:
@@ -219,7 +236,8 @@ def _baton_main(serializer, function_name):
     try:
         result = globals()[function_name](*payload["args"], **payload["kwargs"])
     except Exception as exc:
-        _baton_traceback.print_exc()
+        # Without this script's own frame: the traceback starts in the task's function.
+        _baton_traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
         _baton_write(error_path, "%s() raised %s: %s" % (function_name, type(exc).__name__, exc))
         _baton_sys.exit(1)
     try:
@@ -243,9 +261,23 @@ _baton_main(%(serializer)r, %(function_name)r)
 """
 
 
-def build_script(source: str, function_name: str, serializer: str) -> str:
-    """The program run as ``python script.py INPUT OUTPUT STRING_ARGS ERROR``."""
+def build_script(
+    source: str,
+    function_name: str,
+    serializer: str,
+    filename: str = "<task function>",
+    first_line: int = 1,
+) -> str:
+    """The program run as ``python script.py INPUT OUTPUT STRING_ARGS ERROR``.
+
+    The function is compiled as lines ``first_line``... of ``filename`` (the DAG file), so a
+    traceback in the try's log shows the DAG file's own lines.
+    """
+    offset = "\n" * (max(first_line, 1) - 1)
+    define = (
+        f"_baton_source = {offset + source!r}\nexec(compile(_baton_source, {filename!r}, 'exec'))\n"
+    )
     main = _MAIN.replace("%(serializer)r", repr(serializer)).replace(
         "%(function_name)r", repr(function_name)
     )
-    return _PRELUDE + source + main
+    return _PRELUDE + define + main
