@@ -1,0 +1,107 @@
+"""The worker-side library functions of the cross-DAG operators, on a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scheduler import api
+from scheduler.api import cross_dag
+from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
+from scheduler.settings import Settings
+from scheduler.spec import DagSpec, TaskGroupSpec, TaskSpec
+from scheduler.store import dags as dag_store
+from scheduler.store.db import make_engine, transaction
+from scheduler.store.migrate import migrate
+
+WHEN = datetime(2026, 7, 1, 6, tzinfo=UTC)
+TARGET = DagSpec(
+    "target",
+    "/dags/target.py",
+    {
+        "a": TaskSpec("a", "PythonOperator"),
+        "g.b": TaskSpec("g.b", "PythonOperator", upstream=("a",), task_group_id="g"),
+    },
+    task_groups={"g": TaskGroupSpec("g", children=("g.b",))},
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    settings = Settings.from_env(
+        {"BATON_HOME": str(tmp_path), "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    )
+    migrate(make_engine(settings.database_url))
+    with transaction(api.database(settings)) as session:
+        dag_store.sync_file(
+            session, TARGET.fileloc, [TARGET], [], now=WHEN, paused_at_creation=True
+        )
+    yield settings
+    api.database(settings).dispose()
+    api.read_database(settings).dispose()
+
+
+def trigger(settings: Settings, **kwargs) -> cross_dag.TriggerOutcome:
+    args = {
+        "run_id": None,
+        "conf": {"k": 1},
+        "logical_date": WHEN,
+        "reset_dag_run": False,
+        "fail_when_dag_is_paused": False,
+        "triggered_by": "operator:up.t",
+        **kwargs,
+    }
+    return cross_dag.trigger_for_task(settings, "target", **args)
+
+
+def test_a_trigger_creates_a_manual_run_named_after_the_logical_date(settings) -> None:
+    outcome = trigger(settings)
+    assert outcome == cross_dag.TriggerOutcome("manual__2026-07-01T06:00:00+00:00", False)
+    run = api.get_run(settings, "target", outcome.run_id)
+    assert (run.run_type, run.triggered_by, run.conf, run.logical_date) == (
+        "manual",
+        "operator:up.t",
+        {"k": 1},
+        WHEN,
+    )
+    assert cross_dag.run_state(settings, "target", outcome.run_id) == "queued"
+    assert trigger(settings).already_existed  # same logical date, same run id
+
+
+def test_fail_when_dag_is_paused(settings) -> None:
+    with pytest.raises(BatonError, match="DAG 'target' is paused"):
+        trigger(settings, fail_when_dag_is_paused=True)
+    api.set_paused(settings, ["target"], False)
+    assert not trigger(settings, fail_when_dag_is_paused=True).already_existed
+
+
+def test_reset_clears_every_task_of_the_existing_run(settings) -> None:
+    run_id = trigger(settings, run_id="fixed").run_id
+    api.mark_tasks(settings, "target", run_id, ["a", "g.b"], "success")
+    outcome = trigger(settings, run_id="fixed", reset_dag_run=True, conf={"other": 2})
+    assert outcome.already_existed
+    states = {ti.task_id: ti.state for ti in api.list_task_instances(settings, "target", "fixed")}
+    assert states == {"a": "none", "g.b": "none"}
+    assert api.get_run(settings, "target", "fixed").conf == {"k": 1}  # conf is not reset
+
+
+def test_existence_checks_name_what_is_missing(settings) -> None:
+    cross_dag.check_existence(settings, "target", ["a"], "g")
+    with pytest.raises(DagNotFoundError, match="no DAG 'nope'"):
+        cross_dag.check_existence(settings, "nope", [])
+    with pytest.raises(TaskNotFoundError, match="no task\\(s\\) zz"):
+        cross_dag.check_existence(settings, "target", ["a", "zz"])
+    with pytest.raises(TaskNotFoundError, match="no task group 'h'"):
+        cross_dag.check_existence(settings, "target", [], "h")
+
+
+def test_counts_for_tasks_groups_and_runs(settings) -> None:
+    run_id = trigger(settings).run_id
+    api.mark_tasks(settings, "target", run_id, ["g.b"], "success")
+    assert cross_dag.count_matching(settings, "target", ["g.b"], [WHEN], ["success"]) == 1
+    assert cross_dag.count_matching(settings, "target", ["a", "g.b"], [WHEN], ["success"]) == 1
+    assert cross_dag.count_matching(settings, "target", None, [WHEN], ["queued"]) == 1
+    assert cross_dag.count_group_matching(settings, "target", "g", [WHEN], ["success"]) == 1
+    assert cross_dag.count_group_matching(settings, "unknown", "g", [WHEN], ["success"]) == 0
