@@ -29,6 +29,7 @@ from scheduler.authoring import (
     Label,
     LatestOnlyOperator,
     Param,
+    ParamsDict,
     PokeReturnValue,
     PythonOperator,
     PythonVirtualenvOperator,
@@ -112,6 +113,7 @@ __all__ = [
     "EdgeModifier",
     # parameters
     "Param",
+    "ParamsDict",
     # connections, variables and hooks (plugins build on these)
     "BaseHook",
     "Connection",
