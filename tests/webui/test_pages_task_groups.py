@@ -224,3 +224,8 @@ def test_grid_rows_follow_the_nesting() -> None:
 )
 def test_group_state_follows_airflows_priority(states, expected) -> None:
     assert group_state(states) == expected
+
+
+def test_choosing_another_run_keeps_the_collapsed_groups(grouped) -> None:
+    html = _get(grouped, "/dags/grouped/graph?collapsed=load")
+    assert '<input type="hidden" name="collapsed" value="load">' in html
