@@ -76,8 +76,13 @@ with DAG("broken_env", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=tim
         print("sleeping", flush=True)
         time.sleep(120)
 
+    @task.virtualenv(python_version="3.99")
+    def old_python():
+        return 1
+
     raises(5)
     hangs()
+    old_python()
 """
 
 
@@ -118,6 +123,7 @@ def test_install_errors_exceptions_and_timeouts_fail_the_tasks(baton: Baton) -> 
         "after": "upstream_failed",
         "raises": "failed",
         "hangs": "failed",
+        "old_python": "failed",
     }
     error = baton.task_instance("broken_env", run_id, "never_runs").error
     assert "installing the requirements failed" in error
@@ -128,6 +134,8 @@ def test_install_errors_exceptions_and_timeouts_fail_the_tasks(baton: Baton) -> 
     assert "Traceback" in baton.task_log("broken_env", run_id, "raises")
     assert "execution_timeout" in baton.task_instance("broken_env", run_id, "hangs").error
     assert "sleeping" in baton.task_log("broken_env", run_id, "hangs")
+    missing = baton.task_instance("broken_env", run_id, "old_python").error
+    assert "python_version='3.99': no python3.99 on the worker's PATH" in missing
 
 
 def return_value(baton: Baton, run_id: str, task_id: str) -> object:

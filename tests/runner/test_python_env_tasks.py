@@ -59,6 +59,11 @@ VENV_DAG = (
             return 1
         broken()
 
+        @task.virtualenv(requirements=["six"], pip_install_options=["--no-such-option"])
+        def bad_option():
+            return 1
+        bad_option()
+
         @task.virtualenv(multiple_outputs=True)
         def split():
             return {"a": 1, "b": [2]}
@@ -99,6 +104,13 @@ def test_a_failing_install_fails_the_try_with_the_installers_message(
     assert "baton-no-such-package-q7x" in log
     assert venv_dirs(baton_home) == []  # nothing half-built is left to be reused
     assert not list((baton_home / "venvs").glob("venv-????????????????"))
+
+
+def test_pip_install_options_reach_the_installer(dags: DagFolder) -> None:
+    dags.write(VENV_DAG)
+    finished, log = dags.run("bad_option")
+    assert finished.state == "failed" and "--no-such-option" in finished.error
+    assert "--no-such-option" in log
 
 
 def test_multiple_outputs_from_a_virtualenv(dags: DagFolder) -> None:
