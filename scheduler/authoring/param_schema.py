@@ -5,11 +5,12 @@ with format checking on. The problem reported is jsonschema's ``best_match`` (th
 ``jsonschema.validate`` would raise), so a message reads the same as in Airflow, e.g.
 ``0 is less than the minimum of 1``.
 
-Three formats the trigger form's pickers produce are checked by Baton's own functions so the
+The formats the trigger form has inputs for are checked by Baton's own functions so the
 answer does not depend on optional packages (jsonschema checks ``date-time`` only when
-``rfc3339-validator`` is installed): ``date`` (``2024-01-31``), ``date-time`` (RFC 3339 with
-an offset, ``2024-01-31T06:00:00+00:00``) and ``time`` (``06:00:00``, offset optional, as in
-Airflow's examples).
+``rfc3339-validator`` is installed, ``duration`` only with ``isoduration``): ``date``
+(``2024-01-31``), ``date-time`` (RFC 3339 with an offset, ``2024-01-31T06:00:00+00:00``),
+``time`` (``06:00:00``, offset optional, as in Airflow's examples) and ``duration`` (ISO 8601,
+``PT15M``, ``P1D``, ``P2W``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 _TIME = re.compile(r"\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?")
+# P, then years to days and/or T with hours to seconds (at least one of each part), or weeks.
+_DURATION = re.compile(
+    r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?|P\d+W"
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ def _format_checker() -> jsonschema.FormatChecker:
     checker.checks("date", raises=ValueError)(_is_date)
     checker.checks("date-time", raises=ValueError)(_is_date_time)
     checker.checks("time", raises=ValueError)(_is_time)
+    checker.checks("duration")(_is_duration)
     return checker
 
 
@@ -109,3 +115,7 @@ def _is_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
     return bool(_TIME.fullmatch(value) and time.fromisoformat(value.upper()))
+
+
+def _is_duration(value: object) -> bool:
+    return not isinstance(value, str) or bool(_DURATION.fullmatch(value))

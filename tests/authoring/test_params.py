@@ -70,6 +70,9 @@ def test_invalid_values_name_the_param_and_the_rule(schema, value, message):
         ("date-time", "2024-01-31T06:00:00.5Z", "2024-01-31"),
         ("time", "12:13:14", "12:13"),
         ("time", "12:13:14+02:00", "25:00:00"),
+        ("duration", "PT15M", "15 minutes"),
+        ("duration", "P1DT2H", "PT"),
+        ("duration", "P2W", "P1H"),
     ],
 )
 def test_formats_of_the_form_pickers_are_checked(fmt, good, bad):

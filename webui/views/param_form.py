@@ -161,6 +161,8 @@ def _fill(
     elif info.widget in ("text", "textarea"):
         limits = {"minlength": schema.get("minLength"), "maxlength": schema.get("maxLength")}
         info.attrs = {k: v for k, v in limits.items() if isinstance(v, int)}
+        if schema.get("format") == "duration":
+            info.attrs["placeholder"] = "ISO 8601, e.g. PT15M, PT2H, P1D"
     elif info.widget in ("datetime-local", "time"):
         info.attrs = {"step": 1}  # seconds too: the values carry them
     if info.widget == "text" and isinstance(schema.get("examples"), list):
