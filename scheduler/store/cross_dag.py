@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import jinja2
-import networkx as nx
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.errors import BatonError
+from scheduler.setup_scope import clear_scope
 from scheduler.spec import CrossDagRef, DagSpec
 from scheduler.store import actions
 from scheduler.store import dags as dag_store
@@ -155,10 +155,7 @@ def _clear(
         session, spec, run_id, task_ids, downstream=downstream, source=walk.source, now=walk.now
     )
     walk.cleared += [ClearedTask(spec.dag_id, run_id, t) for t in cleared]
-    targets = set(task_ids)
-    if downstream:
-        for task_id in task_ids:
-            targets |= nx.descendants(spec.graph, task_id)
+    targets = set(clear_scope(spec, task_ids, downstream))  # what actions.clear_tasks covered
     markers = [
         t
         for t in spec.tasks
