@@ -109,3 +109,44 @@ def test_rest_api_answers_400_naming_the_param_and_runs_a_valid_conf(typed: Bato
     assert typed.wait_for_run("typed", run_id) == "success"
     assert _recorded(typed, run_id)["n"] == [10, "int"]
     assert _recorded(typed, run_id)["mode"] == ["safe", "str"]
+
+
+BAD_DEFAULT_DAG = """
+from datetime import datetime, timezone
+from scheduler import DAG, Param, EmptyOperator
+
+with DAG("bad_default", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         params={
+             "n": Param(0, type="integer", minimum=1),
+         }) as dag:
+    EmptyOperator(task_id="t")
+"""
+
+SCHEDULED_REQUIRED_DAG = """
+from datetime import datetime, timezone
+from scheduler import DAG, Param, EmptyOperator
+
+with DAG("nightly", schedule="@daily", start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         params={"day": Param(type="string")}) as dag:
+    EmptyOperator(task_id="t")
+"""
+
+
+def test_a_bad_default_is_an_import_error_at_the_param_line(baton: Baton) -> None:
+    baton.write_dag("bad_default.py", BAD_DEFAULT_DAG)
+    baton.write_dag("nightly.py", SCHEDULED_REQUIRED_DAG)
+    baton.start()
+
+    def errors() -> dict[str, dict] | None:
+        listed = json.loads(baton.cli("dags", "errors", "-o", "json", check=False).stdout)
+        return {e["file"].rsplit("/", 1)[-1]: e for e in listed} if len(listed) == 2 else None
+
+    found = baton.wait_until("two import errors", errors)
+    bad = found["bad_default.py"]
+    assert bad["line"] == 7  # the Param(...) line, not the DAG's
+    assert bad["error"].endswith(
+        "DAG 'bad_default': invalid default for param n: 0 is less than the minimum of 1; "
+        "fix the default or the schema"
+    )
+    assert "param 'day' has no default, but the DAG has a schedule" in found["nightly.py"]["error"]
+    assert "bad_default" not in baton.dag_ids() and "nightly" not in baton.dag_ids()
