@@ -30,6 +30,7 @@ from scheduler.api.tasks import (
     clear_tasks,
     get_task_instance,
     list_task_instances,
+    list_mapped_instances,
     list_tries,
     list_xcoms,
     mark_tasks,
@@ -76,6 +77,7 @@ __all__ = [
     "compensate_run",
     # tasks
     "list_task_instances",
+    "list_mapped_instances",
     "list_tries",
     "task_log_path",
     "clear_tasks",

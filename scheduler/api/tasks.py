@@ -30,12 +30,18 @@ def list_task_instances(settings: Settings, dag_id: str, run_id: str) -> list[Ta
 
 
 def list_tries(
-    settings: Settings, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    kind: str = "task",
+    map_index: int = -1,
 ) -> list[TaskTryRow]:
-    """A task's tries; ``kind="compensate"``: the tries of its compensation (sagas)."""
+    """A task instance's tries; ``kind="compensate"``: the tries of its compensation
+    (sagas). ``map_index`` names an instance of a mapped task."""
     with transaction(database(settings)) as session:
-        run_store.get_task_instance(session, dag_id, run_id, task_id)
-        return run_store.list_tries(session, dag_id, run_id, task_id, kind)
+        run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
+        return run_store.list_tries(session, dag_id, run_id, task_id, kind, map_index)
 
 
 def task_log_path(
@@ -45,9 +51,10 @@ def task_log_path(
     task_id: str,
     try_number: int | None,
     kind: str = "task",
+    map_index: int = -1,
 ) -> Path:
     """The log file of a try; ``kind="compensate"``: of a compensation try (sagas)."""
-    tries = list_tries(settings, dag_id, run_id, task_id, kind)
+    tries = list_tries(settings, dag_id, run_id, task_id, kind, map_index)
     if not tries:
         what = "its compensation has" if kind != "task" else "it has"
         raise BatonError(
@@ -79,11 +86,13 @@ def clear_tasks(
     *,
     downstream: bool = False,
     source: str | None = None,
+    map_indexes: list[int] | None = None,
 ) -> list[str]:
     """Run tasks of a run again (their history is kept); the scheduler picks them up.
 
     ExternalTaskMarkers among them clear their external tasks too (in other DAGs' runs);
-    the ids returned are this DAG's."""
+    the ids returned are this DAG's. ``map_indexes``: only those instances of the named
+    mapped tasks (default: every instance)."""
     with transaction(database(settings)) as session:
         spec = dag_store.get_spec(session, dag_id)
         cleared = cross_dag_store.clear_across_dags(
@@ -94,6 +103,7 @@ def clear_tasks(
             downstream=downstream,
             source=source or process_source("cli"),
             now=utcnow(),
+            map_indexes=map_indexes,
         )
     poke_scheduler(settings.home)
     return [c.task_id for c in cleared if (c.dag_id, c.run_id) == (dag_id, run_id)]
@@ -107,8 +117,10 @@ def mark_tasks(
     state: str,
     *,
     source: str | None = None,
+    map_indexes: list[int] | None = None,
 ) -> list[str]:
-    """Set tasks to success or failed by hand (a running try is stopped)."""
+    """Set tasks to success or failed by hand (a running try is stopped); ``map_indexes``:
+    only those instances of the named mapped tasks."""
     with transaction(database(settings)) as session:
         spec = dag_store.get_spec(session, dag_id)
         marked = actions.mark_tasks(
@@ -119,22 +131,38 @@ def mark_tasks(
             state,
             source=source or process_source("cli"),
             now=utcnow(),
+            map_indexes=map_indexes,
         )
     poke_scheduler(settings.home)
     return marked
 
 
 def get_task_instance(
-    settings: Settings, dag_id: str, run_id: str, task_id: str
+    settings: Settings, dag_id: str, run_id: str, task_id: str, map_index: int = -1
 ) -> TaskInstanceRow:
     with transaction(read_database(settings)) as session:
-        return run_store.get_task_instance(session, dag_id, run_id, task_id)
+        return run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
 
 
-def list_xcoms(settings: Settings, dag_id: str, run_id: str, task_id: str) -> list[XComRow]:
+def list_mapped_instances(
+    settings: Settings, dag_id: str, run_id: str, task_id: str
+) -> list[TaskInstanceRow]:
+    """The instances of a task in a run, in map_index order (one, -1, if not mapped)."""
+    rows = [ti for ti in list_task_instances(settings, dag_id, run_id) if ti.task_id == task_id]
+    if not rows:
+        get_task_instance(settings, dag_id, run_id, task_id)  # raises, naming what is missing
+    return rows
+
+
+def list_xcoms(
+    settings: Settings, dag_id: str, run_id: str, task_id: str, map_index: int | None = None
+) -> list[XComRow]:
+    """A task's XComs: of every instance (``map_index=None``) or of one."""
     with transaction(read_database(settings)) as session:
-        run_store.get_task_instance(session, dag_id, run_id, task_id)
-        return xcom_store.list_xcoms(session, dag_id, run_id, task_id)
+        if map_index is not None:
+            run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
+        rows = xcom_store.list_xcoms(session, dag_id, run_id, task_id)
+    return [r for r in rows if map_index is None or r.map_index == map_index]
 
 
 def read_task_log(
@@ -146,14 +174,15 @@ def read_task_log(
     *,
     max_bytes: int,
     kind: str = "task",
+    map_index: int = -1,
 ) -> tuple[int, str, bool]:
     """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked;
     ``kind="compensate"`` reads a compensation try's log."""
-    path = task_log_path(settings, dag_id, run_id, task_id, try_number, kind)
+    path = task_log_path(settings, dag_id, run_id, task_id, try_number, kind, map_index)
     number = (
         try_number
         if try_number is not None
-        else list_tries(settings, dag_id, run_id, task_id, kind)[-1].try_number
+        else list_tries(settings, dag_id, run_id, task_id, kind, map_index)[-1].try_number
     )
     size = path.stat().st_size
     with path.open("rb") as handle:

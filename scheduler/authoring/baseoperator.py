@@ -292,11 +292,22 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
     @property
     def mapped_group_id(self) -> str | None:
         """The group_id of the mapped task group this task belongs to, if any."""
+        group = self._mapped_group()
+        return group.group_id if group is not None else None
+
+    def mapping_spec(self) -> dict[str, Any]:
+        """What this task expands over (``TaskSpec.mapping``); only for a mapped task."""
+        group = self._mapped_group()
+        if group is None:
+            raise TypeError(f"task '{self.task_id}' is not mapped")
+        return group.expand_input.to_spec(group=group.group_id)
+
+    def _mapped_group(self) -> TaskGroup | None:
         group = getattr(self, "task_group", None)
         while group is not None:
-            if getattr(group, "expand_input", None) is not None:
-                return group.group_id
-            group = getattr(group, "parent_group", None)
+            if group.expand_input is not None:
+                return group
+            group = group.parent_group
         return None
 
     def dependency_operators(self) -> list[BaseOperator]:

@@ -230,6 +230,49 @@ class TaskFlowPartial:
             ) from None
 
 
+class MappedArgument(XComArg):
+    """An argument of a mapped task group's function: inside the group it stands for the
+    value of the instance that runs (``@task_group def g(x): ...; g.expand(x=[1, 2])``)."""
+
+    def __init__(self, name: str) -> None:  # no task of its own: not XComArg's operator
+        self.name = name
+        self.key = name
+        self.group: Any = None
+
+    def bind(self, group: Any) -> None:
+        self.group = group
+
+    @property
+    def operator(self) -> Any:  # type: ignore[override]
+        raise TypeError(
+            f"argument '{self.name}' of mapped task group '{self.group.group_id}' is not a "
+            "task result; pass it to tasks as an argument"
+        )
+
+    def dependency_operators(self) -> list[BaseOperator]:
+        sources = self.group.expand_input.sources() if self.group is not None else []
+        return [op for s in sources if isinstance(s, XComArg) for op in s.dependency_operators()]
+
+    def resolve(self, context: Mapping[str, Any]) -> Any:
+        map_index = context["ti"].map_index
+        return self.group.expand_input.values_at(map_index, context)[self.name]
+
+    def items(self, context: Mapping[str, Any]) -> Sequence[Any]:
+        raise TypeError(
+            f"argument '{self.name}' of mapped task group '{self.group.group_id}' is one "
+            "value per instance; it cannot be mapped over again"
+        )
+
+    def __str__(self) -> str:
+        raise TypeError(
+            f"argument '{self.name}' of a mapped task group cannot be used in a template "
+            "string; pass it to a task as an argument"
+        )
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self.name!r})"
+
+
 def _check_names(cls: type, kwargs: Mapping[str, Any], where: str, location: str | None) -> None:
     accepted = init_parameter_names(cls) | {"dag", "task_group", "default_args"}
     unknown = sorted(set(kwargs) - accepted)

@@ -128,18 +128,6 @@ def _not_downstream_message(task: BaseOperator, wrong: str, downstream: list[str
     )
 
 
-def _refuse_mapped(ti: Any) -> None:
-    """A mapped instance must skip only the downstream instances of its own map index
-    (Airflow 3 does it through NotPreviouslySkippedDep); the scheduler's skip covers every
-    instance of a task, so refuse rather than skip what another index chose to follow."""
-    map_index = getattr(ti, "map_index", -1)
-    if map_index != -1:
-        raise BranchError(
-            f"task '{ti.task.task_id}' (map index {map_index}) branches or short-circuits as a "
-            "mapped task, which Baton does not support yet; branch in an unmapped task"
-        )
-
-
 class SkipMixin:
     """``skip`` and ``skip_all_except`` for operators that skip tasks of their own run."""
 
@@ -150,7 +138,6 @@ class SkipMixin:
         ids = list(dict.fromkeys(t if isinstance(t, str) else t.task_id for t in tasks))
         if not ids:
             return
-        _refuse_mapped(ti)
         ti.xcom_push(key=XCOM_SKIPMIXIN_KEY, value={XCOM_SKIPMIXIN_SKIPPED: ids})
         raise DownstreamTasksSkipped(tasks=ids)
 
@@ -163,8 +150,6 @@ class SkipMixin:
         decision = decide_branch(task, chosen)
         if not decision.followed and not decision.skipped:
             return  # no downstream tasks: nothing to follow or skip
-        if decision.skipped:
-            _refuse_mapped(ti)
         ti.xcom_push(key=XCOM_SKIPMIXIN_KEY, value={XCOM_SKIPMIXIN_FOLLOWED: decision.followed})
         task.log.info("Skipping tasks %s", decision.skipped)
         if decision.skipped:

@@ -20,7 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from scheduler.authoring.location import caller_location
+from scheduler.authoring.mapped import ExpandInput, MappedArgument, MappedOperator
 from scheduler.authoring.taskgroup import TaskGroup
+from scheduler.authoring.xcom_arg import XComArg
 from scheduler.errors import DagDefinitionError
 
 #: The TaskGroup arguments ``@task_group(...)`` forwards (add_suffix_on_collision is set).
@@ -79,26 +81,78 @@ class _TaskGroupFactory:
         """The same function with other TaskGroup arguments (``f.override(group_id="x")()``)."""
         return _TaskGroupFactory(self.function, {**self.group_kwargs, **kwargs})
 
-    # Mapped task groups: the lead adds them; until then these say so instead of misbehaving.
-    def expand(self, **kwargs: Any) -> Any:
-        raise self._not_mapped("expand")
+    # -- mapped task groups ---------------------------------------------------------------
+
+    def partial(self, **kwargs: Any) -> _TaskGroupPartial:
+        """Function arguments every instance of the mapped group shares."""
+        return _TaskGroupPartial(self, kwargs)
+
+    def expand(self, **mapped: Any) -> Any:
+        """One instance of the whole group per item (Airflow's mapped task group)."""
+        return self.partial().expand(**mapped)
 
     def expand_kwargs(self, kwargs: Any) -> Any:
-        raise self._not_mapped("expand_kwargs")
-
-    def partial(self, **kwargs: Any) -> Any:
-        raise self._not_mapped("partial")
-
-    def _not_mapped(self, method: str) -> DagDefinitionError:
-        return DagDefinitionError(
-            f"task group '{self.group_kwargs['group_id']}': .{method}() makes a mapped task "
-            "group, which Baton does not support yet; call the function once per item "
-            "instead, or map the tasks inside the group",
-            location=caller_location(),
-        )
+        """One instance of the group per dict of function arguments."""
+        return self.partial().expand_kwargs(kwargs)
 
     def __repr__(self) -> str:
         return f"<@task_group {self.function.__name__}>"
+
+
+class _TaskGroupPartial:
+    """``group_fn.partial(**shared)``: ``expand``/``expand_kwargs`` build the mapped group."""
+
+    def __init__(self, factory: _TaskGroupFactory, shared: dict[str, Any]) -> None:
+        self.factory, self.shared = factory, shared
+
+    def expand(self, **mapped: Any) -> Any:
+        if not mapped:
+            raise DagDefinitionError(
+                f"task group '{self.factory.group_kwargs['group_id']}': expand() needs at "
+                "least one argument to map over",
+                location=caller_location(),
+            )
+        arguments = {name: MappedArgument(name) for name in mapped}
+        return self._build(ExpandInput("expand", mapped), {**self.shared, **arguments})
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        function = self.factory.function
+        names = [n for n in inspect.signature(function).parameters if n not in self.shared]
+        arguments = {name: MappedArgument(name) for name in names}
+        return self._build(ExpandInput("expand_kwargs", kwargs), {**self.shared, **arguments})
+
+    def _build(self, expand_input: ExpandInput, arguments: dict[str, Any]) -> Any:
+        factory = self.factory
+        try:
+            inspect.signature(factory.function).bind(**arguments)
+        except TypeError as exc:
+            raise DagDefinitionError(
+                f"task group '{factory.group_kwargs['group_id']}': "
+                f"{factory.function.__name__}() cannot take these arguments: {exc}",
+                location=caller_location(),
+            ) from None
+        expand_input.to_spec()  # refuses inputs that cannot be mapped, before any task
+        with TaskGroup(add_suffix_on_collision=True, **factory.group_kwargs) as group:
+            group.expand_input = expand_input
+            for argument in arguments.values():
+                if isinstance(argument, MappedArgument):
+                    argument.bind(group)
+            result = factory.function(**arguments)
+        _check_group_tasks(group)
+        sources = [s for s in expand_input.sources() if isinstance(s, XComArg)]
+        for root in group.roots:  # every instance waits until the inputs are known
+            root.set_upstream(sources)
+        return result if result is not None else group
+
+
+def _check_group_tasks(group: TaskGroup) -> None:
+    for task in group:
+        if isinstance(task, MappedOperator):
+            raise DagDefinitionError(
+                f"task '{task.task_id}' is mapped inside the mapped task group "
+                f"'{group.group_id}'; mapping inside a mapped group is not supported yet",
+                location=task.location,
+            )
 
 
 def task_group(python_callable: Callable[..., Any] | None = None, **group_kwargs: Any) -> Any:

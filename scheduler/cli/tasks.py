@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,6 +39,7 @@ def list_(dag_id: str, run_id: str | None, output: str) -> None:
     rows = [
         {
             "task_id": ti.task_id,
+            "map_index": ti.map_index,
             "state": ti.state,
             "try_number": ti.try_number,
             "start_date": ti.start_date,
@@ -47,7 +49,23 @@ def list_(dag_id: str, run_id: str | None, output: str) -> None:
         }
         for ti in api.list_task_instances(conf, dag_id, run_id)
     ]
-    emit(rows, output, ["task_id", "state", "try_number", "start_date", "duration", "error"])
+    columns = ["task_id", "map_index", "state", "try_number", "start_date", "duration", "error"]
+    emit(rows, output, columns)
+
+
+def map_index_option(help_text: str) -> Any:
+    """``--map-index N`` (Airflow's name), repeatable where several instances make sense."""
+    return click.option("--map-index", "map_index", type=int, default=None, help=help_text)
+
+
+def map_indexes_option(command: Any) -> Any:
+    return click.option(
+        "--map-index",
+        "map_indexes",
+        type=int,
+        multiple=True,
+        help="Only this instance of a mapped task (repeatable; default: every instance).",
+    )(command)
 
 
 @tasks.command()
@@ -58,12 +76,19 @@ def list_(dag_id: str, run_id: str | None, output: str) -> None:
 @click.option(
     "--compensation", is_flag=True, help="The log of the task's compensation (sagas) instead."
 )
+@map_index_option("Which instance of a mapped task.")
 def logs(
-    dag_id: str, run_id: str, task_id: str, try_number: int | None, compensation: bool
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None,
+    compensation: bool,
+    map_index: int | None,
 ) -> None:
     """Print the log of one try of TASK_ID in RUN_ID."""
     kind = "compensate" if compensation else "task"
-    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number, kind)
+    index = -1 if map_index is None else map_index
+    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number, kind, index)
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             click.echo(line, nl=False)
@@ -74,9 +99,23 @@ def logs(
 @click.argument("run_id")
 @click.argument("task_ids", nargs=-1, required=True)
 @click.option("--downstream", "-d", is_flag=True, help="Also clear every task downstream.")
-def clear(dag_id: str, run_id: str, task_ids: tuple[str, ...], downstream: bool) -> None:
+@map_indexes_option
+def clear(
+    dag_id: str,
+    run_id: str,
+    task_ids: tuple[str, ...],
+    downstream: bool,
+    map_indexes: tuple[int, ...],
+) -> None:
     """Run TASK_IDS of RUN_ID again (a finished run is queued again)."""
-    cleared = api.clear_tasks(settings(), dag_id, run_id, list(task_ids), downstream=downstream)
+    cleared = api.clear_tasks(
+        settings(),
+        dag_id,
+        run_id,
+        list(task_ids),
+        downstream=downstream,
+        map_indexes=list(map_indexes) or None,
+    )
     click.echo(f"Cleared {len(cleared)} task(s): {', '.join(cleared) or '-'}")
 
 
@@ -85,9 +124,13 @@ def clear(dag_id: str, run_id: str, task_ids: tuple[str, ...], downstream: bool)
 @click.argument("run_id")
 @click.argument("task_ids", nargs=-1, required=True)
 @click.option("--state", type=click.Choice(["success", "failed"]), required=True)
-def mark(dag_id: str, run_id: str, task_ids: tuple[str, ...], state: str) -> None:
+@map_indexes_option
+def mark(
+    dag_id: str, run_id: str, task_ids: tuple[str, ...], state: str, map_indexes: tuple[int, ...]
+) -> None:
     """Set TASK_IDS of RUN_ID to success or failed by hand (a running try is stopped)."""
-    marked = api.mark_tasks(settings(), dag_id, run_id, list(task_ids), state)
+    indexes = list(map_indexes) or None
+    marked = api.mark_tasks(settings(), dag_id, run_id, list(task_ids), state, map_indexes=indexes)
     click.echo(f"Marked {len(marked)} task(s) {state}: {', '.join(marked) or '-'}")
 
 

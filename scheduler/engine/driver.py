@@ -276,10 +276,13 @@ class RunDriver:
         downstream tasks are planned next, so the skip spreads through trigger rules."""
         reason = f"skipped by {event.key.task_id}: a branch not followed or a short circuit"
         changes = []
+        own_index = event.key.map_index
         for task_id in event.skip_tasks:
             if task_id not in run.spec.tasks:
                 continue
             for key in run.instances_of(task_id):
+                if own_index >= 0 and key[1] >= 0 and key[1] != own_index:
+                    continue  # in a mapped task group a branch decides for its own index
                 view = run.tasks.get(key, _NONE)
                 if view.state not in _SKIPPABLE:
                     continue

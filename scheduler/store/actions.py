@@ -23,7 +23,7 @@ from scheduler.states import (
     TaskState,
 )
 from scheduler.store.events import Event, append_events
-from scheduler.store.models import dag_run_table
+from scheduler.store.models import TaskInstanceRow, dag_run_table
 from scheduler.store.runs import get_run, list_task_instances
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 
@@ -39,12 +39,14 @@ def clear_tasks(
     downstream: bool = False,
     source: str,
     now: datetime,
+    map_indexes: Sequence[int] | None = None,
 ) -> list[str]:
     """Reset tasks (and optionally everything downstream) to run again; return their ids.
-    The setups a cleared task needs and their teardowns are cleared with it (Airflow)."""
+    The setups a cleared task needs and their teardowns are cleared with it (Airflow).
+    Every instance of a mapped task is cleared, or only ``map_indexes`` of the named tasks."""
     targets = _known(spec, clear_scope(spec, task_ids, downstream))
-    tis = {ti.task_id: ti for ti in list_task_instances(session, spec.dag_id, run_id)}
-    busy = sorted(t for t in targets if tis[t].state in ACTIVE_TASK_STATES)
+    tis = _instances(session, spec.dag_id, run_id, targets, task_ids, map_indexes)
+    busy = sorted({ti.task_id for ti in tis if ti.state in ACTIVE_TASK_STATES})
     if busy:
         raise BatonError(
             f"task(s) {', '.join(busy)} of run '{run_id}' are still running; wait for them "
@@ -54,19 +56,20 @@ def clear_tasks(
         TaskChange(
             spec.dag_id,
             run_id,
-            t,
-            TaskState(tis[t].state),
+            ti.task_id,
+            TaskState(ti.state),
             TaskState.NONE,
-            tis[t].try_number,
-            values={"retry_base": tis[t].try_number, "next_retry_at": None, "error": None},
+            ti.try_number,
+            values={"retry_base": ti.try_number, "next_retry_at": None, "error": None},
             detail="cleared by a user",
+            map_index=ti.map_index,
         )
-        for t in targets
-        if tis[t].state != TaskState.NONE
+        for ti in tis
+        if ti.state != TaskState.NONE
     ]
     change_task_states(session, changes, source=source, now=now)
     _reopen_run(session, spec.dag_id, run_id, source, now, f"cleared {', '.join(targets)}")
-    return [c.task_id for c in changes]
+    return list(dict.fromkeys(c.task_id for c in changes))
 
 
 def mark_tasks(
@@ -78,30 +81,59 @@ def mark_tasks(
     *,
     source: str,
     now: datetime,
+    map_indexes: Sequence[int] | None = None,
 ) -> list[str]:
-    """Set tasks to ``success`` or ``failed`` by hand; return the ones that changed."""
+    """Set tasks to ``success`` or ``failed`` by hand; return the ones that changed
+    (every instance of a mapped task, or only ``map_indexes``)."""
     new = TaskState(state)
     if new not in MARKABLE:
         raise BatonError(f"tasks can be marked success or failed, not {state!r}")
     targets = _known(spec, task_ids)
-    tis = {ti.task_id: ti for ti in list_task_instances(session, spec.dag_id, run_id)}
+    tis = _instances(session, spec.dag_id, run_id, targets, targets, map_indexes)
     changes = [
         TaskChange(
             spec.dag_id,
             run_id,
-            t,
-            TaskState(tis[t].state),
+            ti.task_id,
+            TaskState(ti.state),
             new,
-            tis[t].try_number,
+            ti.try_number,
             values={"end_date": now, "next_retry_at": None},
             detail=f"marked {new} by a user",
+            map_index=ti.map_index,
         )
-        for t in targets
-        if tis[t].state != new
+        for ti in tis
+        if ti.state != new
     ]
     change_task_states(session, changes, source=source, now=now)
     _reopen_run(session, spec.dag_id, run_id, source, now, f"marked {new}: {', '.join(targets)}")
-    return [c.task_id for c in changes]
+    return list(dict.fromkeys(c.task_id for c in changes))
+
+
+def _instances(
+    session: Session,
+    dag_id: str,
+    run_id: str,
+    targets: Sequence[str],
+    named: Sequence[str],
+    map_indexes: Sequence[int] | None,
+) -> list[TaskInstanceRow]:
+    """The instances of ``targets``; for the ``named`` tasks only ``map_indexes`` if given
+    (the downstream tasks a clear reaches are cleared whole)."""
+    wanted = set(targets)
+    rows = [ti for ti in list_task_instances(session, dag_id, run_id) if ti.task_id in wanted]
+    if map_indexes is None:
+        return rows
+    indexes = set(map_indexes)
+    chosen = [ti for ti in rows if ti.task_id not in named or ti.map_index in indexes]
+    missing = indexes - {ti.map_index for ti in chosen if ti.task_id in named}
+    if missing:
+        raise TaskNotFoundError(
+            f"task(s) {', '.join(named)} of run '{run_id}' have no instance(s) with map "
+            f"index {', '.join(map(str, sorted(missing)))}; see `baton tasks list {dag_id} "
+            f"--run-id {run_id}`"
+        )
+    return chosen
 
 
 def _known(spec: DagSpec, task_ids: Sequence[str]) -> list[str]:

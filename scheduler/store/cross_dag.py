@@ -135,10 +135,12 @@ def clear_across_dags(
     downstream: bool,
     source: str,
     now: datetime,
+    map_indexes: Sequence[int] | None = None,
 ) -> list[ClearedTask]:
-    """Clear tasks of a run (see ``actions.clear_tasks``) and follow the markers among them."""
+    """Clear tasks of a run (see ``actions.clear_tasks``) and follow the markers among them;
+    ``map_indexes`` limits the named mapped tasks to those instances."""
     walk = _Walk(source, now)
-    _clear(session, walk, spec, run_id, task_ids, downstream, depth=0)
+    _clear(session, walk, spec, run_id, task_ids, downstream, depth=0, map_indexes=map_indexes)
     return walk.cleared
 
 
@@ -150,9 +152,17 @@ def _clear(
     task_ids: Sequence[str],
     downstream: bool,
     depth: int,
+    map_indexes: Sequence[int] | None = None,
 ) -> None:
     cleared = actions.clear_tasks(
-        session, spec, run_id, task_ids, downstream=downstream, source=walk.source, now=walk.now
+        session,
+        spec,
+        run_id,
+        task_ids,
+        downstream=downstream,
+        source=walk.source,
+        now=walk.now,
+        map_indexes=map_indexes,
     )
     walk.cleared += [ClearedTask(spec.dag_id, run_id, t) for t in cleared]
     targets = set(clear_scope(spec, task_ids, downstream))  # what actions.clear_tasks covered

@@ -294,11 +294,3 @@ def test_task_short_circuit_takes_ignore_downstream_trigger_rules():
     assert operator.ignore_downstream_trigger_rules is False
     _, _, skipped = run(operator)
     assert skipped == ("load",)
-
-
-def test_a_mapped_instance_that_would_skip_is_refused_with_a_clear_error():
-    _, branch = two_branches("a")
-    ti = FakeTI(branch)
-    ti.map_index = 2
-    with pytest.raises(BranchError, match=r"map index 2\) branches or short-circuits"):
-        branch.execute({"ti": ti, "task": branch})
