@@ -12,6 +12,7 @@ from scheduler import (
     DAG,
     ExternalTaskMarker,
     ExternalTaskSensor,
+    PythonOperator,
     TriggerDagRunOperator,
 )
 from scheduler.authoring import serialize_dag
@@ -190,3 +191,12 @@ def test_the_spec_records_each_link_and_survives_json() -> None:
     for task in old["tasks"]:
         task.pop("cross_dag")
     assert DagSpec.from_dict(old).tasks["t"].cross_dag is None
+
+
+def test_a_trigger_dag_id_from_an_xcom_records_no_target() -> None:
+    with DAG("dyn", schedule=None, start_date=START) as dag:
+        pick = PythonOperator(task_id="pick", python_callable=lambda: "report")
+        TriggerDagRunOperator(task_id="t", trigger_dag_id=pick.output)
+    spec = serialize_dag(dag)
+    assert spec.tasks["t"].cross_dag == CrossDagRef("trigger", "")
+    assert spec.tasks["t"].upstream == ("pick",)  # the XComArg wires the dependency

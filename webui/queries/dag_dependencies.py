@@ -40,7 +40,7 @@ def dag_dependencies(session: Session) -> list[DagDependency]:
     for dag_id, spec in rows:
         for task in spec.get("tasks", ()):  # the stored dict: no DagSpec needed to read this
             ref = task.get("cross_dag")
-            if not ref:
+            if not ref or not ref["dag_id"]:  # no link, or a target known only at run time
                 continue
             other = ref["dag_id"]
             source, target = (other, dag_id) if ref["kind"] == "sensor" else (dag_id, other)

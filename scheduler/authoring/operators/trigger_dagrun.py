@@ -135,7 +135,8 @@ class TriggerDagRunOperator(BaseOperator):
         self.fail_when_dag_is_paused = bool(fail_when_dag_is_paused)
 
     def cross_dag_ref(self) -> CrossDagRef:
-        dag_id = self.trigger_dag_id if isinstance(self.trigger_dag_id, str) else "(XCom)"
+        # A dag_id from an XCom is known only when the task runs: no edge to draw ("").
+        dag_id = self.trigger_dag_id if isinstance(self.trigger_dag_id, str) else ""
         return CrossDagRef(kind="trigger", dag_id=dag_id)
 
     def execute(self, context: Mapping[str, Any]) -> None:
