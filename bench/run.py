@@ -73,6 +73,36 @@ with DAG("{dag_id}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timez
         start >> PythonOperator(task_id=f"p{{i}}", python_callable=noop) >> end
 """
 
+MAP_N = int(os.environ.get("BENCH_MAP_N", "10000"))
+
+# The same N no-op tasks after one root, written out (FAN) or mapped over the root's result.
+FAN = """
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator
+{noop}
+with DAG("fan_static", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         max_active_tasks=100000) as dag:
+    root = PythonOperator(task_id="root", python_callable=noop)
+    root >> [PythonOperator(task_id=f"t{{i:05d}}", python_callable=noop) for i in range({n})]
+"""
+
+MAPPED = """
+from datetime import datetime, timezone
+from scheduler import DAG, task
+
+with DAG("fan_mapped", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+         max_active_tasks=100000) as dag:
+    @task
+    def root():
+        return list(range({n}))
+
+    @task
+    def noop(x):
+        return None
+
+    noop.expand(x=root())
+"""
+
 
 class Sampler(threading.Thread):
     """Peak RSS of the scheduler process and of its loader's process tree."""
@@ -118,7 +148,7 @@ class Sampler(threading.Thread):
 class Bench:
     """One repetition: a fresh home, DAG files, a scheduler process."""
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(self, files: dict[str, str], **settings: str) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="baton-bench-")
         root = Path(self.tmp.name)
         (root / "dags").mkdir()
@@ -131,6 +161,7 @@ class Bench:
             "BATON_DATABASE_URL": f"sqlite:///{root / 'home' / 'baton.db'}",
             "BATON_DAGS_ARE_PAUSED_AT_CREATION": "false",
             "BATON_LOG_LEVEL": "WARNING",
+            **settings,
         }
         self.settings = Settings.from_env(self.env)
         self.db = make_engine(self.settings.database_url)
@@ -183,7 +214,9 @@ class Bench:
         return self.sampler.scheduler_peak / mb, self.sampler.loader_peak / mb, self.sampler.cpu_s
 
 
-def trigger_and_wait(bench: Bench, dag_ids: list[str]) -> tuple[datetime, datetime]:
+def trigger_and_wait(
+    bench: Bench, dag_ids: list[str], timeout: float = 120
+) -> tuple[datetime, datetime]:
     t0 = datetime.now().astimezone()
     for dag_id in dag_ids:
         api.trigger_dag(bench.settings, dag_id)
@@ -195,6 +228,7 @@ def trigger_and_wait(bench: Bench, dag_ids: list[str]) -> tuple[datetime, dateti
             and len(rs) >= len(dag_ids)
             and rs
         ),
+        timeout,
     )
     failed = [r for r in done if r.state != "success"]
     if failed:
@@ -252,6 +286,29 @@ def w4() -> dict[str, float]:
     return {"wall_s": wall, "peak_rss_mb": loader, "scheduler_rss_mb": sched, "cpu_s": cpu}
 
 
+def fan(kind: str) -> dict[str, float]:
+    """One root, then MAP_N no-op tasks: written out (static) or mapped over its result."""
+    dag_id, text = (
+        ("fan_static", FAN.format(noop=NOOP, n=MAP_N))
+        if kind == "static"
+        else ("fan_mapped", MAPPED.format(n=MAP_N))
+    )
+    bench = Bench({f"{dag_id}.py": text}, BATON_MAX_MAP_LENGTH=str(MAP_N))
+    bench.start()
+    bench.wait(f"{dag_id} parsed", lambda: bench.known_dags() == 1, timeout=300)
+    t0, t1 = trigger_and_wait(bench, [dag_id], timeout=1800)
+    sched, _, cpu = bench.finish()
+    wall = (t1 - t0).total_seconds()
+    tasks = MAP_N + 1
+    return {
+        "wall_s": wall,
+        "ms_per_task": wall * 1000 / tasks,
+        "cpu_ms_per_task": cpu * 1000 / tasks,
+        "scheduler_rss_mb": sched,
+        "cpu_s": cpu,
+    }
+
+
 def summarize(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     keys = samples[0].keys()
     return {
@@ -265,7 +322,15 @@ def summarize(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    workloads = {"W1": w1, "W2": w2, "W3": w3, "W4": w4}
+    workloads = {
+        "W1": w1,
+        "W2": w2,
+        "W3": w3,
+        "W4": w4,
+        # Issue 7: MAP_N mapped instances, and the static fan-out of the same size.
+        "MAPPED": lambda: fan("mapped"),
+        "STATIC": lambda: fan("static"),
+    }
     only = sys.argv[1:] or list(workloads)
     results: dict[str, Any] = {}
     details: dict[str, Any] = {}
