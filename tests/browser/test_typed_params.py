@@ -40,7 +40,7 @@ with DAG(
         "day": Param("2026-01-31", type="string", format="date"),
         "at": Param("2026-01-31T06:00:00+00:00", type="string", format="date-time"),
         "clock": Param("12:13:14", type="string", format="time"),
-        "cfg": Param({"retries": 1}, type="object"),
+        "cfg": Param({"retries": 1}, type="object", section="Advanced"),
         "name": Param(type="string", minLength=1, description="required"),
     },
 ) as dag:
@@ -105,6 +105,10 @@ def test_typed_inputs_refusal_and_a_typed_run(page: Page, live: LiveBaton) -> No
     pickers = {name: _field(page, name).get_attribute("type") for name in ("day", "at", "clock")}
     assert pickers == {"day": "date", "at": "datetime-local", "clock": "time"}
     assert _field(page, "at").input_value() == "2026-01-31T06:00"  # chromium drops ":00"
+    advanced = form.locator("[data-testid=param-section]")
+    expect(advanced.locator("summary")).to_have_text("Advanced")
+    expect(_field(page, "cfg")).to_be_hidden()  # other sections start collapsed (Airflow)
+    advanced.locator("summary").click()
     assert _field(page, "cfg").evaluate("e => e.tagName") == "TEXTAREA"
     assert _field(page, "name").get_attribute("required") is not None
     screenshot(page, "typed_params_01_form")

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from scheduler.authoring import DAG, Param, serialize_dag
 from scheduler.spec import DagSpec
-from webui.views.param_form import FormError, conf_from_form, param_fields
+from webui.views.param_form import FormError, conf_from_form, param_fields, sections
 
 PARAMS = {
     "n": Param(3, type="integer", minimum=1, maximum=10, title="How many"),
@@ -154,3 +154,17 @@ def test_a_refused_form_shows_what_was_typed(spec) -> None:
     assert fields["n"].text == "0"
     assert fields["flag"].checked is False
     assert [chosen for _, _, chosen in fields["mode"].options] == [False, True]
+
+
+def test_sections_keep_the_declaration_order() -> None:
+    params = {
+        "a": Param(1, section="Zeta"),
+        "b": Param(2),
+        "c": Param(3, section="Alpha"),
+        "d": Param(4, section="Zeta"),
+    }
+    fields = param_fields(serialize_dag(DAG("sectioned", params=params)))
+    assert [(name, [f.name for f in members]) for name, members in sections(fields)] == [
+        ("Zeta", ["a", "d"]),
+        ("Alpha", ["c"]),
+    ]

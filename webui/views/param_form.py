@@ -71,6 +71,15 @@ def param_fields(spec: DagSpec, submitted: MultiDict[str, str] | None = None) ->
     ]
 
 
+def sections(fields: list[ParamField]) -> list[tuple[str, list[ParamField]]]:
+    """Fields with a ``section``, grouped under it in the order the params are declared."""
+    grouped: dict[str, list[ParamField]] = {}
+    for info in fields:
+        if info.section:
+            grouped.setdefault(str(info.section), []).append(info)
+    return list(grouped.items())
+
+
 def conf_from_form(spec: DagSpec, form: MultiDict[str, str]) -> dict[str, Any]:
     """The conf the params form describes, each value converted to its param's type."""
     conf = {}

@@ -19,7 +19,7 @@ from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
 from webui.auth import event_source, role_required
 from webui.views.common import not_found, read_session, settings
-from webui.views.param_form import FormError, conf_from_form, param_fields
+from webui.views.param_form import FormError, conf_from_form, param_fields, sections
 
 bp = Blueprint("trigger", __name__, url_prefix="/dags/<dag_id>")
 
@@ -102,6 +102,7 @@ def _render(
     error_param: str | None = None,
 ) -> str:
     submitted = request.form if mode == "params" and request.method == "POST" else None
+    fields = param_fields(spec, submitted)
     return render_template(
         "trigger.html",
         spec=spec,
@@ -109,5 +110,6 @@ def _render(
         mode=mode,
         error=error,
         error_param=error_param,
-        fields=param_fields(spec, submitted),
+        fields=fields,
+        sections=sections(fields),
     )
