@@ -1,15 +1,16 @@
-"""The worker-side library functions of the cross-DAG operators, on a real SQLite file."""
+"""The worker-side library functions of the cross-DAG operators, and the sensor's pokes
+through them, on a real SQLite file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from scheduler import api
+from scheduler import DAG, ExternalTaskSensor, api
 from scheduler.api import cross_dag
-from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
+from scheduler.errors import BatonError, BatonSkipException, DagNotFoundError, TaskNotFoundError
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec, TaskGroupSpec, TaskSpec
 from scheduler.store import dags as dag_store
@@ -105,3 +106,54 @@ def test_counts_for_tasks_groups_and_runs(settings) -> None:
     assert cross_dag.count_matching(settings, "target", None, [WHEN], ["queued"]) == 1
     assert cross_dag.count_group_matching(settings, "target", "g", [WHEN], ["success"]) == 1
     assert cross_dag.count_group_matching(settings, "unknown", "g", [WHEN], ["success"]) == 0
+
+
+class _TI:
+    """The part of ``context["ti"]`` the sensor reads: the try's database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.database_url = settings.database_url
+
+
+def _sensor(**kwargs) -> ExternalTaskSensor:
+    with DAG("waiting", schedule=None, start_date=WHEN):
+        return ExternalTaskSensor(task_id="s", external_dag_id="target", **kwargs)
+
+
+@pytest.fixture
+def context(settings, monkeypatch) -> dict:
+    monkeypatch.setenv("BATON_HOME", str(settings.home))
+    return {"ti": _TI(settings), "logical_date": WHEN}
+
+
+def test_the_sensor_pokes_until_the_external_task_succeeded(settings, context) -> None:
+    run_id = trigger(settings).run_id
+    sensor = _sensor(external_task_id="a")
+    assert sensor.poke(context) is False
+    api.mark_tasks(settings, "target", run_id, ["a"], "success")
+    assert sensor.poke(context) is True
+    assert _sensor(external_task_ids=["a", "g.b"]).poke(context) is False
+    assert _sensor(external_task_group_id="g").poke(context) is False
+    api.mark_tasks(settings, "target", run_id, ["g.b"], "success")
+    assert _sensor(external_task_group_id="g").poke(context) is True
+    assert _sensor(execution_delta=timedelta(hours=1), external_task_id="a").poke(context) is False
+
+
+def test_the_sensor_fails_or_skips_on_the_states_it_was_given(settings, context) -> None:
+    run_id = trigger(settings).run_id
+    api.mark_tasks(settings, "target", run_id, ["a"], "failed")
+    assert _sensor(external_task_id="a").poke(context) is False  # default: keep waiting
+    with pytest.raises(BatonError, match="reached one of \\['failed'\\]"):
+        _sensor(external_task_id="a", failed_states=["failed"]).poke(context)
+    with pytest.raises(BatonSkipException, match="soft_fail"):
+        _sensor(external_task_id="a", failed_states=["failed"], soft_fail=True).poke(context)
+    with pytest.raises(BatonSkipException, match="skipped_states"):
+        _sensor(external_task_id="a", skipped_states=["failed"]).poke(context)
+    # Waiting for the whole run: run states.
+    assert _sensor(allowed_states=["queued"]).poke(context) is True
+
+
+def test_check_existence_stops_a_sensor_at_once(settings, context) -> None:
+    with pytest.raises(TaskNotFoundError, match="no task\\(s\\) typo"):
+        _sensor(external_task_id="typo", check_existence=True).poke(context)
+    assert _sensor(external_task_id="typo").poke(context) is False  # without: it waits
