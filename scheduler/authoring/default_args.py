@@ -85,7 +85,15 @@ def fill_default_args(cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
     filled = {
         k: v for k, v in defaults.items() if (k in accepted or k in airflow) and k not in kwargs
     }
+    if "email" in filled and "email" not in accepted and not _mails_on(defaults, kwargs):
+        del filled["email"]  # with both email_on_* off Airflow sends nothing: no effect
     return {**filled, **kwargs}
+
+
+def _mails_on(defaults: dict[str, Any], kwargs: dict[str, Any]) -> bool:
+    """Whether Airflow would e-mail the ``email`` address (email_on_* default to True)."""
+    merged = {**defaults, **kwargs}
+    return bool(merged.get("email_on_failure", True) or merged.get("email_on_retry", True))
 
 
 def warn_unused_default_args(dag: Any) -> None:

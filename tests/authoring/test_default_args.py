@@ -118,6 +118,29 @@ def test_an_airflow_argument_with_a_value_that_changes_nothing_is_accepted():
         EmptyOperator(task_id="t")
 
 
+def test_airflow_s_tutorial_default_args_load():
+    # An address with both email_on_* off sends nothing in Airflow.
+    tutorial = {
+        "depends_on_past": False,
+        "email": ["airflow@example.com"],
+        "email_on_failure": False,
+        "email_on_retry": False,
+        "retries": 1,
+        "retry_delay": timedelta(minutes=5),
+    }
+    with DAG("tutorial", start_date=START, default_args=tutorial) as dag:
+        task = EmptyOperator(task_id="t")
+    assert serialize_dag(dag).tasks["t"].retry_delay_s == 300 and task.retries == 1
+
+
+def test_an_address_that_would_get_mail_is_refused():
+    with (
+        DAG("d", start_date=START, default_args={"email": ["ops@example.com"]}),
+        pytest.raises(DagDefinitionError, match="email is an Airflow argument"),
+    ):
+        EmptyOperator(task_id="t")
+
+
 def test_unknown_keys_are_ignored_as_in_airflow_with_a_warning():
     with DAG("d", start_date=START, default_args={"retires": 2, "bash_command": "x"}) as dag:
         task = EmptyOperator(task_id="t")
