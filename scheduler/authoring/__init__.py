@@ -23,6 +23,10 @@ from scheduler.authoring.operators import (
     TriggerDagRunOperator,
     WeekDay,
 )
+from scheduler.authoring.operators.python_env_branch import (
+    BranchExternalPythonOperator,
+    BranchPythonVirtualenvOperator,
+)
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -74,6 +78,8 @@ __all__ = [
     "BranchPythonOperator",
     "BranchDateTimeOperator",
     "BranchDayOfWeekOperator",
+    "BranchPythonVirtualenvOperator",
+    "BranchExternalPythonOperator",
     "WeekDay",
     "ShortCircuitOperator",
     "LatestOnlyOperator",

@@ -21,8 +21,6 @@ from typing import Any
 #: raises ImportError "NAME is an Airflow <kind> Baton does not support yet".
 MISSING_NAMES: dict[str, tuple[str, str]] = {
     # operators (apache-airflow-providers-standard)
-    "BranchPythonVirtualenvOperator": ("operator", ""),
-    "BranchExternalPythonOperator": ("operator", ""),
     "SmoothOperator": ("operator", ""),
     "HITLOperator": ("operator", "human-in-the-loop tasks"),
     "HITLBranchOperator": ("operator", "human-in-the-loop tasks"),

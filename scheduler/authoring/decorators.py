@@ -1,5 +1,6 @@
-"""The TaskFlow decorators beyond ``@task``: ``@task.virtualenv``, ``@task.external_python``,
-``@task.bash`` and ``@task.sensor`` (``@task.python`` is ``@task``), with Airflow's meanings.
+"""The TaskFlow decorators beyond ``@task``: ``@task.virtualenv``, ``@task.external_python``
+(and their ``@task.branch_...`` forms), ``@task.bash`` and ``@task.sensor`` (``@task.python``
+is ``@task``), with Airflow's meanings.
 
     @task.virtualenv(requirements=["tabulate"])
     def render(rows):                 # runs in a cached virtualenv; imports go inside
@@ -26,6 +27,10 @@ from typing import Any
 
 from scheduler.authoring.operators.bash import BashOperator
 from scheduler.authoring.operators.python import determine_kwargs
+from scheduler.authoring.operators.python_env_branch import (
+    BranchExternalPythonOperator,
+    BranchPythonVirtualenvOperator,
+)
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -68,6 +73,22 @@ class _ExternalPythonDecoratedOperator(_MultipleOutputs, ExternalPythonOperator)
     def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.multiple_outputs = multiple_outputs
+
+
+class _BranchVirtualenvDecoratedOperator(BranchPythonVirtualenvOperator):
+    custom_operator_name = "@task.branch_virtualenv"
+
+    def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
+        _ignored_multiple_outputs("@task.branch_virtualenv", multiple_outputs)
+        super().__init__(**kwargs)
+
+
+class _BranchExternalPythonDecoratedOperator(BranchExternalPythonOperator):
+    custom_operator_name = "@task.branch_external_python"
+
+    def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
+        _ignored_multiple_outputs("@task.branch_external_python", multiple_outputs)
+        super().__init__(**kwargs)
 
 
 def _ignored_multiple_outputs(decorator: str, multiple_outputs: bool) -> None:
@@ -156,6 +177,14 @@ class _SensorTask(_TaskDecorator):
     operator_class = _SensorDecoratedOperator
 
 
+class _BranchVirtualenvTask(_TaskDecorator):
+    operator_class = _BranchVirtualenvDecoratedOperator
+
+
+class _BranchExternalPythonTask(_TaskDecorator):
+    operator_class = _BranchExternalPythonDecoratedOperator
+
+
 def _factory(decorator: type[_TaskDecorator], name: str) -> Callable[..., Any]:
     def make(
         python_callable: Callable[..., Any] | None = None,
@@ -178,6 +207,8 @@ virtualenv_task = _factory(_VirtualenvTask, "virtualenv_task")
 external_python_task = _factory(_ExternalPythonTask, "external_python_task")
 bash_task = _factory(_BashTask, "bash_task")
 sensor_task = _factory(_SensorTask, "sensor_task")
+branch_virtualenv_task = _factory(_BranchVirtualenvTask, "branch_virtualenv_task")
+branch_external_python_task = _factory(_BranchExternalPythonTask, "branch_external_python_task")
 
 # ``task.virtualenv`` and the others: taskflow.py cannot import this module (it imports
 # taskflow), so the decorators join ``task`` from here.
@@ -185,3 +216,5 @@ _TaskDecoratorCollection.virtualenv = staticmethod(virtualenv_task)  # type: ign
 _TaskDecoratorCollection.external_python = staticmethod(external_python_task)  # type: ignore[attr-defined]
 _TaskDecoratorCollection.bash = staticmethod(bash_task)  # type: ignore[attr-defined]
 _TaskDecoratorCollection.sensor = staticmethod(sensor_task)  # type: ignore[attr-defined]
+_TaskDecoratorCollection.branch_virtualenv = staticmethod(branch_virtualenv_task)  # type: ignore[attr-defined]
+_TaskDecoratorCollection.branch_external_python = staticmethod(branch_external_python_task)  # type: ignore[attr-defined]

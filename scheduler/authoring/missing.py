@@ -23,8 +23,6 @@ MISSING_DECORATORS: dict[str, str] = {
     "pyspark": "the Spark provider",
     "snowpark": "the Snowflake provider",
     "sql": "the common.sql provider's @task.sql; use SQLExecuteQueryOperator from plugins.sql",
-    "branch_virtualenv": "branching in a virtualenv",
-    "branch_external_python": "branching in another interpreter",
     "run_if": "conditional tasks (@task.run_if)",
     "skip_if": "conditional tasks (@task.skip_if)",
 }

@@ -85,6 +85,16 @@ def test_other_decorators_stay_and_nested_functions_are_dedented():
     assert source.splitlines()[:3] == ["", "@staticmethod", "def inner():"]
 
 
+def test_every_task_decorator_is_removed():
+    with DAG("d"):
+
+        @task.branch_virtualenv(requirements=["six"])
+        def pick():
+            return "a"
+
+    assert function_source(pick.function).strip().startswith("def pick():")
+
+
 def test_a_plain_function_keeps_its_source():
     assert function_source(plain) == "def plain(x, y=2):\n    return x + y\n"
 
@@ -162,6 +172,20 @@ def test_an_exception_is_printed_and_written_for_the_error(tmp_path: Path):
     line = raises.__code__.co_firstlineno + 1
     assert f'File "{__file__}", line {line}, in raises' in done.stderr  # the real file
     assert error == "raises() raised ValueError: limit 5 exceeded"
+
+
+def test_a_function_that_cannot_be_defined_there_is_a_clear_error(tmp_path: Path):
+    script = tmp_path / "script.py"
+    source = "@functools.cache\ndef cached():\n    return 1\n"  # functools: the DAG file's
+    script.write_text(build_script(source, "cached", "json", "/dags/x.py", 10))
+    paths = [tmp_path / n for n in ("in", "out", "strings", "error")]
+    paths[0].write_bytes(dumps({"args": [], "kwargs": {}}, "json"))
+    paths[2].write_text("")
+    done = subprocess.run([sys.executable, str(script), *map(str, paths)], capture_output=True)
+    assert done.returncode == 1 and b'File "/dags/x.py", line 10' in done.stderr
+    assert paths[3].read_text() == (
+        "defining cached() in this interpreter failed: NameError: name 'functools' is not defined"
+    )
 
 
 def returns_a_set():

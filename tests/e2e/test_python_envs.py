@@ -15,8 +15,9 @@ from tests.e2e.harness import Baton
 pytestmark = pytest.mark.e2e
 
 ENVS_DAG = """
+import sys
 from datetime import datetime, timezone
-from scheduler import DAG, PokeReturnValue, task
+from scheduler import DAG, EmptyOperator, PokeReturnValue, task
 
 with DAG("envs", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)):
     @task.virtualenv(requirements=["six==1.17.0"], system_site_packages=False,
@@ -48,6 +49,12 @@ with DAG("envs", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
     same_venv.override(python=info["python"])()
     announce(text)
     ready(text)
+
+    @task.branch_virtualenv(requirements=["six==1.17.0"], system_site_packages=False)
+    def pick(n):
+        return "big" if n > 10 else "small"
+
+    pick(info["n"]) >> [EmptyOperator(task_id="big"), EmptyOperator(task_id="small")]
 """
 
 BROKEN_DAG = """
@@ -92,7 +99,9 @@ def test_virtualenv_tasks_run_reuse_their_venv_and_feed_downstream_tasks(baton: 
     baton.wait_for_dag("envs")
     first = baton.trigger("envs")
     assert baton.wait_for_run("envs", first, timeout=180) == "success"
-    assert set(baton.task_states("envs", first).values()) == {"success"}
+    states = baton.task_states("envs", first)
+    assert states.pop("small") == "skipped"  # the branch in the venv chose "big"
+    assert set(states.values()) == {"success"}
     venvs = baton.home / "venvs"
     [built] = venvs.glob("venv-*.d-*")
     assert "Created the virtualenv" in baton.task_log("envs", first, "in_venv")

@@ -27,7 +27,8 @@ HEADER = """
     import sys, time
     from datetime import timedelta
     from scheduler import DAG, task, PokeReturnValue
-    from scheduler import PythonVirtualenvOperator, ExternalPythonOperator
+    from scheduler import PythonVirtualenvOperator, ExternalPythonOperator, EmptyOperator
+    from scheduler import BranchExternalPythonOperator
 """
 
 
@@ -196,6 +197,9 @@ RUN_DAG = (
         import sys
         return sys.executable
 
+    def pick(n):
+        return "big" if n > 10 else "small"
+
     with DAG("demo"):
         ExternalPythonOperator(task_id="boom", python=sys.executable, python_callable=boom,
                                op_args=[5], expect_airflow=False)
@@ -221,6 +225,9 @@ RUN_DAG = (
                                python_callable=which)
         PythonVirtualenvOperator(task_id="no_version", python_version="3.99",
                                  python_callable=which)
+        BranchExternalPythonOperator(task_id="branch", python=sys.executable,
+                                     python_callable=pick, op_args=[3]) >> [
+            EmptyOperator(task_id="big"), EmptyOperator(task_id="small")]
         ExternalPythonOperator(task_id="system", python="/usr/bin/python3",
                                python_callable=which)
         ExternalPythonOperator(task_id="system_quiet", python="/usr/bin/python3",
@@ -230,12 +237,13 @@ RUN_DAG = (
 
 
 def test_an_exception_in_the_function_fails_the_try_with_its_message(dags: DagFolder) -> None:
-    dags.write(RUN_DAG)
+    lines = dags.write(RUN_DAG).read_text().splitlines()
+    line = lines.index('    raise ValueError(f"limit {limit} exceeded")') + 1
     finished, log = dags.run("boom")
     assert finished.state == "failed" and finished.retryable
     assert "boom() raised ValueError: limit 5 exceeded" in finished.error
     assert "Traceback" in log and "ValueError: limit 5 exceeded" in log
-    assert 'demo.py", line 7, in boom' in log  # the DAG file's own line
+    assert f'demo.py", line {line}, in boom' in log  # the DAG file's own line
     assert "script.py" not in log
     assert 'raise ValueError(f"limit {limit} exceeded")' in log
 
@@ -364,3 +372,10 @@ def test_expect_airflow_warns_when_the_interpreter_has_no_baton(dags: DagFolder)
     assert "expect_airflow=True but /usr/bin/python3 cannot import Baton" in log
     quiet, log = dags.run("system_quiet")
     assert quiet.state == "success" and "cannot import Baton" not in log
+
+
+def test_a_branch_chosen_in_another_interpreter(dags: DagFolder) -> None:
+    dags.write(RUN_DAG)
+    finished, log = dags.run("branch")
+    assert (finished.state, finished.skip_tasks) == ("success", ("big",))
+    assert xcom(finished) == "small" and "Branch into small" in log

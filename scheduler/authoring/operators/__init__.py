@@ -6,6 +6,10 @@ from scheduler.authoring.operators.datetime_branch import BranchDateTimeOperator
 from scheduler.authoring.operators.empty import EmptyOperator
 from scheduler.authoring.operators.latest_only import LatestOnlyOperator
 from scheduler.authoring.operators.python import PythonOperator
+from scheduler.authoring.operators.python_env_branch import (
+    BranchExternalPythonOperator,
+    BranchPythonVirtualenvOperator,
+)
 from scheduler.authoring.operators.python_virtualenv import (
     ExternalPythonOperator,
     PythonVirtualenvOperator,
@@ -26,6 +30,8 @@ __all__ = [
     "BranchPythonOperator",
     "BranchDateTimeOperator",
     "BranchDayOfWeekOperator",
+    "BranchPythonVirtualenvOperator",
+    "BranchExternalPythonOperator",
     "WeekDay",
     "ShortCircuitOperator",
     "LatestOnlyOperator",

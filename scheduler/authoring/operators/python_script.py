@@ -30,8 +30,6 @@ from scheduler.errors import DagDefinitionError
 SERIALIZERS = ("json", "pickle")
 #: Airflow's other values, which would need the package inside the target environment.
 UNSUPPORTED_SERIALIZERS = ("cloudpickle", "dill")
-#: Decorator names removed from the source (the task decorators; others stay, as in Airflow).
-_TASK_DECORATORS = {"task", "virtualenv", "external_python", "python", "bash", "sensor"}
 _TAG = "__baton_type__"
 
 
@@ -105,16 +103,13 @@ def source_location(function: Callable[..., Any]) -> tuple[str, int]:
 
 
 def _is_task_decorator(node: ast.expr) -> bool:
-    """``@task``, ``@task.virtualenv(...)``, ``@airflow.decorators.task.bash``..."""
+    """``@task``, ``@task.virtualenv(...)``, ``@airflow.decorators.task.bash``: any ``task``
+    decorator, which has no meaning (and often no name) in the other interpreter."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Name):
         return node.id == "task"
-    return (
-        isinstance(node, ast.Attribute)
-        and node.attr in _TASK_DECORATORS
-        and _names_task(node.value)
-    )
+    return isinstance(node, ast.Attribute) and _names_task(node.value)
 
 
 def _names_task(node: ast.expr) -> bool:
@@ -223,6 +218,20 @@ with open(_baton_sys.argv[3]) as _baton_f:
 
 """
 
+# Defines the function; an error doing so (a name the module level needs) is reported too.
+_DEFINE = """\
+try:
+    exec(compile(%(source)s, %(filename)s, "exec"))
+except Exception as _baton_exc:
+    _baton_traceback.print_exc()
+    _baton_write(
+        _baton_sys.argv[4],
+        "defining %(name)s() in this interpreter failed: %%s: %%s"
+        %% (type(_baton_exc).__name__, _baton_exc),
+    )
+    _baton_sys.exit(1)
+"""
+
 _MAIN = """
 
 def _baton_main(serializer, function_name):
@@ -274,9 +283,11 @@ def build_script(
     traceback in the try's log shows the DAG file's own lines.
     """
     offset = "\n" * (max(first_line, 1) - 1)
-    define = (
-        f"_baton_source = {offset + source!r}\nexec(compile(_baton_source, {filename!r}, 'exec'))\n"
-    )
+    define = _DEFINE % {
+        "source": repr(offset + source),
+        "filename": repr(filename),
+        "name": function_name,
+    }
     main = _MAIN.replace("%(serializer)r", repr(serializer)).replace(
         "%(function_name)r", repr(function_name)
     )
