@@ -379,3 +379,36 @@ def test_a_branch_chosen_in_another_interpreter(dags: DagFolder) -> None:
     finished, log = dags.run("branch")
     assert (finished.state, finished.skip_tasks) == ("success", ("big",))
     assert xcom(finished) == "small" and "Branch into small" in log
+
+
+def _other_python(monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """A Python 3 other than this one, if pyenv has one to offer (PYENV_VERSION selects it)."""
+    import subprocess
+
+    for version in ("3.12", "3.13", "3.10"):
+        env = {**os.environ, "PYENV_VERSION": f"{version}:system"}
+        if subprocess.run([f"python{version}", "-V"], env=env, capture_output=True).returncode == 0:
+            monkeypatch.setenv("PYENV_VERSION", f"{version}:system")
+            return version
+    return None
+
+
+def test_python_version_builds_the_venv_with_that_interpreter(
+    dags: DagFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    version = _other_python(monkeypatch)
+    if version is None:
+        pytest.skip("no other Python 3 on this machine")
+    dags.write(
+        HEADER
+        + f"""
+    with DAG("demo"):
+        @task.virtualenv(python_version="{version}", requirements=["six"])
+        def which():
+            import sys, six
+            return "%d.%d" % sys.version_info[:2]
+        which()
+    """
+    )
+    finished, log = dags.run("which")
+    assert (finished.state, xcom(finished)) == ("success", version), log

@@ -18,7 +18,7 @@ from pathlib import Path
 from scheduler.errors import TaskExecutionError
 
 _VERSION = re.compile(r"\d+(\.\d+){0,2}")
-_PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
+_PROBE = "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.executable)"
 _PROBE_TIMEOUT_S = 30.0
 
 
@@ -59,14 +59,16 @@ def resolve_python_version(version: str | None) -> tuple[str, str]:
             f"python_version={version!r}: no {name} on the worker's PATH; install Python "
             f"{version} there, or drop python_version to use the worker's Python {current}"
         )
-    full = probe_version(found)
-    if full is None or not _matches(full, version):
+    probed = probe(found)
+    full = probed[0] if probed else None
+    if probed is None or not _matches(probed[0], version):
         got = f"it reports Python {full}" if full else "it does not run"
         raise TaskExecutionError(
             f"python_version={version!r}: {found} was found on the worker's PATH but {got}; "
             f"install Python {version}, or drop python_version to use Python {current}"
         )
-    return found, full
+    # The interpreter itself, not a launcher (a pyenv shim) that picks one when it runs.
+    return probed[1] or found, probed[0]
 
 
 def check_python_path(python: str) -> str:
@@ -95,6 +97,12 @@ def check_python_path(python: str) -> str:
 
 def probe_version(python: str) -> str | None:
     """``"3.11.7"`` if ``python`` runs, else None."""
+    probed = probe(python)
+    return probed[0] if probed else None
+
+
+def probe(python: str) -> tuple[str, str] | None:
+    """``("3.11.7", sys.executable)`` of ``python`` if it runs, else None."""
     try:
         done = subprocess.run(
             [python, "-c", _PROBE],
@@ -105,8 +113,10 @@ def probe_version(python: str) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    version = done.stdout.strip()
-    return version if done.returncode == 0 and _VERSION.fullmatch(version) else None
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines or not _VERSION.fullmatch(lines[0]):
+        return None
+    return lines[0], lines[1] if len(lines) > 1 else ""
 
 
 def _matches(full: str, wanted: str) -> bool:
