@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pendulum
+
 from scheduler.connections import ConnectionAccessor, VariableAccessor
 from scheduler.executor import TaskRequest
 from scheduler.plugins import TemplateMacros
@@ -21,11 +23,15 @@ from scheduler.runner.templating import render_task
 from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
 
 
-class ContextDateTime(datetime):
-    """A datetime whose ``str()`` is ISO 8601 with a ``T``, like Airflow's pendulum dates.
+class ContextDateTime(pendulum.DateTime):
+    """A pendulum ``DateTime``, as Airflow's context dates are, whose ``str()`` is ISO 8601
+    with a ``T``.
 
-    So ``{{ data_interval_end }}`` renders ``2026-11-28T00:00:00+00:00`` as in Airflow, not
-    Python's ``2026-11-28 00:00:00+00:00``. Everything else is a plain ``datetime``.
+    Task code written for Airflow calls pendulum's methods on them
+    (``logical_date.add(days=1)``, ``.in_timezone("Europe/Paris")``, ``.format("YYYYMMDD")``),
+    in Python and in templates. ``{{ data_interval_end }}`` renders
+    ``2026-11-28T00:00:00+00:00``, pendulum 2's form (pendulum 3 would print a space for the
+    ``T``).
     """
 
     def __str__(self) -> str:
@@ -33,7 +39,18 @@ class ContextDateTime(datetime):
 
     @classmethod
     def of(cls, value: datetime) -> ContextDateTime:
-        return cls.combine(value.date(), value.timetz(), tzinfo=value.tzinfo)
+        moment = pendulum.instance(value)  # the same instant, in a pendulum time zone
+        return cls(
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+            moment.microsecond,
+            tzinfo=moment.tzinfo,
+            fold=moment.fold,
+        )
 
 
 @dataclass(frozen=True)
