@@ -77,6 +77,14 @@ MISSING_NAMES: dict[str, tuple[str, str]] = {
     "DeadlineReference": ("class", "deadline alerts"),
     "AsyncCallback": ("class", "deadline alerts"),
     "SyncCallback": ("class", "deadline alerts"),
+    "PriorityWeightStrategy": (
+        "class",
+        "custom weight rules; use weight_rule='downstream', 'upstream' or 'absolute'",
+    ),
+    "ExceptionRetryPolicy": ("class", "retry policies; use retries and retry_delay"),
+    "ChainRetryPolicy": ("class", "retry policies; use retries and retry_delay"),
+    "RetryRule": ("class", "retry policies; use retries and retry_delay"),
+    "RetryAction": ("class", "retry policies; raise AirflowFailException to stop retrying"),
     "DagBag": ("class", "load DAG files with `baton dags sync` / `baton dags errors`"),
     "XCom": ("class", "custom XCom backends; use ti.xcom_push / ti.xcom_pull"),
     "BaseXCom": ("class", "custom XCom backends"),
@@ -146,7 +154,7 @@ AIRFLOW_OPERATOR_ARGS: frozenset[str] = frozenset(
         "max_active_tis_per_dag", "max_active_tis_per_dagrun", "executor", "executor_config",
         "do_xcom_push", "multiple_outputs", "inlets", "outlets", "task_group", "doc",
         "doc_md", "doc_json", "doc_yaml", "doc_rst", "task_display_name", "logger_name",
-        "allow_nested_operators",
+        "allow_nested_operators", "retry_policy",
     }
 )  # fmt: skip
 
@@ -218,6 +226,7 @@ NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "logger_name": (None,),
     "allow_nested_operators": (True,),
     "multiple_outputs": (False,),
+    "retry_policy": (None,),
     # operators and sensors
     "output_processor": (None,),
     "silent_fail": (False,),
