@@ -83,6 +83,13 @@ class TaskSpec:
     # Dynamic task mapping: what the task expands over (see scheduler/planner/mapping.py);
     # None for a task that is not mapped. Compared by identity: specs are never hashed.
     mapping: dict[str, Any] | None = field(default=None, compare=False)
+    # Cross-run settings (Airflow's): wait for this task's instance in the previous run
+    # (and, with wait_for_downstream, for its direct downstream there); at most so many
+    # instances queued or running across all runs / within one run (None: no limit).
+    depends_on_past: bool = False
+    wait_for_downstream: bool = False
+    max_active_tis_per_dag: int | None = None
+    max_active_tis_per_dagrun: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
@@ -151,6 +158,23 @@ class DagSpec:
     task_groups: dict[str, TaskGroupSpec] = field(default_factory=dict)
     # Edge labels (``a >> Label("x") >> b``): (upstream task_id, downstream task_id, label).
     edge_labels: tuple[tuple[str, str, str], ...] = ()
+    # Airflow's dagrun_timeout in seconds: a run still running that long after its start
+    # fails (its unfinished tasks are skipped). None: no limit.
+    dagrun_timeout_s: float | None = None
+
+    @cached_property
+    def past_dependents(self) -> dict[str, tuple[str, ...]]:
+        """For each task whose state in a run matters to the next run, the tasks of the next
+        run that wait on it: itself when it ``depends_on_past``, and its direct upstream
+        tasks that ``wait_for_downstream``. Empty for most DAGs (nothing to track)."""
+        found: dict[str, list[str]] = {}
+        for task in self.tasks.values():
+            if task.depends_on_past or task.wait_for_downstream:
+                found.setdefault(task.task_id, []).append(task.task_id)
+            if task.wait_for_downstream:
+                for down in self.downstream[task.task_id]:
+                    found.setdefault(down, []).append(task.task_id)
+        return {task_id: tuple(dict.fromkeys(waiting)) for task_id, waiting in found.items()}
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -168,6 +192,11 @@ class DagSpec:
     @cached_property
     def topological_order(self) -> tuple[str, ...]:
         return tuple(nx.topological_sort(self.graph))
+
+    @cached_property
+    def topological_position(self) -> dict[str, int]:
+        """Each task's place in ``topological_order``: the planner walks pending tasks by it."""
+        return {task_id: i for i, task_id in enumerate(self.topological_order)}
 
     @cached_property
     def task_index(self) -> dict[str, int]:
@@ -250,6 +279,7 @@ class DagSpec:
             "is_paused_upon_creation": self.is_paused_upon_creation,
             "task_groups": [group.to_dict() for group in self.task_groups.values()],
             "edge_labels": [list(edge) for edge in self.edge_labels],
+            "dagrun_timeout_s": self.dagrun_timeout_s,
         }
 
     @classmethod

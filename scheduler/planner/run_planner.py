@@ -14,6 +14,7 @@ can plan on every completion.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 from scheduler.errors import TaskNotFoundError
 from scheduler.planner.mapping import MAX_MAP_LENGTH, Lengths, mapped_length
+from scheduler.planner.past import PastStates, past_blocks
 from scheduler.planner.run_index import UNMAPPED, RunIndex, TIKey
 from scheduler.planner.teardowns import setup_constraint, upstream_counts
 from scheduler.planner.trigger_rules import UpstreamCounts, Verdict, evaluate
@@ -97,6 +99,7 @@ def plan_run(
     index: RunIndex | None = None,
     lengths: Lengths | None = None,
     max_map_length: int = MAX_MAP_LENGTH,
+    past: PastStates | None = None,
 ) -> RunPlan:
     """Decide what happens next in one run of ``dag`` at ``now``.
 
@@ -114,9 +117,13 @@ def plan_run(
     ``index`` are the run's indexes (built from ``states`` when not given). Instances
     missing from ``states`` are taken as ``none`` (not created yet). A run without mapped
     tasks may key ``states`` by task_id alone (the tests' shorthand).
+
+    ``past``: the previous run's states, for ``depends_on_past`` / ``wait_for_downstream``
+    tasks (``scheduler.planner.past``); None: there is no previous run.
     """
     states = _keyed(states)
     work = _Work(dag, states, index or RunIndex.of(states, dag.tasks), lengths or {})
+    work.past = past
     transitions, next_wakeup = _due_retries(dag, states, work.index.retrying, now)
     for transition in transitions:
         work.apply(transition)
@@ -147,6 +154,7 @@ class _Work:
         self.expanded: dict[str, tuple[int, TaskState]] = {}
         self.count_delta: dict[str, Counter[TaskState]] = {}
         self.unfinished_delta = 0
+        self.past: PastStates | None = None
 
     def state(self, key: TIKey) -> TaskState:
         state = self.changed.get(key)
@@ -236,12 +244,14 @@ def _cascade(
 ) -> Iterator[Transition | Expansion]:
     """Evaluate the ``none`` instances of ``pending`` tasks (None: all) in topological order;
     an instance that becomes skipped or upstream_failed, or a task that expands, adds its
-    downstream tasks to ``pending``, and topological order guarantees they come later."""
+    downstream tasks, which come later in that order. Only the pending tasks are visited,
+    so one completion in a run of 10,000 tasks costs its neighbours, not the run."""
     dag = work.dag
-    for task_id in dag.topological_order:
-        if pending is not None and task_id not in pending:
-            continue
+    agenda = _Agenda(dag, pending)
+    for task_id in agenda:
         task = dag.tasks[task_id]
+        if work.is_expanded(task_id) and work.counts(task_id)[T.NONE] <= 0:
+            continue  # every instance decided already (the usual case after expanding)
         for map_index in work.instances(task_id):
             if work.state((task_id, map_index)) != T.NONE:
                 continue
@@ -256,17 +266,41 @@ def _cascade(
             else:
                 work.apply(step)
             yield step
-            if pending is not None and (
-                isinstance(step, Expansion) or step.new_state != T.SCHEDULED
-            ):
-                pending.update(dag.downstream[task_id])
+            if isinstance(step, Expansion) or step.new_state != T.SCHEDULED:
+                agenda.add(dag.downstream[task_id])
         if task.mapping is not None and task_id in work.expanded:
-            yield from _decide_instances(work, task, pending)
+            yield from _decide_instances(work, task, agenda)
 
 
-def _decide_instances(
-    work: _Work, task: TaskSpec, pending: set[str] | None
-) -> Iterator[Transition]:
+class _Agenda:
+    """The tasks still to evaluate, handed out in topological order: every task (``pending``
+    None) or the pending ones plus those added meanwhile (always further down)."""
+
+    def __init__(self, dag: DagSpec, pending: set[str] | None) -> None:
+        self.everything = pending is None
+        self.order = dag.topological_order
+        self.position = dag.topological_position
+        self.queued = set(pending or ())
+        self.heap = [(self.position[t], t) for t in self.queued]
+        heapq.heapify(self.heap)
+
+    def add(self, task_ids: Iterable[str]) -> None:
+        if self.everything:
+            return  # the walk visits every task anyway
+        for task_id in task_ids:
+            if task_id not in self.queued:
+                self.queued.add(task_id)
+                heapq.heappush(self.heap, (self.position[task_id], task_id))
+
+    def __iter__(self) -> Iterator[str]:
+        if self.everything:
+            yield from self.order
+            return
+        while self.heap:
+            yield heapq.heappop(self.heap)[1]
+
+
+def _decide_instances(work: _Work, task: TaskSpec, agenda: _Agenda) -> Iterator[Transition]:
     """The instances of a task that just expanded inside a mapped task group start
     ``none``: decide each against its upstream instances of the same index."""
     length, state = work.expanded[task.task_id]
@@ -278,8 +312,8 @@ def _decide_instances(
             continue
         work.apply(step)
         yield step
-        if pending is not None and step.new_state != T.SCHEDULED:
-            pending.update(work.dag.downstream[task.task_id])
+        if step.new_state != T.SCHEDULED:
+            agenda.add(work.dag.downstream[task.task_id])
 
 
 def _decide(work: _Work, task: TaskSpec, map_index: int) -> Transition | None:
@@ -292,6 +326,8 @@ def _decide(work: _Work, task: TaskSpec, map_index: int) -> Transition | None:
     verdict = evaluate(task.trigger_rule, counts)
     if verdict == Verdict.WAIT or (blocked is not None and verdict == Verdict.RUN):
         return None
+    if verdict == Verdict.RUN and past_blocks(work.dag, task, work.past) is not None:
+        return None  # waits for the previous run (re-planned when that changes)
     if counts.total == 0:
         reason = "no upstream tasks"
     else:
