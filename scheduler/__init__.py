@@ -67,6 +67,8 @@ from scheduler.errors import (
     BatonTaskTimeout,
     NotSupportedYetError,
 )
+from scheduler.states import RunState as DagRunState  # Airflow's names for the states
+from scheduler.states import TaskState as TaskInstanceState
 
 __all__ = [
     # DAGs
@@ -101,6 +103,8 @@ __all__ = [
     "TriggerDagRunOperator",
     "ExternalTaskSensor",
     "ExternalTaskMarker",
+    "DagRunState",
+    "TaskInstanceState",
     # dependencies
     "chain",
     "cross_downstream",

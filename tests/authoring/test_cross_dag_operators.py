@@ -10,9 +10,11 @@ import pytest
 
 from scheduler import (
     DAG,
+    DagRunState,
     ExternalTaskMarker,
     ExternalTaskSensor,
     PythonOperator,
+    TaskInstanceState,
     TriggerDagRunOperator,
 )
 from scheduler.authoring import serialize_dag
@@ -200,3 +202,19 @@ def test_a_trigger_dag_id_from_an_xcom_records_no_target() -> None:
     spec = serialize_dag(dag)
     assert spec.tasks["t"].cross_dag == CrossDagRef("trigger", "")
     assert spec.tasks["t"].upstream == ("pick",)  # the XComArg wires the dependency
+
+
+def test_airflow_state_enums_are_accepted_where_states_are_given() -> None:
+    with DAG("d", schedule=None, start_date=START):
+        sensor = ExternalTaskSensor(
+            task_id="s",
+            external_dag_id="o",
+            external_task_id="t",
+            allowed_states=[TaskInstanceState.SUCCESS],
+            failed_states=[TaskInstanceState.FAILED, TaskInstanceState.SKIPPED],
+        )
+        trigger = TriggerDagRunOperator(
+            task_id="t", trigger_dag_id="o", failed_states=[DagRunState.FAILED]
+        )
+    assert sensor.failed_states == ["failed", "skipped"]
+    assert trigger.failed_states == ["failed"]
