@@ -95,13 +95,6 @@ def check_callbacks(name: str, value: Any, where: str, location: str | None) -> 
     return value
 
 
-def unknown_args_message(names: list[str], renamed: dict[str, str]) -> str:
-    """``"foo, bar"`` plus a hint for arguments that Airflow renamed."""
-    hints = [f"'{n}' is called '{renamed[n]}' in Baton" for n in names if n in renamed]
-    text = ", ".join(names)
-    return f"{text} ({'; '.join(hints)})" if hints else text
-
-
 DEFAULT_POOL = "default_pool"
 DEFAULT_QUEUE = "default"  # Airflow's [operators] default_queue
 
