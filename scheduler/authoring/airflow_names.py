@@ -173,6 +173,27 @@ AIRFLOW_CLASS_ARGS: dict[str, frozenset[str]] = {
         {"poke_interval", "timeout", "soft_fail", "mode", "exponential_backoff", "max_wait",
          "silent_fail", "never_fail", "deferrable"}
     ),
+    # the providers' operators that Baton's plugins stand for (plugins/http, plugins/sql)
+    "HttpOperator": frozenset(
+        {"endpoint", "method", "data", "headers", "pagination_function", "response_check",
+         "response_filter", "extra_options", "http_conn_id", "log_response", "auth_type",
+         "tcp_keep_alive", "tcp_keep_alive_idle", "tcp_keep_alive_count",
+         "tcp_keep_alive_interval", "deferrable", "retry_args"}
+    ),
+    "HttpSensor": frozenset(
+        {"endpoint", "http_conn_id", "method", "request_params", "headers",
+         "response_error_codes_allowlist", "response_check", "extra_options", "tcp_keep_alive",
+         "tcp_keep_alive_idle", "tcp_keep_alive_count", "tcp_keep_alive_interval", "deferrable"}
+    ),
+    "SQLExecuteQueryOperator": frozenset(
+        {"sql", "autocommit", "parameters", "handler", "output_processor", "conn_id",
+         "database", "split_statements", "return_last", "show_return_value_in_logs",
+         "requires_result_fetch", "hook_params"}
+    ),
+    "SqlSensor": frozenset(
+        {"conn_id", "sql", "parameters", "success", "failure", "selector", "fail_on_empty",
+         "hook_params"}
+    ),
 }  # fmt: skip
 
 #: Values of a not-yet-supported Airflow argument that behave in Airflow exactly as Baton
@@ -229,6 +250,12 @@ NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "retry_policy": (None,),
     # operators and sensors
     "output_processor": (None,),
+    "pagination_function": (None,),
+    "retry_args": (None,),
+    "hook_params": (None, {}),
+    "database": (None,),
+    "requires_result_fetch": (False,),
+    "show_return_value_in_logs": (True,),
     "silent_fail": (False,),
     "never_fail": (False,),
     "deferrable": (False,),

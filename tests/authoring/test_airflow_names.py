@@ -287,3 +287,13 @@ def test_the_cli_logical_date_parses_like_airflows() -> None:
     assert parse_logical_date("20260131T060000") == datetime(2026, 1, 31, 6, tzinfo=ZoneInfo("UTC"))
     parsed = parse_logical_date("2026-01-31T07:00:00+01:00")
     assert type(parsed) is datetime and parsed == pendulum.datetime(2026, 1, 31, 6)
+
+
+def test_provider_operator_arguments_baton_lacks_are_named() -> None:
+    from plugins.http import HttpOperator
+
+    with DAG("providers"):
+        with pytest.raises(DagDefinitionError, match="auth_type is an Airflow argument Baton"):
+            HttpOperator(task_id="h", endpoint="/x", auth_type=object())
+        with pytest.raises(DagDefinitionError, match=r"endpont is not an Airflow argument \("):
+            HttpOperator(task_id="i", endpoint="/x", endpont="/y")
