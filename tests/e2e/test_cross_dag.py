@@ -297,3 +297,86 @@ with DAG("again", schedule=None, start_date=START):
     assert baton.task_states("again", second) == {"skip_it": "skipped", "reset_it": "success"}
     assert len(baton.tries("target_ok", "shared", "record")) == 3
     assert api.get_run(baton.settings, "target_ok", "shared").conf == {}
+
+
+# Airflow's example_external_task_marker_dag.py with its imports changed; only the sensors'
+# timeout is shortened (600 s) so that the test waits seconds.
+AIRFLOW_MARKER_EXAMPLE = """
+import pendulum
+
+from scheduler import DAG, EmptyOperator, ExternalTaskMarker, ExternalTaskSensor
+
+start_date = pendulum.datetime(2021, 1, 1, tz="UTC")
+
+with DAG(
+    dag_id="example_external_task_marker_parent",
+    start_date=start_date,
+    catchup=False,
+    schedule=None,
+    tags=["example2"],
+) as parent_dag:
+    parent_task = ExternalTaskMarker(
+        task_id="parent_task",
+        external_dag_id="example_external_task_marker_child",
+        external_task_id="child_task1",
+    )
+
+with DAG(
+    dag_id="example_external_task_marker_child",
+    start_date=start_date,
+    schedule=None,
+    catchup=False,
+    tags=["example2"],
+) as child_dag:
+    child_task1 = ExternalTaskSensor(
+        task_id="child_task1",
+        external_dag_id=parent_dag.dag_id,
+        external_task_id=parent_task.task_id,
+        timeout=600,
+        allowed_states=["success"],
+        failed_states=["failed", "skipped"],
+        mode="reschedule",
+    )
+
+    child_task2 = ExternalTaskSensor(
+        task_id="child_task2",
+        external_dag_id=parent_dag.dag_id,
+        external_task_group_id="parent_dag_task_group_id",
+        timeout=600,
+        allowed_states=["success"],
+        failed_states=["failed", "skipped"],
+        mode="reschedule",
+    )
+
+    child_task3 = EmptyOperator(task_id="child_task3")
+    child_task1 >> child_task2 >> child_task3
+"""
+
+
+def test_airflows_marker_example_ends_as_in_airflow_and_clears_the_child(baton: Baton) -> None:
+    baton.write_dag("marker_example.py", AIRFLOW_MARKER_EXAMPLE.replace("timeout=600", "timeout=2"))
+    baton.start()
+    parent, child = "example_external_task_marker_parent", "example_external_task_marker_child"
+    baton.wait_for_dag(parent)
+    baton.wait_for_dag(child)
+    when = "2026-05-01T00:00:00+00:00"
+    parent_run = _trigger_at(baton, parent, when)
+    assert baton.wait_for_run(parent, parent_run) == "success"
+    child_run = _trigger_at(baton, child, when)
+    # child_task2 waits for a task group the parent does not have: it times out (not
+    # retried), as the example does in Airflow.
+    assert baton.wait_for_run(child, child_run) == "failed"
+    assert baton.task_states(child, child_run) == {
+        "child_task1": "success",
+        "child_task2": "failed",
+        "child_task3": "upstream_failed",
+    }
+    assert "timed out" in (baton.tries(child, child_run, "child_task2")[-1].error or "")
+
+    baton.cli("tasks", "clear", parent, parent_run, "parent_task")
+    baton.wait_until(
+        "the child's sensors to run again",
+        lambda: len(baton.tries(child, child_run, "child_task2")) == 2,
+    )
+    assert baton.wait_for_run(child, child_run) == "failed"
+    assert len(baton.tries(child, child_run, "child_task1")) == 2
