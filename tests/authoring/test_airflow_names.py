@@ -144,8 +144,8 @@ def test_an_airflow_argument_with_its_neutral_value_is_accepted_and_readable() -
         )
     assert d.fail_fast is False
     assert (op.depends_on_past, op.email, op.email_on_failure) == (False, None, False)
-    with DAG("strict"), pytest.raises(DagDefinitionError, match="depends_on_past is an Airflow"):
-        EmptyOperator(task_id="e", depends_on_past=True)
+    with DAG("strict"), pytest.raises(DagDefinitionError, match="run_as_user is an Airflow"):
+        EmptyOperator(task_id="e", run_as_user="root")
 
 
 def test_operator_arguments_are_checked_against_the_class_and_airflow() -> None:
