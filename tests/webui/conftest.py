@@ -234,3 +234,7 @@ def viewer_client(webui: WebUI) -> BatonClient:
 @pytest.fixture
 def anon_client(webui: WebUI) -> BatonClient:
     return webui.client(None)
+
+
+# The mapped-DAG template and its per-test app (tests/webui/mapped_seed.py), for every test here.
+from tests.webui.mapped_seed import mapped, mapped_webui  # noqa: E402, F401

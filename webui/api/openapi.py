@@ -17,6 +17,7 @@ from webui.api.openapi_schemas import SCHEMAS, ref
 from webui.auth import login_required
 
 _RUN_STATES = SCHEMAS["DAGRun"]["properties"]["state"]
+_TI_STATES = SCHEMAS["TaskInstance"]["properties"]["state"]
 
 
 def _path(name: str) -> dict[str, Any]:
@@ -46,6 +47,18 @@ PAGING = [
     ),
 ]
 DAG, RUN, TASK = _path("dag_id"), _path("dag_run_id"), _path("task_id")
+MAP_INDEX = {
+    "name": "map_index",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+    "description": "The instance of a mapped task (0..n-1); -1 names an unmapped task.",
+}
+MAP_INDEX_QUERY = _query(
+    "map_index",
+    {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+    "The instance of a mapped task (Airflow's map_index); -1, the default, is not mapped.",
+)
 POOL = _path("pool_name")
 
 
@@ -149,7 +162,7 @@ PATHS: dict[str, dict[str, Any]] = {
     TI_PATH + "/{task_id}": {
         "get": _op(
             "get_task_instance",
-            "Get a task instance",
+            "Get a task instance (a mapped task: 404, name the instance by map index)",
             "TaskInstance",
             params=[DAG, RUN, TASK],
             errors=(404,),
@@ -159,6 +172,47 @@ PATHS: dict[str, dict[str, Any]] = {
             "Mark a task instance success or failed",
             "TaskInstance",
             params=[DAG, RUN, TASK],
+            body="TaskInstancePatch",
+            role="Op",
+            errors=(404, 409),
+        ),
+    },
+    TI_PATH + "/{task_id}/listMapped": {
+        "get": _op(
+            "get_mapped_task_instances",
+            "List a mapped task's instances in map_index order",
+            "TaskInstanceCollection",
+            params=[
+                DAG,
+                RUN,
+                TASK,
+                *PAGING,
+                {
+                    **_query(
+                        "state",
+                        {"type": "array", "items": _TI_STATES},
+                        "Only instances in these states (repeat the parameter for several).",
+                    ),
+                    "style": "form",
+                    "explode": True,
+                },
+            ],
+            errors=(400, 404),
+        ),
+    },
+    TI_PATH + "/{task_id}/{map_index}": {
+        "get": _op(
+            "get_mapped_task_instance",
+            "Get an instance of a mapped task",
+            "TaskInstance",
+            params=[DAG, RUN, TASK, MAP_INDEX],
+            errors=(400, 404),
+        ),
+        "patch": _op(
+            "patch_mapped_task_instance",
+            "Mark an instance of a mapped task success or failed",
+            "TaskInstance",
+            params=[DAG, RUN, TASK, MAP_INDEX],
             body="TaskInstancePatch",
             role="Op",
             errors=(404, 409),
@@ -181,6 +235,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     {"type": "string", "enum": ["task", "compensate"]},
                     "The task's own tries (default) or its compensation's (sagas).",
                 ),
+                MAP_INDEX_QUERY,
             ],
             errors=(400, 404),
         ),
@@ -188,10 +243,19 @@ PATHS: dict[str, dict[str, Any]] = {
     TI_PATH + "/{task_id}/xcomEntries": {
         "get": _op(
             "get_xcom_entries",
-            "A task instance's XComs",
+            "A task's XComs: of every instance, or of one with map_index",
             "XComCollection",
-            params=[DAG, RUN, TASK],
-            errors=(404,),
+            params=[
+                DAG,
+                RUN,
+                TASK,
+                _query(
+                    "map_index",
+                    {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
+                    "Only this instance's XComs (default: every instance's).",
+                ),
+            ],
+            errors=(400, 404),
         ),
     },
     "/importErrors": {

@@ -103,6 +103,11 @@ SCHEMAS: dict[str, Any] = {
             "dag_id": STR,
             "dag_run_id": STR,
             "task_id": STR,
+            "map_index": {
+                "type": "integer",
+                "minimum": -1,
+                "description": "-1: not mapped; 0..n-1: an instance of a mapped task",
+            },
             "operator": NSTR,
             "state": {"type": "string", "enum": [s.value for s in TaskState]},
             "try_number": INT,
@@ -125,7 +130,22 @@ SCHEMAS: dict[str, Any] = {
             "dag_run_id": {"type": "string", "minLength": 1},
             "task_ids": {
                 "type": "array",
-                "items": {"type": "string", "minLength": 1},
+                "description": "Task ids (every instance of a mapped task) or "
+                "[task_id, map_index] pairs (one instance), as in Airflow.",
+                "items": {
+                    "oneOf": [
+                        {"type": "string", "minLength": 1},
+                        {
+                            "type": "array",
+                            "prefixItems": [
+                                {"type": "string", "minLength": 1},
+                                {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                            ],
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    ]
+                },
                 "minItems": 1,
             },
             "include_downstream": BOOL,
@@ -149,6 +169,7 @@ SCHEMAS: dict[str, Any] = {
             "dag_id": STR,
             "dag_run_id": STR,
             "task_id": STR,
+            "map_index": {"type": "integer", "minimum": -1},
             "key": STR,
             "timestamp": TIME,
             "value": ANY,
@@ -173,6 +194,7 @@ SCHEMAS: dict[str, Any] = {
             "dag_id": NSTR,
             "run_id": NSTR,
             "task_id": NSTR,
+            "map_index": NINT,
             "try_number": NINT,
             "old_state": NSTR,
             "new_state": NSTR,

@@ -9,12 +9,12 @@ from scheduler.errors import BatonError
 from webui.api import serialize
 from webui.api.blueprint import api_bp
 from webui.api.errors import ApiError
-from webui.api.inputs import choice_arg, int_arg, json_body, string_list
+from webui.api.inputs import choice_arg, int_arg, json_body
+from webui.api.mapped_instances import MAX_MAP_INDEX, instance, mark_instance, require_task
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 
 TI_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances"
-MARKABLE_STATES = ("success", "failed")
 MAX_LOG_BYTES = 2 * 1024 * 1024  # the tail of a longer log; "truncated" says so
 LOG_KINDS = frozenset({"task", "compensate"})
 MAX_TRY_NUMBER = 10**6
@@ -33,23 +33,16 @@ def get_task_instances(dag_id: str, dag_run_id: str) -> dict[str, Any]:
 @api_bp.get(f"{TI_PATH}/<task_id>")
 @login_required
 def get_task_instance(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
-    return serialize.task_instance(api.get_task_instance(settings(), dag_id, dag_run_id, task_id))
+    """An unmapped task instance; a mapped task answers 404 asking for the map index, as
+    Airflow does (``.../{task_id}/{map_index}``, ``.../{task_id}/listMapped``)."""
+    return serialize.task_instance(instance(dag_id, dag_run_id, task_id, -1))
 
 
 @api_bp.patch(f"{TI_PATH}/<task_id>")
 @role_required("Op")
 def patch_task_instance(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     """Mark one task instance success or failed (Airflow's ``new_state``)."""
-    body = json_body({"new_state": str}, required={"new_state"})
-    if body["new_state"] not in MARKABLE_STATES:
-        raise ApiError(
-            400, f"new_state {body['new_state']!r} is not success or failed", "new_state"
-        )
-    api.get_task_instance(settings(), dag_id, dag_run_id, task_id)  # 404 names what is missing
-    api.mark_tasks(
-        settings(), dag_id, dag_run_id, [task_id], body["new_state"], source=event_source()
-    )
-    return serialize.task_instance(api.get_task_instance(settings(), dag_id, dag_run_id, task_id))
+    return mark_instance(dag_id, dag_run_id, task_id, -1)
 
 
 @api_bp.post("/dags/<dag_id>/clearTaskInstances")
@@ -60,31 +53,83 @@ def post_clear_task_instances(dag_id: str) -> dict[str, Any]:
         {"dag_run_id": str, "task_ids": list, "include_downstream": bool},
         required={"dag_run_id", "task_ids"},
     )
-    task_ids = string_list("task_ids", body["task_ids"])
+    whole, instances = clear_targets(body["task_ids"])
     api.get_run(settings(), dag_id, body["dag_run_id"])
-    cleared = api.clear_tasks(
-        settings(),
-        dag_id,
-        body["dag_run_id"],
-        task_ids,
-        downstream=body.get("include_downstream", False),
-        source=event_source(),
-    )
-    refs = [{"dag_id": dag_id, "dag_run_id": body["dag_run_id"], "task_id": t} for t in cleared]
+    # One library call per target: a whole task clears every instance, a [task_id,
+    # map_index] pair only the instances named for that task.
+    calls = ([(whole, None)] if whole else []) + [([t], i) for t, i in instances.items()]
+    cleared: list[str] = []
+    for task_ids, map_indexes in calls:
+        cleared += api.clear_tasks(
+            settings(),
+            dag_id,
+            body["dag_run_id"],
+            task_ids,
+            downstream=body.get("include_downstream", False),
+            source=event_source(),
+            map_indexes=map_indexes,
+        )
+    refs = [
+        {"dag_id": dag_id, "dag_run_id": body["dag_run_id"], "task_id": t}
+        for t in dict.fromkeys(cleared)
+    ]
     return {"task_instances": refs}
+
+
+def clear_targets(items: list[Any]) -> tuple[list[str], dict[str, list[int]]]:
+    """``task_ids`` as Airflow takes them: each a task id (every instance) or a
+    ``[task_id, map_index]`` pair (that instance of a mapped task)."""
+    whole: list[str] = []
+    instances: dict[str, list[int]] = {}
+    problem = "field 'task_ids' must be a non-empty list of task ids or [task_id, map_index] pairs"
+    if not items:
+        raise ApiError(400, problem, "task_ids")
+    for item in items:
+        if isinstance(item, str) and item:
+            whole.append(item)
+        elif (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and item[0]
+            and isinstance(item[1], int)
+            and not isinstance(item[1], bool)
+            and 0 <= item[1] <= MAX_MAP_INDEX
+        ):
+            instances.setdefault(item[0], []).append(item[1])
+        else:
+            raise ApiError(400, f"{problem} (map_index 0 and up); got {item!r}", "task_ids")
+    both = sorted(set(whole) & set(instances))
+    if both:
+        raise ApiError(
+            400,
+            f"task_ids names '{both[0]}' both whole and by map index; keep one of the two",
+            "task_ids",
+        )
+    return whole, instances
 
 
 @api_bp.get(f"{TI_PATH}/<task_id>/logs")
 @login_required
 def get_log(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     """The log of the latest try, or of ``?try_number=N``; ``?kind=compensate`` reads the
-    task's compensation tries (sagas) instead of its own."""
+    task's compensation tries (sagas) instead of its own; ``?map_index=N`` names an instance
+    of a mapped task (Airflow's query parameter)."""
     try_number = int_arg("try_number", None, low=1, high=MAX_TRY_NUMBER)
     kind = choice_arg("kind", LOG_KINDS) or "task"
-    api.get_task_instance(settings(), dag_id, dag_run_id, task_id)
+    map_index = int_arg("map_index", -1, low=-1, high=MAX_MAP_INDEX)
+    assert map_index is not None
+    instance(dag_id, dag_run_id, task_id, map_index, hint="query")
     try:
         number, content, truncated = api.read_task_log(
-            settings(), dag_id, dag_run_id, task_id, try_number, max_bytes=MAX_LOG_BYTES, kind=kind
+            settings(),
+            dag_id,
+            dag_run_id,
+            task_id,
+            try_number,
+            max_bytes=MAX_LOG_BYTES,
+            kind=kind,
+            map_index=map_index,
         )
     except BatonError as exc:  # no such try, or not started yet
         raise ApiError(404, str(exc).replace("--try", "try_number"), "try_number") from None
@@ -94,5 +139,11 @@ def get_log(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
 @api_bp.get(f"{TI_PATH}/<task_id>/xcomEntries")
 @login_required
 def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
-    rows = api.list_xcoms(settings(), dag_id, dag_run_id, task_id)
+    """The task's XComs: of every instance, or of ``?map_index=N`` (Airflow's filter)."""
+    map_index = int_arg("map_index", None, low=-1, high=MAX_MAP_INDEX)
+    if map_index is None:
+        require_task(dag_id, dag_run_id, task_id)
+    else:
+        instance(dag_id, dag_run_id, task_id, map_index, hint="query")
+    rows = api.list_xcoms(settings(), dag_id, dag_run_id, task_id, map_index)
     return {"xcom_entries": [serialize.xcom_entry(r) for r in rows], "total_entries": len(rows)}
