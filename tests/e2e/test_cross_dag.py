@@ -380,3 +380,59 @@ def test_airflows_marker_example_ends_as_in_airflow_and_clears_the_child(baton: 
     )
     assert baton.wait_for_run(child, child_run) == "failed"
     assert len(baton.tries(child, child_run, "child_task1")) == 2
+
+
+# Airflow 3's example_trigger_controller_dag.py and example_trigger_target_dag.py, with
+# their imports changed.
+AIRFLOW_TRIGGER_EXAMPLE = """
+import pendulum
+
+from scheduler import DAG, BashOperator, TriggerDagRunOperator, task
+
+with DAG(
+    dag_id="example_trigger_controller_dag",
+    start_date=pendulum.datetime(2021, 1, 1, tz="UTC"),
+    catchup=False,
+    schedule="@once",
+    tags=["example"],
+) as dag:
+    trigger = TriggerDagRunOperator(
+        task_id="test_trigger_dagrun",
+        trigger_dag_id="example_trigger_target_dag",
+        conf={"message": "Hello World"},
+    )
+
+
+@task(task_id="run_this")
+def run_this_func(dag_run=None):
+    print(f"Remotely received value of {dag_run.conf.get('message')} for key=message")
+
+
+with DAG(
+    dag_id="example_trigger_target_dag",
+    start_date=pendulum.datetime(2021, 1, 1, tz="UTC"),
+    catchup=False,
+    schedule=None,
+    tags=["example"],
+) as target:
+    run_this = run_this_func()
+    bash_task = BashOperator(
+        task_id="bash_task",
+        bash_command='echo "Here is the message: $message"',
+        env={"message": '{{ dag_run.conf.get("message") }}'},
+    )
+"""
+
+
+def test_airflows_trigger_example_passes_its_conf(baton: Baton) -> None:
+    baton.write_dag("trigger_example.py", AIRFLOW_TRIGGER_EXAMPLE)
+    baton.start()
+    target = "example_trigger_target_dag"
+    baton.wait_for_dag(target)
+    run = baton.wait_until("the triggered run", lambda: api.list_runs(baton.settings, target))[0]
+    assert baton.wait_for_run(target, run.run_id) == "success"
+    assert run.conf == {"message": "Hello World"}
+    assert run.triggered_by == "operator:example_trigger_controller_dag.test_trigger_dagrun"
+    log = baton.task_log(target, run.run_id, "run_this")
+    assert "Remotely received value of Hello World for key=message" in log
+    assert "Here is the message: Hello World" in baton.task_log(target, run.run_id, "bash_task")
