@@ -6,8 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pendulum
 import pytest
 
+from scheduler import api
 from tests.e2e.harness import Baton
 
 pytestmark = pytest.mark.e2e
@@ -131,3 +133,22 @@ with DAG("lacking", schedule=None):
         in (errors["k8s.py"]["error"])
     )
     assert errors["k8s.py"]["line"] == 2
+
+
+def test_a_pendulum_logical_date_triggers_through_the_library_and_the_cli(baton: Baton) -> None:
+    baton.write_dag(
+        "manual.py",
+        """
+from scheduler import DAG, EmptyOperator
+with DAG("manual", schedule=None):
+    EmptyOperator(task_id="t")
+""",
+    )
+    baton.cli("dags", "sync")
+    when = pendulum.datetime(2026, 3, 1, 7, tz="Europe/Paris")
+    run = api.trigger_dag(baton.settings, "manual", conf={}, run_id=None, logical_date=when)
+    assert run.run_id == "manual__2026-03-01T06:00:00+00:00"
+    assert api.get_run(baton.settings, "manual", run.run_id).logical_date == when
+    # The CLI parses what Airflow's does (pendulum), e.g. the compact ISO form.
+    shown = baton.cli_json("dags", "trigger", "manual", "--logical-date", "20260302T060000")
+    assert shown["run_id"] == "manual__2026-03-02T06:00:00+00:00"
