@@ -14,3 +14,13 @@ class WeightRule(StrEnum):
     @classmethod
     def names(cls) -> list[str]:
         return [rule.value for rule in cls]
+
+    @classmethod
+    def is_valid(cls, weight_rule: str) -> bool:
+        """Airflow's ``WeightRule.is_valid``."""
+        return weight_rule in cls.all_weight_rules()
+
+    @classmethod
+    def all_weight_rules(cls) -> set[str]:
+        """Airflow's ``WeightRule.all_weight_rules``."""
+        return set(cls.names())

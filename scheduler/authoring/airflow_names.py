@@ -202,7 +202,6 @@ AIRFLOW_CLASS_ARGS: dict[str, frozenset[str]] = {
 NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     # DAG
     "max_consecutive_failed_dag_runs": (0, None),
-    "dagrun_timeout": (None,),
     "deadline": (None,),
     "sla_miss_callback": (None,),
     "on_success_callback": (None,),
@@ -220,10 +219,8 @@ NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "email_on_failure": (True, False),
     "start_date": (None,),
     "end_date": (None,),
-    "depends_on_past": (False,),
     "ignore_first_depends_on_past": (True,),
     "wait_for_past_depends_before_skipping": (False,),
-    "wait_for_downstream": (False,),
     "weight_rule": ("downstream",),
     "pool_slots": (1,),
     "sla": (None,),
@@ -232,8 +229,6 @@ NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "resources": (None,),
     "run_as_user": (None,),
     "map_index_template": (None,),
-    "max_active_tis_per_dag": (None,),
-    "max_active_tis_per_dagrun": (None,),
     "executor": (None,),
     "executor_config": (None, {}),
     "inlets": (None, []),

@@ -40,7 +40,7 @@ from scheduler.authoring.dependencies import DependencyMixin, nodes_of
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.missing import missing_attribute, public_class_name
 from scheduler.authoring.params import ParamsDict, check_defaults
-from scheduler.authoring.priority import to_weight_rule
+from scheduler.authoring.priority import effective_weight, to_weight_rule
 from scheduler.authoring.setup_teardown import SetupTeardownMixin, note_created
 from scheduler.authoring.taskgroup import TaskGroup, current_task_group
 from scheduler.authoring.xcom_arg import XComArg, iter_xcom_args
@@ -178,6 +178,11 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
     @property
     def task_type(self) -> str:
         return type(self).__name__
+
+    @property
+    def priority_weight_total(self) -> int:
+        """The effective priority weight, ``weight_rule`` applied (Airflow's name)."""
+        return effective_weight(self)
 
     @property
     def has_compensation(self) -> bool:

@@ -17,6 +17,7 @@ from scheduler.errors import DagDefinitionError
 from scheduler.weight_rule import WeightRule
 
 if TYPE_CHECKING:
+    from scheduler.authoring.baseoperator import BaseOperator
     from scheduler.authoring.dag import DAG
 
 DB_SAFE_MINIMUM = -(2**31)
@@ -44,16 +45,27 @@ def to_weight_rule(value: Any, where: str, location: str | None) -> WeightRule:
 def effective_weights(dag: DAG) -> dict[str, int]:
     """``task_id -> effective priority weight`` for every task of ``dag``."""
     graph = dag.graph
-    own = {t.task_id: t.priority_weight for t in dag.task_dict.values()}
-    weights = {}
-    for task_id, task in dag.task_dict.items():
-        rule = getattr(task, "weight_rule", WeightRule.DOWNSTREAM)
-        if rule == WeightRule.DOWNSTREAM:
-            relatives = nx.descendants(graph, task_id)
-        elif rule == WeightRule.UPSTREAM:
-            relatives = nx.ancestors(graph, task_id)
-        else:
-            relatives = set()
-        total = own[task_id] + sum(own[r] for r in relatives)
-        weights[task_id] = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, total))
-    return weights
+    return {task_id: _weight(task, graph) for task_id, task in dag.task_dict.items()}
+
+
+def effective_weight(task: BaseOperator) -> int:
+    """One task's effective weight (Airflow's ``priority_weight_total``)."""
+    if not task.has_dag():
+        return _clamped(task.priority_weight)
+    return _weight(task, task.dag.graph)
+
+
+def _weight(task: BaseOperator, graph: nx.DiGraph) -> int:
+    rule = getattr(task, "weight_rule", WeightRule.DOWNSTREAM)
+    if rule == WeightRule.DOWNSTREAM:
+        relatives = nx.descendants(graph, task.task_id)
+    elif rule == WeightRule.UPSTREAM:
+        relatives = nx.ancestors(graph, task.task_id)
+    else:
+        relatives = set()
+    tasks = task.dag.task_dict
+    return _clamped(task.priority_weight + sum(tasks[r].priority_weight for r in relatives))
+
+
+def _clamped(weight: int) -> int:
+    return max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, weight))

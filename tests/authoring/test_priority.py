@@ -77,3 +77,14 @@ def test_a_custom_priority_strategy_is_refused_clearly():
 
     with DAG("bad"), pytest.raises(DagDefinitionError, match="custom priority weight strategies"):
         EmptyOperator(task_id="a", weight_rule=MyStrategy())
+
+
+def test_priority_weight_total_and_weight_rule_helpers_as_in_airflow():
+    with DAG("total"):
+        a = EmptyOperator(task_id="a", priority_weight=2)
+        b = EmptyOperator(task_id="b", priority_weight=3, weight_rule="upstream")
+        a >> b
+    assert (a.priority_weight_total, b.priority_weight_total) == (5, 5)
+    assert EmptyOperator(task_id="alone", priority_weight=4).priority_weight_total == 4
+    assert WeightRule.is_valid("absolute") and not WeightRule.is_valid("sideways")
+    assert WeightRule.all_weight_rules() == {"downstream", "upstream", "absolute"}

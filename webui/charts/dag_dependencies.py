@@ -36,40 +36,47 @@ def render_dependencies(edges: Sequence[DagDependency], dag_url: Callable[[str],
     }
     width = MARGIN * 2 + len(placed.layers) * (NODE_W + GAP_X) - GAP_X
     height = MARGIN * 2 + max((len(nodes) for nodes in placed.layers), default=0) * (NODE_H + GAP_Y)
+    floor = height - MARGIN - GAP_Y / 2  # below every box: where back edges run
+    if any(placed.position[e.source][0] >= placed.position[e.target][0] for e in edges):
+        height += 24  # room for the back edges' labels
     kinds: dict[tuple[str, str], list[str]] = {}
     for edge in edges:
         kinds.setdefault((edge.source, edge.target), []).append(edge.kind)
     arrows = [
-        _arrow(centre[a], centre[b], ", ".join(sorted(set(k))), a, b) for (a, b), k in kinds.items()
+        _arrow(centre[a], centre[b], ", ".join(sorted(set(k))), a, b, floor)
+        for (a, b), k in kinds.items()
     ]
     nodes = [_node(dag_id, centre[dag_id], dag_url(dag_id)) for dag_id in order]
     return svg(max(width, 1.0), max(height, 1.0), [*arrows, *nodes], class_="graph dag-deps")
 
 
 def _arrow(
-    start: tuple[float, float], end: tuple[float, float], kinds: str, source: str, target: str
+    start: tuple[float, float],
+    end: tuple[float, float],
+    kinds: str,
+    source: str,
+    target: str,
+    floor: float,
 ) -> Markup:
+    """A curve from box to box; a back edge (a cycle between DAGs) leaves and enters from
+    below and runs under every box (``floor``), its label beneath it."""
     forward = end[0] > start[0]
-    x1 = start[0] + (NODE_W / 2 if forward else 0)
-    y1 = start[1] + (0 if forward else NODE_H / 2)
-    x2 = end[0] - (NODE_W / 2 if forward else 0)
-    y2 = end[1] + (0 if forward else NODE_H / 2)
     if forward:
+        x1, y1, x2, y2 = start[0] + NODE_W / 2, start[1], end[0] - NODE_W / 2, end[1]
         bend = (x2 - x1) / 2
         curve = f"C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
         head = f"M{x2 - 7:.1f},{y2 - 4:.1f} L{x2:.1f},{y2:.1f} L{x2 - 7:.1f},{y2 + 4:.1f}"
-    else:  # a back edge (a cycle between DAGs): below the boxes
-        low = max(y1, y2) + NODE_H
+        label_y = (y1 + y2) / 2 - 5
+    else:
+        x1, y1 = start[0] + NODE_W / 4, start[1] + NODE_H / 2
+        x2, y2 = end[0] - NODE_W / 4, end[1] + NODE_H / 2
+        low = (floor + 4 - (y1 + y2) / 8) / 0.75  # the curve's lowest point: floor + 4
         curve = f"C{x1:.1f},{low:.1f} {x2:.1f},{low:.1f} {x2:.1f},{y2:.1f}"
         head = f"M{x2 - 4:.1f},{y2 + 7:.1f} L{x2:.1f},{y2:.1f} L{x2 + 4:.1f},{y2 + 7:.1f}"
+        label_y = floor + 18
     label = element(
         "text",
-        {
-            "x": (x1 + x2) / 2,
-            "y": (y1 + y2) / 2 - 5,
-            "text_anchor": "middle",
-            "class_": "edge-label",
-        },
+        {"x": (x1 + x2) / 2, "y": label_y, "text_anchor": "middle", "class_": "edge-label"},
         kinds,
     )
     path = element(
