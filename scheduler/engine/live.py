@@ -6,7 +6,9 @@ event. It is rebuilt from the database at start and whenever a transaction fails
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +38,9 @@ class LiveRun:
     dirty: set[str] | None = None
     next_wakeup: datetime | None = None
     scheduled: set[TIKey] = field(default_factory=set)  # waiting for a slot
+    # The scheduled instances as a heap in dispatch order (-priority_weight, declaration
+    # order, map_index, task_id); entries no longer scheduled are dropped when popped.
+    ready: list[tuple[int, int, int, str]] = field(default_factory=list)
     version: int = 0  # the dag_run.version this mirror was loaded at
     retry_base: dict[TIKey, int] = field(default_factory=dict)  # try number at the last clear
     index: RunIndex = field(default_factory=RunIndex)  # kept by LiveState.set_task
@@ -46,6 +51,14 @@ class LiveRun:
     # compensating task, and per task the compensation try count its retries start from.
     compensations: dict[str, TaskView] = field(default_factory=dict)
     compensation_base: dict[str, int] = field(default_factory=dict)
+    start_date: datetime | None = None  # when it went running: dagrun_timeout counts from it
+    # depends_on_past: the previous run of the DAG (its run_id; None: this is the first),
+    # once looked up (engine/past.py), and its states while it is not in the mirror.
+    prev_run_id: str | None = None
+    past_resolved: bool = False
+    past_snapshot: dict[str, Counter[TaskState]] | None = None
+    # task_id -> instances queued or running (max_active_tis_per_dagrun); set by LiveState.
+    active_by_task: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def from_rows(cls, run: DagRunRow, spec: DagSpec, tis: list[TaskInstanceRow]) -> LiveRun:
@@ -61,6 +74,7 @@ class LiveRun:
             conf=run.conf or {},
             spec=spec,
             version=run.version,
+            start_date=run.start_date,
         )
         for ti in tis:
             if ti.task_id in spec.tasks:
@@ -68,12 +82,37 @@ class LiveRun:
                 live.tasks[key] = TaskView(TaskState(ti.state), ti.try_number, ti.next_retry_at)
                 if ti.state == TaskState.SCHEDULED:
                     live.scheduled.add(key)
+                    live.push_ready(key)
                 if ti.retry_base:
                     live.retry_base[key] = ti.retry_base
                 if ti.compensation_try_number or ti.state == TaskState.COMPENSATING:
                     live._load_compensation(ti)
         live.index = RunIndex.of(live.tasks, spec.tasks)
         return live
+
+    def push_ready(self, key: TIKey) -> None:
+        task = self.spec.tasks[key[0]]
+        entry = (-task.priority_weight, self.spec.task_index[key[0]], key[1], key[0])
+        heapq.heappush(self.ready, entry)
+
+    def pop_ready(self, taken: list[tuple[int, int, int, str]]) -> Iterator[TIKey]:
+        """The scheduled instances, best first, popped from ``ready`` into ``taken`` (the
+        caller puts back what it did not dispatch): a dispatch costs what it looks at, not
+        a sort of every scheduled instance of the run."""
+        seen: set[TIKey] = set()
+        while self.ready:
+            entry = heapq.heappop(self.ready)
+            key = (entry[3], entry[2])
+            if key not in self.scheduled or key in seen:
+                continue  # stale (dispatched, skipped...) or a duplicate entry
+            seen.add(key)
+            taken.append(entry)
+            yield key
+
+    def put_back(self, taken: list[tuple[int, int, int, str]]) -> None:
+        for entry in taken:
+            if (entry[3], entry[2]) in self.scheduled:
+                heapq.heappush(self.ready, entry)
 
     def unmapped_tasks(self) -> dict[str, TaskView]:
         """The states of the tasks that are not mapped, by task_id (what sagas work on:
@@ -116,6 +155,17 @@ class LiveRun:
         if self.dirty is not None:
             self.dirty.update(task_ids)
 
+    def state_counts(self, task_ids: Any) -> dict[str, Counter[TaskState]]:
+        """How many instances of each of ``task_ids`` are in each state (a task without any
+        instance in this run is left out): what the next run's depends_on_past reads."""
+        counts: dict[str, Counter[TaskState]] = {}
+        for task_id in task_ids:
+            if task_id in self.index.expanded:
+                counts[task_id] = Counter(+self.index.counts.get(task_id, Counter()))
+            elif (task_id, UNMAPPED) in self.tasks:
+                counts[task_id] = Counter({self.tasks[(task_id, UNMAPPED)].state: 1})
+        return counts
+
 
 def pool_of(run: LiveRun, task_id: str, compensation: bool = False) -> tuple[str, int]:
     """The pool and ``pool_slots`` a try of ``task_id`` (or of its compensation) takes."""
@@ -135,16 +185,48 @@ class LiveState:
         # count only in pools with include_deferred).
         self.pool_slots: Counter[str] = Counter()
         self.pool_deferred: Counter[str] = Counter()
+        # (dag_id, task_id) -> instances queued or running in all runs (max_active_tis_per_dag).
+        self.active_by_task: Counter[tuple[str, str]] = Counter()
+        # (dag_id, run_id) -> the mirrored runs whose previous run it is (depends_on_past).
+        self.next_runs: dict[tuple[str, str], list[LiveRun]] = {}
 
     def add(self, run: LiveRun) -> None:
         self.runs[(run.dag_id, run.run_id)] = run
         self.active_tasks[run.dag_id] += len(run.in_flight())
         self._count_pools(run, 1)
+        run.active_by_task = Counter(
+            key[0] for key, view in run.tasks.items() if view.state in ACTIVE_TASK_STATES
+        )
+        for task_id, count in run.active_by_task.items():
+            self.active_by_task[(run.dag_id, task_id)] += count
 
     def remove(self, run: LiveRun) -> None:
         if self.runs.pop((run.dag_id, run.run_id), None) is not None:
             self.active_tasks[run.dag_id] -= len(run.in_flight())
             self._count_pools(run, -1)
+            for task_id, count in run.active_by_task.items():
+                self.active_by_task[(run.dag_id, task_id)] -= count
+            self._unlink_past(run)
+
+    def link_past(self, run: LiveRun, prev_run_id: str | None) -> None:
+        """Record that ``run``'s previous run is ``prev_run_id`` (depends_on_past)."""
+        self._unlink_from_prev(run)
+        run.prev_run_id, run.past_resolved = prev_run_id, True
+        if prev_run_id is not None:
+            self.next_runs.setdefault((run.dag_id, prev_run_id), []).append(run)
+
+    def _unlink_past(self, run: LiveRun) -> None:
+        """``run`` leaves the mirror: the runs after it keep its final states (a snapshot of
+        the mirror, which is ahead of the database until this transaction commits)."""
+        self._unlink_from_prev(run)
+        for later in self.next_runs.pop((run.dag_id, run.run_id), ()):
+            later.past_snapshot = run.state_counts(run.spec.past_dependents)
+
+    def _unlink_from_prev(self, run: LiveRun) -> None:
+        if run.past_resolved and run.prev_run_id is not None:
+            key = (run.dag_id, run.prev_run_id)
+            if key in self.next_runs:  # by identity: LiveRun compares by value
+                self.next_runs[key] = [r for r in self.next_runs[key] if r is not run]
 
     def clear(self) -> None:
         """Forget every run (before rebuilding the mirror from the Store)."""
@@ -152,6 +234,8 @@ class LiveState:
         self.active_tasks.clear()
         self.pool_slots.clear()
         self.pool_deferred.clear()
+        self.active_by_task.clear()
+        self.next_runs.clear()
 
     def _count_pools(self, run: LiveRun, sign: int) -> None:
         for (task_id, _), view in run.tasks.items():
@@ -185,11 +269,20 @@ class LiveState:
         was_active = old is not None and old.state in ACTIVE_TASK_STATES
         is_active = view.state in ACTIVE_TASK_STATES
         self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
+        if is_active != was_active:
+            run.active_by_task[key[0]] += int(is_active) - int(was_active)
+            self.active_by_task[(run.dag_id, key[0])] += int(is_active) - int(was_active)
         self._move_pool(run, key[0], False, old.state if old else None, view.state)
+        waiting = run.spec.past_dependents.get(key[0]) if run.spec.past_dependents else None
+        if waiting:  # the next run's depends_on_past tasks may now run: plan them again
+            for later in self.next_runs.get((run.dag_id, run.run_id), ()):
+                later.mark_dirty(waiting)
         run.index.record(key, old.state if old is not None else None, view.state)
         run.tasks[key] = view
         if view.state == TaskState.SCHEDULED:
-            run.scheduled.add(key)
+            if key not in run.scheduled:
+                run.scheduled.add(key)
+                run.push_ready(key)
         else:
             run.scheduled.discard(key)
 
