@@ -24,9 +24,12 @@ def render_graph(
     compensations: Mapping[str, str | None] | None = None,
     collapsed: Collection[str] = (),
     toggle_url: Callable[[str], str] | None = None,
+    map_counts: Mapping[str, int] | None = None,
 ) -> Markup:
     """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status) and
-    ``compensations`` to the phase of its compensation in the run (sagas), if any.
+    ``compensations`` to the phase of its compensation in the run (sagas), if any. A mapped
+    task's node shows "[n]", ``map_counts``' number of instances ("[ ]" until expanded), and
+    ``states`` should hold their aggregate state.
 
     Task groups are frames around their tasks, or single nodes for the groups in
     ``collapsed``; ``toggle_url(group_id)`` is where a click on a group goes (the same page
@@ -51,6 +54,7 @@ def render_graph(
             task_url,
             marks.get(task_id),
             _short_name(tree, task_id),
+            _map_label(task.mapping, (map_counts or {}).get(task_id)),
         )
         for task_id, task in spec.tasks.items()
         if task_id in shape.nodes
@@ -212,6 +216,13 @@ def _compensation_mark(task_id: str, centre: tuple[float, float], phase: str | N
     )
 
 
+def _map_label(mapping: object, count: int | None) -> str | None:
+    """ "[n]" on a mapped task's node (Airflow's label), "[ ]" before it is expanded."""
+    if mapping is None:
+        return None
+    return f"[{count}]" if count is not None else "[ ]"
+
+
 def _node(
     task_id: str,
     operator: str,
@@ -220,11 +231,13 @@ def _node(
     task_url: Callable[[str], str | None],
     mark: Markup | None = None,
     name: str | None = None,
+    map_label: str | None = None,
 ) -> Markup:
     state = states.get(task_id, "none")
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
+    mapped = f", mapped {map_label}" if map_label else ""
     body = [
-        element("title", None, f"{task_id} ({operator}): {state}"),
+        element("title", None, f"{task_id} ({operator}{mapped}): {state}"),
         element(
             "rect", {"x": x, "y": y, "width": NODE_W, "height": NODE_H, "rx": 6, "class_": "box"}
         ),
@@ -232,7 +245,9 @@ def _node(
             "rect", {"x": x, "y": y, "width": 7, "height": NODE_H, "rx": 3, "class_": "stripe"}
         ),
         element(
-            "text", {"x": x + 16, "y": y + 19, "class_": "name"}, truncate(name or task_id, 22)
+            "text",
+            {"x": x + 16, "y": y + 19, "class_": "name"},
+            truncate(name or task_id, 22 if map_label is None else 15),
         ),
         element(
             "text",
@@ -242,6 +257,9 @@ def _node(
     ]
     if mark is not None:
         body.append(mark)
+    if map_label is not None:
+        count = {"x": x + NODE_W - 8, "y": y + 19, "text_anchor": "end", "class_": "map-count"}
+        body.append(element("text", count, map_label))
     url = task_url(task_id)
     inner = element("a", {"href": url}, *body) if url else Markup("").join(body)
     return element("g", {"class_": f"node st-{state}", "data_task_id": task_id}, inner)

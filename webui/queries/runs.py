@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Row, Select, func, select
@@ -15,6 +15,7 @@ from scheduler.store.models import (
     task_try_table,
 )
 from webui.queries.common import Page, page_request
+from webui.queries.mapped import MappedSummary, instance_counts
 
 TASK_TRY = "task"
 """``task_try.kind`` of a task's own tries (``compensate``: of its compensation, sagas)."""
@@ -46,6 +47,9 @@ class RunFilters:
 class Grid:
     runs: list  # rows of _RUN_COLUMNS, oldest first (left to right, like Airflow's grid)
     cells: dict[tuple[int, str], tuple[str, int]]  # (run pk, task_id) -> (state, try_number)
+    # (run pk, task_id) -> the expanded instances of a mapped task (a cell's state is theirs
+    # aggregated, its try the highest)
+    mapped: dict[tuple[int, str], MappedSummary] = field(default_factory=dict)
 
 
 def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
@@ -56,13 +60,11 @@ def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
         .limit(limit)
     ).all()
     runs.reverse()
-    ti = task_instance_table.c
-    rows = session.execute(
-        select(ti.dag_run_id, ti.task_id, ti.state, ti.try_number).where(
-            ti.dag_run_id.in_([r.id for r in runs])
-        )
-    )
-    return Grid(runs, {(pk, task): (state, tries) for pk, task, state, tries in rows})
+    # Counted per state in SQL: a mapped task's 10,000 instances are a few rows here.
+    summaries = instance_counts(session, [r.id for r in runs])
+    cells = {key: (summary.state, summary.try_number) for key, summary in summaries.items()}
+    mapped = {key: summary for key, summary in summaries.items() if summary.mapped}
+    return Grid(runs, cells, mapped)
 
 
 def _filtered(query: Select, dag_id: str | None, filters: RunFilters) -> Select:
@@ -121,7 +123,9 @@ def latest_run_id(session: Session, dag_id: str) -> str | None:
 
 
 def task_states(session: Session, run_pk: int) -> dict[str, dict]:
-    """Each task instance of a run: what the graph view colours and its live JSON reports."""
+    """Each task of a run: what the graph view colours and its live JSON reports. A mapped
+    task's expanded instances count as one entry: their aggregate state, highest try and
+    ``map_count`` / ``map_summary`` (counted in SQL, however many instances there are)."""
     ti = task_instance_table.c
     rows = session.execute(
         select(
@@ -132,9 +136,23 @@ def task_states(session: Session, run_pk: int) -> dict[str, dict]:
             ti.end_date,
             ti.duration,
             ti.compensation_state,
-        ).where(ti.dag_run_id == run_pk)
+        ).where(ti.dag_run_id == run_pk, ti.map_index < 0)
     )
-    return {row.task_id: row._asdict() for row in rows}
+    states = {row.task_id: row._asdict() for row in rows}
+    for (_pk, task_id), summary in instance_counts(session, [run_pk]).items():
+        if summary.mapped:
+            states[task_id] = {
+                "task_id": task_id,
+                "state": summary.state,
+                "try_number": summary.try_number,
+                "start_date": None,
+                "end_date": None,
+                "duration": None,
+                "compensation_state": None,
+                "map_count": summary.total,
+                "map_summary": summary.text(),
+            }
+    return states
 
 
 def run_tries(session: Session, dag_id: str, run_id: str) -> list:

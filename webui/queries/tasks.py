@@ -18,9 +18,12 @@ LOG_CHUNK = 256 * 1024
 """The most bytes of a log one page or one poll returns; the page offers the rest on demand."""
 
 
-def task_instance(session: Session, dag_id: str, run_id: str, task_id: str) -> TaskInstanceRow:
-    """The task instance, or a TaskNotFoundError/RunNotFoundError naming what is missing."""
-    return run_store.get_task_instance(session, dag_id, run_id, task_id)
+def task_instance(
+    session: Session, dag_id: str, run_id: str, task_id: str, map_index: int = -1
+) -> TaskInstanceRow:
+    """The task instance (``map_index``: an instance of a mapped task), or a
+    TaskNotFoundError/RunNotFoundError naming what is missing."""
+    return run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
 
 
 TRY_KINDS = ("task", COMPENSATE)
@@ -28,19 +31,31 @@ TRY_KINDS = ("task", COMPENSATE)
 
 
 def tries(
-    session: Session, dag_id: str, run_id: str, task_id: str, kind: str = "task"
+    session: Session,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    kind: str = "task",
+    map_index: int = -1,
 ) -> list[TaskTryRow]:
     """The task's own tries, or with ``kind="compensate"`` its compensation's: two lists
     numbered apart, never mixed (each has its own try 1, log and idempotency key)."""
-    return run_store.list_tries(session, dag_id, run_id, task_id, kind)
+    return run_store.list_tries(session, dag_id, run_id, task_id, kind, map_index)
 
 
-def xcoms(session: Session, dag_id: str, run_id: str, task_id: str) -> list[tuple[str, str]]:
-    """(key, value pretty-printed as JSON) of the task's XComs in this run."""
+def xcoms(
+    session: Session, dag_id: str, run_id: str, task_id: str, map_index: int = -1
+) -> list[tuple[str, str]]:
+    """(key, value pretty-printed as JSON) of the task instance's XComs in this run."""
     x = xcom_table.c
     rows = session.execute(
         select(x.key, x.value)
-        .where(x.dag_id == dag_id, x.run_id == run_id, x.task_id == task_id)
+        .where(
+            x.dag_id == dag_id,
+            x.run_id == run_id,
+            x.task_id == task_id,
+            x.map_index == map_index,
+        )
         .order_by(x.key)
     )
     return [(key, _pretty(value)) for key, value in rows]

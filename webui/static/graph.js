@@ -35,6 +35,8 @@
       node.setAttribute("class", "node st-" + state);
       const title = node.querySelector("title");
       if (title) title.textContent = title.textContent.replace(/: [a-z_]+$/, ": " + state);
+      const count = node.querySelector("text.map-count"); // a mapped task: "[n]"
+      if (count && info && info.map_count !== undefined) count.textContent = "[" + info.map_count + "]";
       const mark = node.querySelector("text.comp"); // a task with a compensation (sagas)
       const phase = info && info.compensation_state;
       if (mark && phase && mark.dataset.compensation !== phase) {

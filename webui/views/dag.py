@@ -102,6 +102,19 @@ def _toggle_url(endpoint: str, dag_id: str, collapsed: set[str], **args: str) ->
     return url
 
 
+def _node_url(spec: DagSpec, run_id: str) -> Callable[[str], str]:
+    """Where a graph node goes: the task instance, or a mapped task's list of instances."""
+    instance = task_url(spec.dag_id, run_id)
+
+    def url(task_id: str) -> str:
+        task = spec.tasks.get(task_id)
+        if task is not None and task.mapping is not None:
+            return url_for("mapped.instances", dag_id=spec.dag_id, run_id=run_id, task_id=task_id)
+        return instance(task_id)
+
+    return url
+
+
 def _bar_heights(runs: list) -> dict[int, int]:
     """Height in px of each run's bar above the grid: proportional to how long it took."""
     now = datetime.now(UTC)
@@ -131,10 +144,11 @@ def graph(dag_id: str) -> str:
     picture = render_graph(
         spec,
         {task: info["state"] for task, info in states.items()},
-        task_url(dag_id, run.run_id) if run else lambda _task: None,
+        _node_url(spec, run.run_id) if run else lambda _task: None,
         {task: info["compensation_state"] for task, info in states.items()},
         collapsed=collapsed,
         toggle_url=_toggle_url("dag.graph", dag_id, collapsed, **run_args),
+        map_counts={t: info["map_count"] for t, info in states.items() if "map_count" in info},
     )
     groups_url = {
         "collapse": url_for(
@@ -242,4 +256,7 @@ def _task_json(info: dict) -> dict[str, object]:
     }
     if info["compensation_state"]:
         entry["compensation_state"] = info["compensation_state"]
+    if "map_count" in info:  # a mapped task: its instances' aggregate state, and how many
+        entry["map_count"] = info["map_count"]
+        entry["map_summary"] = info["map_summary"]
     return entry

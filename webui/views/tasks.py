@@ -1,7 +1,13 @@
 """A task instance: its tries, rendered fields, XComs and log (live while it runs); and the
-user actions on it: clear (optionally with downstream) and mark success / failed."""
+user actions on it: clear (optionally with downstream) and mark success / failed.
+
+An instance of a mapped task is named by ``?map_index=N`` (a hidden ``map_index`` field in
+the forms), as in Airflow's UI; without it the URL means the unmapped instance (-1), and a
+mapped task's URL without it leads to the list of its instances."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -14,12 +20,14 @@ from scheduler.store.models import TaskTryRow
 from webui.auth import event_source, role_required
 from webui.queries import runs as run_queries
 from webui.queries import tasks as task_queries
+from webui.queries.mapped import instance_counts
 from webui.views.common import not_found, read_session, settings
 from webui.views.extra_links import extra_links
 
 bp = Blueprint("tasks", __name__, url_prefix="/dags/<dag_id>/runs/<run_id>/tasks/<task_id>")
 
 MARKABLE = (TaskState.SUCCESS, TaskState.FAILED)
+MAX_MAP_INDEX = 2**31 - 1
 _UNFINISHED = {
     *ACTIVE_TASK_STATES,
     TaskState.NONE,
@@ -34,6 +42,37 @@ _UNFINISHED = {
 @bp.errorhandler(TaskNotFoundError)
 def _missing(error: BatonError) -> tuple[str, int]:
     return not_found(error)
+
+
+class BadMapIndex(BatonError):
+    """``map_index`` in the URL or form is not a whole number from -1 up."""
+
+
+@bp.errorhandler(BadMapIndex)
+def _bad_map_index(error: BatonError) -> tuple[str, int]:
+    return render_template("error.html", title="Bad request", message=str(error)), 400
+
+
+def _map_index(values: Mapping[str, str]) -> int:
+    """``map_index`` of the query string or form: -1 (not mapped) when absent."""
+    raw = values.get("map_index", "").strip()
+    if not raw:
+        return -1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -2
+    if not -1 <= value <= MAX_MAP_INDEX:
+        raise BadMapIndex(
+            f"map_index={raw!r} is not a map index; use a whole number from 0 (the first "
+            "instance of a mapped task) up, or leave it out for a task that is not mapped"
+        )
+    return value
+
+
+def _instance_url(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
+    extra = {"map_index": map_index} if map_index >= 0 else {}
+    return url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id, **extra)
 
 
 def _chosen_try(tries: list[TaskTryRow], wanted: str | None) -> TaskTryRow | None:
@@ -61,15 +100,26 @@ def _live(ti: object, chosen: TaskTryRow | None, tries: list[TaskTryRow], kind: 
 
 @bp.route("/")
 @role_required("Viewer")
-def task_instance(dag_id: str, run_id: str, task_id: str) -> str:
+def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
     kind = _kind()
+    map_index = _map_index(request.args)
     with read_session() as session:
-        ti = task_queries.task_instance(session, dag_id, run_id, task_id)
         run = run_queries.get_run(session, dag_id, run_id)
-        tries = task_queries.tries(session, dag_id, run_id, task_id)
-        comp_tries = task_queries.tries(session, dag_id, run_id, task_id, COMPENSATE)
-        xcoms = task_queries.xcoms(session, dag_id, run_id, task_id)
+        try:
+            ti = task_queries.task_instance(session, dag_id, run_id, task_id, map_index)
+        except TaskNotFoundError:
+            summary = instance_counts(session, [run.id], [task_id]).get((run.id, task_id))
+            if map_index < 0 and summary is not None and summary.mapped:
+                # A mapped task: the page of one instance needs its map index.
+                return redirect(
+                    url_for("mapped.instances", dag_id=dag_id, run_id=run_id, task_id=task_id)
+                )
+            raise
+        tries = task_queries.tries(session, dag_id, run_id, task_id, map_index=map_index)
+        comp_tries = task_queries.tries(session, dag_id, run_id, task_id, COMPENSATE, map_index)
+        xcoms = task_queries.xcoms(session, dag_id, run_id, task_id, map_index)
         links = extra_links(session, dag_id, task_id, xcoms)
+        summary = instance_counts(session, [run.id], [task_id]).get((run.id, task_id))
     shown = comp_tries if kind == COMPENSATE else tries
     chosen = _chosen_try(shown, request.args.get("try"))
     log = task_queries.read_log(chosen.log_path if chosen else None)
@@ -86,6 +136,8 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str:
         log=log,
         rendered=task_queries.rendered_fields(log.text),
         live=_live(ti, chosen, shown, kind),
+        map_args={"map_index": map_index} if map_index >= 0 else {},
+        mapped=summary if summary is not None and summary.mapped else None,
     )
 
 
@@ -102,9 +154,10 @@ def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
             description="offset must be a whole number of bytes (where the last poll ended)",
         )
     kind = _kind()
+    map_index = _map_index(request.args)
     with read_session() as session:
-        ti = task_queries.task_instance(session, dag_id, run_id, task_id)
-        tries = task_queries.tries(session, dag_id, run_id, task_id, kind)
+        ti = task_queries.task_instance(session, dag_id, run_id, task_id, map_index)
+        tries = task_queries.tries(session, dag_id, run_id, task_id, kind, map_index)
     chosen = _chosen_try(tries, request.args.get("try"))
     chunk = task_queries.read_log(chosen.log_path if chosen else None, offset)
     running = _live(ti, chosen, tries, kind)
@@ -122,31 +175,54 @@ def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
 @bp.route("/clear", methods=["POST"])
 @role_required("Op")
 def clear(dag_id: str, run_id: str, task_id: str) -> Response:
+    """Clear the task (every instance of a mapped task), or with a ``map_index`` field only
+    that instance; ``next=instances`` returns to the mapped instances list."""
     downstream = request.form.get("downstream") == "on"
+    map_index = _map_index(request.form)
     try:
         cleared = api.clear_tasks(
-            settings(), dag_id, run_id, [task_id], downstream=downstream, source=event_source()
+            settings(),
+            dag_id,
+            run_id,
+            [task_id],
+            downstream=downstream,
+            source=event_source(),
+            map_indexes=[map_index] if map_index >= 0 else None,
         )
     except BatonError as exc:
         flash(str(exc), "error")
     else:
+        what = f" (map index {map_index})" if map_index >= 0 else ""
         flash(
-            f"Cleared {len(cleared)} task(s): {', '.join(cleared)}. They will run again.", "success"
+            f"Cleared {len(cleared)} task(s){what}: {', '.join(cleared)}. They will run again.",
+            "success",
         )
-    return redirect(url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id))
+    if request.form.get("next") == "instances":
+        return redirect(url_for("mapped.instances", dag_id=dag_id, run_id=run_id, task_id=task_id))
+    return redirect(_instance_url(dag_id, run_id, task_id, map_index))
 
 
 @bp.route("/mark", methods=["POST"])
 @role_required("Op")
 def mark(dag_id: str, run_id: str, task_id: str) -> Response:
     state = request.form.get("state", "")
+    map_index = _map_index(request.form)
     if state not in MARKABLE:
         flash(f"cannot mark a task '{state}'; choose success or failed", "error")
     else:
         try:
-            api.mark_tasks(settings(), dag_id, run_id, [task_id], state, source=event_source())
+            api.mark_tasks(
+                settings(),
+                dag_id,
+                run_id,
+                [task_id],
+                state,
+                source=event_source(),
+                map_indexes=[map_index] if map_index >= 0 else None,
+            )
         except BatonError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Marked '{task_id}' {state}.", "success")
-    return redirect(url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id))
+            name = f"{task_id} [{map_index}]" if map_index >= 0 else task_id
+            flash(f"Marked '{name}' {state}.", "success")
+    return redirect(_instance_url(dag_id, run_id, task_id, map_index))
