@@ -1,12 +1,15 @@
-"""Cross-DAG queries and clears through ExternalTaskMarkers, against a real SQLite file."""
+"""Cross-DAG queries and clears through ExternalTaskMarkers, against a real SQLite file and
+the real PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, create_engine, text, update
 
 from scheduler.errors import BatonError
 from scheduler.spec import CrossDagRef, DagSpec, TaskGroupSpec, TaskSpec
@@ -46,11 +49,32 @@ CHILD = spec(
 )
 
 
-@pytest.fixture
-def db(tmp_path: Path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
-    migrate(engine)
-    return engine
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database: a SQLite file, or a schema of its own in the real PostgreSQL
+    (dropped afterwards; a missing server is a failure, not a skip)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"baton_cross_dag_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+    try:
+        migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def add(session, dag: DagSpec, run_id: str, when: datetime, state: str = "success") -> None:
