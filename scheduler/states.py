@@ -63,8 +63,9 @@ TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     # queued → failed/up_for_retry: the worker was lost before it reported the start.
     T.QUEUED: frozenset({T.RUNNING, T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SUCCESS, T.SKIPPED}),
     T.RUNNING: frozenset({T.SUCCESS, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.DEFERRED}),
-    T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY}),
-    T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS}),
+    # deferred/up_for_retry → skipped: the run timed out (dagrun_timeout), as in Airflow.
+    T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED}),
+    T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS, T.SKIPPED}),
     T.SUCCESS: frozenset({T.NONE, T.FAILED, T.COMPENSATING}),
     T.FAILED: frozenset({T.NONE, T.SUCCESS}),
     T.SKIPPED: frozenset({T.NONE, T.SUCCESS, T.FAILED}),

@@ -93,6 +93,10 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         priority_weight: int = 1,
         weight_rule: str | WeightRule = WeightRule.DOWNSTREAM,
         queue: str | None = "default",
+        depends_on_past: bool = False,
+        wait_for_downstream: bool = False,
+        max_active_tis_per_dag: int | None = None,
+        max_active_tis_per_dagrun: int | None = None,
         compensate: Callable[..., Any] | BaseOperator | None = None,
         on_execute_callback: Callback | list[Callback] | None = None,
         on_success_callback: Callback | list[Callback] | None = None,
@@ -146,6 +150,15 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         self.priority_weight = _int("priority_weight", priority_weight, where, self.location)
         self.weight_rule = to_weight_rule(weight_rule, where, self.location)
         self.queue = to_queue(queue, where, self.location)
+        # Airflow: wait_for_downstream implies depends_on_past.
+        self.wait_for_downstream = bool(wait_for_downstream)
+        self.depends_on_past = bool(depends_on_past) or self.wait_for_downstream
+        self.max_active_tis_per_dag = _limit(
+            "max_active_tis_per_dag", max_active_tis_per_dag, where, self.location
+        )
+        self.max_active_tis_per_dagrun = _limit(
+            "max_active_tis_per_dagrun", max_active_tis_per_dagrun, where, self.location
+        )
         self.compensate = _check_compensate(compensate, where, self.location)
         callbacks = (
             on_execute_callback,
@@ -405,6 +418,11 @@ def _int(name: str, value: Any, where: str, location: str | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise DagDefinitionError(f"{where}: {name}={value!r} must be an integer", location)
     return value
+
+
+def _limit(name: str, value: Any, where: str, location: str | None) -> int | None:
+    """A max_active_tis_* limit: None (no limit) or at least 1 (0 would never run)."""
+    return None if value is None else positive_int(name, value, where, location)
 
 
 def _check_compensate(value: Any, where: str, location: str | None) -> Any:

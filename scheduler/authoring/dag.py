@@ -64,6 +64,7 @@ class DAG:
         user_defined_filters: Mapping[str, Any] | None = None,
         template_undefined: type | None = None,
         is_paused_upon_creation: bool | None = None,
+        dagrun_timeout: timedelta | None = None,
         **kwargs: Any,
     ) -> None:
         self._location = caller_location()
@@ -101,6 +102,7 @@ class DAG:
         self.user_defined_filters = dict(user_defined_filters or {})
         self.template_undefined = template_undefined
         self.is_paused_upon_creation = is_paused_upon_creation
+        self.dagrun_timeout = self._check_dagrun_timeout(dagrun_timeout)
         self.task_dict: dict[str, BaseOperator] = {}
         # The root of the DAG's task groups, and the labels of its edges (Airflow's names).
         self.task_group = TaskGroup.create_root(self)
@@ -117,6 +119,20 @@ class DAG:
 
     def _error(self, message: str, cls: type[DagDefinitionError] = DagDefinitionError) -> Exception:
         return cls(f"DAG '{self.dag_id}': {message}", location=self._location)
+
+    def _check_dagrun_timeout(self, value: Any) -> timedelta | None:
+        """Airflow takes a timedelta only (a pendulum Duration is one); a zero one is falsy
+        there, so no timeout."""
+        if value is None or (isinstance(value, timedelta) and value == timedelta(0)):
+            return None
+        if not isinstance(value, timedelta):
+            raise self._error(
+                f"dagrun_timeout={value!r} must be a datetime.timedelta, e.g. "
+                "dagrun_timeout=timedelta(hours=1)"
+            )
+        if value < timedelta(0):
+            raise self._error(f"dagrun_timeout={value!r} must not be negative")
+        return value
 
     def _normalize_schedule(self, schedule: Any) -> str | float | None:
         try:

@@ -46,6 +46,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
         is_paused_upon_creation=dag.is_paused_upon_creation,
         task_groups=task_group_specs(dag),
         edge_labels=edge_labels(dag),
+        dagrun_timeout_s=_seconds(dag.dagrun_timeout),
     )
 
 
@@ -77,6 +78,10 @@ def _task_spec(
         task_group_id=task_group_id(task),
         cross_dag=task.cross_dag_ref() if hasattr(task, "cross_dag_ref") else None,
         mapping=task.mapping_spec() if task.is_mapped else None,
+        depends_on_past=task.depends_on_past,
+        wait_for_downstream=task.wait_for_downstream,
+        max_active_tis_per_dag=task.max_active_tis_per_dag,
+        max_active_tis_per_dagrun=task.max_active_tis_per_dagrun,
     )
 
 

@@ -100,13 +100,10 @@ class _TaskLimits:
             key = (run.dag_id, task_id)
             if self.active[key] + self.picked[key] >= per_dag:
                 return False
-        if per_run is not None:
-            if (
-                run.active_by_task[task_id] + self.picked[(run.dag_id, run.run_id, task_id)]
-                >= per_run
-            ):
-                return False
-        return True
+        if per_run is None:
+            return True
+        in_run = run.active_by_task[task_id] + self.picked[(run.dag_id, run.run_id, task_id)]
+        return in_run < per_run
 
     def take(self, run: LiveRun, task_id: str) -> None:
         task = run.spec.tasks[task_id]

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.engine.dispatch import PoolBudget, select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
+from scheduler.engine.past import link_previous_run, past_states
 from scheduler.engine.saga import (
     SagaSteps,
     compensation_log_path,
@@ -36,7 +37,7 @@ from scheduler.planner import (
     plan_run,
 )
 from scheduler.spec import DagSpec
-from scheduler.states import RunState, TaskState
+from scheduler.states import ACTIVE_TASK_STATES, FINISHED_TASK_STATES, RunState, TaskState
 from scheduler.store import runs as run_store
 from scheduler.store.compensations import CompensationChange, change_compensations
 from scheduler.store.mapping import expand_task
@@ -98,6 +99,8 @@ class RunDriver:
         self.source = source
         self.job_id = job_id
         self.saga = SagaSteps(self.live, source, job_id)
+        # Tries the executor must stop (a run that timed out): the caller takes them.
+        self.cancels: list[TryKey] = []
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -124,7 +127,15 @@ class RunDriver:
             fresh = self.live.get(old.dag_id, old.run_id)
             still = set(fresh.in_flight()) if fresh else set()
             cancel += [key for key in old.in_flight() if key not in still]
+        self._link_past(session, {r.dag_id for r in new} | {r.dag_id for r in stale})
         return cancel
+
+    def _link_past(self, session: Session, dag_ids: set[str]) -> None:
+        """A run of a DAG with depends_on_past tasks came or changed: which run precedes
+        which may have changed too, so link that DAG's mirrored runs again."""
+        for run in list(self.live.runs.values()):
+            if run.dag_id in dag_ids and run.spec.past_dependents:
+                link_previous_run(session, self.live, run)
 
     def _load_lengths(self, session: Session, run: LiveRun) -> None:
         """What the run's finished map sources produced: mapped tasks expand over it."""
@@ -147,6 +158,7 @@ class RunDriver:
             values={"start_date": now},
         )
         run.state = RunState.RUNNING
+        run.start_date = now
         run.dirty = None  # plan every task once
 
     # -- executor events -------------------------------------------------------------------
@@ -323,6 +335,10 @@ class RunDriver:
                 if run.state == RunState.COMPENSATING:
                     self._plan_saga(session, run, now, changes, phases)
                 continue
+            deadline = _deadline(run)
+            if deadline is not None and deadline <= now:
+                self._time_out(session, run, now, changes, phases)
+                continue
             due_retry = run.next_wakeup is not None and run.next_wakeup <= now
             if run.dirty is not None and not run.dirty and not due_retry:
                 continue
@@ -335,8 +351,9 @@ class RunDriver:
                 index=run.index,
                 lengths=run.lengths,
                 max_map_length=self.max_map_length,
+                past=past_states(self.live, run),
             )
-            run.dirty, run.next_wakeup = set(), result.next_wakeup
+            run.dirty, run.next_wakeup = set(), _earliest(result.next_wakeup, deadline)
             for step in _in_order(result):
                 if isinstance(step, Expansion):
                     self._expand(session, run, step, now)
@@ -363,6 +380,55 @@ class RunDriver:
                 self._finish_run(session, run, result.run_state, now)
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
+
+    def _time_out(
+        self,
+        session: Session,
+        run: LiveRun,
+        now: datetime,
+        changes: list[TaskChange],
+        phases: list[CompensationChange],
+    ) -> None:
+        """Airflow's dagrun_timeout: the run fails and its unfinished task instances are
+        skipped; the tries still queued or running are stopped."""
+        timeout = run.spec.dagrun_timeout_s
+        reason = f"the run timed out (dagrun_timeout={timeout:g}s since it started)"
+        for key, view in list(run.tasks.items()):
+            if view.state in FINISHED_TASK_STATES:
+                continue
+            if view.state in ACTIVE_TASK_STATES:
+                self.cancels.append(
+                    TryKey(run.dag_id, run.run_id, key[0], view.try_number, False, key[1])
+                )
+            self.live.set_task(run, key, TaskView(TaskState.SKIPPED, view.try_number))
+            try_values = {}
+            if view.state in ACTIVE_TASK_STATES:
+                try_values = {"state": TaskState.SKIPPED, "end_date": now, "error": reason}
+            changes.append(
+                TaskChange(
+                    run.dag_id,
+                    run.run_id,
+                    key[0],
+                    view.state,
+                    TaskState.SKIPPED,
+                    view.try_number,
+                    values={"end_date": now} if view.state in ACTIVE_TASK_STATES else {},
+                    try_values=try_values,
+                    detail=reason,
+                    map_index=key[1],
+                )
+            )
+        log.warning("run %s/%s: %s", run.dag_id, run.run_id, reason)
+        if should_compensate(run):
+            self.saga.begin(session, run, now)
+            self._plan_saga(session, run, now, changes, phases)
+        else:
+            self._finish_run(session, run, RunState.FAILED, now)
+
+    def take_cancels(self) -> list[TryKey]:
+        """The tries to stop since the last call (the caller cancels them after commit)."""
+        cancels, self.cancels = self.cancels, []
+        return cancels
 
     def _expand(self, session: Session, run: LiveRun, expansion: Expansion, now: datetime) -> None:
         """Replace a mapped task's unexpanded instance by its mapped instances, in the
@@ -446,7 +512,9 @@ class RunDriver:
         budget = None
         if pools is not None:
             budget = PoolBudget(pools, self.live.pool_slots, self.live.pool_deferred)
-        picked = select_for_dispatch(runs, self.live.active_tasks, free_slots, budget)
+        picked = select_for_dispatch(
+            runs, self.live.active_tasks, free_slots, budget, self.live.active_by_task
+        )
         changes, tries, requests = [], [], []
         phases: list[CompensationChange] = []
         for run, key, compensation in picked:
@@ -534,6 +602,18 @@ class RunDriver:
             compensation=compensation,
             map_index=map_index,
         )
+
+
+def _deadline(run: LiveRun) -> datetime | None:
+    """When ``run`` times out (dagrun_timeout after its start); None: it cannot."""
+    timeout = run.spec.dagrun_timeout_s
+    if timeout is None or run.start_date is None:
+        return None
+    return run.start_date + timedelta(seconds=timeout)
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    return min((t for t in times if t is not None), default=None)
 
 
 def _in_order(plan: Any) -> list[Any]:

@@ -234,7 +234,7 @@ class SchedulerService:
         if mono >= self._next_db_check:
             self._next_db_check = mono + DB_CHECK_INTERVAL
         for key in self._to_cancel:
-            log.info("stopping %s: a user changed its state", key.idempotency_key)
+            log.info("stopping %s: its state changed under it", key.idempotency_key)
             self.executor.cancel(key)
         self._to_cancel = []
         for request in requests:
@@ -271,6 +271,7 @@ class SchedulerService:
                 self._create_scheduled_runs(session, now)
             self._start_queued_runs(session, now)
             self.driver.plan(session, now)
+            self._to_cancel += self.driver.take_cancels()  # runs that timed out
             requests = []
             if self._stopping_since is None:
                 requests = self.driver.dispatch(

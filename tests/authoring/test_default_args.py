@@ -55,6 +55,14 @@ TAKES_EFFECT = {
     "do_xcom_push": (False, lambda op, spec: op.do_xcom_push is False),
     "params": ({"limit": 3}, lambda op, spec: op.params["limit"] == 3),
     "doc_md": ("# docs", lambda op, spec: spec.doc_md == "# docs"),
+    "depends_on_past": (True, lambda op, spec: spec.depends_on_past),
+    # wait_for_downstream implies depends_on_past (Airflow).
+    "wait_for_downstream": (
+        True,
+        lambda op, spec: spec.wait_for_downstream and spec.depends_on_past,
+    ),
+    "max_active_tis_per_dag": (2, lambda op, spec: spec.max_active_tis_per_dag == 2),
+    "max_active_tis_per_dagrun": (3, lambda op, spec: spec.max_active_tis_per_dagrun == 3),
 }
 # Not meaningful in default_args: the id names one task; the group is where it is created.
 # queue: a queue other than "default" is refused wherever it comes from (test_pools.py).
@@ -107,8 +115,8 @@ def test_invalid_values_from_default_args_fail_at_the_operator():
 
 def test_an_airflow_argument_baton_lacks_is_refused_not_ignored():
     with (
-        DAG("d", start_date=START, default_args={"depends_on_past": True}),
-        pytest.raises(DagDefinitionError, match="depends_on_past is an Airflow argument"),
+        DAG("d", start_date=START, default_args={"run_as_user": "bob"}),
+        pytest.raises(DagDefinitionError, match="run_as_user is an Airflow argument"),
     ):
         EmptyOperator(task_id="t")
 
