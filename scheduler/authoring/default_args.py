@@ -21,7 +21,11 @@ from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 from typing import Any
 
-from scheduler.authoring.airflow_names import AIRFLOW_CLASS_ARGS, operator_airflow_args
+from scheduler.authoring.airflow_names import (
+    AIRFLOW_CLASS_ARGS,
+    AIRFLOW_DAG_ARGS,
+    operator_airflow_args,
+)
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.taskgroup import current_task_group
@@ -105,7 +109,10 @@ def warn_unused_default_args(dag: Any) -> None:
     hints = []
     for key in unused:
         close = get_close_matches(key, sorted(accepted), n=1)
-        hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        if key in AIRFLOW_DAG_ARGS:  # Airflow applies default_args to operators only
+            hints.append(f"{key} (a DAG argument: pass it to DAG(...) itself)")
+        else:
+            hints.append(f"{key} (did you mean {close[0]}?)" if close else key)
     filename, _, line = (dag.location or "").rpartition(":")
     warnings.warn_explicit(  # reported at the DAG(...) line of the user's file
         f"DAG '{dag.dag_id}': default_args {', '.join(hints)} is not an argument of any of "
