@@ -161,6 +161,8 @@ def list_xcoms(
     with transaction(read_database(settings)) as session:
         if map_index is not None:
             run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
+        elif not run_store.has_task(session, dag_id, run_id, task_id):
+            run_store.get_task_instance(session, dag_id, run_id, task_id)  # raises, naming it
         rows = xcom_store.list_xcoms(session, dag_id, run_id, task_id)
     return [r for r in rows if map_index is None or r.map_index == map_index]
 

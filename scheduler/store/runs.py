@@ -173,6 +173,16 @@ def get_task_instance(
     return row
 
 
+def has_task(session: Session, dag_id: str, run_id: str, task_id: str) -> bool:
+    """Whether the run has any instance of ``task_id`` (mapped or not)."""
+    query = select(TaskInstanceRow.id).where(
+        TaskInstanceRow.dag_id == dag_id,
+        TaskInstanceRow.run_id == run_id,
+        TaskInstanceRow.task_id == task_id,
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def _no_instance(session: Session, dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
     """Why there is no such task instance, and what to ask for instead."""
     indexes = list(
