@@ -86,7 +86,9 @@ class TaskFinished:
     ``state`` is ``"success"``, ``"failed"`` or ``"skipped"``. ``retryable`` is False when the
     task asked to fail without retries (``BatonFailException``). ``xcoms`` holds
     ``(key, json_text)`` pairs: the return value under ``"return_value"`` and every
-    ``xcom_push``; the Engine stores them in the same transaction as the state.
+    ``xcom_push``; the Engine stores them in the same transaction as the state. Secrets in
+    them are masked; ``sealed_xcoms`` holds ``(key, token)``: the encrypted originals of
+    those that had one (``runner/xcom_seal.py``).
     ``skip_tasks`` are task ids of the run that the try asked to skip (a branch not taken,
     a short circuit): the Engine skips those not started yet, in the same transaction.
     """
@@ -98,6 +100,7 @@ class TaskFinished:
     error: str | None = None
     retryable: bool = True
     xcoms: tuple[tuple[str, str], ...] = ()
+    sealed_xcoms: tuple[tuple[str, str], ...] = ()
     skip_tasks: tuple[str, ...] = ()
 
 

@@ -64,6 +64,11 @@ class SecretsMasker:
             return text
         return pattern.sub(REDACTED, text)
 
+    def found_in(self, text: str) -> set[str]:
+        """The registered secrets (in any of their printed forms) that ``text`` contains."""
+        pattern = self._pattern
+        return set(pattern.findall(text)) if pattern is not None and text else set()
+
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
@@ -84,6 +89,11 @@ def mask_secret(value: Any) -> None:
 def redact(text: str) -> str:
     """``text`` with each known secret replaced by ``***``."""
     return _masker.redact(text)
+
+
+def secrets_in(text: str) -> set[str]:
+    """The known secrets ``text`` contains, as they appear in it."""
+    return _masker.found_in(text)
 
 
 def redact_value(value: Any, key: str | None = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from scheduler.engine.driver import utcnow
 from scheduler.engine.local_run import find_dag_spec
 from scheduler.errors import TaskNotFoundError
 from scheduler.executor import TaskRequest
+from scheduler.masking import redact_value
 from scheduler.runner import InMemoryXComReader, run_try
 from scheduler.spec import DagSpec
 
@@ -132,6 +134,35 @@ def mark(
     indexes = list(map_indexes) or None
     marked = api.mark_tasks(settings(), dag_id, run_id, list(task_ids), state, map_indexes=indexes)
     click.echo(f"Marked {len(marked)} task(s) {state}: {', '.join(marked) or '-'}")
+
+
+@tasks.command()
+@click.argument("dag_id")
+@click.argument("run_id")
+@click.argument("task_id")
+@map_index_option("Only this instance of a mapped task (default: every instance).")
+@output_option
+def xcom(dag_id: str, run_id: str, task_id: str, map_index: int | None, output: str) -> None:
+    """Show the XComs TASK_ID pushed in RUN_ID (secrets masked, as in the web UI)."""
+    rows = [
+        {
+            "map_index": row.map_index,
+            "key": row.key,
+            "value": redact_value(_json_or_text(row.value), row.key),
+            "timestamp": row.created_at,
+        }
+        for row in api.list_xcoms(settings(), dag_id, run_id, task_id, map_index)
+    ]
+    if output == "table":
+        rows = [{**row, "value": json.dumps(row["value"])} for row in rows]
+    emit(rows, output, ["map_index", "key", "value", "timestamp"])
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # stored by hand, not by a worker
 
 
 @tasks.command()

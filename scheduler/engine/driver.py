@@ -241,7 +241,8 @@ class RunDriver:
         # A first try that pushed nothing has nothing to replace: skip the statement.
         if event.xcoms or view.try_number > 1:
             xcoms = event.xcoms
-            replace_xcoms(session, run.dag_id, run.run_id, task_id, xcoms, now, map_index)
+            sealed = event.sealed_xcoms  # encrypted originals of XComs with a secret masked
+            replace_xcoms(session, run.dag_id, run.run_id, task_id, xcoms, now, map_index, sealed)
         if task_id in run.spec.map_sources and new_state == TaskState.SUCCESS:
             self._count_items(run, key, event)
         self.live.set_task(run, key, TaskView(new_state, view.try_number, retry_at))

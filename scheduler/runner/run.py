@@ -95,6 +95,7 @@ class _TryRun:
             self._call("on_execute_callback")
             result = self._execute()
             self._push_return_value(result)
+            self.xcoms.sealed()  # here, so a missing Fernet key fails the try with its reason
         except DownstreamTasksSkipped as exc:
             self.log.info("Skipping downstream tasks: %s", ", ".join(exc.tasks) or "none")
             self.skip_tasks = exc.tasks
@@ -187,6 +188,7 @@ class _TryRun:
     def _finished(
         self, state: str, error: str | None = None, retryable: bool = True
     ) -> TaskFinished:
+        shown, sealed = self.xcoms.sealed()
         return TaskFinished(
             key=self.request.key,
             state=state,
@@ -194,7 +196,8 @@ class _TryRun:
             ended_at=_now(),
             error=error,
             retryable=retryable,
-            xcoms=self.xcoms.as_tuples(),
+            xcoms=shown,
+            sealed_xcoms=sealed,
             skip_tasks=self.skip_tasks if state == "success" else (),
         )
 

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from scheduler.errors import XComError
 from scheduler.executor import TaskFinished, TaskRequest
+from scheduler.runner.xcom_seal import register_pushed, seal, unseal
+from scheduler.store.xcom import SealedXCom
 
 RETURN_VALUE_KEY = "return_value"
 
@@ -67,8 +69,10 @@ class InMemoryXComReader:
         if finished.key.compensation:
             return
         dag_id, run_id, task_id = finished.key[:3]
+        tokens = dict(finished.sealed_xcoms)
         for key, text in finished.xcoms:
-            self.set(dag_id, run_id, task_id, key, json.loads(text), finished.key.map_index)
+            value = SealedXCom(tokens[key]) if key in tokens else json.loads(text)
+            self.set(dag_id, run_id, task_id, key, value, finished.key.map_index)
 
 
 def serialize_xcom(value: Any, task_id: str, key: str) -> str:
@@ -93,10 +97,14 @@ class TryXComs:
         self.map_index = map_index
         self._reader = reader
         self._pushed: dict[str, str] = {}
+        self._sealed: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] | None
+        self._sealed = None
 
     def push(self, key: str, value: Any) -> None:
         # Serialise now, so a bad value fails at the push line, not after execute().
         self._pushed[key] = serialize_xcom(value, self.task_id, key)
+        register_pushed(key, value)
+        self._sealed = None
 
     def pull_one(
         self, dag_id: str, task_id: str, key: str, default: Any, map_index: int = -1
@@ -105,12 +113,23 @@ class TryXComs:
         if own and key in self._pushed:
             return json.loads(self._pushed[key])
         found, value = self._reader.read(dag_id, self.run_id, task_id, key, map_index)
-        return value if found else default
+        return unseal(value) if found else default
 
     def pull_mapped(self, dag_id: str, task_id: str, key: str) -> list[Any]:
         """Every instance's value of mapped ``task_id``, in map_index order (what a task
         downstream of a mapped task gets, as in Airflow)."""
-        return self._reader.read_mapped(dag_id, self.run_id, task_id, key)
+        return unseal(self._reader.read_mapped(dag_id, self.run_id, task_id, key))
 
     def as_tuples(self) -> tuple[tuple[str, str], ...]:
+        """The pushes as ``(key, json_text)``, unmasked (what this try itself sees)."""
         return tuple(self._pushed.items())
+
+    def sealed(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """What leaves the worker: ``(key, masked_json)`` for every push, and ``(key,
+        token)`` with the encrypted original of those that held a secret."""
+        if self._sealed is None:
+            sealed = {key: seal(key, text) for key, text in self._pushed.items()}
+            shown = tuple((key, text) for key, (text, _) in sealed.items())
+            tokens = tuple((key, token) for key, (_, token) in sealed.items() if token)
+            self._sealed = (shown, tokens)
+        return self._sealed

@@ -142,7 +142,10 @@ class XComRow(SQLModel, table=True):
     task_id: str = Field(max_length=250)
     map_index: int = -1
     key: str = Field(max_length=512)
-    value: str = Field(sa_type=Text)  # JSON text, exactly as the worker serialised it
+    value: str = Field(sa_type=Text)  # JSON text as the worker sent it, secrets masked (***)
+    # The unmasked JSON, Fernet-encrypted, when ``value`` had a secret masked: only workers
+    # decrypt it, for xcom_pull (scheduler/runner/xcom_seal.py).
+    sealed: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 

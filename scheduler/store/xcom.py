@@ -6,13 +6,20 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.store.db import make_engine
 from scheduler.store.models import XComRow, xcom_table
+
+
+class SealedXCom(NamedTuple):
+    """An XCom whose stored ``value`` has secrets masked: ``token`` is the encrypted
+    original, which only a worker decrypts (``scheduler/runner/xcom_seal.py``)."""
+
+    token: str
 
 
 def replace_xcoms(
@@ -23,8 +30,12 @@ def replace_xcoms(
     values: Sequence[tuple[str, str]],
     now: datetime,
     map_index: int = -1,
+    sealed: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """Store a try's XComs (``(key, json_text)``), replacing an earlier try's."""
+    """Store a try's XComs (``(key, json_text)``, secrets already masked by the worker),
+    replacing an earlier try's; ``sealed`` holds ``(key, token)`` of the encrypted
+    originals of those that had a secret."""
+    tokens = dict(sealed)
     session.execute(
         delete(xcom_table).where(
             and_(
@@ -46,6 +57,7 @@ def replace_xcoms(
                     "map_index": map_index,
                     "key": key,
                     "value": text,
+                    "sealed": tokens.get(key),
                     "created_at": now,
                 }
                 for key, text in dict(values).items()
@@ -118,7 +130,8 @@ class DatabaseXComReader:
     def read(
         self, dag_id: str, run_id: str, task_id: str, key: str, map_index: int = -1
     ) -> tuple[bool, Any]:
-        query = select(xcom_table.c.value).where(
+        """``(True, value)``, the value being a ``SealedXCom`` if it holds a secret."""
+        query = select(xcom_table.c.value, xcom_table.c.sealed).where(
             xcom_table.c.dag_id == dag_id,
             xcom_table.c.run_id == run_id,
             xcom_table.c.task_id == task_id,
@@ -126,13 +139,13 @@ class DatabaseXComReader:
             xcom_table.c.key == key,
         )
         with self._connect() as connection:
-            text = connection.execute(query).scalar()
-        return (False, None) if text is None else (True, json.loads(text))
+            row = connection.execute(query).first()
+        return (False, None) if row is None else (True, _loaded(*row))
 
     def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
         """The values of every instance of a mapped task, in ``map_index`` order."""
         query = (
-            select(xcom_table.c.value)
+            select(xcom_table.c.value, xcom_table.c.sealed)
             .where(
                 xcom_table.c.dag_id == dag_id,
                 xcom_table.c.run_id == run_id,
@@ -143,7 +156,11 @@ class DatabaseXComReader:
             .order_by(xcom_table.c.map_index)
         )
         with self._connect() as connection:
-            return [json.loads(text) for text in connection.execute(query).scalars()]
+            return [_loaded(*row) for row in connection.execute(query)]
+
+
+def _loaded(text: str, token: str | None) -> Any:
+    return SealedXCom(token) if token is not None else json.loads(text)
 
 
 @lru_cache(maxsize=8)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 18:07:05.063929
+Create Date: 2026-12-02 18:31:10.127016
 """
 
 from collections.abc import Sequence
@@ -208,6 +208,7 @@ def upgrade() -> None:
         sa.Column("map_index", sa.Integer(), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=512), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("sealed", sa.Text(), nullable=True),
         sa.Column("created_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dag_id", "run_id", "task_id", "map_index", "key", name="uq_xcom_key"),
