@@ -63,12 +63,6 @@ def instance(
         raise ApiError(404, message, "map_index") from None
 
 
-def require_task(dag_id: str, run_id: str, task_id: str) -> None:
-    """A 404 unless the run has the task (any of its instances), counted in SQL."""
-    if not _indexes(dag_id, run_id, task_id)[0]:
-        api.get_task_instance(settings(), dag_id, run_id, task_id)  # raises, naming what
-
-
 def _indexes(dag_id: str, run_id: str, task_id: str) -> tuple[int, int, int]:
     ti = task_instance_table.c
     with transaction(api.read_database(settings())) as session:

@@ -10,7 +10,7 @@ from webui.api import serialize
 from webui.api.blueprint import api_bp
 from webui.api.errors import ApiError
 from webui.api.inputs import choice_arg, int_arg, json_body
-from webui.api.mapped_instances import MAX_MAP_INDEX, instance, mark_instance, require_task
+from webui.api.mapped_instances import MAX_MAP_INDEX, instance, mark_instance
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 
@@ -141,9 +141,7 @@ def get_log(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
 def get_xcom_entries(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     """The task's XComs: of every instance, or of ``?map_index=N`` (Airflow's filter)."""
     map_index = int_arg("map_index", None, low=-1, high=MAX_MAP_INDEX)
-    if map_index is None:
-        require_task(dag_id, dag_run_id, task_id)
-    else:
+    if map_index is not None:  # (without it the library checks that the task exists)
         instance(dag_id, dag_run_id, task_id, map_index, hint="query")
     rows = api.list_xcoms(settings(), dag_id, dag_run_id, task_id, map_index)
     return {"xcom_entries": [serialize.xcom_entry(r) for r in rows], "total_entries": len(rows)}
