@@ -50,7 +50,7 @@ def _parse_datetime(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        parsed = pendulum.parse(text, strict=False)
+        parsed = pendulum.parse(text, strict=True)  # not dateutil guesses like "tuesday"
     if not isinstance(parsed, datetime):  # a bare time or a duration
         raise ValueError(text)
     return datetime.fromisoformat(parsed.isoformat())  # a plain datetime for the Store
