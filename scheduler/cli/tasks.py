@@ -15,7 +15,7 @@ from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_tasks, output_option
 from scheduler.engine.driver import utcnow
 from scheduler.engine.local_run import find_dag_spec
-from scheduler.errors import TaskNotFoundError
+from scheduler.errors import BatonError, TaskNotFoundError
 from scheduler.executor import TaskRequest
 from scheduler.masking import redact_value
 from scheduler.runner import InMemoryXComReader, run_try
@@ -170,13 +170,27 @@ def _json_or_text(text: str) -> Any:
 @click.argument("task_id")
 @click.option("--logical-date", "-l", help="Logical date, ISO 8601 (default now).")
 @click.option("--conf", "-c", help="JSON object available as conf/params.")
-def test(dag_id: str, task_id: str, logical_date: str | None, conf: str | None) -> None:
+@map_index_option("For a mapped task: which instance to run (its values must be known).")
+def test(
+    dag_id: str,
+    task_id: str,
+    logical_date: str | None,
+    conf: str | None,
+    map_index: int | None,
+) -> None:
     """Run one task once, in this process, ignoring dependencies and recording nothing."""
     config = settings()
     spec = find_dag_spec(config, api.database(config), dag_id)
     if task_id not in spec.tasks:
         raise TaskNotFoundError(
             f"DAG '{dag_id}' has no task '{task_id}'; its tasks: {', '.join(spec.tasks)}"
+        )
+    mapped = spec.tasks[task_id].mapping is not None
+    if mapped != (map_index is not None):
+        raise BatonError(
+            f"task '{task_id}' is mapped: name an instance with --map-index N"
+            if mapped
+            else f"task '{task_id}' is not mapped: leave out --map-index"
         )
     when = api.parse_logical_date(logical_date) or utcnow()
     with tempfile.TemporaryDirectory(prefix="baton-task-test-") as folder:
@@ -194,6 +208,7 @@ def test(dag_id: str, task_id: str, logical_date: str | None, conf: str | None) 
             run_type="test",
             conf=api.parse_conf(conf),
             execution_timeout_s=spec.tasks[task_id].execution_timeout_s,
+            map_index=-1 if map_index is None else map_index,
         )
         result = run_try(request, InMemoryXComReader())
         if log_path.exists():
