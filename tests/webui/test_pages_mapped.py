@@ -7,14 +7,14 @@ from __future__ import annotations
 import html
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import insert
 
 from scheduler import api
 from scheduler.store.db import transaction
-from scheduler.store.models import task_instance_table
+from scheduler.store.models import task_instance_table, task_try_table
 from tests.webui.conftest import WebUI
 from tests.webui.mapped_seed import MappedSeed
 
@@ -84,11 +84,29 @@ def test_the_instances_list_pages_10000_instances_fast(mapped_webui: WebUI) -> N
             )
         )
         session.execute(insert(task_instance_table), rows)
+        started = datetime(2026, 3, 1, tzinfo=UTC)
+        tries = [
+            {
+                "dag_id": "demo_map",
+                "run_id": "big",
+                "task_id": "square",
+                "map_index": i,
+                "try_number": 1,
+                "kind": "task",
+                "state": rows[i]["state"],
+                "queued_at": started,
+                "start_date": started + timedelta(milliseconds=i),
+                "end_date": started + timedelta(milliseconds=i + 5),
+            }
+            for i in range(10_000)
+        ]
+        session.execute(insert(task_try_table), tries)
     client = mapped_webui.client("Viewer")
     for url in (
         "/dags/demo_map/grid",
         "/dags/demo_map/runs/big/tasks/square/mapped?page=100",
         "/dags/demo_map/graph?run_id=big",
+        "/dags/demo_map/gantt?run_id=big",
         "/dags/demo_map/runs/big/states.json",
     ):
         started = time.monotonic()
@@ -98,6 +116,10 @@ def test_the_instances_list_pages_10000_instances_fast(mapped_webui: WebUI) -> N
     last = _text(client.get("/dags/demo_map/runs/big/tasks/square/mapped?page=100"))
     assert "9901\u201310000 of 10000" in last
     assert "success 9990/10000, failed 10" in last
+    gantt = client.get("/dags/demo_map/gantt?run_id=big").get_data(as_text=True)
+    # One bar for the mapped task's try 1 (its instances' span), not 10,000.
+    assert len(re.findall(r'data-task-id="square"', gantt)) == 1
+    assert re.search(r'class="try st-failed" data-task-id="square" data-try="1"', gantt)
     states = client.get("/dags/demo_map/runs/big/states.json").get_json()
     assert states["tasks"]["square"]["state"] == "failed"
     assert states["tasks"]["square"]["map_count"] == 10_000

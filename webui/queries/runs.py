@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from scheduler.store.models import (
     task_instance_table,
     task_try_table,
 )
+from webui.charts.group_state import group_state
 from webui.queries.common import Page, page_request
 from webui.queries.mapped import MappedSummary, instance_counts
 
@@ -161,8 +163,62 @@ def run_tries(session: Session, dag_id: str, run_id: str) -> list:
     Only the tasks' own tries: a compensation try is numbered on its own (its try 1 is not
     the task's try 1), so it would be drawn as a try of the task it undoes."""
     tt = task_try_table.c
-    return session.execute(
+    own = (tt.dag_id == dag_id, tt.run_id == run_id, tt.kind == TASK_TRY)
+    rows = session.execute(
         select(tt.task_id, tt.try_number, tt.state, tt.queued_at, tt.start_date, tt.end_date)
-        .where(tt.dag_id == dag_id, tt.run_id == run_id, tt.kind == TASK_TRY)
+        .where(*own, tt.map_index < 0)
         .order_by(tt.start_date, tt.task_id, tt.try_number)
     ).all()
+    return sorted(
+        [*rows, *_mapped_tries(session, own)],
+        key=lambda t: (t.start_date is None, t.start_date or datetime.min, t.task_id),
+    )
+
+
+def _mapped_tries(session: Session, own: tuple) -> list[MappedTry]:
+    """A mapped task's tries as one bar per try number: from its instances' first start to
+    their last end, in their aggregate state (10,000 instances would be 10,000 bars)."""
+    tt = task_try_table.c
+    found = session.execute(
+        select(
+            tt.task_id,
+            tt.try_number,
+            tt.state,
+            func.min(tt.queued_at),
+            func.min(tt.start_date),
+            func.max(tt.end_date),
+            func.count(tt.end_date) < func.count(),  # some instance of the try not ended
+        )
+        .where(*own, tt.map_index >= 0)
+        .group_by(tt.task_id, tt.try_number, tt.state)
+    ).all()
+    bars: dict[tuple[str, int], MappedTry] = {}
+    for task_id, number, state, queued, start, end, open_ in found:
+        bar = bars.get((task_id, number))
+        if bar is None:
+            bars[(task_id, number)] = MappedTry(task_id, number, state, queued, start, end, open_)
+            continue
+        bars[(task_id, number)] = MappedTry(
+            task_id,
+            number,
+            group_state([bar.state, state]) or state,
+            _earliest(bar.queued_at, queued),
+            _earliest(bar.start_date, start),
+            None if open_ or bar.running else max(bar.end_date, end),
+            bar.running or open_,
+        )
+    return [b if not b.running else b._replace(end_date=None) for b in bars.values()]
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if a or b else None
+
+
+class MappedTry(NamedTuple):
+    task_id: str
+    try_number: int
+    state: str
+    queued_at: datetime | None
+    start_date: datetime | None
+    end_date: datetime | None
+    running: bool
