@@ -82,9 +82,20 @@ def test_a_fan_out_over_an_upstream_result_reduces_in_map_index_order(baton: Bat
         ("square", "expanded into 6 mapped instances")
     ]
     assert {e.map_index for e in events if e.task_id == "square"} >= {None, 0, 5}
-    # The CLI names instances too.
+    # The CLI names instances too: list, logs and clear one instance.
     listed = baton.cli_json("tasks", "list", "fan", "--run-id", run_id)
     assert {(t["task_id"], t["map_index"]) for t in listed} >= {("square", 0), ("square", 5)}
+    log = baton.cli("tasks", "logs", "fan", run_id, "square", "--map-index", "3").stdout
+    assert "Returned value was: 9" in log
+    refused = baton.cli("tasks", "logs", "fan", run_id, "square", check=False)
+    assert refused.returncode != 0 and "--map-index" in refused.stderr
+    baton.cli("tasks", "clear", "fan", run_id, "square", "--map-index", "3")
+    assert baton.wait_for_run("fan", run_id) == "success"
+    tries = {
+        i: len(api.list_tries(baton.settings, "fan", run_id, "square", map_index=i))
+        for i in range(6)
+    }
+    assert tries == {0: 1, 1: 1, 2: 1, 3: 3, 4: 1, 5: 1}  # only instance 3 ran again
 
 
 ZERO = """
