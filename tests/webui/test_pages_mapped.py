@@ -248,3 +248,9 @@ def test_user_text_stays_escaped_on_the_list(mapped_webui: WebUI, mapped: Mapped
     )
     assert response.status_code == 200
     assert "<script>alert(1)" not in response.get_data(as_text=True)
+
+
+def test_the_event_log_names_the_instance(mapped_webui: WebUI, mapped: MappedSeed) -> None:
+    body = _text(mapped_webui.client("Viewer").get("/events?task_id=square"))
+    assert "square [4]" in body
+    assert f"{_url(mapped)}?map_index=4" in body
