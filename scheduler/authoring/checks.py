@@ -7,16 +7,39 @@ the user's statement.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from difflib import get_close_matches
 from typing import Any
 
+from scheduler.authoring.location import caller_location
 from scheduler.errors import DagDefinitionError, InvalidTriggerRuleError
 from scheduler.trigger_rule import TriggerRule
 
 MAX_ID_LENGTH = 250  # Airflow's ID_LEN
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def check_call(
+    function: Callable[..., Any],
+    where: str,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    *,
+    complete: bool = False,
+) -> None:
+    """Refuse, at the user's line, arguments ``function`` cannot take (a @task or
+    @task_group call); ``complete``: every parameter without a default must be given."""
+    signature = inspect.signature(function)
+    try:
+        (signature.bind if complete else signature.bind_partial)(*args, **(kwargs or {}))
+    except TypeError as exc:
+        raise DagDefinitionError(
+            f"{where}: {function.__name__}() cannot take these arguments: {exc}",
+            location=caller_location(),
+        ) from None
 
 
 def check_id(kind: str, value: Any, where: str, location: str | None) -> str:

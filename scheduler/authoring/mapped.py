@@ -15,12 +15,12 @@ real operator built by ``unmap`` with that instance's values. Several arguments 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
+from scheduler.authoring.checks import check_call
 from scheduler.authoring.default_args import init_parameter_names
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.missing import public_class_name
@@ -219,15 +219,9 @@ class TaskFlowPartial:
         kwargs = {**self.operator_kwargs, "op_kwargs": self.shared}
         return XComArg(MappedOperator.of(self.operator_class, kwargs, expand_input))
 
-    def _check(self, arguments: Mapping[str, Any], method: str) -> None:
-        try:
-            inspect.signature(self.function).bind_partial(**arguments)
-        except TypeError as exc:
-            raise DagDefinitionError(
-                f"task '{self.operator_kwargs['task_id']}': {method}: "
-                f"{self.function.__name__}() cannot take these arguments: {exc}",
-                location=caller_location(),
-            ) from None
+    def _check(self, arguments: dict[str, Any], method: str) -> None:
+        where = f"task '{self.operator_kwargs['task_id']}': {method}"
+        check_call(self.function, where, kwargs=arguments)
 
 
 class MappedArgument(XComArg):

@@ -19,6 +19,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from scheduler.authoring.checks import check_call
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.mapped import ExpandInput, MappedArgument, MappedOperator
 from scheduler.authoring.taskgroup import TaskGroup
@@ -62,14 +63,8 @@ class _TaskGroupFactory:
         functools.update_wrapper(self, function)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            inspect.signature(self.function).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise DagDefinitionError(
-                f"task group '{self.group_kwargs['group_id']}': {self.function.__name__}() "
-                f"cannot take these arguments: {exc}",
-                location=caller_location(),
-            ) from None
+        where = f"task group '{self.group_kwargs['group_id']}'"
+        check_call(self.function, where, args, kwargs, complete=True)
         with TaskGroup(add_suffix_on_collision=True, **self.group_kwargs) as group:
             if self.function.__doc__ and not group.tooltip:
                 group.tooltip = inspect.cleandoc(self.function.__doc__)
@@ -123,14 +118,8 @@ class _TaskGroupPartial:
 
     def _build(self, expand_input: ExpandInput, arguments: dict[str, Any]) -> Any:
         factory = self.factory
-        try:
-            inspect.signature(factory.function).bind(**arguments)
-        except TypeError as exc:
-            raise DagDefinitionError(
-                f"task group '{factory.group_kwargs['group_id']}': "
-                f"{factory.function.__name__}() cannot take these arguments: {exc}",
-                location=caller_location(),
-            ) from None
+        where = f"task group '{factory.group_kwargs['group_id']}'"
+        check_call(factory.function, where, kwargs=arguments, complete=True)
         expand_input.to_spec()  # refuses inputs that cannot be mapped, before any task
         with TaskGroup(add_suffix_on_collision=True, **factory.group_kwargs) as group:
             group.expand_input = expand_input

@@ -25,6 +25,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from scheduler.authoring.checks import check_call
 from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.location import caller_location
@@ -100,13 +101,7 @@ class _TaskDecorator:
         dag = operator_kwargs.get("dag") or current_dag()
         group = operator_kwargs.get("task_group") or current_task_group(dag)
         task_id = unique_task_id(dag, operator_kwargs.pop("task_id", self.function.__name__), group)
-        try:
-            inspect.signature(self.function).bind_partial(*args, **kwargs)
-        except TypeError as exc:
-            raise DagDefinitionError(
-                f"task '{task_id}': {self.function.__name__}() cannot take these arguments: {exc}",
-                location=caller_location(),
-            ) from None
+        check_call(self.function, f"task '{task_id}'", args, kwargs)
         if self.function.__doc__ and "doc_md" not in operator_kwargs:
             operator_kwargs["doc_md"] = inspect.cleandoc(self.function.__doc__)
         operator = self.operator_class(
