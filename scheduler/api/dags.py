@@ -6,6 +6,7 @@ from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.engine.wakeup import poke_scheduler
 from scheduler.loader import load_dag_specs
+from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
 from scheduler.store import dags as dag_store
 from scheduler.store import pages as page_store
@@ -19,6 +20,7 @@ from scheduler.store.models import (
 
 def sync_dags(settings: Settings) -> tuple[list[str], list[dag_store.ImportProblem]]:
     """Parse the DAG folder once (isolated, like the scheduler) and record what it holds."""
+    put_plugins_on_path(settings)  # inherited by the parsing children
     specs, errors = load_dag_specs(
         settings.dags_folder,
         timeout=settings.dag_file_import_timeout,

@@ -21,6 +21,7 @@ from scheduler.engine.scheduling import create_manual_run
 from scheduler.errors import BatonError, DagNotFoundError
 from scheduler.executors.inline import InlineExecutor
 from scheduler.loader import import_dag_file, load_dag_specs
+from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec
 from scheduler.states import FINISHED_RUN_STATES, RunState
@@ -65,6 +66,7 @@ class RunReport:
 
 def find_dag_spec(settings: Settings, db: Engine, dag_id: str) -> DagSpec:
     """Import the DAG's file in this process and return its fresh spec."""
+    put_plugins_on_path(settings)  # the file and its tasks may import plugin modules
     fileloc = None
     # Not parsed yet (no scheduler ran): search the folder instead.
     with transaction(db) as session, contextlib.suppress(DagNotFoundError):

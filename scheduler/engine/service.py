@@ -29,6 +29,7 @@ from scheduler.errors import LoaderError
 from scheduler.executor import Executor, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
+from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
 from scheduler.states import RunState
 from scheduler.store import dags as dag_store
@@ -133,6 +134,9 @@ class SchedulerService:
         """Fork the DAG loader first: it parses while the scheduler recovers and starts its
         workers, and it inherits no connection or worker pipe."""
         self.db.dispose()
+        # Before any fork: the loader, its children and the workers inherit the path, so a
+        # DAG file can import its plugin's operator by the plugin module's name.
+        put_plugins_on_path(self.settings)
         self.loader = LoaderProcess(
             self.settings.dags_folder,
             interval=self.settings.dag_dir_list_interval,
