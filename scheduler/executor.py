@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 class TryKey(NamedTuple):
     """One try of one task instance. ``compensation`` tries undo a succeeded task (sagas)
     and are numbered on their own: try 1 of the compensation of ``charge`` is
-    ``.../charge/compensate/1``. ``map_index`` is Airflow's: -1 unless the task is mapped."""
+    ``.../charge/compensate#1``. ``map_index`` is Airflow's: -1 unless the task is mapped."""
 
     dag_id: str
     run_id: str
@@ -28,9 +28,18 @@ class TryKey(NamedTuple):
 
     @property
     def idempotency_key(self) -> str:
-        kind = "compensate/" if self.compensation else ""
+        """The task instance's key, the same for every try (``dag_id/run_id/task_id``, plus
+        ``/map_index`` when mapped, plus ``/compensate`` for its compensation): a service
+        that saw it already applied the effect, so a retry after a timeout applies nothing
+        twice. The try number travels separately (``try_number`` in the context)."""
         index = f"/{self.map_index}" if self.map_index >= 0 else ""
-        return f"{self.dag_id}/{self.run_id}/{self.task_id}{index}/{kind}{self.try_number}"
+        kind = "/compensate" if self.compensation else ""
+        return f"{self.dag_id}/{self.run_id}/{self.task_id}{index}{kind}"
+
+    @property
+    def label(self) -> str:
+        """The try itself, for logs: the idempotency key and ``#try_number``."""
+        return f"{self.idempotency_key}#{self.try_number}"
 
     @property
     def instance(self) -> tuple[str, int]:

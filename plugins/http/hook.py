@@ -6,7 +6,9 @@ The connection gives the base URL (``host``, or ``schema://host:port`` where ``s
 extra, as Airflow does), ``timeout`` and ``verify``. Every call goes through the
 connection's circuit breaker (``breaker_*`` extras) and is retried within the try per
 ``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
-every attempt, so the service can recognise a repeated call.
+every attempt (unless the call's own ``headers`` carry one, which is never replaced), so the
+service can recognise a repeated call; ``try_number``, when given, goes in a header of its
+own, ``Baton-Try-Number``, so that the key stays the same from one try to the next.
 
 Headers and credentials are never logged: the log shows the method, URL and status only.
 """
@@ -29,6 +31,8 @@ from scheduler.masking import redact
 _OPTION_KEYS = {"token", "bearer_token", "headers", "timeout", "verify", "proxies", "cert"}
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _SNIPPET = 300  # characters of an error body quoted in a message
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+TRY_NUMBER_HEADER = "Baton-Try-Number"
 
 
 class HttpError(BatonError):
@@ -55,6 +59,7 @@ class HttpHook(BaseHook):
         retry_policy: HttpRetryPolicy | None = None,
         timeout: float | None = None,
         idempotency_key: str | None = None,
+        try_number: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__()
@@ -63,6 +68,7 @@ class HttpHook(BaseHook):
         self.retry_policy = retry_policy or HttpRetryPolicy()
         self.timeout = timeout
         self.idempotency_key = idempotency_key
+        self.try_number = try_number
         self._sleep = sleep
         self._conn: Connection | None = None
         self._breaker: CircuitBreaker | None = None
@@ -111,10 +117,12 @@ class HttpHook(BaseHook):
             session.headers["Authorization"] = f"Bearer {token}"
         if "verify" in extra:
             session.verify = _as_bool(extra["verify"])
-        if headers:
-            session.headers.update(headers)
         if self.idempotency_key:
-            session.headers["Idempotency-Key"] = self.idempotency_key
+            session.headers[IDEMPOTENCY_HEADER] = self.idempotency_key
+        if self.try_number is not None:
+            session.headers[TRY_NUMBER_HEADER] = str(self.try_number)
+        if headers:  # last: a key the caller set is honoured, never replaced
+            session.headers.update(headers)
         return session
 
     def request_timeout(self) -> float:

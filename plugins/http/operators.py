@@ -9,8 +9,11 @@
     )
 
 The response's JSON (its text when it is not JSON), or ``response_filter(response)``, is the
-XCom. Every attempt carries the try's ``Idempotency-Key``; connection errors, timeouts, 5xx
-and 429 are retried within the try (``max_attempts``, exponential backoff with jitter,
+XCom. Every attempt of every try carries the same ``Idempotency-Key``: the task instance's
+``dag_id/run_id/task_id[/map_index]`` (the try number goes in ``Baton-Try-Number``), or the
+key you give, as ``idempotency_key="order-{{ params.order_id }}"`` or as an
+``Idempotency-Key`` in ``headers`` — never replaced. Connection errors, timeouts, 5xx and 429
+are retried within the try (``max_attempts``, exponential backoff with jitter,
 ``Retry-After`` honoured), then the task's own ``retries`` apply.
 """
 
@@ -21,10 +24,10 @@ from typing import Any
 
 import requests
 
-from plugins.http.hook import HttpHook
+from plugins.http.hook import IDEMPOTENCY_HEADER, HttpHook
 from plugins.http.retry import RETRY_STATUSES, HttpRetryPolicy
 from scheduler import BaseOperator
-from scheduler.errors import TaskExecutionError
+from scheduler.errors import DagDefinitionError, TaskExecutionError
 from scheduler.masking import redact
 
 ResponseCheck = Callable[..., bool]
@@ -34,7 +37,7 @@ ResponseFilter = Callable[..., Any]
 class HttpOperator(BaseOperator):
     """Call ``endpoint`` on ``http_conn_id``'s service; see the module docstring."""
 
-    template_fields: Sequence[str] = ("endpoint", "data", "headers")
+    template_fields: Sequence[str] = ("endpoint", "data", "headers", "idempotency_key")
     template_ext: Sequence[str] = ()
     ui_color = "#f4a460"
 
@@ -55,9 +58,17 @@ class HttpOperator(BaseOperator):
         max_retry_backoff: float = 60.0,
         retry_statuses: Sequence[int] = tuple(sorted(RETRY_STATUSES)),
         log_response: bool = False,
+        idempotency_key: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if idempotency_key is not None and _header_key(headers):
+            raise DagDefinitionError(
+                f"task '{self.task_id}': both idempotency_key= and an {IDEMPOTENCY_HEADER} "
+                "header are set; give the key once",
+                location=self.location,
+            )
+        self.idempotency_key = idempotency_key
         self.endpoint = endpoint
         self.method = method.upper()
         self.data = data
@@ -76,12 +87,15 @@ class HttpOperator(BaseOperator):
         self.log_response = log_response
 
     def hook(self, context: Mapping[str, Any]) -> HttpHook:
+        # The task instance's key unless the user chose one (a header one is left in headers).
+        key = self.idempotency_key or context.get("idempotency_key")
         return HttpHook(
             self.method,
             self.http_conn_id,
             retry_policy=self.retry_policy,
             timeout=self.timeout,
-            idempotency_key=context.get("idempotency_key"),
+            idempotency_key=None if _header_key(self.headers) else key,
+            try_number=context.get("try_number"),
         )
 
     def execute(self, context: Mapping[str, Any]) -> Any:
@@ -101,6 +115,11 @@ class HttpOperator(BaseOperator):
         if self.response_filter is not None:
             return call_with_context(self.response_filter, response, context)
         return response_value(response)
+
+
+def _header_key(headers: Mapping[str, str] | None) -> bool:
+    """Whether ``headers`` carry an idempotency key (header names ignore case)."""
+    return any(name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers or {})
 
 
 def response_value(response: requests.Response) -> Any:

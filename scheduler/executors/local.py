@@ -102,7 +102,7 @@ class LocalExecutor(Executor):
         """Queue ``request``; it starts now if a worker is idle, else when one frees up."""
         if self._state != "running":
             raise ExecutorError(
-                f"cannot submit {request.key.idempotency_key}: the local executor is "
+                f"cannot submit {request.key.label}: the local executor is "
                 f"{self._state}; call start() first (and not after shutdown())"
             )
         self._pending.append(request)

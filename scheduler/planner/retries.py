@@ -22,8 +22,8 @@ def after_failure(
 
     ``UP_FOR_RETRY`` with the time of the next try while ``try_number <= task.retries`` and the
     failure is ``retryable`` (``BatonFailException`` is not); ``FAILED`` and None otherwise.
-    ``key`` is the try's idempotency key: it seeds the jitter, so recomputing gives the same
-    time.
+    ``key`` is the task instance's idempotency key: with ``try_number`` it seeds the jitter,
+    so recomputing gives the same time.
     """
     if not retryable or try_number > task.retries:
         return TaskState.FAILED, None
@@ -34,7 +34,8 @@ def retry_delay(task: TaskSpec, try_number: int, key: str) -> float:
     """Seconds to wait after failed try ``try_number`` before the next one.
 
     Without backoff: ``retry_delay_s``. With ``retry_exponential_backoff``:
-    ``retry_delay_s * 2 ** (try_number - 1)`` plus a jitter of 0-25 % derived from ``key``,
+    ``retry_delay_s * 2 ** (try_number - 1)`` plus a jitter of 0-25 % derived from ``key``
+    and ``try_number`` (the key is the same for every try of an instance),
     capped at ``max_retry_delay_s`` (when set) and at one day. Airflow draws its jitter below
     the doubled delay instead; the growth and the caps are the same.
     """
@@ -43,7 +44,7 @@ def retry_delay(task: TaskSpec, try_number: int, key: str) -> float:
     exponent = max(try_number - 1, 0)
     # Past 2**64 the cap applies anyway; avoid building a huge float for absurd try numbers.
     base = task.retry_delay_s * 2.0 ** min(exponent, 64)
-    delay = base * (1.0 + JITTER_FRACTION * _unit_interval(key))
+    delay = base * (1.0 + JITTER_FRACTION * _unit_interval(f"{key}#{try_number}"))
     if task.max_retry_delay_s is not None:
         delay = min(delay, task.max_retry_delay_s)
     return min(delay, MAX_RETRY_DELAY_S)

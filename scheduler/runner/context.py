@@ -3,7 +3,8 @@
 Keys follow Airflow (``ti``, ``ds``, ``ts``, ``logical_date``, ``data_interval_start``,
 ``params``, ``dag_run``, ``macros``, ``conn``, ``var``...). Baton adds ``conf`` (the run's
 trigger conf, also reachable as ``dag_run.conf``) and ``idempotency_key``
-(``dag_id/run_id/task_id/try``), which a task hands to the services it calls so that a
+(``dag_id/run_id/task_id``, plus ``/map_index`` when mapped: the same for every try, the
+try number being ``try_number``), which a task hands to the services it calls so that a
 retried try can be deduplicated.
 """
 

@@ -69,7 +69,7 @@ def test_charge_failing_releases_the_stock(baton: Baton, shop: Shop) -> None:
         "charge_payment": "failed",
         "ship_order": "upstream_failed",
     }
-    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate/1"]
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
     assert keys(shop, "payment", "refund") == []  # the failed charge is not compensated
     assert_undone(shop, "A-3")
 
@@ -83,8 +83,8 @@ def test_ship_failing_refunds_then_releases_in_reverse_order(baton: Baton, shop:
         "charge_payment": "compensated",
         "ship_order": "failed",
     }
-    assert keys(shop, "payment", "refund") == ["charge_payment/compensate/1"]
-    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate/1"]
+    assert keys(shop, "payment", "refund") == ["charge_payment/compensate"]
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
     assert_undone(shop, "A-4")
     # Every step is in the event log, in order: the release waited for the refund.
     saga = [e for e in events(baton, run_id) if e[0] != "task_state" or e[3] != "scheduled"]
@@ -116,8 +116,8 @@ def test_failed_compensations_are_retried_with_their_own_settings(baton: Baton, 
     inject(shop, "inventory", fail={"release": 1})  # the release callable: the task's 2
     run_id, state = run_order(baton, shop, "A-5")
     assert state == "compensated"
-    assert keys(shop, "payment", "refund") == [f"charge_payment/compensate/{n}" for n in (1, 2, 3)]
-    assert keys(shop, "inventory", "release") == [f"reserve_stock/compensate/{n}" for n in (1, 2)]
+    assert keys(shop, "payment", "refund") == ["charge_payment/compensate"] * 3
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"] * 2
     refunds = compensation_tries(baton, run_id, "charge_payment")
     assert [t.state for t in refunds] == ["failed", "failed", "success"]
     assert "503" in refunds[0].error
@@ -146,8 +146,8 @@ def test_a_compensation_failing_for_good_blocks_the_ones_before_it_until_retried
     out = baton.cli("runs", "compensate", DAG_ID, run_id).stdout
     assert "charge_payment" in out
     assert baton.wait_for_run(DAG_ID, run_id, timeout=RUN_TIMEOUT) == "compensated"
-    assert keys(shop, "payment", "refund")[-1] == "charge_payment/compensate/7"
-    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate/1"]
+    assert keys(shop, "payment", "refund") == ["charge_payment/compensate"] * 7
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
     assert_undone(shop, "A-6")
     again = baton.cli("runs", "compensate", DAG_ID, run_id, check=False)
     assert again.returncode != 0 and "only a compensation_failed run" in again.stderr
@@ -174,8 +174,8 @@ def test_kill_9_during_compensation_then_restart_finishes_compensating(
     refunds = compensation_tries(baton, run_id, "charge_payment")
     assert [t.state for t in refunds] == ["failed", "success"]
     assert "lost" in refunds[0].error
-    assert keys(shop, "payment", "refund")[-1] == "charge_payment/compensate/2"
-    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate/1"]
+    assert keys(shop, "payment", "refund") == ["charge_payment/compensate"] * 2
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
     assert_undone(shop, "A-7")
 
 

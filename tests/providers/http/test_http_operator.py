@@ -66,7 +66,8 @@ def test_templated_json_body_endpoint_headers_and_basic_auth(
     assert (
         call.headers["authorization"] == "Basic " + base64.b64encode(b"alice:s3cr3t-pass").decode()
     )
-    assert call.headers["idempotency-key"] == "demo/manual__1/create/1"
+    assert call.headers["idempotency-key"] == "demo/manual__1/create"
+    assert call.headers["baton-try-number"] == "1"
     assert "s3cr3t-pass" not in log and "Basic " not in log
 
 
@@ -79,7 +80,8 @@ def test_bearer_token_and_extra_headers_and_get_params(
     assert (call.method, call.path, call.query) == ("GET", "/status", {"q": "2026-11-28"})
     assert call.headers["authorization"] == "Bearer tok-abcdef-123"
     assert call.headers["x-tenant"] == "acme"
-    assert call.headers["idempotency-key"] == "demo/manual__1/get/2"
+    assert call.headers["idempotency-key"] == "demo/manual__1/get"  # the same for every try
+    assert call.headers["baton-try-number"] == "2"
     assert "token" not in call.headers  # options are not sent as headers
     assert "tok-abcdef-123" not in log
     assert xcom(finished)["path"] == "/status"
