@@ -67,8 +67,12 @@ from scheduler.errors import (
     BatonTaskTimeout,
     NotSupportedYetError,
 )
+from scheduler.plugins_package import install as _pin_plugins_package
 from scheduler.states import RunState as DagRunState  # Airflow's names for the states
 from scheduler.states import TaskState as TaskInstanceState
+
+# ``plugins`` is Baton's providers even where the current directory has a plugins/ folder.
+_pin_plugins_package()
 
 __all__ = [
     # DAGs

@@ -7,7 +7,13 @@
   Any other folder is put on ``sys.path`` (as Airflow does) and its modules imported by
   their own names.
 * Entry points of installed distributions in the group ``baton.plugins``; each points at a
-  ``BatonPlugin`` (class or instance) or at a module declaring one.
+  ``BatonPlugin`` (class or instance) or at a module declaring one. Baton's bundled
+  providers (``http``, ``sql``, ``example_greeter``) are declared this way in its own
+  pyproject.toml, so they load whatever folder is set; reached through both the folder and
+  an entry point, a plugin is loaded once.
+
+The name ``plugins`` itself always means the bundled package (``scheduler/plugins_package``),
+so a user's folder called ``plugins/`` never shadows it.
 
 A module declares its plugins as module-level ``BatonPlugin`` instances or subclasses
 defined in it; a module declaring none (a helper) is skipped. A plugin that fails to import
@@ -28,8 +34,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import plugins as builtin_plugins
 from scheduler.plugins.plugin import BatonPlugin, LoadedPlugin, MenuLink, check_plugin
+from scheduler.plugins_package import is_bundled
 from scheduler.settings import Settings
 
 ENTRY_POINT_GROUP = "baton.plugins"
@@ -99,8 +105,7 @@ def _folder_modules(folder: Path) -> list[tuple[str, str]]:
     """``(module name, source)`` of each module or package directly in ``folder``."""
     if not folder.is_dir():
         return []
-    builtin = Path(builtin_plugins.__file__).resolve().parent
-    prefix = "plugins." if folder.resolve() == builtin else ""
+    prefix = "plugins." if is_bundled(folder) else ""
     if not prefix and str(folder) not in sys.path:
         sys.path.append(str(folder))
     found = []
