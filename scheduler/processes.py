@@ -8,6 +8,7 @@ the *thread* that forked the child exits, so start children from the main thread
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -15,6 +16,7 @@ import sys
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
+_PR_SET_CHILD_SUBREAPER = 36
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
@@ -38,3 +40,40 @@ def set_process_name(name: str) -> None:
     """Set the name ps, top and psutil show for this process (15 bytes at most)."""
     if _libc is not None:
         _libc.prctl(_PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
+def become_subreaper() -> bool:
+    """Adopt this process's orphaned descendants (instead of init), so that ``kill_children``
+    finds a grandchild whose parent exited. False where unsupported (not Linux)."""
+    return _libc is not None and _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+
+
+def children_of(pid: int) -> list[int]:
+    """The direct children of ``pid`` (Linux ``/proc/PID/task/TID/children``)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def kill_children(rounds: int = 50) -> None:
+    """SIGKILL and reap every child of this process, and, for a subreaper, the descendants
+    each kill orphans (they are adopted by this process and killed in the next round)."""
+    for _ in range(rounds):
+        children = children_of(os.getpid())
+        if not children:
+            return
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)

@@ -3,9 +3,16 @@
 A child gets a list of items (usually one). For each, in order, it runs ``work(item)`` and
 writes one frame to the answer pipe: ``(index, output_end, length)`` then ``length`` bytes.
 ``output_end`` is how far the captured stdout/stderr reached when the item ended, so the
-parent can give each item its own output. Then the child leaves with ``os._exit``: no
-interpreter teardown, no atexit handlers, no finalizers that could touch database
-connections inherited from the parent.
+parent can give each item its own output. Then the child kills what the DAG files started
+and leaves with ``os._exit``: no interpreter teardown, no atexit handlers, no finalizers
+that could touch database connections inherited from the parent.
+
+The child leads its own process group and is a subreaper: a process forked at import (a
+daemon, a ``multiprocessing`` pool, ``subprocess.Popen``) stays in the group, or, if it
+called ``setsid()`` and its parent exited, is adopted by the child. Either way it is killed
+when the import ends: the parent kills the group when it reaps the child, and the child
+kills its adopted children before it leaves. (One gap: a process that called ``setsid()``
+inside a child that then died abruptly, ``os._exit`` in the DAG file, goes to init.)
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from scheduler.processes import die_with_parent
+from scheduler.processes import become_subreaper, die_with_parent, kill_children
 
 Work = Callable[[str], bytes]
 
@@ -46,11 +53,21 @@ def child_main(work: Work, items: list[str], result_fd: int, capture_fd: int, de
             traceback.print_exc()
             sys.stderr.flush()
     finally:
+        # Processes the DAG file started die with the import. Those still in this child's
+        # process group are killed by the parent; these are the ones that left it (setsid)
+        # and were adopted here when their own parent exited.
+        with contextlib.suppress(BaseException):
+            kill_children()
         os._exit(code)
 
 
 def _prepare(capture_fd: int, devnull: int, parent: int) -> None:
     die_with_parent(signal.SIGKILL, parent)
+    # A process group of its own: whatever the import forks joins it, and the parent kills
+    # the whole group when the child is done (``isolation._wait_status``).
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+    become_subreaper()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.dup2(devnull, 0)

@@ -43,6 +43,7 @@ SLOW_ITEM_S = 0.5
 """An item running this long in a batch hands the batch's remaining items to other children."""
 
 _DUMP_GRACE_S = 0.2
+_CLEANUP_GRACE_S = 1.0
 _EOF_POLL_S = 0.001
 
 
@@ -132,6 +133,8 @@ class _Pool:
             ]
         if pid == 0:
             child_main(self.work, batch, write_fd, capture_fd, self.devnull)
+        with contextlib.suppress(OSError):  # also here: the group exists before we kill it
+            os.setpgid(pid, pid)
         os.close(write_fd)
         os.set_blocking(read_fd, False)
         now = time.monotonic()
@@ -153,11 +156,14 @@ class _Pool:
 
     def close(self) -> None:
         for child in list(self.running.values()):
-            _kill(child.pid, signal.SIGKILL)
+            _kill_group(child.pid)
             _wait_status(child.pid, blocking=True)
             self._forget(child)
         for pid in self.answered:
-            _kill(pid, signal.SIGKILL)
+            # It answered everything and is killing what its DAG files left behind (see
+            # ``child.child_main``): let it finish that, briefly, before killing its group.
+            _wait_exit(pid, _CLEANUP_GRACE_S)
+            _kill_group(pid)
             _wait_status(pid, blocking=True)
         self.answered.clear()
         self.selector.close()
@@ -227,7 +233,7 @@ class _Pool:
                 child.deadline = now + _DUMP_GRACE_S
                 _kill(child.pid, DUMP_SIGNAL)
                 continue
-            _kill(child.pid, signal.SIGKILL)
+            _kill_group(child.pid)
             _wait_status(child.pid, blocking=True)
             done += self._fail(child, "killed after the time limit")
         return done
@@ -284,16 +290,37 @@ def _kill(pid: int, sig: int) -> None:
 
 
 def _wait_status(pid: int, *, blocking: bool) -> int | None:
-    """The child's wait status once it exited; ``None`` while it runs.
+    """The child's wait status once it exited; ``None`` while it runs. Before reaping it,
+    kills its process group: what its DAG files started ends with the import.
 
     If someone else reaped it already (SIGCHLD ignored by the host program) the status is
     unknown; 0 is returned so the caller moves on.
     """
+    flags = os.WEXITED | os.WNOWAIT | (0 if blocking else os.WNOHANG)
     try:
-        reaped, status = os.waitpid(pid, 0 if blocking else os.WNOHANG)
+        if os.waitid(os.P_PID, pid, flags) is None:
+            return None
+        # Exited, not reaped yet: its pid, the group's id, cannot have been reused.
+        _kill_group(pid)
+        _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         return 0
-    return status if reaped else None
+    return status
+
+
+def _wait_exit(pid: int, timeout: float) -> None:
+    """Wait up to ``timeout`` for child ``pid`` to exit, without reaping it."""
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(ChildProcessError):
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(_EOF_POLL_S)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # no member left
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _describe_status(status: int) -> str:
