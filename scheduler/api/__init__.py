@@ -29,8 +29,8 @@ from scheduler.api.runs import compensate_run, get_run, list_runs, runs_page, tr
 from scheduler.api.tasks import (
     clear_tasks,
     get_task_instance,
-    list_task_instances,
     list_mapped_instances,
+    list_task_instances,
     list_tries,
     list_xcoms,
     mark_tasks,
@@ -49,7 +49,9 @@ from scheduler.api.users import (
     list_users,
     login,
     logout,
+    require_user,
     revoke_token,
+    tokens_by_user,
     user_for_token,
 )
 
@@ -99,6 +101,8 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "user_for_token",
+    "require_user",
+    "tokens_by_user",
     # pools
     "list_pools",
     "get_pool",

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.errors import LoginThrottledError
+from scheduler.errors import AuthError, LoginThrottledError, UserNotFoundError
 from scheduler.settings import Settings
 from scheduler.store import users as user_store
 from scheduler.store.db import transaction
@@ -16,6 +16,8 @@ from scheduler.store.models_auth import ApiTokenRow
 #: Failed logins of one user within the window after which logins are refused (429).
 LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
+#: A token's name says what uses it ("prometheus", "ci"); the web form has the same limit.
+TOKEN_NAME_MAX = 100
 
 
 def create_user(
@@ -89,6 +91,7 @@ def logout(settings: Settings, user_id: int, *, source: str) -> None:
 
 def create_token(settings: Settings, user_id: int, name: str, *, source: str) -> tuple[int, str]:
     """A new API token ``(id, value)``: the value is shown once, only its hash is kept."""
+    name = check_token_name(name)
     with transaction(database(settings)) as session:
         token_id, value = user_store.create_token(session, user_id, name, now=utcnow())
         detail = f"API token {token_id} '{name}' created"
@@ -120,3 +123,33 @@ def user_for_token(settings: Settings, token: str) -> user_store.User | None:
         with transaction(database(settings)) as session:
             user_store.touch_token(session, token_row.id, now)
     return user
+
+
+def check_token_name(name: str) -> str:
+    """The name without surrounding blanks, or ``AuthError`` saying what a name must be."""
+    name = name.strip()
+    if not name or len(name) > TOKEN_NAME_MAX:
+        raise AuthError(
+            f"a token needs a name of 1 to {TOKEN_NAME_MAX} characters saying what uses it, "
+            "e.g. 'prometheus'"
+        )
+    return name
+
+
+def require_user(settings: Settings, username: str) -> user_store.User:
+    """User ``username``, or ``UserNotFoundError`` saying how to list the users."""
+    user = find_user(settings, username)
+    if user is None:
+        raise UserNotFoundError(
+            f"no user '{username}'; see the existing ones with baton users list"
+        )
+    return user
+
+
+def tokens_by_user(
+    settings: Settings, username: str | None = None
+) -> list[tuple[str, ApiTokenRow]]:
+    """``(username, token row)`` for each token of ``username``, or of every user. Rows hold
+    the token's hash only: a token's value cannot be shown again."""
+    users = [require_user(settings, username)] if username else list_users(settings)
+    return [(u.username, token) for u in users for token in list_tokens(settings, u.id)]

@@ -1,4 +1,4 @@
-"""``baton users``: the web UI's accounts (create, list, delete)."""
+"""``baton users``: the web UI's accounts (create, list, delete) and their API tokens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import click
 
 from scheduler import api
 from scheduler.cli.context import settings
-from scheduler.cli.output import emit, output_option
+from scheduler.cli.output import emit, emit_object, output_option
+from scheduler.errors import UserNotFoundError
+from scheduler.store.events import process_source
 from scheduler.store.models_auth import ROLES
 
 _GENERATED_PASSWORD_BYTES = 12
@@ -74,3 +76,58 @@ def delete(username: str) -> None:
     """Delete a user and revoke its API tokens; its open sessions end at once."""
     api.delete_user(settings(), username)
     click.echo(f"Deleted user '{username}'.")
+
+
+@users.group()
+def tokens() -> None:
+    """API tokens ("Authorization: Bearer TOKEN"): a token acts as its user, with its role."""
+
+
+@tokens.command("create")
+@click.option("--username", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What uses the token, e.g. 'prometheus' or 'ci'.")
+@output_option
+def tokens_create(username: str, name: str, output: str) -> None:
+    """Create a token and print it once: only its hash is stored, so it cannot be shown again."""
+    conf = settings()
+    user = api.require_user(conf, username)
+    token_id, value = api.create_token(conf, user.id, name, source=process_source("cli"))
+    if output == "json":
+        emit_object({"id": token_id, "username": username, "name": name, "token": value}, output)
+        return
+    click.echo(f"Created API token {token_id} '{name}' for user '{username}'.")
+    click.echo("Copy it now, it is shown only this once:")
+    click.echo(value)
+
+
+@tokens.command("list")
+@click.option("--username", help="Only this user's tokens (default: every user's).")
+@output_option
+def tokens_list(username: str | None, output: str) -> None:
+    """List tokens with their owner, creation and last use (never their value)."""
+    rows = [
+        {
+            "id": token.id,
+            "username": owner,
+            "name": token.name,
+            "created_at": token.created_at,
+            "last_used_at": token.last_used_at,
+        }
+        for owner, token in api.tokens_by_user(settings(), username)
+    ]
+    emit(rows, output, ["id", "username", "name", "created_at", "last_used_at"])
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--username", required=True, help="The token's user (see baton users tokens list).")
+def tokens_revoke(token_id: int, username: str) -> None:
+    """Revoke a token: requests carrying it are refused from now on."""
+    conf = settings()
+    user = api.require_user(conf, username)
+    if not api.revoke_token(conf, user.id, token_id, source=process_source("cli")):
+        raise UserNotFoundError(
+            f"user '{username}' has no API token {token_id}; see its tokens with "
+            f"baton users tokens list --username {username}"
+        )
+    click.echo(f"Revoked API token {token_id} of user '{username}'.")
