@@ -201,6 +201,10 @@ class BreakerNotFoundError(BatonError):
     """No circuit breaker exists for that connection (no call through it has ended yet)."""
 
 
+class InvalidRunIdError(BatonError):
+    """A run id outside the allowed characters or length (``scheduler/run_ids.py``)."""
+
+
 class PoolNotFoundError(BatonError):
     """No pool of that name exists (``baton pools list`` shows the ones that do)."""
 

@@ -20,6 +20,7 @@ from scheduler.engine.driver import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
+from scheduler.run_ids import check_run_id
 from scheduler.settings import Settings
 from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
@@ -56,6 +57,8 @@ def trigger_for_task(
     """Create a manual run of ``dag_id``; if its run id exists, clear it when
     ``reset_dag_run`` (the run's conf stays as it was, as in Airflow) or report it."""
     now = utcnow()
+    if run_id:
+        check_run_id(run_id)  # the rule of the CLI, the API and the web UI
     run_id = run_id or f"manual__{logical_date.astimezone(UTC).isoformat()}"
     with transaction(database(settings)) as session:
         dag = dag_store.get_dag(session, dag_id)

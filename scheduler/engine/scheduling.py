@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.authoring.params import ParamsDict, merge_params
 from scheduler.engine.catalog import DagEntry
 from scheduler.errors import BatonError
+from scheduler.run_ids import check_run_id
 from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
 from scheduler.store.models import DagRunRow, dag_table
@@ -103,6 +104,8 @@ def create_manual_run(
     now: datetime,
     run_type: str,
 ) -> DagRunRow:
+    if run_id is not None:
+        check_run_id(run_id)  # the generated ids always pass
     if logical_date is not None and logical_date.tzinfo is None:
         raise BatonError(
             f"logical date {logical_date.isoformat()} has no time zone; add one, e.g. "
@@ -121,6 +124,4 @@ def create_manual_run(
         conf=conf or {},
         triggered_by=source,
     )
-    if not new.run_id.strip() or len(new.run_id) > 250:
-        raise BatonError(f"run_id {new.run_id!r} must be 1 to 250 characters")
     return create_run(session, spec, new, source=source, now=now)

@@ -20,6 +20,7 @@ from scheduler.errors import (
     DatabaseNotReadyError,
     IllegalTransitionError,
     InvalidPoolError,
+    InvalidRunIdError,
     ParamValidationError,
     PoolConflictError,
     PoolNotFoundError,
@@ -41,6 +42,7 @@ _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (PoolNotFoundError, 404, "pool_name"),
     (PoolConflictError, 409, None),
     (InvalidPoolError, 400, None),
+    (InvalidRunIdError, 400, "dag_run_id"),
 ]
 # HTTP errors a client can cause, answered as JSON on API paths.
 HTTP_CODES = (400, 401, 403, 404, 405, 406, 413, 415, 429, 500)

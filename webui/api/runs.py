@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler import api
-from scheduler.errors import RunNotFoundError
+from scheduler.errors import InvalidRunIdError, RunNotFoundError
+from scheduler.run_ids import check_run_id
 from scheduler.states import RunState
 from webui.api import serialize
 from webui.api.blueprint import api_bp
@@ -15,7 +16,6 @@ from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 
 RUN_STATES = frozenset(state.value for state in RunState)
-MAX_RUN_ID_LENGTH = 250
 
 
 @api_bp.get("/dags/<dag_id>/dagRuns")
@@ -55,13 +55,10 @@ def get_dag_run(dag_id: str, dag_run_id: str) -> dict[str, Any]:
 
 
 def _check_new_run_id(dag_id: str, run_id: str) -> None:
-    if not run_id.strip() or len(run_id) > MAX_RUN_ID_LENGTH or "/" in run_id:
-        raise ApiError(
-            400,
-            f"dag_run_id {run_id!r} must be 1 to {MAX_RUN_ID_LENGTH} characters, not blank, "
-            "without '/' (it is part of URLs)",
-            "dag_run_id",
-        )
+    try:
+        check_run_id(run_id)  # the rule and the words of the CLI and the web UI
+    except InvalidRunIdError as exc:
+        raise ApiError(400, str(exc), "dag_run_id") from None
     try:
         api.get_run(settings(), dag_id, run_id)
     except RunNotFoundError:
