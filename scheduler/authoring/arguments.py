@@ -8,7 +8,7 @@ Three cases, each with its own message, because each has its own fix:
 - an Airflow 2 name that Airflow 3 renamed: what to write instead;
 - an Airflow argument Baton has not implemented: ``email is an Airflow argument Baton does
   not support yet``. Passing such an argument with a value that changes nothing in Airflow
-  (its default, e.g. ``depends_on_past=False``) is accepted: it asks for nothing Baton would
+  (its default, e.g. ``email=None``) is accepted: it asks for nothing Baton would
   ignore. The accepted ones are returned so that the caller can keep them as attributes.
 """
 
