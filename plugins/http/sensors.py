@@ -1,8 +1,17 @@
 """``HttpSensor``: wait until an HTTP endpoint answers as expected (Airflow's ``HttpSensor``).
 
-Each poke is one call (no retries within a poke: the next poke is the retry). A 404 means
-"not yet"; any other 4xx/5xx fails the try, as in Airflow. While the connection's circuit
-breaker is open the poke does not call the service and counts as "not yet".
+Each poke is one call (no retries within a poke: the next poke is the retry). What means
+"not yet" rather than a failed try:
+
+* a status in ``response_error_codes_allowlist`` (Airflow's argument: status codes as text,
+  matched as prefixes as Airflow matches its error message, so ``"5"`` is every 5xx). Its
+  default here is 404, 429 and every 5xx: a service that is starting, overloaded or
+  restarting is not ready yet. ``["404"]`` is Airflow's default; ``[]`` fails on any error
+  status. ``extra_options={"check_response": False}`` hands every response, whatever its
+  status, to ``response_check`` (as in Airflow).
+* no answer at all (connection refused, a timeout, DNS), unless
+  ``allow_connection_errors=False``, which fails the try at once as Airflow does;
+* the connection's circuit breaker being open: the poke does not call the service.
 """
 
 from __future__ import annotations
@@ -14,8 +23,12 @@ from plugins.http.hook import HttpError, HttpHook
 from plugins.http.operators import ResponseCheck, call_with_context
 from plugins.http.retry import HttpRetryPolicy
 from scheduler import BaseSensorOperator
-from scheduler.errors import CircuitOpenError
+from scheduler.errors import CircuitOpenError, DagDefinitionError
 from scheduler.masking import redact
+
+#: What a poke takes for "not yet" unless told otherwise: not found, too many requests, and
+#: every server error (status prefixes, as in ``response_error_codes_allowlist``).
+DEFAULT_NOT_YET = ("404", "429", "5")
 
 
 class HttpSensor(BaseSensorOperator):
@@ -34,9 +47,15 @@ class HttpSensor(BaseSensorOperator):
         response_check: ResponseCheck | None = None,
         extra_options: Mapping[str, Any] | None = None,
         request_timeout: float | None = None,
+        response_error_codes_allowlist: Sequence[str | int] | None = None,
+        allow_connection_errors: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.response_error_codes_allowlist = _allowlist(
+            self.task_id, response_error_codes_allowlist, self.location
+        )
+        self.allow_connection_errors = allow_connection_errors
         self.endpoint = endpoint
         self.http_conn_id = http_conn_id
         self.method = method.upper()
@@ -60,12 +79,40 @@ class HttpSensor(BaseSensorOperator):
                 self.endpoint, self.request_params, self.headers, self.extra_options
             )
         except HttpError as exc:
-            if exc.status == 404:
-                return False
-            raise
+            if not self._not_yet(exc):
+                raise
+            self.log.info("Not yet: %s", exc)
+            return False
         except CircuitOpenError as exc:
             self.log.info("Not poking: %s", exc)
             return False
         if self.response_check is not None:
             return bool(call_with_context(self.response_check, response, context))
         return True
+
+    def _not_yet(self, error: HttpError) -> bool:
+        if error.status is None:  # no answer: refused, timed out, unresolvable
+            return self.allow_connection_errors
+        return str(error.status).startswith(self.response_error_codes_allowlist)
+
+
+def _allowlist(
+    task_id: str, codes: Sequence[str | int] | None, location: str | None
+) -> tuple[str, ...]:
+    if codes is None:
+        return DEFAULT_NOT_YET
+    if isinstance(codes, str | int):
+        raise DagDefinitionError(
+            f"task '{task_id}': response_error_codes_allowlist={codes!r} must be a list, "
+            f'e.g. ["404", "503"]',
+            location=location,
+        )
+    found = tuple(str(code).strip() for code in codes)
+    bad = [code for code in found if not (code.isdigit() and len(code) <= 3)]
+    if bad:
+        raise DagDefinitionError(
+            f"task '{task_id}': response_error_codes_allowlist has {bad!r}, which are not HTTP "
+            'status codes; write codes such as "404" or a prefix such as "5" (every 5xx)',
+            location=location,
+        )
+    return found

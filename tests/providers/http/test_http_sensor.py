@@ -50,8 +50,9 @@ def test_times_out_when_the_resource_never_appears(
     assert finished.error.startswith("BatonSensorTimeout: sensor 'short' timed out")
 
 
-def test_a_server_error_fails_the_poke(http_dags: DagFolder, service: FakeService) -> None:
-    service.reply(500, "database down")
+def test_a_client_error_fails_the_poke(http_dags: DagFolder, service: FakeService) -> None:
+    service.reply(403, "not for you")
     finished, _ = http_dags.run("short")
     assert finished.state == "failed"
-    assert "answered 500" in finished.error and "database down" in finished.error
+    assert "answered 403" in finished.error and "not for you" in finished.error
+    assert len(service.calls) == 1  # no second poke (5xx and 404 are "not yet", see below)
