@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from scheduler.errors import XComError
 from scheduler.executor import TaskFinished, TaskRequest
-from scheduler.runner.xcom_seal import register_pushed, seal, unseal
+from scheduler.runner.xcom_seal import register_pushed, seal, unseal, unseal_each
 from scheduler.store.xcom import SealedXCom
 
 RETURN_VALUE_KEY = "return_value"
@@ -118,7 +118,7 @@ class TryXComs:
     def pull_mapped(self, dag_id: str, task_id: str, key: str) -> list[Any]:
         """Every instance's value of mapped ``task_id``, in map_index order (what a task
         downstream of a mapped task gets, as in Airflow)."""
-        return unseal(self._reader.read_mapped(dag_id, self.run_id, task_id, key))
+        return unseal_each(self._reader.read_mapped(dag_id, self.run_id, task_id, key))
 
     def as_tuples(self) -> tuple[tuple[str, str], ...]:
         """The pushes as ``(key, json_text)``, unmasked (what this try itself sees)."""

@@ -55,14 +55,18 @@ def seal(key: str, text: str) -> tuple[str, str | None]:
 
 def unseal(value: Any) -> Any:
     """The original of a ``SealedXCom`` (its secrets masked in this process from now on);
-    any other value as it is. A list of mapped values is unsealed item by item."""
-    if isinstance(value, list):
-        return [unseal(item) for item in value]
+    any other value as it is, without looking inside it (a list of 10,000 items pulled by
+    each mapped instance must cost nothing here)."""
     if not isinstance(value, SealedXCom):
         return value
     data = json.loads(_fernet().decrypt(value.token.encode()))
     mask_secret(data["secrets"])
     return data["value"]
+
+
+def unseal_each(values: list[Any]) -> list[Any]:
+    """The values of a mapped task's instances, each unsealed."""
+    return [unseal(value) for value in values]
 
 
 def _name(key: str) -> str | None:
