@@ -135,7 +135,12 @@ class UserNotFoundError(AuthError):
 
 
 class LoginThrottledError(AuthError):
-    """Too many wrong passwords for one user in a short time: logins wait a few minutes."""
+    """Too many wrong passwords from one address or for one account in a short time:
+    ``retry_after`` is how many seconds to wait (``scheduler/store/login_throttle.py``)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BatonSensorTimeout(BatonFailException):

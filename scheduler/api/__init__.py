@@ -40,6 +40,7 @@ from scheduler.api.tasks import (
 from scheduler.api.users import (
     LOGIN_FAILURE_WINDOW,
     LOGIN_MAX_FAILURES,
+    LOGIN_POLICY,
     create_token,
     create_user,
     delete_user,
@@ -90,6 +91,7 @@ __all__ = [
     # users
     "LOGIN_FAILURE_WINDOW",
     "LOGIN_MAX_FAILURES",
+    "LOGIN_POLICY",
     "create_user",
     "list_users",
     "find_user",

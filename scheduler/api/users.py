@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.errors import AuthError, LoginThrottledError, UserNotFoundError
 from scheduler.settings import Settings
+from scheduler.store import login_throttle
 from scheduler.store import users as user_store
 from scheduler.store.db import transaction
 from scheduler.store.events import Event, append_events, process_source
 from scheduler.store.models_auth import ApiTokenRow
 
-#: Failed logins of one user within the window after which logins are refused (429).
-LOGIN_MAX_FAILURES = 5
-LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
+#: Failed logins of one account within the window after which logins to it from browsers
+#: it never logged in from are refused (429); see scheduler/store/login_throttle.py.
+LOGIN_MAX_FAILURES = login_throttle.DEFAULT_POLICY.account_limit
+LOGIN_FAILURE_WINDOW = login_throttle.DEFAULT_POLICY.window
+LOGIN_POLICY = login_throttle.DEFAULT_POLICY
 #: A token's name says what uses it ("prometheus", "ci"); the web form has the same limit.
 TOKEN_NAME_MAX = 100
 
@@ -54,30 +57,47 @@ def delete_user(settings: Settings, username: str, *, source: str | None = None)
         append_events(session, [Event("user_delete", utcnow(), source, detail=detail)])
 
 
-def login(settings: Settings, username: str, password: str) -> user_store.User | None:
+def login(
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    source_addr: str | None = None,
+    device: str | None = None,
+) -> user_store.User | None:
     """The user if the password is right; every attempt is recorded in the event log.
 
-    After LOGIN_MAX_FAILURES wrong passwords within LOGIN_FAILURE_WINDOW, the user's logins
-    are refused (``LoginThrottledError``) until the window has passed: guessing is slow.
-    An unknown user name is logged as ``webui:anonymous``, not echoed: people type their
-    password into the user name field by mistake."""
+    Throttled as ``scheduler/store/login_throttle.py`` explains: too many failures from
+    ``source_addr`` (the client's address) or for the account raise ``LoginThrottledError``
+    before the password is checked, unless ``device`` (the nonce of a valid device cookie
+    naming this user) shows a browser the user logged in from before. Unknown user names
+    are throttled exactly like known ones. An unknown user name is logged as
+    ``webui:anonymous``, not echoed: people type their password into the user name field by
+    mistake."""
     now = utcnow()
+    attempt = login_throttle.Attempt.of(username, source_addr, device)
+    user = None
     with transaction(database(settings)) as session:
         known = user_store.find_user(session, username) is not None
         source = f"webui:{username}" if known else "webui:anonymous"
-        if (
-            known
-            and user_store.recent_failed_logins(session, source, now - LOGIN_FAILURE_WINDOW)
-            >= LOGIN_MAX_FAILURES
-        ):
-            minutes = int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)
-            raise LoginThrottledError(
-                f"too many failed logins; wait {minutes} minutes and try again"
-            )
-        user = user_store.check_password(session, username, password, now=now)
-        detail = None if user or known else "unknown user name"
-        event = Event("login" if user else "login_failed", now, source, detail=detail)
+        counters = login_throttle.load(session, attempt, now)
+        wait = login_throttle.wait_for(counters, now, has_device=device is not None)
+        if wait > 0:
+            event = Event("login_throttled", now, source, detail=f"retry in {wait:.0f} s")
+        else:
+            user = user_store.check_password(session, username, password, now=now)
+            if user is None:
+                login_throttle.record_failure(session, attempt, now)
+            else:
+                login_throttle.forget_device(session, attempt)
+            detail = None if user or known else "unknown user name"
+            event = Event("login" if user else "login_failed", now, source, detail=detail)
         append_events(session, [event])
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise LoginThrottledError(
+            f"too many failed logins; try again in {seconds} seconds", retry_after=seconds
+        )
     return user
 
 

@@ -213,6 +213,7 @@ from scheduler.store import (  # noqa: E402
     models_auth,  # noqa: F401  (web UI users and tokens)
     models_breakers,  # noqa: F401  (circuit breakers)
     models_connections,  # noqa: F401  (connections, variables)
+    models_login,  # noqa: F401  (login throttle)
     models_pools,  # noqa: F401  (pools)
     models_ui,  # noqa: F401  (indexes for the web UI pages)
 )

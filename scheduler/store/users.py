@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.errors import AuthError, UserExistsError, UserNotFoundError
-from scheduler.store.models import EventRow
 from scheduler.store.models_auth import (
     ROLES,
     ApiTokenRow,
@@ -109,14 +108,6 @@ def end_sessions(session: Session, user_id: int, now: datetime) -> None:
     session.execute(
         update(user_table).where(user_table.c.id == user_id).values(sessions_valid_after=now)
     )
-
-
-def recent_failed_logins(session: Session, source: str, since: datetime) -> int:
-    """How many ``login_failed`` events ``source`` has had since ``since`` (uses the ts index)."""
-    query = select(func.count()).where(
-        EventRow.event == "login_failed", EventRow.source == source, EventRow.ts > since
-    )
-    return session.scalar(query) or 0
 
 
 def check_password(session: Session, username: str, password: str, *, now: datetime) -> User | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 
 from scheduler import api
@@ -131,14 +133,56 @@ def test_logout_voids_copies_of_the_session_cookie(webui: WebUI) -> None:
     assert again.get("/api/v1/dags").status_code == 200
 
 
-def test_repeated_wrong_passwords_slow_the_guessing_down(webui: WebUI) -> None:
+def _from(webui: WebUI, address: str) -> BatonClient:
     client = webui.app.test_client()
-    for _ in range(api.LOGIN_MAX_FAILURES):
-        assert _login(client, "operator", "wrong-guess") == 401
-    _open_login(client)
-    response = client.submit("/auth/login", {"username": "operator", "password": PASSWORDS["Op"]})
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_wrong_passwords_from_one_address_slow_that_address_down(webui: WebUI) -> None:
+    guesser = _from(webui, "203.0.113.7")
+    policy = api.LOGIN_POLICY
+    for number in range(policy.source_free):  # a different account each time
+        assert _login(guesser, f"user{number}", "wrong-guess") == 401
+    _open_login(guesser)
+    response = guesser.submit("/auth/login", {"username": "admin", "password": "x"})
     assert response.status_code == 429
-    assert b"too many failed logins" in response.data
-    assert client.get("/api/v1/dags").status_code == 401
-    other = webui.app.test_client()
-    assert _login(other, "admin", PASSWORDS["Admin"]) == 302  # other users are not affected
+    assert response.headers["Retry-After"] == "1"
+    assert b"too many failed logins; try again in 1 seconds" in response.data
+    assert _login(_from(webui, "198.51.100.2"), "admin", PASSWORDS["Admin"]) == 302
+
+
+def test_an_attacker_cannot_lock_the_admin_out_of_a_browser_it_used(webui: WebUI) -> None:
+    browser = _from(webui, "192.0.2.10")
+    assert _login(browser, "admin", PASSWORDS["Admin"]) == 302
+    assert browser.get_cookie("baton_device", path="/auth") is not None
+    with browser.session_transaction() as session:
+        session.clear()  # logged out; the device cookie stays
+    for number in range(api.LOGIN_MAX_FAILURES):  # from many addresses: no source delay
+        assert _login(_from(webui, f"203.0.113.{number}"), "admin", "wrong-guess") == 401
+    stranger = _from(webui, "203.0.113.200")
+    assert _login(stranger, "admin", PASSWORDS["Admin"]) == 429  # untrusted: must wait
+    assert _login(browser, "admin", PASSWORDS["Admin"]) == 302  # the admin's browser: in
+    assert browser.get("/api/v1/dags").status_code == 200
+    other = _from(webui, "203.0.113.201")
+    assert _login(other, "operator", PASSWORDS["Op"]) == 302  # other accounts: unaffected
+
+
+def test_the_refusal_is_the_same_for_an_account_that_does_not_exist(webui: WebUI) -> None:
+    answers = {}
+    for account in ("operator", "no-such-user"):
+        for number in range(api.LOGIN_MAX_FAILURES):
+            assert _login(_from(webui, f"203.0.113.{number}"), account, "wrong-guess") == 401
+        client = _from(webui, "203.0.113.99")
+        _open_login(client)
+        response = client.submit("/auth/login", {"username": account, "password": "guess"})
+        answers[account] = (
+            response.status_code,
+            response.headers["Retry-After"],
+            # The page but its per-session CSRF token, and the name the form echoes back.
+            re.sub(r'value="[^"]{20,}"', "TOKEN", response.get_data(as_text=True)).replace(
+                account, "NAME"
+            ),
+        )
+    assert answers["operator"][0] == 429
+    assert answers["operator"] == answers["no-such-user"]

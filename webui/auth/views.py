@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from scheduler import api
 from scheduler.errors import AuthError, LoginThrottledError
 from webui.auth.decorators import login_required, role_required
+from webui.auth.device import device_nonce, remember_device
 from webui.auth.identity import (
     CurrentUser,
     current_user,
@@ -32,14 +33,25 @@ def login() -> Response | str:
             return redirect(target)
         return render_template("auth/login.html", next=target)
     username = request.form.get("username", "")[:_NAME_MAX]
+    device = device_nonce(username)
     try:
-        user = api.login(settings(), username, request.form.get("password", ""))
+        user = api.login(
+            settings(),
+            username,
+            request.form.get("password", ""),
+            source_addr=request.remote_addr,
+            device=device,
+        )
     except LoginThrottledError as exc:
-        return render_template("auth/login.html", next=target, error=f"{exc}."), 429
+        # The same words, status and header for every account, known or not.
+        page = render_template("auth/login.html", next=target, error=f"{exc}.")
+        return Response(page, 429, {"Retry-After": str(exc.retry_after)})
     if user is None:
         return render_template("auth/login.html", next=target, error=LOGIN_FAILED), 401
     start_session(user.id)
-    return redirect(target)
+    response = redirect(target)
+    remember_device(response, username, device)
+    return response
 
 
 @auth_bp.route("/logout", methods=["POST"])

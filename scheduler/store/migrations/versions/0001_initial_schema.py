@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 18:31:10.127016
+Create Date: 2026-12-02 18:45:10.897863
 """
 
 from collections.abc import Sequence
@@ -124,6 +124,17 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("timestamp", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "login_failure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("first_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("last_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("scope", "key", name="uq_login_failure_key"),
     )
     op.create_table(
         "pool",
@@ -291,6 +302,7 @@ def downgrade() -> None:
     op.drop_table("task_try")
     op.drop_table("scheduler_job")
     op.drop_table("pool")
+    op.drop_table("login_failure")
     op.drop_table("import_error")
     with op.batch_alter_table("event_log", schema=None) as batch_op:
         batch_op.drop_index("ix_event_log_ts")
