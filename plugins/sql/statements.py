@@ -1,87 +1,51 @@
 """Splitting a script into statements, and making result rows JSON for XCom.
 
-The splitter knows enough SQL to leave alone a ``;`` inside quotes (``'...'``, ``"..."``,
-backticks), comments (``--`` and ``/* */``) and PostgreSQL dollar quotes (``$$ ... $$``,
-``$tag$ ... $tag$``): what migration-style scripts contain. MySQL's ``DELIMITER`` is a
-client command, not SQL, and is not understood.
+Statements are split by ``sqlparse`` (as Airflow's ``DbApiHook.split_sql_string``): a ``;``
+inside quotes (``'...'``, ``"..."``, backticks), comments (``--``, ``#`` and ``/* */``),
+PostgreSQL dollar quotes (``$$ ... $$``, ``$tag$ ... $tag$``) or a ``BEGIN ... END`` body
+(a MySQL/MariaDB procedure or trigger) does not end a statement. Unlike Airflow, comments
+inside a statement are kept (optimizer hints live in them); each statement loses its ``;``
+and the comments after it, and a fragment that is only comments is dropped. MySQL's
+``DELIMITER`` is a client command, not SQL, and is not understood: end a procedure with
+``END;`` instead.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-_DOLLAR_TAG = re.compile(r"\$[A-Za-z_0-9]*\$")
+import sqlparse
+from sqlparse import tokens as T
 
 
 def split_sql(script: str) -> list[str]:
-    """The statements of ``script`` without their ``;``; empty ones dropped."""
-    statements: list[str] = []
-    start = i = 0
-    while i < len(script):
-        end = _skip_quoted(script, i)
-        if end != i:
-            i = end
-            continue
-        if script[i] == ";":
-            statements.append(script[start:i])
-            start = i + 1
-        i += 1
-    statements.append(script[start:])
-    return [s.strip() for s in statements if _has_code(s)]
+    """The statements of ``script`` without their ``;``; empty and comment-only ones dropped."""
+    statements = (_trimmed(piece) for piece in sqlparse.split(script))
+    return [statement for statement in statements if statement]
 
 
-def _skip_quoted(script: str, i: int) -> int:
-    """The index after the quoted text or comment starting at ``i`` (``i`` if none)."""
-    char, pair = script[i], script[i : i + 2]
-    if char in "'\"`":
-        return _after_closing(script, i + 1, char)
-    if pair == "--":
-        newline = script.find("\n", i)
-        return len(script) if newline < 0 else newline + 1
-    if pair == "/*":
-        close = script.find("*/", i + 2)
-        return len(script) if close < 0 else close + 2
-    if char == "$":
-        tag = _DOLLAR_TAG.match(script, i)
-        if tag:
-            close = script.find(tag.group(), tag.end())
-            return len(script) if close < 0 else close + len(tag.group())
-    return i
+def _trimmed(piece: str) -> str:
+    """``piece`` from its first to its last token of code: no trailing ``;`` nor comments.
+
+    ``""`` when it holds no code at all (blank, only comments, a stray ``;``).
+    """
+    parsed = sqlparse.parse(piece)
+    flat = [token for statement in parsed for token in statement.flatten()]
+    code = [i for i, token in enumerate(flat) if _is_code(token)]
+    if not code:
+        return ""
+    return "".join(str(token) for token in flat[: code[-1] + 1]).strip()
 
 
-def _after_closing(script: str, i: int, quote: str) -> int:
-    while i < len(script):
-        if script[i] == "\\" and quote != "`":
-            i += 2
-            continue
-        if script[i] == quote:
-            if script[i + 1 : i + 2] == quote:  # '' is an escaped quote
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
-
-
-def _has_code(statement: str) -> bool:
-    """False for a fragment that is only whitespace and comments."""
-    i = 0
-    while i < len(statement):
-        if statement[i].isspace():
-            i += 1
-            continue
-        end = _skip_quoted(statement, i)
-        if end != i and statement[i] in "-/":
-            i = end
-            continue
-        return True
-    return False
+def _is_code(token: sqlparse.sql.Token) -> bool:
+    if token.is_whitespace or token.ttype in T.Comment:
+        return False
+    return not (token.ttype is T.Punctuation and token.value == ";")
 
 
 def json_value(value: Any) -> Any:
