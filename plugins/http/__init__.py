@@ -3,7 +3,7 @@
 from plugins.http import HttpOperator, HttpSensor
 """
 
-from plugins.http.hook import HttpError, HttpHook
+from plugins.http.hook import HttpBusinessError, HttpError, HttpHook
 from plugins.http.operators import HttpOperator
 from plugins.http.retry import HttpRetryPolicy, parse_retry_after
 from plugins.http.sensors import HttpSensor
@@ -23,6 +23,7 @@ __all__ = [
     "HttpSensor",
     "HttpRetryPolicy",
     "HttpError",
+    "HttpBusinessError",
     "parse_retry_after",
     "plugin",
 ]

@@ -10,6 +10,13 @@ every attempt (unless the call's own ``headers`` carry one, which is never repla
 service can recognise a repeated call; ``try_number``, when given, goes in a header of its
 own, ``Baton-Try-Number``, so that the key stays the same from one try to the next.
 
+The breaker counts only what signals an outage: no answer (a connection error, a timeout,
+the try's ``execution_timeout`` cutting the call) and a status in the connection's
+``breaker_failure_statuses`` (429, 502, 503, 504 by default). A response that
+``is_business_error(response)`` classifies as a business error (a payment declined, even as
+a 500) is an answer: the breaker counts the service as up, the call is not retried within
+the try and fails with ``HttpBusinessError``.
+
 Headers and credentials are never logged: the log shows the method, URL and status only.
 """
 
@@ -23,9 +30,9 @@ from typing import Any
 import requests
 
 from plugins.http.retry import HttpRetryPolicy, parse_retry_after
-from scheduler.breakers import Call, CircuitBreaker
+from scheduler.breakers import CircuitBreaker
 from scheduler.connections import BaseHook, Connection
-from scheduler.errors import BatonError
+from scheduler.errors import BatonError, BatonTaskTimeout
 from scheduler.masking import redact
 
 _OPTION_KEYS = {"token", "bearer_token", "headers", "timeout", "verify", "proxies", "cert"}
@@ -41,6 +48,14 @@ class HttpError(BatonError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class HttpBusinessError(HttpError):
+    """The service answered, with a response the caller classifies as a business error
+    (``is_business_error``): not an outage, so the breaker does not count it."""
+
+
+BusinessErrorCheck = Callable[[requests.Response], bool]
 
 
 class HttpHook(BaseHook):
@@ -60,6 +75,7 @@ class HttpHook(BaseHook):
         timeout: float | None = None,
         idempotency_key: str | None = None,
         try_number: int | None = None,
+        is_business_error: BusinessErrorCheck | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__()
@@ -69,6 +85,7 @@ class HttpHook(BaseHook):
         self.timeout = timeout
         self.idempotency_key = idempotency_key
         self.try_number = try_number
+        self.is_business_error = is_business_error
         self._sleep = sleep
         self._conn: Connection | None = None
         self._breaker: CircuitBreaker | None = None
@@ -156,7 +173,14 @@ class HttpHook(BaseHook):
         url = self.url_for(endpoint)
         kwargs = {**_body(self.method, data), **options, **request_kwargs}
         with self.get_conn(headers) as session:
-            response = self._call_with_retries(session, url, kwargs)
+            response, business = self._call_with_retries(session, url, kwargs)
+        if check and business:
+            raise HttpBusinessError(
+                f"{self.method} {redact(response.url)} answered {response.status_code} "
+                f"{response.reason}, a business error per is_business_error (not retried "
+                f"within the try, not counted by the breaker): {_snippet(response)}",
+                status=response.status_code,
+            )
         if check:
             self.check_response(response)
         return response
@@ -172,7 +196,8 @@ class HttpHook(BaseHook):
 
     def _call_with_retries(
         self, session: requests.Session, url: str, kwargs: dict[str, Any]
-    ) -> requests.Response:
+    ) -> tuple[requests.Response, bool]:
+        """The last response, and whether it is a business error (an answer to keep)."""
         policy = self.retry_policy
         for attempt in range(1, policy.max_attempts + 1):
             last = attempt == policy.max_attempts
@@ -180,14 +205,14 @@ class HttpHook(BaseHook):
                 "%s %s (attempt %d of %d)", self.method, redact(url), attempt, policy.max_attempts
             )
             try:
-                response = self._attempt(session, url, kwargs)
+                response, business = self._attempt(session, url, kwargs)
             except requests.RequestException as exc:
                 if last:
                     raise self._unreachable(url, attempt, exc) from None
                 self._wait(attempt, None, f"{type(exc).__name__}: {exc}")
                 continue
-            if last or not policy.should_retry_status(response.status_code):
-                return response
+            if last or business or not policy.should_retry_status(response.status_code):
+                return response, business
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             self._check_retry_after(url, response, retry_after)
             self._wait(attempt, retry_after, f"HTTP {response.status_code}")
@@ -195,13 +220,18 @@ class HttpHook(BaseHook):
 
     def _attempt(
         self, session: requests.Session, url: str, kwargs: dict[str, Any]
-    ) -> requests.Response:
-        """One call through the breaker: no answer or a 5xx counts as the service failing."""
+    ) -> tuple[requests.Response, bool]:
+        """One call through the breaker, which counts it as failed only for an outage: no
+        answer, or an outage status that is not a business error."""
+        policy = self.breaker.policy
         with self.breaker.guard(is_failure=_is_service_failure) as call:
             response = session.request(self.method, url, timeout=self.request_timeout(), **kwargs)
-            _count_status(call, response)
-        self.log.info("%s %s answered %d", self.method, redact(url), response.status_code)
-        return response
+            business = bool(self.is_business_error and self.is_business_error(response))
+            if policy.is_outage_status(response.status_code) and not business:
+                call.mark_failure(f"HTTP {response.status_code} {response.reason}")
+        kind = " (a business error)" if business else ""
+        self.log.info("%s %s answered %d%s", self.method, redact(url), response.status_code, kind)
+        return response, business
 
     def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
         delay = self.retry_policy.delay_s(attempt, retry_after)
@@ -230,13 +260,8 @@ class HttpHook(BaseHook):
 
 
 def _is_service_failure(exc: BaseException) -> bool:
-    return isinstance(exc, requests.RequestException)
-
-
-def _count_status(call: Call, response: requests.Response) -> None:
-    """A 5xx is the service failing (a 4xx, even 429, is an answer: the breaker stays out)."""
-    if response.status_code >= 500:
-        call.mark_failure(f"HTTP {response.status_code} {response.reason}")
+    """No answer: a connection error, a timeout, or the try's timeout cutting the call."""
+    return isinstance(exc, requests.RequestException | BatonTaskTimeout)
 
 
 def _body(method: str, data: Any) -> dict[str, Any]:

@@ -15,6 +15,11 @@ key you give, as ``idempotency_key="order-{{ params.order_id }}"`` or as an
 ``Idempotency-Key`` in ``headers`` — never replaced. Connection errors, timeouts, 5xx and 429
 are retried within the try (``max_attempts``, exponential backoff with jitter,
 ``Retry-After`` honoured), then the task's own ``retries`` apply.
+
+``is_business_error=lambda response: ...`` says which answers are business errors (a payment
+declined, as a 500 or as a 200 with ``"status": "declined"``): the try fails with
+``HttpBusinessError`` without retrying within the try, and the connection's circuit breaker
+does not count it (it counts only outages: no answer, or a ``breaker_failure_statuses``).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 
 import requests
 
-from plugins.http.hook import IDEMPOTENCY_HEADER, HttpHook
+from plugins.http.hook import IDEMPOTENCY_HEADER, BusinessErrorCheck, HttpHook
 from plugins.http.retry import RETRY_STATUSES, HttpRetryPolicy
 from scheduler import BaseOperator
 from scheduler.errors import DagDefinitionError, TaskExecutionError
@@ -59,6 +64,7 @@ class HttpOperator(BaseOperator):
         retry_statuses: Sequence[int] = tuple(sorted(RETRY_STATUSES)),
         log_response: bool = False,
         idempotency_key: str | None = None,
+        is_business_error: BusinessErrorCheck | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,6 +91,7 @@ class HttpOperator(BaseOperator):
             retry_statuses=frozenset(retry_statuses),
         )
         self.log_response = log_response
+        self.is_business_error = is_business_error
 
     def hook(self, context: Mapping[str, Any]) -> HttpHook:
         # The task instance's key unless the user chose one (a header one is left in headers).
@@ -96,6 +103,7 @@ class HttpOperator(BaseOperator):
             timeout=self.timeout,
             idempotency_key=None if _header_key(self.headers) else key,
             try_number=context.get("try_number"),
+            is_business_error=self.is_business_error,
         )
 
     def execute(self, context: Mapping[str, Any]) -> Any:

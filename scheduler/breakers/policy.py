@@ -9,11 +9,19 @@ Set per connection through its extras (all optional)::
      "breaker_reset_timeout_s": 30,      # open → half-open after this cool-down
      "breaker_when_open": "fail",        # "fail": fail fast; "wait": wait for the cool-down
      "breaker_max_wait_s": 300,          # "wait" gives up (retryable error) after this
+     "breaker_failure_statuses": [429, 502, 503, 504],   # answers that signal an outage
      "breaker_enabled": true}
+
+Only what signals an outage counts as a failure: no answer (a connection error, a timeout)
+and, for hooks that get a status (HTTP), an answer whose status is in
+``breaker_failure_statuses``. Any other answer — a 404, a 409, a 500 by default, and any
+response the caller classifies as a business error — shows the service is up: one
+refused payment must not cut every order off from the payment service.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -22,6 +30,9 @@ from scheduler.errors import BreakerConfigError
 
 PREFIX = "breaker_"
 WHEN_OPEN = ("fail", "wait")
+#: Too many requests, bad gateway, unavailable, gateway timeout: the service (or the way to
+#: it) is down or overloaded. A plain 500 is often a handled error, so it is not in the list.
+OUTAGE_STATUSES = (429, 502, 503, 504)
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class BreakerPolicy:
     reset_timeout_s: float = 30.0
     when_open: str = "fail"
     max_wait_s: float = 300.0
+    failure_statuses: tuple[int, ...] = OUTAGE_STATUSES
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -46,6 +58,17 @@ class BreakerPolicy:
         _check(self.reset_timeout_s >= 0, "reset_timeout_s", self.reset_timeout_s, ">= 0")
         _check(self.when_open in WHEN_OPEN, "when_open", self.when_open, "'fail' or 'wait'")
         _check(self.max_wait_s >= 0, "max_wait_s", self.max_wait_s, ">= 0 seconds")
+        statuses = self.failure_statuses
+        _check(
+            all(isinstance(s, int) and 100 <= s <= 599 for s in statuses),
+            "failure_statuses",
+            list(statuses),
+            "a list of HTTP statuses (100-599), e.g. [429, 502, 503, 504]",
+        )
+
+    def is_outage_status(self, status: int) -> bool:
+        """Whether an answer with ``status`` counts as the service failing."""
+        return status in self.failure_statuses
 
     @property
     def probe_timeout_s(self) -> float:
@@ -83,13 +106,31 @@ def _convert(conn_id: str, key: str, raw: Any, type_name: str) -> Any:
             return int(raw)
         if type_name.startswith("float"):
             return float(raw)
+        if type_name.startswith("tuple"):
+            return _statuses(raw)
         if type_name.startswith("bool"):
             return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
         return str(raw)
     except (TypeError, ValueError):
         raise BreakerConfigError(
-            f"connection '{conn_id}': extra {key}={raw!r} is not a {type_name.split()[0]}"
+            f"connection '{conn_id}': extra {key}={raw!r} is not {_kind(type_name)}"
         ) from None
+
+
+def _kind(type_name: str) -> str:
+    if type_name.startswith("tuple"):
+        return "a list of HTTP statuses, e.g. [429, 502, 503, 504]"
+    return f"a {type_name.split()[0]}"
+
+
+def _statuses(raw: Any) -> tuple[int, ...]:
+    """A list of statuses: a JSON list, or ``"429,502"`` as a URI's extra gives it."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        raw = json.loads(text) if text.startswith("[") else [p for p in text.split(",") if p]
+    if not isinstance(raw, list | tuple):
+        raise TypeError(raw)
+    return tuple(int(value) for value in raw)
 
 
 def _check(ok: bool, name: str, value: Any, expected: str) -> None:

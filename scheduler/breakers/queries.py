@@ -13,9 +13,10 @@ from scheduler.store.events import process_source
 
 
 def breaker_rows(settings: Settings) -> list[dict[str, Any]]:
-    """One dict per connection that has a breaker row, by conn_id."""
+    """One dict per connection that has a breaker row, by conn_id, in its effective state
+    (half-open once the cool-down has passed)."""
     with transaction(engine_for(settings.database_url, write=False)) as session:
-        views = store.list_breakers(session)
+        views = store.shown_breakers(session, utcnow())
     return [
         {
             "conn_id": v.conn_id,

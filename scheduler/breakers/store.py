@@ -23,6 +23,7 @@ from scheduler.breakers.transitions import (
     after_outcome,
     claimed,
     reset,
+    shown,
 )
 from scheduler.store.events import Event, append_events
 from scheduler.store.models_breakers import circuit_breaker_table as table
@@ -38,6 +39,11 @@ def read_breaker(session: Session, conn_id: str) -> BreakerView | None:
 def list_breakers(session: Session) -> list[BreakerView]:
     rows = session.execute(select(table).order_by(table.c.conn_id))
     return [BreakerView.from_row(row) for row in rows]
+
+
+def shown_breakers(session: Session, now: datetime) -> list[BreakerView]:
+    """Every breaker in its effective state at ``now`` (what the CLI and the web UI show)."""
+    return [shown(view, now) for view in list_breakers(session)]
 
 
 def record_outcome(

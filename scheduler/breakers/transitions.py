@@ -64,6 +64,14 @@ def admission(view: BreakerView | None, policy: BreakerPolicy, now: datetime) ->
     return Admission.PROBE if probe_is_stale(view, policy, now) else Admission.REFUSE
 
 
+def shown(view: BreakerView, now: datetime) -> BreakerView:
+    """``view`` as people should see it at ``now``: an open breaker whose cool-down has
+    passed is ``half_open`` — the next call probes the service — even though the row says
+    ``open`` until a call arrives and claims the probe."""
+    due = view.half_open_at is None or now >= view.half_open_at
+    return replace(view, state=HALF_OPEN) if view.state == OPEN and due else view
+
+
 def probe_is_stale(view: BreakerView, policy: BreakerPolicy, now: datetime) -> bool:
     """A half-open breaker whose probe outlived ``probe_timeout_s``: its holder is gone."""
     started = view.probe_started_at

@@ -19,6 +19,7 @@ from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate
 from scheduler.store.models import event_table
 from scheduler.store.models_breakers import circuit_breaker_table
+from tests.e2e.conftest import baton  # noqa: F401  (the real scheduler, for e2e tests)
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from scheduler.breakers import BreakerView
-from scheduler.breakers.store import list_breakers
+from scheduler.breakers.breaker import utcnow
+from scheduler.breakers.store import shown_breakers
 
 
 def breakers(session: Session) -> list[BreakerView]:
-    """One view per connection that has a breaker row, by conn_id (the rows are few: one
-    per connection that ever had a call end, so no paging)."""
-    return list_breakers(session)
+    """One view per connection that has a breaker row, by conn_id, in its effective state
+    (half-open once the cool-down has passed; the rows are few: one per connection that
+    ever had a call end, so no paging)."""
+    return shown_breakers(session, utcnow())

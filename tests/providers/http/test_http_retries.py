@@ -90,7 +90,7 @@ def test_the_try_fails_after_max_attempts(http_dags: DagFolder, service: FakeSer
 def test_the_breaker_opens_after_n_failures_and_then_fails_fast(
     http_dags: DagFolder, service: FakeService, database: str
 ) -> None:
-    service.reply(500, times=2)
+    service.reply(503, times=2)  # an outage status (a plain 500 is an answer)
     assert http_dags.run("once")[0].state == "failed"
     assert http_dags.run("once", try_number=2)[0].state == "failed"
     view = CircuitBreaker("fragile", database_url=database).read()
