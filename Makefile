@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 export BATON_HOME ?= $(CURDIR)/.baton
 export BATON_DAGS_FOLDER ?= $(CURDIR)/dags
+# The web UI's address: BATON_WEBUI_BIND (default 127.0.0.1:8080); `make run PORT=9090`
+# serves on 127.0.0.1:9090 (HOST=0.0.0.0 too, to listen on every interface).
+ifdef PORT
+export BATON_WEBUI_BIND := $(or $(HOST),127.0.0.1):$(PORT)
+endif
 
 .PHONY: run test bench lint format clean
 

@@ -69,6 +69,10 @@ class Settings:
     """BATON_WEBUI_BEHIND_PROXY: the web UI runs behind one reverse proxy whose
     X-Forwarded-For/-Proto/-Host headers are trusted (session cookies become Secure when the
     proxy received HTTPS). Leave off when browsers reach the web UI directly."""
+    webui_bind: str = "127.0.0.1:8080"
+    """BATON_WEBUI_BIND: HOST:PORT the web UI listens on (``baton webui``, ``baton
+    standalone``, ``make run``; their ``--bind`` overrides it). ``0.0.0.0:8080`` serves
+    every interface: put it behind a proxy with TLS."""
 
     @property
     def logs_folder(self) -> Path:
@@ -152,9 +156,22 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("BATON_PARALLELISM must be at least 1")
     if out.get("max_map_length", 1) < 1:
         raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
+    if "webui_bind" in out:
+        check_bind(out["webui_bind"], "BATON_WEBUI_BIND")
     if out.get("executor", "local") not in {"local", "inline"}:
         raise ConfigError(f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local' or 'inline'")
     return out
+
+
+def check_bind(bind: str, name: str) -> str:
+    """``bind`` if it is HOST:PORT (``[::1]:8080`` for IPv6); ``ConfigError`` naming it if not."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"{name}={bind!r} is not HOST:PORT; write e.g. 127.0.0.1:8080, or 0.0.0.0:8080 "
+            "for every interface"
+        )
+    return bind
 
 
 def _coerce(kind: str, raw: Any) -> Any:

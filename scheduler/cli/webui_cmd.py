@@ -18,13 +18,17 @@ from gunicorn.util import import_app
 
 from scheduler.cli.context import settings
 from scheduler.cli.supervisor import Supervisor
+from scheduler.errors import ConfigError
+from scheduler.settings import check_bind
 from scheduler.store.db import make_engine
 from scheduler.store.schema import check_schema
 
 APP = "webui:create_app()"
 
 bind_option = click.option(
-    "--bind", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to listen on."
+    "--bind",
+    default=None,
+    help="HOST:PORT to listen on  [default: BATON_WEBUI_BIND, which defaults to 127.0.0.1:8080]",
 )
 workers_option = click.option(
     "--workers",
@@ -53,8 +57,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 @click.command()
 @bind_option
 @workers_option
-def webui(bind: str, workers: int) -> None:
+def webui(bind: str | None, workers: int) -> None:
     """Serve the web UI and the REST API (/api/v1) with gunicorn."""
+    bind = _bind(bind)
     engine = make_engine(settings().database_url)
     check_schema(engine)  # fail here, once, rather than in every worker
     engine.dispose()
@@ -73,10 +78,10 @@ def webui(bind: str, workers: int) -> None:
 @click.command()
 @bind_option
 @workers_option
-def standalone(bind: str, workers: int) -> None:
+def standalone(bind: str | None, workers: int) -> None:
     """Run the scheduler and the web UI together, restarting either if it dies; Ctrl-C or
     SIGTERM stops both."""
-    settings()  # a bad setting fails here, before any child starts
+    bind = _bind(bind)  # a bad setting fails here, before any child starts
     supervisor = Supervisor(
         {
             "scheduler": ["scheduler"],
@@ -89,3 +94,13 @@ def standalone(bind: str, workers: int) -> None:
         f"{supervisor.pid('scheduler')}. Ctrl-C stops both."
     )
     sys.exit(supervisor.run())
+
+
+def _bind(option: str | None) -> str:
+    """``--bind`` when given, else the ``BATON_WEBUI_BIND`` setting; checked either way."""
+    if option is None:
+        return settings().webui_bind
+    try:
+        return check_bind(option, "--bind")
+    except ConfigError as error:
+        raise click.BadParameter(str(error), param_hint="--bind") from None
