@@ -38,6 +38,8 @@ _RESCAN = "rescan"
 _FULL_RESCAN = "full-rescan"
 _STOP = "stop"
 _MAX_SILENT_DEATHS = 3
+STOP_GRACE_S = 0.1
+"""How long a stopping loader may finish what it is doing before it is terminated."""
 
 
 @dataclass(frozen=True)
@@ -124,14 +126,17 @@ class LoaderProcess:
         """Scan the folder now instead of at the next interval; ``full`` re-parses every file."""
         self._send(_FULL_RESCAN if full else _RESCAN)
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the loader to stop, then terminate it if it is busy with a long pass."""
+    def stop(self, grace: float = STOP_GRACE_S, timeout: float = 5.0) -> None:
+        """Ask the loader to stop; if it is still busy after ``grace`` seconds (a pass
+        waiting on a slow or hanging DAG file), terminate it: it then kills its parse
+        children and their process groups and exits (``loader_main``), in milliseconds.
+        A scheduler asked to stop must not wait for an import's time limit."""
         if self._process is None:
             return
         self._send(_STOP)
-        self._process.join(timeout)
+        self._process.join(grace)
         if self._process.is_alive():
-            self._process.terminate()  # its parse children die with it (PDEATHSIG)
+            self._process.terminate()
             self._process.join(timeout)
         if self._process.is_alive():
             self._process.kill()
@@ -172,12 +177,18 @@ def loader_main(conn: Connection, config: LoaderConfig, parent_pid: int) -> None
     die_with_parent(signal.SIGKILL, parent_pid)
     set_process_name("baton-loader")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the scheduler's handler, if forked late
+    # Not the scheduler's handler (if forked late): SIGTERM (``stop``) unwinds the pass, so
+    # the parse children and what their DAG files started are killed on the way out.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     warm_up()
     gc.freeze()  # parse children then share these pages instead of copying them
     # EOF or a broken pipe: the scheduler went away, there is nobody left to report to.
     with contextlib.suppress(EOFError, BrokenPipeError, ConnectionResetError):
         _LoaderLoop(conn, config).run()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 class _LoaderLoop:
