@@ -67,6 +67,8 @@ class TaskSpec:
     priority_weight: int = 1
     queue: str = "default"
     has_compensation: bool = False
+    # Also undo the task when it failed for good: a failed or timed-out try may have acted.
+    compensate_on_failure: bool = False
     template_fields: tuple[str, ...] = ()
     doc_md: str | None = None
     # How the compensation runs (retries, delays, timeout): the compensating operator's

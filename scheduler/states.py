@@ -67,7 +67,8 @@ TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED}),
     T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS, T.SKIPPED}),
     T.SUCCESS: frozenset({T.NONE, T.FAILED, T.COMPENSATING}),
-    T.FAILED: frozenset({T.NONE, T.SUCCESS}),
+    # failed → compensating: compensate_on_failure undoes a try that may have acted.
+    T.FAILED: frozenset({T.NONE, T.SUCCESS, T.COMPENSATING}),
     T.SKIPPED: frozenset({T.NONE, T.SUCCESS, T.FAILED}),
     T.UPSTREAM_FAILED: frozenset({T.NONE, T.SUCCESS, T.FAILED}),
     T.REMOVED: frozenset({T.NONE}),

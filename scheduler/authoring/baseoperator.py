@@ -98,6 +98,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         max_active_tis_per_dag: int | None = None,
         max_active_tis_per_dagrun: int | None = None,
         compensate: Callable[..., Any] | BaseOperator | None = None,
+        compensate_on_failure: bool = False,
         on_execute_callback: Callback | list[Callback] | None = None,
         on_success_callback: Callback | list[Callback] | None = None,
         on_failure_callback: Callback | list[Callback] | None = None,
@@ -160,6 +161,10 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
             "max_active_tis_per_dagrun", max_active_tis_per_dagrun, where, self.location
         )
         self.compensate = _check_compensate(compensate, where, self.location)
+        explicit = "compensate_on_failure" in self.__dict__.get("_explicit_args", ())
+        self.compensate_on_failure = _check_on_failure(
+            compensate_on_failure, self.compensate if explicit else True, where, self.location
+        )
         callbacks = (
             on_execute_callback,
             on_success_callback,
@@ -423,6 +428,22 @@ def _int(name: str, value: Any, where: str, location: str | None) -> int:
 def _limit(name: str, value: Any, where: str, location: str | None) -> int | None:
     """A max_active_tis_* limit: None (no limit) or at least 1 (0 would never run)."""
     return None if value is None else positive_int(name, value, where, location)
+
+
+def _check_on_failure(value: Any, compensate: Any, where: str, location: str | None) -> bool:
+    """``compensate_on_failure`` undoes a failed task too, so passed to a task it needs a
+    ``compensate`` (from ``default_args`` it concerns the tasks that have one)."""
+    if not isinstance(value, bool):
+        raise DagDefinitionError(
+            f"{where}: compensate_on_failure={value!r} must be True or False", location=location
+        )
+    if value and compensate is None:
+        raise DagDefinitionError(
+            f"{where}: compensate_on_failure=True needs compensate= (what undoes the task's "
+            "work, even half done); add one or drop compensate_on_failure",
+            location=location,
+        )
+    return value
 
 
 def _check_compensate(value: Any, where: str, location: str | None) -> Any:

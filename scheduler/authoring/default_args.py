@@ -57,7 +57,11 @@ def apply_defaults(init: InitFunction) -> InitFunction:
                 f"keyword, e.g. {name}(task_id='...', ...)",
                 location=location,
             )
-        self.__dict__.update(_baton_initialising=True, _location=location)
+        # The names the DAG file passed itself: a check may be stricter about those than
+        # about what default_args fill in for every task (compensate_on_failure).
+        self.__dict__.update(
+            _baton_initialising=True, _location=location, _explicit_args=frozenset(kwargs)
+        )
         try:
             init(self, **fill_default_args(type(self), kwargs))
         finally:

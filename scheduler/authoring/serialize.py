@@ -69,6 +69,7 @@ def _task_spec(
         priority_weight=task.priority_weight if priority_weight is None else priority_weight,
         queue=task.queue,
         has_compensation=task.has_compensation,
+        compensate_on_failure=task.compensate_on_failure,
         template_fields=tuple(task.template_fields),
         doc_md=task.doc_md,
         compensation=_compensation_spec(task),

@@ -26,6 +26,7 @@ from scheduler.engine.saga import (
     compensation_spec,
     should_compensate,
 )
+from scheduler.engine.stopping import StoppingTries
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted, TryKey
 from scheduler.planner import (
     MAX_MAP_LENGTH,
@@ -101,6 +102,8 @@ class RunDriver:
         self.saga = SagaSteps(self.live, source, job_id)
         # Tries the executor must stop (a run that timed out): the caller takes them.
         self.cancels: list[TryKey] = []
+        # Cancelled tries not yet reported stopped: a saga waits for them (engine/stopping.py).
+        self.stopping = StoppingTries()
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -127,6 +130,7 @@ class RunDriver:
             fresh = self.live.get(old.dag_id, old.run_id)
             still = set(fresh.in_flight()) if fresh else set()
             cancel += [key for key in old.in_flight() if key not in still]
+        self.stopping.add(cancel, utcnow())
         self._link_past(session, {r.dag_id for r in new} | {r.dag_id for r in stale})
         return cancel
 
@@ -169,6 +173,8 @@ class RunDriver:
         phases: list[CompensationChange] = []
         for event in events:
             run = self.live.get(event.key.dag_id, event.key.run_id)
+            if isinstance(event, TaskFinished) and self.stopping.release(event.key) and run:
+                run.dirty = None  # a cancelled try is out: a waiting saga may go on
             if event.key.compensation:
                 self._compensation_event(run, event, changes, phases)
                 continue
@@ -398,9 +404,9 @@ class RunDriver:
             if view.state in FINISHED_TASK_STATES:
                 continue
             if view.state in ACTIVE_TASK_STATES:
-                self.cancels.append(
-                    TryKey(run.dag_id, run.run_id, key[0], view.try_number, False, key[1])
-                )
+                stop = TryKey(run.dag_id, run.run_id, key[0], view.try_number, False, key[1])
+                self.cancels.append(stop)
+                self.stopping.add([stop], now)
             self.live.set_task(run, key, TaskView(TaskState.SKIPPED, view.try_number))
             try_values = {}
             if view.state in ACTIVE_TASK_STATES:
@@ -467,7 +473,9 @@ class RunDriver:
         due_retry = run.next_wakeup is not None and run.next_wakeup <= now
         if run.dirty is not None and not due_retry:
             return
-        task_changes, phase_changes, end = self.saga.plan(run, now)
+        stopping, give_up_at = self.stopping.of_run(run.dag_id, run.run_id, now)
+        task_changes, phase_changes, end = self.saga.plan(run, now, stopping)
+        run.next_wakeup = _earliest(run.next_wakeup, give_up_at)
         run.dirty = set()
         changes += task_changes
         phases += phase_changes

@@ -9,6 +9,7 @@ here runs for runs of DAGs without compensations.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,16 +72,18 @@ class SagaSteps:
 
     # -- planning --------------------------------------------------------------------------
     def plan(
-        self, run: LiveRun, now: datetime
+        self, run: LiveRun, now: datetime, stopping: AbstractSet[str] = frozenset()
     ) -> tuple[list[TaskChange], list[CompensationChange], RunState | None]:
-        """Start the compensations that may start, reschedule due retries."""
-        plan = plan_compensation(run.spec, run.unmapped_tasks(), run.compensations, now)
-        task_changes = [self._start(run, t.task_id, t.reason) for t in plan.to_start]
+        """Start the compensations that may start, reschedule due retries; none starts while
+        a try of the run is ``stopping`` (cancelled, its end not reported yet)."""
+        tasks, compensations = run.unmapped_tasks(), run.compensations
+        plan = plan_compensation(run.spec, tasks, compensations, now, stopping)
+        task_changes = [self._start(run, t.task_id, t.old_state, t.reason) for t in plan.to_start]
         phase_changes = [self._retry(run, task_id) for task_id in plan.to_retry]
         run.next_wakeup = plan.next_wakeup
         return task_changes, phase_changes, plan.run_state
 
-    def _start(self, run: LiveRun, task_id: str, reason: str) -> TaskChange:
+    def _start(self, run: LiveRun, task_id: str, old: TaskState, reason: str) -> TaskChange:
         view = run.tasks[(task_id, UNMAPPED)]
         base = run.compensation_base.get(task_id, 0)
         run.compensation_base[task_id] = base
@@ -95,7 +98,7 @@ class SagaSteps:
             run.dag_id,
             run.run_id,
             task_id,
-            T.SUCCESS,
+            old,  # success, or failed with compensate_on_failure
             T.COMPENSATING,
             view.try_number,
             values=values,

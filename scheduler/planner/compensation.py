@@ -4,8 +4,13 @@ Pure, like ``plan_run``: the engine passes the DAG spec, the task states, the ph
 compensations in progress and ``now``, and applies what comes back. The rules
 (docs/sagas.md):
 
-- A failed run compensates the tasks that succeeded and have a ``compensate``; the others
-  (failed, skipped, never run, or nothing to undo) are left as they are.
+- A failed run compensates the tasks that succeeded and have a ``compensate``, and the
+  tasks that failed for good with ``compensate_on_failure=True`` (a failed or timed-out
+  try may have acted before it was cut off); the others (failed without it, skipped,
+  never run, or nothing to undo) are left as they are.
+- Nothing starts while a try of the run is still being stopped (a task marked failed while
+  running, a run that timed out): its call must be cut off before anything is undone, or
+  a late effect could land after its compensation.
 - Reverse dependency order: a task's compensation starts once the compensations of every
   task below it (at any depth, through tasks without a compensation too) are
   ``compensated``. Independent branches compensate in parallel.
@@ -18,12 +23,12 @@ compensations in progress and ``now``, and applies what comes back. The rules
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from scheduler.planner.run_planner import TaskView, Transition
-from scheduler.spec import DagSpec
+from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import RunState, TaskState
 
 T = TaskState
@@ -40,12 +45,16 @@ class CompensationPlan:
 
 
 def compensable(dag: DagSpec, states: Mapping[str, TaskView]) -> list[str]:
-    """The tasks a failed run would compensate: succeeded, with a ``compensate``."""
-    return [
-        task_id
-        for task_id, task in dag.tasks.items()
-        if task.has_compensation and _state(states, task_id) == T.SUCCESS
-    ]
+    """The tasks a failed run would compensate: succeeded with a ``compensate``, or failed
+    with ``compensate_on_failure``."""
+    return [task_id for task_id, task in dag.tasks.items() if undoes(task, _state(states, task_id))]
+
+
+def undoes(task: TaskSpec, state: TaskState) -> bool:
+    """Whether a compensating run undoes ``task`` in ``state`` (and has not yet)."""
+    if not task.has_compensation:
+        return False
+    return state == T.SUCCESS or (state == T.FAILED and task.compensate_on_failure)
 
 
 def plan_compensation(
@@ -53,29 +62,39 @@ def plan_compensation(
     states: Mapping[str, TaskView],
     compensations: Mapping[str, TaskView],
     now: datetime,
+    stopping: Collection[str] = (),
 ) -> CompensationPlan:
     """Decide what happens next in a ``compensating`` run of ``dag`` at ``now``.
 
     ``states`` are the task instances' views; ``compensations`` the phase views (state =
     phase, ``try_number`` = compensation tries so far, ``next_retry_at``) of the tasks that
-    are ``compensating``. Tasks missing from ``states`` are taken as ``none``.
+    are ``compensating``. Tasks missing from ``states`` are taken as ``none``. ``stopping``
+    names the tasks whose tries the executor is still stopping: until they are reported
+    stopped no compensation starts and the run does not end.
     """
-    to_start = _startable(dag, states)
+    to_start = [] if stopping else _startable(dag, states)
     to_retry, next_wakeup = _due_retries(states, compensations, now)
-    busy = bool(to_start) or any(_state(states, task_id) == T.COMPENSATING for task_id in dag.tasks)
+    busy = (
+        bool(to_start)
+        or bool(stopping)
+        or any(_state(states, task_id) == T.COMPENSATING for task_id in dag.tasks)
+    )
     run_state = None if busy else _end_state(dag, states)
     return CompensationPlan(to_start, to_retry, next_wakeup, run_state)
 
 
 def _startable(dag: DagSpec, states: Mapping[str, TaskView]) -> list[Transition]:
-    """Succeeded tasks whose compensable descendants are all compensated (or not part of
-    the saga: failed, skipped, never run), leaves first."""
+    """Tasks to undo whose compensable descendants are all compensated (or not part of the
+    saga: failed without compensate_on_failure, skipped, never run), leaves first."""
     started = []
     for task_id in reversed(dag.topological_order):
-        if not dag.tasks[task_id].has_compensation or _state(states, task_id) != T.SUCCESS:
+        own = _state(states, task_id)
+        if not undoes(dag.tasks[task_id], own):
             continue
         below = [(d, _state(states, d)) for d in dag.compensable_descendants[task_id]]
-        waiting = [d for d, state in below if state in (T.SUCCESS, T.COMPENSATING)]
+        waiting = [
+            d for d, state in below if state == T.COMPENSATING or undoes(dag.tasks[d], state)
+        ]
         failed = [d for d, state in below if state == T.COMPENSATION_FAILED]
         if waiting or failed:
             continue
@@ -85,7 +104,8 @@ def _startable(dag: DagSpec, states: Mapping[str, TaskView]) -> list[Transition]
             if done
             else "no compensation below it to wait for"
         )
-        started.append(Transition(task_id, T.SUCCESS, T.COMPENSATING, f"run failed; {reason}"))
+        why = "run failed" if own == T.SUCCESS else "task failed (compensate_on_failure)"
+        started.append(Transition(task_id, own, T.COMPENSATING, f"{why}; {reason}"))
     return started
 
 
@@ -109,7 +129,7 @@ def _end_state(dag: DagSpec, states: Mapping[str, TaskView]) -> RunState:
     one that failed) makes the run compensation_failed."""
     for task_id, task in dag.tasks.items():
         state = _state(states, task_id)
-        if state == T.COMPENSATION_FAILED or (task.has_compensation and state == T.SUCCESS):
+        if state == T.COMPENSATION_FAILED or undoes(task, state):
             return RunState.COMPENSATION_FAILED
     return RunState.COMPENSATED
 

@@ -47,6 +47,8 @@ TAKES_EFFECT = {
     "priority_weight": (5, lambda op, spec: spec.priority_weight == 5),
     "weight_rule": ("absolute", lambda op, spec: op.weight_rule == WeightRule.ABSOLUTE),
     "compensate": (undo, lambda op, spec: spec.has_compensation and op.compensate is undo),
+    # For every task with a compensate=; this one has none, so it has nothing to undo.
+    "compensate_on_failure": (True, lambda op, spec: spec.compensate_on_failure),
     "on_execute_callback": (notify, lambda op, spec: op.on_execute_callback is notify),
     "on_success_callback": (notify, lambda op, spec: op.on_success_callback is notify),
     "on_failure_callback": ([notify], lambda op, spec: op.on_failure_callback == [notify]),
