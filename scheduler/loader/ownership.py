@@ -49,11 +49,24 @@ class DagOwnership:
         if len(owned) == len(raw.dags):
             return raw
         duplicates = [
-            _duplicate_error(path, spec.dag_id, self._owner[spec.dag_id])
+            self._duplicate_error(raw, spec.dag_id)
             for spec in raw.dags
             if self._owner.get(spec.dag_id) != path
         ]
         return replace(raw, dags=owned, errors=[*raw.errors, *duplicates])
+
+    def _duplicate_error(self, raw: FileResult, dag_id: str) -> ImportErrorInfo:
+        """The error of a file declaring a dag_id another file owns, at the declaring line
+        (and naming the owner's)."""
+        owner = self._owner[dag_id]
+        owner_line = self._raw[owner].dag_lines.get(dag_id)
+        where = f"{owner}:{owner_line}" if owner_line else owner
+        return ImportErrorInfo(
+            raw.path,
+            raw.dag_lines.get(dag_id),
+            f"DAG '{dag_id}' is already declared in {where}; a dag_id must be unique across "
+            f"the DAG folder: rename the DAG in {raw.path} or in {owner}",
+        )
 
     def effective_results(self) -> list[FileResult]:
         """Every known file's effective result, by path."""
@@ -83,12 +96,3 @@ class DagOwnership:
 
 def _dag_ids(result: FileResult) -> set[str]:
     return {spec.dag_id for spec in result.dags}
-
-
-def _duplicate_error(path: str, dag_id: str, owner: str) -> ImportErrorInfo:
-    return ImportErrorInfo(
-        path,
-        None,
-        f"DAG '{dag_id}' is already declared in {owner}; a dag_id must be unique across "
-        f"the DAG folder: rename the DAG in {path} or in {owner}",
-    )

@@ -14,10 +14,12 @@ import json
 import os
 import re
 import sys
+import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from scheduler.authoring import serialize_dag
 from scheduler.loader.importer import (
@@ -70,9 +72,11 @@ def files_per_child_for(count: int, parallelism: int) -> int:
 def parse_in_child(path: str) -> bytes:
     """The child's work: import ``path``, serialise its DAGs, return them and the errors."""
     with _file_scope(path):
-        result = import_dag_file(path)
+        with _reporting_exit():
+            result = import_dag_file(path)
         errors = list(result.errors)
         encoded: list[str] = []
+        lines = {dag_id: n for dag_id, dag in result.dags.items() if (n := _line_of(dag, path))}
         for dag_id, dag in result.dags.items():
             try:
                 encoded.append(json.dumps(serialize_dag(dag).to_dict()))
@@ -82,7 +86,41 @@ def parse_in_child(path: str) -> bytes:
                 errors.append(describe_error(exc, Path(path)))
     dags = ",".join(encoded)
     error_list = json.dumps([error.to_dict() for error in errors])
-    return f'{{"dags": [{dags}], "errors": {error_list}}}'.encode()
+    return f'{{"dags": [{dags}], "errors": {error_list}, "lines": {json.dumps(lines)}}}'.encode()
+
+
+def _line_of(dag: object, path: str) -> int | None:
+    """The line of ``path`` where ``dag`` was declared (None if declared elsewhere)."""
+    location = getattr(dag, "location", None) or ""
+    file, _, line = location.rpartition(":")
+    if not line.isdigit() or os.path.abspath(file) != path:
+        return None
+    return int(line)
+
+
+@contextmanager
+def _reporting_exit() -> Iterator[None]:
+    """While the file is imported, ``os._exit`` first writes where it was called from, in
+    faulthandler's format, so that the crash report names the line (``_line_in_dump``).
+    Only in this process: a child the file forked exits quietly."""
+    real_exit, me = os._exit, os.getpid()
+
+    def reporting_exit(code: int) -> NoReturn:
+        if os.getpid() == me:
+            with contextlib.suppress(BaseException):
+                frames = traceback.extract_stack()[:-1]
+                lines = [f'  File "{f.filename}", line {f.lineno} in {f.name}' for f in frames]
+                stack = "\n".join(reversed(lines))
+                sys.stderr.write(f"os._exit({code}) called\nStack (most recent call first):\n")
+                sys.stderr.write(stack + "\n")
+                sys.stderr.flush()
+        real_exit(code)
+
+    os._exit = reporting_exit
+    try:
+        yield
+    finally:
+        os._exit = real_exit
 
 
 @contextmanager
@@ -113,11 +151,13 @@ def to_file_result(outcome: ChildOutcome, mtime_ns: int, timeout: float) -> File
     """The parent's side: decode a child's answer, or explain why there is none."""
     path = outcome.item
     dags: list[DagSpec] = []
+    lines: dict[str, int] = {}
     if outcome.payload is not None:
         try:
             answer = json.loads(outcome.payload)
             dags = [DagSpec.from_dict(data) for data in answer["dags"]]
             errors = [ImportErrorInfo(**data) for data in answer["errors"]]
+            lines = {str(k): int(v) for k, v in answer.get("lines", {}).items()}
         except (ValueError, KeyError, TypeError) as exc:  # the file wrote into our pipe?
             dags, errors = [], [_garbled_error(path, exc)]
     elif outcome.timed_out:
@@ -125,7 +165,8 @@ def to_file_result(outcome: ChildOutcome, mtime_ns: int, timeout: float) -> File
     else:
         errors = [_crash_error(path, outcome.exit_reason or "unknown reason", outcome.output)]
     parsed_at = datetime.now(UTC)
-    return FileResult(path, mtime_ns, dags, errors, outcome.duration_s, parsed_at, outcome.output)
+    duration = outcome.duration_s
+    return FileResult(path, mtime_ns, dags, errors, duration, parsed_at, outcome.output, lines)
 
 
 def _timeout_error(path: str, timeout: float, output: str) -> ImportErrorInfo:

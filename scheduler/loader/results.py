@@ -23,3 +23,5 @@ class FileResult:
     """When the parse ended (UTC): the "when" of the file's import errors."""
     output: str = field(default="", repr=False)
     """The tail of what the file printed to stdout/stderr while it was imported."""
+    dag_lines: dict[str, int] = field(default_factory=dict)
+    """The line of each DAG's ``DAG(...)`` call in this file, by dag_id (for errors)."""
