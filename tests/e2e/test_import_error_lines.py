@@ -53,7 +53,9 @@ def test_os_exit_and_a_repeated_dag_id_are_reported_at_their_lines(baton: Baton)
     baton.write_dag("exits.py", EXITS)
     baton.start()
     baton.wait_for_dag("shared")
-    errors = baton.wait_until("two import errors", lambda: len(_errors(baton)) == 2 and _errors(baton))
+    errors = baton.wait_until(
+        "two import errors", lambda: len(_errors(baton)) == 2 and _errors(baton)
+    )
 
     exits = errors["exits.py"]
     assert exits["file"] == str(baton.dags / "exits.py")
