@@ -120,7 +120,13 @@ class Supervisor:
     def _check(self, child: Child, now: float) -> None:
         if child.restart_at is not None:
             if now >= child.restart_at:
-                self._launch(child)
+                try:
+                    self._launch(child)
+                except OSError as exc:  # no fork possible right now (EAGAIN, ENOMEM)
+                    child.quick_failures += 1
+                    child.restart_at = now + self.policy.delay_s(child.quick_failures)
+                    _say(f"Could not start the {child.name} ({exc}); trying again.")
+                    return
                 child.restarts += 1
                 assert child.process is not None
                 _say(f"Restarted the {child.name} (pid {child.process.pid}).")

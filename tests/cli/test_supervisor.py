@@ -74,3 +74,24 @@ def test_a_child_that_was_up_long_enough_starts_over_at_the_first_delay(tmp_path
     supervisor.run()
     flaky = next(c for c in supervisor.children if c.name == "flaky")
     assert flaky.restarts >= 2 and flaky.quick_failures == 1  # no death counted as quick
+
+
+def test_a_child_that_cannot_be_started_again_is_retried_later(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = []
+
+    def start(args: Sequence[str]) -> subprocess.Popen[bytes]:
+        calls.append(args)
+        if len(calls) == 2:  # the first restart: no process can be created
+            raise OSError(11, "Resource temporarily unavailable")
+        return _start(args)
+
+    programs = {"flaky": _programs(tmp_path)["flaky"]}
+    supervisor = Supervisor(programs, RestartPolicy(first_s=0.05, max_s=0.1), start=start)
+    supervisor.start()
+    threading.Timer(1.5, lambda: setattr(supervisor.requests, "count", 1)).start()
+    assert supervisor.run() == 0
+    err = capsys.readouterr().err
+    assert "Could not start the flaky ([Errno 11] Resource temporarily unavailable)" in err
+    assert len(calls) >= 3 and "Restarted the flaky" in err
