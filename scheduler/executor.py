@@ -67,6 +67,7 @@ class TaskRequest:
     # Run the task's ``compensate`` instead of the task (its saga is being undone).
     compensation: bool = False
     map_index: int = -1  # which instance of a mapped task
+    queue: str = "default"  # the task's queue= (the Celery queue its worker consumes)
 
     @property
     def key(self) -> TryKey:

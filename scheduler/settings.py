@@ -32,7 +32,15 @@ class Settings:
     database_url: str
     """BATON_DATABASE_URL: SQLAlchemy URL (default sqlite:///$BATON_HOME/baton.db)."""
     executor: str = "local"
-    """BATON_EXECUTOR: ``local`` (worker processes) or ``inline`` (sequential, in-process)."""
+    """BATON_EXECUTOR: ``local`` (worker processes), ``celery`` (``baton celery worker``
+    processes on any machine, through a broker) or ``inline`` (sequential, in-process)."""
+    celery_broker_url: str = ""
+    """BATON_CELERY_BROKER_URL: the Celery broker of ``BATON_EXECUTOR=celery`` and of
+    ``baton celery worker``: ``redis://host:6379/0`` or ``amqp://user:pw@host:5672//``."""
+    celery_result_backend: str = ""
+    """BATON_CELERY_RESULT_BACKEND: optional Celery result backend (e.g. ``redis://...``)
+    keeping each try's outcome for Celery's own tools (Flower, ``AsyncResult``); Baton
+    itself does not need it (outcomes reach the scheduler through the broker)."""
     parallelism: int = os.cpu_count() or 2
     """BATON_PARALLELISM: tasks running at once across all DAGs (local executor workers)."""
     max_map_length: int = 1024
@@ -95,7 +103,8 @@ class Settings:
             value = getattr(self, f.name)
             value = str(value) if isinstance(value, Path) else value
             if mask_secrets and isinstance(value, str):
-                value = mask_url_password(value) if f.name.endswith("_url") else value
+                is_url = f.name.endswith("_url") or f.name == "celery_result_backend"
+                value = mask_url_password(value) if is_url else value
                 if any(word in f.name for word in _SECRET_WORDS):
                     value = "***"
             out[f.name] = value
@@ -158,8 +167,10 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
     if "webui_bind" in out:
         check_bind(out["webui_bind"], "BATON_WEBUI_BIND")
-    if out.get("executor", "local") not in {"local", "inline"}:
-        raise ConfigError(f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local' or 'inline'")
+    if out.get("executor", "local") not in {"local", "inline", "celery"}:
+        raise ConfigError(
+            f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local', 'celery' or 'inline'"
+        )
     return out
 
 

@@ -35,7 +35,7 @@ def test_secrets_are_masked_in_the_effective_configuration(tmp_path: Path) -> No
     [
         ({"BATON_PARALLELISM": "many"}, "BATON_PARALLELISM='many' is not a valid int"),
         ({"BATON_PARALLELISM": "0"}, "at least 1"),
-        ({"BATON_EXECUTOR": "kubernetes"}, "use 'local' or 'inline'"),
+        ({"BATON_EXECUTOR": "kubernetes"}, "use 'local', 'celery' or 'inline'"),
         ({"BATON_DAGS_ARE_PAUSED_AT_CREATION": "maybe"}, "valid bool"),
     ],
 )

@@ -137,12 +137,16 @@ def to_pool(value: Any, where: str, location: str | None) -> str:
 
 
 def to_queue(value: Any, where: str, location: str | None) -> str:
-    """Only the default queue: queues route tries to Celery workers, which Baton does not
-    have yet; accepting another queue and running the task anywhere would ignore it."""
-    if value is None or value == DEFAULT_QUEUE:
+    """A task's queue: the Celery queue whose workers run it (``baton celery worker
+    --queues``). DAG files are parsed without the scheduler's settings, so which executor
+    runs the task is checked at dispatch: the local executor fails a try whose queue is
+    not ``default`` with a message saying so, rather than ignore ``queue=``."""
+    if value is None:
         return DEFAULT_QUEUE
-    raise DagDefinitionError(
-        f"{where}: queue={value!r} is not supported: queues come with the Celery executor, "
-        f"which this Baton does not have yet; remove queue= (or use '{DEFAULT_QUEUE}')",
-        location=location,
-    )
+    if not isinstance(value, str) or not value.strip() or "," in value:
+        raise DagDefinitionError(
+            f"{where}: queue={value!r} must be the name of one Celery queue (a non-empty "
+            f"string without commas), e.g. queue='{DEFAULT_QUEUE}'",
+            location=location,
+        )
+    return value

@@ -16,6 +16,7 @@ from scheduler.errors import BatonError
 #: command name -> "module:attribute" of its click command or group.
 COMMANDS = {
     "scheduler": "scheduler.cli.scheduler_cmd:scheduler",
+    "celery": "scheduler.cli.celery_cmd:celery",
     "standalone": "scheduler.cli.webui_cmd:standalone",
     "webui": "scheduler.cli.webui_cmd:webui",
     "dags": "scheduler.cli.dags:dags",

@@ -610,6 +610,7 @@ class RunDriver:
             database_url=self.database_url,
             compensation=compensation,
             map_index=map_index,
+            queue=run.spec.tasks[task_id].queue,  # a compensation goes where its task went
         )
 
 

@@ -1,6 +1,7 @@
 """Executor back ends; the interface they implement is ``scheduler.executor``.
 
-``local``: pre-forked worker processes (the default). ``inline``: each try runs inside
+``local``: pre-forked worker processes (the default). ``celery``: ``baton celery worker``
+processes anywhere, through a broker (``celery.py``). ``inline``: each try runs inside
 ``submit``, in the calling process (``baton dags test``, unit tests).
 """
 
@@ -45,10 +46,19 @@ def _inline(settings: Settings, factory: XComReaderFactory | None) -> Executor:
     return InlineExecutor(xcom_reader_factory=factory)
 
 
+def _celery(settings: Settings, factory: XComReaderFactory | None) -> Executor:
+    # Imported here: Celery and kombu cost ~0.2 s of import, which only the Celery
+    # executor should pay (workers build their own XCom readers: no factory).
+    from scheduler.executors.celery import CeleryExecutor
+
+    return CeleryExecutor(settings)
+
+
 #: ``BATON_EXECUTOR`` value → how to build that executor from the settings.
 EXECUTORS: dict[str, Callable[[Settings, XComReaderFactory | None], Executor]] = {
     "local": _local,
     "inline": _inline,
+    "celery": _celery,
 }
 
 

@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from scheduler.authoring.checks import DEFAULT_QUEUE
 from scheduler.errors import ExecutorError
 from scheduler.executor import (
     Executor,
@@ -105,6 +106,9 @@ class LocalExecutor(Executor):
                 f"cannot submit {request.key.label}: the local executor is "
                 f"{self._state}; call start() first (and not after shutdown())"
             )
+        if request.queue != DEFAULT_QUEUE:
+            self._later(_lost(request, None, wrong_queue_message(request), retryable=False))
+            return
         self._pending.append(request)
         self._dispatch()
 
@@ -339,6 +343,17 @@ class LocalExecutor(Executor):
         for worker in self._workers:
             _kill_group(worker.pid, signal.SIGKILL)
             worker.process.join(timeout=1.0)
+
+
+def wrong_queue_message(request: TaskRequest) -> str:
+    """Why an executor that runs everything on this machine refuses a task's queue=."""
+    return (
+        f"task '{request.task_id}' has queue={request.queue!r}, which only the Celery "
+        f"executor honours (BATON_EXECUTOR=celery, with `baton celery worker --queues "
+        f"{request.queue}` running); the local executor runs every try on this machine, so "
+        f"it refuses the try rather than ignore queue=; remove queue= or use "
+        f"'{DEFAULT_QUEUE}'"
+    )
 
 
 def describe_exit(exitcode: int | None) -> str:

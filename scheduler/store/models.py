@@ -212,6 +212,7 @@ scheduler_job_table = SchedulerJobRow.__table__
 from scheduler.store import (  # noqa: E402
     models_auth,  # noqa: F401  (web UI users and tokens)
     models_breakers,  # noqa: F401  (circuit breakers)
+    models_celery,  # noqa: F401  (Celery try claims, shipped logs)
     models_connections,  # noqa: F401  (connections, variables)
     models_login,  # noqa: F401  (login throttle)
     models_pools,  # noqa: F401  (pools)

@@ -136,18 +136,20 @@ with DAG("queued", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezon
 """,
     )
     baton.start()
-    baton.wait_until("two import errors", lambda: len(import_errors(baton)) == 2)
+    baton.wait_until("the pool's import error", lambda: "needs_pool.py" in import_errors(baton))
+    baton.wait_for_dag("queued")  # a queue is the executor's business: refused at dispatch
     errors = import_errors(baton)
     assert errors["needs_pool.py"] == (
         "DAG 'needs_pool': task 'call': pool 'partner_api' does not exist; create it with "
         "`baton pools set partner_api SLOTS DESCRIPTION` (the DAG is loaded once the pool "
         "exists), or change pool="
     )
-    assert (
-        "queue='gpu' is not supported: queues come with the Celery executor"
-        in (errors["queued.py"])
-    )
+    assert "queued.py" not in errors
     assert "needs_pool" not in baton.dag_ids()
+    queued_run = baton.trigger("queued")
+    assert baton.wait_for_run("queued", queued_run) == "failed"
+    log = baton.cli("tasks", "logs", "queued", queued_run, "gpu_job").stdout
+    assert "task 'gpu_job' has queue='gpu', which only the Celery executor honours" in log
 
     baton.cli("pools", "set", "partner_api", "1", "created after the DAG file")
     baton.wait_for_dag("needs_pool")

@@ -43,9 +43,9 @@ def test_create_executor_builds_the_configured_back_end(tmp_path: Path) -> None:
 
 
 def test_an_unknown_executor_name_lists_the_known_ones(tmp_path: Path) -> None:
-    bad = Settings(home=tmp_path, dags_folder=tmp_path, database_url="sqlite://", executor="celery")
+    bad = Settings(home=tmp_path, dags_folder=tmp_path, database_url="sqlite://", executor="k8s")
     with pytest.raises(
-        ConfigError, match=r"BATON_EXECUTOR='celery' is unknown; use one of: inline, local"
+        ConfigError, match=r"BATON_EXECUTOR='k8s' is unknown; use one of: celery, inline, local"
     ):
         create_executor(bad)
 

@@ -211,3 +211,17 @@ def _is_our_child(pid: int) -> bool:
         return psutil.Process(pid).ppid() == os.getpid()
     except psutil.NoSuchProcess:
         return False
+
+
+def test_a_task_queue_other_than_default_fails_its_try_naming_the_celery_executor(
+    executor: LocalExecutor, space: Workspace
+) -> None:
+    request = space.request("ok", queue="gpu")
+    executor.submit(request)
+    lost = finished_by_task(run_until(executor, 1))["ok"]
+    assert lost.state == "failed"
+    assert lost.retryable is False
+    assert lost.error.startswith(
+        "task 'ok' has queue='gpu', which only the Celery executor honours (BATON_EXECUTOR=celery"
+    )
+    assert lost.error in space.log(request)

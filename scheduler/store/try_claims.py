@@ -1,0 +1,97 @@
+"""Claims of Celery tries: the compare-and-set that runs a redelivered message once.
+
+A broker delivers a message at least once (a worker that dies before acking, a connection
+cut mid-ack); Baton must still run each try at most once at a time. The first worker to
+start a try inserts its claim row; a later delivery of the same message finds the row and
+is dropped. The scheduler uses the same row to cancel: inserted as ``cancelled`` before any
+worker claimed it (the worker then drops the message), or moved from ``running`` to
+``cancel_requested``, which the worker running it sees at its next heartbeat.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from scheduler.executor import TryKey
+from scheduler.store.models_celery import TryClaimRow, try_claim_table
+
+RUNNING, FINISHED = "running", "finished"
+CANCELLED, CANCEL_REQUESTED = "cancelled", "cancel_requested"
+
+
+def _key_values(key: TryKey) -> dict[str, object]:
+    return {
+        "dag_id": key.dag_id,
+        "run_id": key.run_id,
+        "task_id": key.task_id,
+        "map_index": key.map_index,
+        "try_number": key.try_number,
+        "compensation": key.compensation,
+    }
+
+
+def _where(key: TryKey) -> list[object]:
+    return [getattr(TryClaimRow, name) == value for name, value in _key_values(key).items()]
+
+
+def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
+    """INSERT unless the primary key exists, in one statement on every back end; True if
+    this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(try_claim_table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(try_claim_table).values(values).on_conflict_do_nothing()
+    else:
+        statement = mysql.insert(try_claim_table).values(values).prefix_with("IGNORE")
+    return session.execute(statement).rowcount == 1
+
+
+def claim(session: Session, key: TryKey, worker: str, now: datetime) -> str | None:
+    """Claim ``key`` for ``worker``: None if this call claimed it, else the state of the
+    claim that was there first (the message is a redelivery, or the try was cancelled)."""
+    values = {
+        **_key_values(key),
+        "state": RUNNING,
+        "worker": worker,
+        "claimed_at": now,
+        "heartbeat_at": now,
+    }
+    if _insert_if_absent(session, values):
+        return None
+    return session.scalar(select(TryClaimRow.state).where(*_where(key))) or RUNNING
+
+
+def request_cancel(session: Session, key: TryKey, now: datetime) -> bool:
+    """Cancel ``key``. False: no worker had claimed it, and none will (the caller reports
+    it cancelled); True: a worker runs it and stops it at its next heartbeat."""
+    values = {**_key_values(key), "state": CANCELLED, "claimed_at": now, "heartbeat_at": now}
+    if _insert_if_absent(session, values):
+        return False
+    session.execute(
+        update(TryClaimRow)
+        .where(*_where(key), TryClaimRow.state == RUNNING)
+        .values(state=CANCEL_REQUESTED)
+    )
+    return True
+
+
+def heartbeat(session: Session, key: TryKey, now: datetime) -> str | None:
+    """Record that the try's worker is alive; return the claim's state (the worker stops
+    the try on ``cancel_requested``)."""
+    session.execute(update(TryClaimRow).where(*_where(key)).values(heartbeat_at=now))
+    return session.scalar(select(TryClaimRow.state).where(*_where(key)))
+
+
+def finish(session: Session, key: TryKey, now: datetime) -> None:
+    session.execute(
+        update(TryClaimRow).where(*_where(key)).values(state=FINISHED, heartbeat_at=now)
+    )
+
+
+def get_claim(session: Session, key: TryKey) -> TryClaimRow | None:
+    return session.scalars(select(TryClaimRow).where(*_where(key))).first()
