@@ -6,11 +6,15 @@ under ``[baton]``) > default. Every option is documented where it is defined.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import UTC, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.errors import ConfigError
 
@@ -66,6 +70,11 @@ class Settings:
     replaced by a fresh one, so a leaking task cannot bloat later ones (0: never)."""
     log_level: str = "INFO"
     """BATON_LOG_LEVEL: level of the scheduler's own log."""
+    default_timezone: str = "utc"
+    """BATON_DEFAULT_TIMEZONE: the zone of naive datetimes in DAG files (a ``start_date``
+    without tzinfo) and of DAGs without a start_date, as Airflow's ``[core]
+    default_timezone``: ``utc``, ``system`` (this machine's zone) or an IANA name such as
+    ``Europe/Amsterdam``."""
     fernet_key: str = ""
     """BATON_FERNET_KEY: key(s) encrypting connection passwords/extras and variables at rest,
     comma-separated, newest first (``new,old`` while rotating); empty: a key generated into
@@ -109,6 +118,48 @@ class Settings:
                     value = "***"
             out[f.name] = value
         return out
+
+
+def default_timezone() -> tzinfo:
+    """This process's ``BATON_DEFAULT_TIMEZONE`` as a zone (cached per setting)."""
+    return _default_zone(os.environ.get("BATON_DEFAULT_TIMEZONE"), os.environ.get("BATON_HOME"))
+
+
+@lru_cache(maxsize=8)
+def _default_zone(_variable: str | None, _home: str | None) -> tzinfo:
+    # Keyed by what it is read from (the variable, or baton.toml in the home), not read
+    # again for every DAG a file declares.
+    return zone_named(Settings.from_env().default_timezone)
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone ``utc``, ``system`` or an IANA name stands for; ``ConfigError`` if none."""
+    if name.strip().lower() == "utc":
+        return UTC
+    if name.strip().lower() == "system":
+        return _system_zone()
+    try:
+        return ZoneInfo(name.strip())
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(
+            f"BATON_DEFAULT_TIMEZONE={name!r} is no time zone; use 'utc', 'system' or an "
+            "IANA name such as 'Europe/Amsterdam'"
+        ) from None
+
+
+def _system_zone() -> tzinfo:
+    """This machine's zone by its IANA name (``TZ``, else where /etc/localtime points)."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    localtime = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in localtime:
+        candidates.append(localtime.split("zoneinfo/", 1)[1])
+    for candidate in filter(None, candidates):
+        with contextlib.suppress(ValueError, KeyError, OSError):
+            return ZoneInfo(candidate)
+    raise ConfigError(
+        "BATON_DEFAULT_TIMEZONE=system, but this machine's zone has no IANA name (no TZ, "
+        "/etc/localtime is no zoneinfo link); set an IANA name such as 'Europe/Amsterdam'"
+    )
 
 
 def mask_url_password(url: str) -> str:
@@ -167,6 +218,8 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
     if "webui_bind" in out:
         check_bind(out["webui_bind"], "BATON_WEBUI_BIND")
+    if "default_timezone" in out:
+        zone_named(out["default_timezone"])  # a ConfigError naming the value
     if out.get("executor", "local") not in {"local", "inline", "celery"}:
         raise ConfigError(
             f"BATON_EXECUTOR={out['executor']!r} is unknown; use 'local', 'celery' or 'inline'"

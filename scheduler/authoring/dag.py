@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextvars import Token
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from scheduler.errors import (
     ParamValidationError,
     TaskNotFoundError,
 )
+from scheduler.settings import default_timezone
 from scheduler.timetables import normalize_schedule
 
 if TYPE_CHECKING:
@@ -141,12 +142,14 @@ class DAG:
             raise self._error(str(exc), InvalidScheduleError) from None
 
     def _set_dates(self, start_date: Any, end_date: Any) -> None:
-        """Naive dates are UTC; an aware start_date's zone becomes the DAG's timezone."""
+        """Naive dates are in the default timezone (``BATON_DEFAULT_TIMEZONE``, UTC unless
+        set), as in Airflow; the start_date's zone becomes the DAG's timezone (the default
+        one without a start_date)."""
         start_date = start_date or self.default_args.get("start_date")
         end_date = end_date or self.default_args.get("end_date")
         self.start_date = self._aware("start_date", start_date)
         self.end_date = self._aware("end_date", end_date)
-        self.timezone = timezone_name(self.start_date) if self.start_date else "UTC"
+        self.timezone = timezone_name(self.start_date or datetime.now(default_timezone()))
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise self._error(
                 f"end_date {self.end_date.isoformat()} is before start_date "
@@ -160,7 +163,7 @@ class DAG:
             raise self._error(
                 f"{name}={value!r} must be a datetime, e.g. {name}=datetime(2024, 1, 1)"
             )
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return value if value.tzinfo is not None else value.replace(tzinfo=default_timezone())
 
     def _init_params(self, params: Mapping[str, Any] | None) -> ParamsDict:
         merged = ParamsDict(self.default_args.get("params"))

@@ -36,6 +36,7 @@ from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.checks import to_timedelta
 from scheduler.authoring.xcom_arg import XComArg
 from scheduler.errors import BatonFailException, BatonSkipException, DagDefinitionError
+from scheduler.settings import default_timezone
 from scheduler.spec import CrossDagRef
 from scheduler.states import RunState
 
@@ -233,7 +234,7 @@ def _parse_logical_date(value: Any) -> datetime:
             ) from None
     if not isinstance(value, datetime):
         raise TypeError(f"logical_date must be a datetime or a string, not {type(value)}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=default_timezone())
 
 
 def _checked_conf(conf: Any) -> dict[str, Any]:
