@@ -1,86 +1,52 @@
 """Order saga: reserve stock -> charge payment -> ship, undone in reverse if a step fails.
 
-Each step calls a microservice over HTTP and declares how to undo itself with
-``compensate=``: releasing the stock (a callable) and refunding the payment (an operator
-with its own retries). If shipping fails, Baton refunds the payment, then releases the
-stock, and the run ends ``compensated`` (see docs/sagas.md). Every call sends the try's
-``idempotency_key`` as the ``Idempotency-Key`` header, so a repeated request is not applied
-twice by the service.
+Each step is an ``HttpOperator`` calling a microservice through a connection (where it is,
+its timeout and its circuit breaker), and declares how to undo itself with ``compensate=``:
+releasing the stock and refunding the payment, themselves ``HttpOperator``s with their own
+retries. If shipping fails, Baton refunds the payment, then releases the stock, and the run
+ends ``compensated`` (see docs/sagas.md).
 
-Start the demo services, then trigger a run (``schedule=None``: it only runs on demand)::
+``compensate_on_failure=True`` (in ``default_args``: every step with a ``compensate``) also
+undoes a step that failed for good: a charge that timed out may still have been applied by
+the payment service, so it is refunded too — after its last try was cut off, before the
+stock is released. Every call of a task instance carries the same ``Idempotency-Key``
+(``dag_id/run_id/task_id``; ``.../compensate`` for its undo), so a retried call is not
+applied twice, and the services refuse a charge or a reservation that arrives after its
+undo.
+
+A declined payment (HTTP 500 ``{"error": "payment declined"}``) is a business answer:
+``is_business_error`` says so, the try fails at once without being retried, and the payment
+connection's breaker does not count it — only outages (no answer, a timeout, 429/502/503/504)
+open it, so one refused card never blocks every other order.
+
+Start the demo services, add the connections, then trigger a run (``schedule=None``)::
 
     python -m tests.services.shop        # inventory :8101, payment :8102, shipping :8103
+    baton connections add shop_inventory --conn-uri 'http://127.0.0.1:8101?timeout=10'
+    baton connections add shop_payment --conn-uri \\
+        'http://127.0.0.1:8102?timeout=10&breaker_failure_threshold=5&breaker_reset_timeout_s=30'
+    baton connections add shop_shipping --conn-uri 'http://127.0.0.1:8103?timeout=10'
     baton dags trigger example_order_saga --conf '{"order_id": "A-42"}'
 
-Make shipping fail to watch the compensations (or stop the services to see everything fail)::
+Make shipping fail to watch the compensations, or ask for too much to see a decline::
 
     curl -X POST localhost:8103/_control -d '{"fail": {"ship": 3}}'
-
-Service addresses come from the run's conf/params (``inventory_url``...), else from
-``BATON_SHOP_INVENTORY_URL`` (``_PAYMENT_URL``, ``_SHIPPING_URL``), else the ports above.
+    baton dags trigger example_order_saga --conf '{"order_id": "A-43", "amount": 5000}'
 """
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.request
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from scheduler import DAG, PythonOperator
+from plugins.http import HttpOperator
+from scheduler import DAG
 
-PORTS = {"inventory": 8101, "payment": 8102, "shipping": 8103}
-
-
-def call(params: dict[str, Any], service: str, endpoint: str, body: dict, key: str) -> Any:
-    """POST ``body`` to the service; an HTTP error status raises, which fails the try."""
-    base = (
-        params.get(f"{service}_url")
-        or os.environ.get(f"BATON_SHOP_{service.upper()}_URL")
-        or f"http://127.0.0.1:{PORTS[service]}"
-    )
-    request = urllib.request.Request(
-        f"{base}/{endpoint}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Idempotency-Key": key},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.load(response)
-    print(f"{service} /{endpoint} ({key}): {answer}")
-    return answer
+ORDER_ID = "{{ params.order_id or run_id }}"
 
 
-def order_id(params: dict[str, Any], run_id: str) -> str:
-    return params.get("order_id") or run_id
-
-
-def reserve_stock(params: dict, run_id: str, idempotency_key: str) -> Any:
-    body = {"order_id": order_id(params, run_id), "sku": params["sku"], "qty": params["qty"]}
-    return call(params, "inventory", "reserve", body, idempotency_key)
-
-
-def release_stock(params: dict, run_id: str, idempotency_key: str) -> Any:
-    body = {"order_id": order_id(params, run_id)}
-    return call(params, "inventory", "release", body, idempotency_key)
-
-
-def charge_payment(params: dict, run_id: str, idempotency_key: str) -> Any:
-    body = {"order_id": order_id(params, run_id), "amount": params["amount"]}
-    return call(params, "payment", "charge", body, idempotency_key)
-
-
-def refund_payment(params: dict, run_id: str, idempotency_key: str, ti: Any) -> Any:
-    charge = ti.xcom_pull()  # this task's own result: what charge_payment returned
-    print(f"refunding {charge}")
-    body = {"order_id": order_id(params, run_id)}
-    return call(params, "payment", "refund", body, idempotency_key)
-
-
-def ship_order(params: dict, run_id: str, idempotency_key: str) -> Any:
-    body = {"order_id": order_id(params, run_id)}
-    return call(params, "shipping", "ship", body, idempotency_key)
+def declined(response) -> bool:
+    """The payment service's refusal: an answer to fail on, not a sign of an outage."""
+    return "payment declined" in response.text
 
 
 with DAG(
@@ -88,35 +54,51 @@ with DAG(
     schedule=None,
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
-    params={
-        "order_id": None,  # None: the run_id
-        "sku": "widget",
-        "qty": 1,
-        "amount": 42.0,
-        "inventory_url": None,
-        "payment_url": None,
-        "shipping_url": None,
+    params={"order_id": None, "sku": "widget", "qty": 1, "amount": 42.0},  # order_id: run_id
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(seconds=1),
+        "max_attempts": 1,  # one call per try: every retry is a try, with its own log
+        "compensate_on_failure": True,  # a failed step may have acted: undo it too
     },
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=1)},
     tags=["example", "saga"],
     description="Order saga over HTTP microservices, compensated in reverse on failure",
 ) as dag:
-    reserve = PythonOperator(
+    reserve = HttpOperator(
         task_id="reserve_stock",
-        python_callable=reserve_stock,
-        compensate=release_stock,  # a callable: runs with this task's retries and timeout
+        http_conn_id="shop_inventory",
+        endpoint="reserve",
+        data={"order_id": ORDER_ID, "sku": "{{ params.sku }}", "qty": "{{ params.qty }}"},
+        compensate=HttpOperator(
+            task_id="release_stock",
+            http_conn_id="shop_inventory",
+            endpoint="release",
+            data={"order_id": ORDER_ID},
+        ),
     )
-    charge = PythonOperator(
+    charge = HttpOperator(
         task_id="charge_payment",
-        python_callable=charge_payment,
-        compensate=PythonOperator(  # an operator: its own retries and timeout
+        http_conn_id="shop_payment",
+        endpoint="charge",
+        data={"order_id": ORDER_ID, "amount": "{{ params.amount }}"},
+        is_business_error=declined,
+        execution_timeout=timedelta(seconds=60),  # a hung call is cut off, then refunded
+        compensate=HttpOperator(
             task_id="refund_payment",
-            python_callable=refund_payment,
-            retries=5,
+            http_conn_id="shop_payment",
+            endpoint="refund",
+            data={"order_id": ORDER_ID},
+            log_response=True,
+            retries=5,  # its own settings: refunds are worth insisting on
             retry_delay=timedelta(seconds=1),
             execution_timeout=timedelta(seconds=60),
         ),
     )
-    ship = PythonOperator(task_id="ship_order", python_callable=ship_order)
+    ship = HttpOperator(
+        task_id="ship_order",
+        http_conn_id="shop_shipping",
+        endpoint="ship",
+        data={"order_id": ORDER_ID},
+    )
 
     reserve >> charge >> ship

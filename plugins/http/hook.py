@@ -14,8 +14,8 @@ The breaker counts only what signals an outage: no answer (a connection error, a
 the try's ``execution_timeout`` cutting the call) and a status in the connection's
 ``breaker_failure_statuses`` (429, 502, 503, 504 by default). A response that
 ``is_business_error(response)`` classifies as a business error (a payment declined, even as
-a 500) is an answer: the breaker counts the service as up, the call is not retried within
-the try and fails with ``HttpBusinessError``.
+a 500) is an answer: the breaker counts the service as up, and the call fails with
+``HttpBusinessError`` without being retried, within the try or by the task's retries.
 
 Headers and credentials are never logged: the log shows the method, URL and status only.
 """
@@ -32,7 +32,7 @@ import requests
 from plugins.http.retry import HttpRetryPolicy, parse_retry_after
 from scheduler.breakers import CircuitBreaker
 from scheduler.connections import BaseHook, Connection
-from scheduler.errors import BatonError, BatonTaskTimeout
+from scheduler.errors import BatonError, BatonFailException, BatonTaskTimeout
 from scheduler.masking import redact
 
 _OPTION_KEYS = {"token", "bearer_token", "headers", "timeout", "verify", "proxies", "cert"}
@@ -50,9 +50,11 @@ class HttpError(BatonError):
         self.status = status
 
 
-class HttpBusinessError(HttpError):
+class HttpBusinessError(HttpError, BatonFailException):
     """The service answered, with a response the caller classifies as a business error
-    (``is_business_error``): not an outage, so the breaker does not count it."""
+    (``is_business_error``): not an outage, so the breaker does not count it, and the same
+    request would get the same answer, so the task fails without retrying (Airflow's
+    ``AirflowFailException``)."""
 
 
 BusinessErrorCheck = Callable[[requests.Response], bool]
@@ -177,8 +179,8 @@ class HttpHook(BaseHook):
         if check and business:
             raise HttpBusinessError(
                 f"{self.method} {redact(response.url)} answered {response.status_code} "
-                f"{response.reason}, a business error per is_business_error (not retried "
-                f"within the try, not counted by the breaker): {_snippet(response)}",
+                f"{response.reason}, a business error per is_business_error (not retried, "
+                f"not counted by the circuit breaker): {_snippet(response)}",
                 status=response.status_code,
             )
         if check:

@@ -17,8 +17,9 @@ are retried within the try (``max_attempts``, exponential backoff with jitter,
 ``Retry-After`` honoured), then the task's own ``retries`` apply.
 
 ``is_business_error=lambda response: ...`` says which answers are business errors (a payment
-declined, as a 500 or as a 200 with ``"status": "declined"``): the try fails with
-``HttpBusinessError`` without retrying within the try, and the connection's circuit breaker
+declined, as a 500 or as a 200 with ``"status": "declined"``): the task fails with
+``HttpBusinessError`` without being retried (the same request would be refused again), and
+the connection's circuit breaker
 does not count it (it counts only outages: no answer, or a ``breaker_failure_statuses``).
 """
 

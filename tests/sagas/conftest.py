@@ -23,11 +23,27 @@ def shop() -> Iterator[dict[str, RunningService]]:
             running.stop()
 
 
+#: The payment connection's breaker stands more outages in a row than a test injects (6
+#: failing refunds), so the tests see every call reach the service; test_saga_edges sets
+#: its own to watch it open.
+PAYMENT_BREAKER = "breaker_failure_threshold=20&breaker_reset_timeout_s=5"
+
+
+def connect(instance: Baton, shop: dict[str, RunningService], **extras: str) -> None:
+    """The example's connections (shop_inventory, shop_payment, shop_shipping), as the
+    docstring of the DAG adds them, in the environment of every Baton process."""
+    for name, running in shop.items():
+        query = extras.get(name, "timeout=10")
+        instance.env[f"BATON_CONN_SHOP_{name.upper()}"] = f"{running.url}/?{query}"
+
+
 @pytest.fixture
-def baton(tmp_path: Path) -> Iterator[Baton]:
-    """A migrated BATON_HOME whose DAG folder holds the example order saga."""
+def baton(tmp_path: Path, shop: dict[str, RunningService]) -> Iterator[Baton]:
+    """A migrated BATON_HOME whose DAG folder holds the example order saga, with its
+    connections pointing at the shop's services."""
     instance = Baton(tmp_path)
     instance.write_dag("example_order_saga.py", EXAMPLE.read_text())
+    connect(instance, shop, payment=f"timeout=10&{PAYMENT_BREAKER}")
     try:
         yield instance
     finally:

@@ -46,31 +46,33 @@ def test_the_order_completes_when_every_service_answers(baton: Baton, shop: Shop
     assert keys(shop, "inventory", "release") == keys(shop, "payment", "refund") == []
 
 
-def test_reserve_failing_fails_the_run_with_nothing_to_compensate(baton: Baton, shop: Shop) -> None:
+def test_reserve_failing_is_undone_too_and_nothing_after_it_runs(baton: Baton, shop: Shop) -> None:
     inject(shop, "inventory", fail={"reserve": 3})  # 1 try + 2 retries
     run_id, state = run_order(baton, shop, "A-2")
-    assert state == "failed"
+    # compensate_on_failure: a reservation that failed may have been made; release it.
+    assert state == "compensated"
     assert baton.task_states(DAG_ID, run_id) == {
-        "reserve_stock": "failed",
+        "reserve_stock": "compensated",
         "charge_payment": "upstream_failed",
         "ship_order": "upstream_failed",
     }
-    assert ("run_state", None, "running", "failed") in events(baton, run_id)
+    assert ("task_state", "reserve_stock", "failed", "compensating") in events(baton, run_id)
     assert keys(shop, "payment", "charge") == []
+    assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
     assert_undone(shop, "A-2")
 
 
-def test_charge_failing_releases_the_stock(baton: Baton, shop: Shop) -> None:
+def test_charge_failing_refunds_it_then_releases_the_stock(baton: Baton, shop: Shop) -> None:
     inject(shop, "payment", fail={"charge": 3})
     run_id, state = run_order(baton, shop, "A-3")
     assert state == "compensated"
     assert baton.task_states(DAG_ID, run_id) == {
         "reserve_stock": "compensated",
-        "charge_payment": "failed",
+        "charge_payment": "compensated",  # failed, and undone in case it was applied
         "ship_order": "upstream_failed",
     }
+    assert keys(shop, "payment", "refund") == ["charge_payment/compensate"]
     assert keys(shop, "inventory", "release") == ["reserve_stock/compensate"]
-    assert keys(shop, "payment", "refund") == []  # the failed charge is not compensated
     assert_undone(shop, "A-3")
 
 
@@ -107,7 +109,7 @@ def test_ship_failing_refunds_then_releases_in_reverse_order(baton: Baton, shop:
     assert refund_log.endswith("attempt=1.compensate.log")
     logs = baton.cli("tasks", "logs", DAG_ID, run_id, "charge_payment", "--compensation").stdout
     assert "Starting compensation try 1 of task charge_payment" in logs
-    assert "refunding {'charge_id': 'ch_A-4'" in logs  # it read the charge's XCom
+    assert 'Response: {"refunded": 42.0}' in logs  # the refund operator's own log
 
 
 def test_failed_compensations_are_retried_with_their_own_settings(baton: Baton, shop: Shop) -> None:
@@ -181,8 +183,7 @@ def test_kill_9_during_compensation_then_restart_finishes_compensating(
 
 def test_dags_test_runs_the_saga_in_process(baton: Baton, shop: Shop) -> None:
     inject(shop, "shipping", fail={"ship": 3})
-    conf = {f"{name}_url": running.url for name, running in shop.items()}
-    conf["order_id"] = "A-8"
+    conf = {"order_id": "A-8"}
     result = baton.cli("dags", "test", DAG_ID, "--conf", json.dumps(conf), check=False)
     assert result.returncode != 0  # only a successful run exits 0
     assert "compensated" in result.stdout

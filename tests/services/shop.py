@@ -7,7 +7,14 @@ endpoint, so tests can break any step of the saga:
 
     POST /_control {"fail": {"charge": 2}}      the next 2 calls to /charge answer 503
     POST /_control {"delay": {"refund": 3.0}}   the next call to /refund waits 3 s first
+    POST /_control {"delay": {"charge": [5, 5]}}  the next 2 calls to /charge wait 5 s each
     GET  /_state                                state, calls and effects per key
+
+An undo may arrive before the call it undoes has been applied (that call timed out on the
+caller's side but is still on its way): a release or refund of an order not seen yet
+cancels the order, so a reservation or charge arriving later is refused (409) and has no
+effect. The payment service declines an amount over 1000 with HTTP 500
+``{"error": "payment declined"}``: a business answer, not an outage.
 
 Endpoints (JSON bodies, JSON answers):
 
@@ -33,6 +40,7 @@ from typing import Any
 
 Handler = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
 DEFAULT_PORTS = {"inventory": 8101, "payment": 8102, "shipping": 8103}
+DECLINE_ABOVE = 1000.0  # the payment service declines larger amounts
 
 
 class Service:
@@ -48,7 +56,7 @@ class Service:
         self.effects: Counter[str] = Counter()  # side effects applied, per idempotency key
         self.keys: dict[str, list[str]] = {}  # endpoint -> keys seen, in order
         self.fail: Counter[str] = Counter()  # endpoint -> calls left to fail
-        self.delay: dict[str, float] = {}  # endpoint -> seconds, for its next call
+        self.delay: dict[str, list[float]] = {}  # endpoint -> seconds, for its next calls
         self.started: Counter[str] = Counter()  # endpoint -> calls received
 
     def call(self, endpoint: str, key: str | None, body: dict[str, Any]) -> tuple[int, dict]:
@@ -60,7 +68,8 @@ class Service:
             self.calls[key] += 1
             self.started[endpoint] += 1
             self.keys.setdefault(endpoint, []).append(key)
-            delay = self.delay.pop(endpoint, 0.0)
+            delays = self.delay.get(endpoint) or [0.0]
+            delay = delays.pop(0)
         time.sleep(delay)
         with self.lock:
             if key in self.answers:  # a repeated request: the same answer, no new effect
@@ -77,7 +86,9 @@ class Service:
     def control(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             self.fail.update(body.get("fail", {}))
-            self.delay.update(body.get("delay", {}))
+            for endpoint, seconds in body.get("delay", {}).items():
+                more = seconds if isinstance(seconds, list) else [seconds]
+                self.delay.setdefault(endpoint, []).extend(float(s) for s in more)
         return {"ok": True}
 
     def snapshot(self) -> dict[str, Any]:
@@ -97,11 +108,13 @@ class Service:
 
 def inventory(stock: dict[str, int] | None = None) -> Service:
     service = Service("inventory")
-    service.state = {"stock": dict(stock or {"widget": 10}), "reservations": {}}
+    service.state = {"stock": dict(stock or {"widget": 10}), "reservations": {}, "cancelled": []}
     state = service.state
 
     def reserve(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         order, sku, qty = body["order_id"], body["sku"], int(body["qty"])
+        if order in state["cancelled"]:
+            return 409, {"error": f"order {order} was cancelled (released before reserved)"}
         if order in state["reservations"]:
             return 200, {"reserved": state["reservations"][order]}
         if state["stock"].get(sku, 0) < qty:
@@ -114,6 +127,8 @@ def inventory(stock: dict[str, int] | None = None) -> Service:
         held = state["reservations"].pop(body["order_id"], None)
         if held is not None:
             state["stock"][held["sku"]] += held["qty"]
+        elif body["order_id"] not in state["cancelled"]:  # a reservation may still come
+            state["cancelled"].append(body["order_id"])
         return 200, {"released": held}
 
     service.endpoints = {"reserve": reserve, "release": release}
@@ -122,18 +137,24 @@ def inventory(stock: dict[str, int] | None = None) -> Service:
 
 def payment() -> Service:
     service = Service("payment")
-    service.state = {"charges": {}}
-    charges = service.state["charges"]
+    service.state = {"charges": {}, "cancelled": []}
+    charges, cancelled = service.state["charges"], service.state["cancelled"]
 
     def charge(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        order = body["order_id"]
+        order, amount = body["order_id"], float(body["amount"])
+        if order in cancelled:
+            return 409, {"error": f"order {order} was cancelled (refunded before charged)"}
+        if amount > DECLINE_ABOVE:
+            return 500, {"error": "payment declined", "order_id": order}
         if order not in charges:
-            charges[order] = {"amount": body["amount"], "refunded": 0}
+            charges[order] = {"amount": amount, "refunded": 0}
         return 201, {"charge_id": f"ch_{order}", **charges[order]}
 
     def refund(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         found = charges.get(body["order_id"])
-        if found is None:
+        if found is None:  # the charge may still come: it will be refused
+            if body["order_id"] not in cancelled:
+                cancelled.append(body["order_id"])
             return 200, {"refunded": 0}
         amount = found["amount"] - found["refunded"]
         found["refunded"] = found["amount"]

@@ -106,7 +106,8 @@ def test_a_business_error_is_not_counted_nor_retried_within_the_try(
         finished, log = http_dags.run("retrying", try_number=n)
         assert finished.state == "failed"
         assert finished.error.startswith("HttpBusinessError: POST")
-        assert "a business error per is_business_error" in finished.error
+        assert "a business error per is_business_error (not retried" in finished.error
+        assert finished.retryable is False  # the task's retries do not apply either
         assert "card declined" in finished.error
     assert len(service.calls) == 3  # one attempt per try: no in-try retry of a refusal
     assert "answered 503 (a business error)" in log
