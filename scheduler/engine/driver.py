@@ -45,7 +45,12 @@ from scheduler.store.mapping import expand_task
 from scheduler.store.models import task_try_table
 from scheduler.store.pools import PoolLimit
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
-from scheduler.store.xcom import mappable_length, replace_xcoms, xcom_count, xcom_length
+from scheduler.store.xcom import (
+    mappable_length,
+    pushed_map_indexes,
+    replace_xcoms,
+    xcom_length,
+)
 
 log = logging.getLogger("baton.engine")
 
@@ -145,7 +150,9 @@ class RunDriver:
         """What the run's finished map sources produced: mapped tasks expand over it."""
         for task_id in run.spec.map_sources:
             if run.index.expanded.get(task_id):  # a mapped source: its instances' values
-                run.lengths[task_id] = xcom_count(session, run.dag_id, run.run_id, task_id)
+                pushed = pushed_map_indexes(session, run.dag_id, run.run_id, task_id)
+                run.pushed[task_id] = pushed
+                run.lengths[task_id] = len(pushed)
             elif run.tasks.get((task_id, UNMAPPED), _NONE).state == TaskState.SUCCESS:
                 run.lengths[task_id] = xcom_length(session, run.dag_id, run.run_id, task_id)
 
@@ -282,9 +289,13 @@ class RunDriver:
         returned something)."""
         task_id, map_index = key
         returned = dict(event.xcoms).get("return_value")
-        if map_index >= 0:
-            current = run.lengths.get(task_id, 0)
-            run.lengths[task_id] = int(current) + (returned is not None)
+        if map_index >= 0:  # a set, so a cleared instance that runs again counts once
+            pushed = run.pushed.setdefault(task_id, set())
+            if returned is None:
+                pushed.discard(map_index)
+            else:
+                pushed.add(map_index)
+            run.lengths[task_id] = len(pushed)
         elif returned is None:
             run.lengths[task_id] = mappable_length(task_id, None, missing=True)
         else:

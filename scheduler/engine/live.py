@@ -47,6 +47,7 @@ class LiveRun:
     # For mapping: items in the return value of each finished map source task (or why it
     # cannot be mapped over), see DagSpec.map_sources.
     lengths: dict[str, int | str] = field(default_factory=dict)
+    pushed: dict[str, set[int]] = field(default_factory=dict)  # mapped sources' pushers
     # Sagas: the phase view (state = phase, try_number = compensation tries so far) of each
     # compensating task, and per task the compensation try count its retries start from.
     compensations: dict[str, TaskView] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, delete, func, insert, select
+from sqlalchemy import Engine, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.store.db import make_engine
@@ -90,17 +90,17 @@ def xcom_length(session: Session, dag_id: str, run_id: str, task_id: str) -> int
     return mappable_length(task_id, None if text is None else json.loads(text), text is None)
 
 
-def xcom_count(session: Session, dag_id: str, run_id: str, task_id: str) -> int:
-    """How many instances of a mapped task pushed a return value (what mapping over its
-    results expands into)."""
-    query = select(func.count()).where(
+def pushed_map_indexes(session: Session, dag_id: str, run_id: str, task_id: str) -> set[int]:
+    """The instances of a mapped task that pushed a return value (mapping over its results
+    gets one item per instance in this set)."""
+    query = select(xcom_table.c.map_index).where(
         xcom_table.c.dag_id == dag_id,
         xcom_table.c.run_id == run_id,
         xcom_table.c.task_id == task_id,
         xcom_table.c.map_index >= 0,
         xcom_table.c.key == "return_value",
     )
-    return int(session.scalar(query) or 0)
+    return set(session.scalars(query))
 
 
 def mappable_length(task_id: str, value: Any, missing: bool = False) -> int | str:

@@ -219,3 +219,47 @@ def test_a_scheduler_killed_mid_map_resumes_and_finishes_the_run(baton: Baton) -
     baton.start()
     assert baton.wait_for_run("slow_map", run_id, timeout=120) == "success"
     assert return_value(baton, "slow_map", run_id, "total") == sum(range(1, 9))
+
+
+CHAINED = """
+from datetime import datetime, timezone
+from scheduler import DAG, task
+
+with DAG("chained", start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), schedule=None):
+    @task
+    def numbers():
+        return [1, 2, 3, 4]
+
+    @task
+    def double(x):
+        return None if x == 4 else x * 2  # instance 3 pushes nothing
+
+    @task
+    def plus_one(y):
+        return y + 1
+
+    @task
+    def total(values):
+        return sorted(values)
+
+    total(plus_one.expand(y=double.expand(x=numbers())))
+"""
+
+
+def test_mapping_over_a_mapped_task_gets_one_item_per_returned_value(baton: Baton) -> None:
+    baton.write_dag("chained.py", CHAINED)
+    baton.start()
+    baton.wait_for_dag("chained")
+    run_id = baton.trigger("chained")
+    assert baton.wait_for_run("chained", run_id) == "success"
+    assert return_value(baton, "chained", run_id, "total") == [3, 5, 7]
+    # Clearing one upstream instance and everything below it expands plus_one the same way.
+    baton.cli("tasks", "clear", "chained", run_id, "double", "--map-index", "1", "--downstream")
+    assert baton.wait_for_run("chained", run_id) == "success"
+    states = instances(baton, "chained", run_id)
+    assert sorted(k for k in states if k.startswith("plus_one[")) == [
+        "plus_one[0]",
+        "plus_one[1]",
+        "plus_one[2]",
+    ]
+    assert return_value(baton, "chained", run_id, "total") == [3, 5, 7]
