@@ -58,8 +58,16 @@ class Service:
         self.fail: Counter[str] = Counter()  # endpoint -> calls left to fail
         self.delay: dict[str, list[float]] = {}  # endpoint -> seconds, for its next calls
         self.started: Counter[str] = Counter()  # endpoint -> calls received
+        self.finished: Counter[str] = Counter()  # endpoint -> calls answered (late ones too)
 
     def call(self, endpoint: str, key: str | None, body: dict[str, Any]) -> tuple[int, dict]:
+        try:
+            return self._call(endpoint, key, body)
+        finally:
+            with self.lock:
+                self.finished[endpoint] += 1
+
+    def _call(self, endpoint: str, key: str | None, body: dict[str, Any]) -> tuple[int, dict]:
         if endpoint not in self.endpoints:
             return 404, {"error": f"{self.name} has no endpoint /{endpoint}"}
         if not key:
@@ -101,6 +109,7 @@ class Service:
                         "effects": self.effects,
                         "keys": self.keys,
                         "started": self.started,
+                        "finished": self.finished,
                     }
                 )
             )
