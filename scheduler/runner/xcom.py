@@ -9,7 +9,7 @@ for tests and ``baton dags test``, a database-backed one in the scheduler).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from scheduler.errors import XComError
@@ -29,8 +29,21 @@ class XComReader(Protocol):
         """``(True, value)`` if that XCom exists, else ``(False, None)``."""
         ...
 
-    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
-        """The values of every instance of a mapped task, in ``map_index`` order."""
+    def read_mapped(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        key: str,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> list[Any]:
+        """The values of a mapped task's instances, in ``map_index`` order: all, or the
+        ``start:stop`` slice of that order."""
+        ...
+
+    def count_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> int:
+        """How many instances of a mapped task pushed ``key``."""
         ...
 
 
@@ -50,13 +63,24 @@ class InMemoryXComReader:
         ident = (dag_id, run_id, task_id, key, map_index)
         return (True, self._values[ident]) if ident in self._values else (False, None)
 
-    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
+    def read_mapped(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        key: str,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> list[Any]:
         found = sorted(
             (ident[4], value)
             for ident, value in self._values.items()
             if ident[:4] == (dag_id, run_id, task_id, key) and ident[4] >= 0
         )
-        return [value for _, value in found]
+        return [value for _, value in found][start:stop]
+
+    def count_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> int:
+        return len(self.read_mapped(dag_id, run_id, task_id, key))
 
     def set(
         self, dag_id: str, run_id: str, task_id: str, key: str, value: Any, map_index: int = -1
@@ -75,10 +99,60 @@ class InMemoryXComReader:
             self.set(dag_id, run_id, task_id, key, value, finished.key.map_index)
 
 
+class LazyXComSequence(Sequence[Any]):
+    """The results of a mapped task's instances, in map_index order, read from the store
+    only when used (Airflow's ``LazyXComSequence``): ``len()`` counts them, an index reads
+    one, iterating reads them a page at a time, so a reduce over 10,000 results never holds
+    a copy it does not need."""
+
+    PAGE = 1000
+
+    def __init__(self, reader: XComReader, dag_id: str, run_id: str, task_id: str, key: str):
+        self._reader, self._ident = reader, (dag_id, run_id, task_id, key)
+        self._length: int | None = None
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self._reader.count_mapped(*self._ident)
+        return self._length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        found = self._reader.read_mapped(*self._ident, start=position, stop=position + 1)
+        if position < 0 or not found:
+            raise IndexError(f"{self!r} has {len(self)} values; there is no index {index}")
+        return unseal(found[0])
+
+    def __iter__(self) -> Iterator[Any]:
+        start = 0
+        while True:
+            page = self._reader.read_mapped(*self._ident, start=start, stop=start + self.PAGE)
+            yield from unseal_each(page)
+            if len(page) < self.PAGE:
+                return
+            start += self.PAGE
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"LazyXComSequence({self._ident[2]!r}, key={self._ident[3]!r})"
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, LazyXComSequence):  # a reduce that returns its input unchanged
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def serialize_xcom(value: Any, task_id: str, key: str) -> str:
     """JSON text of an XCom value; ``XComError`` says which task, key and type failed."""
     try:
-        return json.dumps(value)
+        return json.dumps(value, default=_as_json)
     except (TypeError, ValueError) as exc:
         raise XComError(
             f"task '{task_id}' produced XCom '{key}' of type {type(value).__name__}, which is "
@@ -115,10 +189,10 @@ class TryXComs:
         found, value = self._reader.read(dag_id, self.run_id, task_id, key, map_index)
         return unseal(value) if found else default
 
-    def pull_mapped(self, dag_id: str, task_id: str, key: str) -> list[Any]:
-        """Every instance's value of mapped ``task_id``, in map_index order (what a task
-        downstream of a mapped task gets, as in Airflow)."""
-        return unseal_each(self._reader.read_mapped(dag_id, self.run_id, task_id, key))
+    def pull_mapped(self, dag_id: str, task_id: str, key: str) -> LazyXComSequence:
+        """Every instance's value of mapped ``task_id``, in map_index order, read when used
+        (what a task downstream of a mapped task gets, as in Airflow)."""
+        return LazyXComSequence(self._reader, dag_id, self.run_id, task_id, key)
 
     def as_tuples(self) -> tuple[tuple[str, str], ...]:
         """The pushes as ``(key, json_text)``, unmasked (what this try itself sees)."""

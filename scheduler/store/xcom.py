@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Engine, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from scheduler.store.db import make_engine
@@ -142,21 +142,41 @@ class DatabaseXComReader:
             row = connection.execute(query).first()
         return (False, None) if row is None else (True, _loaded(*row))
 
-    def read_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
-        """The values of every instance of a mapped task, in ``map_index`` order."""
+    def read_mapped(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        key: str,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> list[Any]:
+        """The values of a mapped task's instances in ``map_index`` order (a slice of it)."""
         query = (
             select(xcom_table.c.value, xcom_table.c.sealed)
-            .where(
-                xcom_table.c.dag_id == dag_id,
-                xcom_table.c.run_id == run_id,
-                xcom_table.c.task_id == task_id,
-                xcom_table.c.map_index >= 0,
-                xcom_table.c.key == key,
-            )
+            .where(_mapped_rows(dag_id, run_id, task_id, key))
             .order_by(xcom_table.c.map_index)
+            .offset(start)
         )
+        if stop is not None:
+            query = query.limit(max(0, stop - start))
         with self._connect() as connection:
             return [_loaded(*row) for row in connection.execute(query)]
+
+    def count_mapped(self, dag_id: str, run_id: str, task_id: str, key: str) -> int:
+        query = select(func.count()).where(_mapped_rows(dag_id, run_id, task_id, key))
+        with self._connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
+
+def _mapped_rows(dag_id: str, run_id: str, task_id: str, key: str) -> Any:
+    return and_(
+        xcom_table.c.dag_id == dag_id,
+        xcom_table.c.run_id == run_id,
+        xcom_table.c.task_id == task_id,
+        xcom_table.c.map_index >= 0,
+        xcom_table.c.key == key,
+    )
 
 
 def _loaded(text: str, token: str | None) -> Any:
