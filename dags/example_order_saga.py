@@ -44,6 +44,16 @@ from scheduler import DAG
 ORDER_ID = "{{ params.order_id or run_id }}"
 
 
+def page_on_call(context) -> None:
+    """An undo failed for good: the run ends compensation_failed and someone must look."""
+    ti = context["ti"]
+    print(
+        f"ALERT: order {context['params'].get('order_id') or context['run_id']}: the undo "
+        f"of {ti.task_id} failed for good ({context['exception']}); fix the service, then "
+        f"baton runs compensate {ti.dag_id} {context['run_id']}"
+    )
+
+
 def declined(response) -> bool:
     """The payment service's refusal: an answer to fail on, not a sign of an outage."""
     return "payment declined" in response.text
@@ -60,6 +70,7 @@ with DAG(
         "retry_delay": timedelta(seconds=1),
         "max_attempts": 1,  # one call per try: every retry is a try, with its own log
         "compensate_on_failure": True,  # a failed step may have acted: undo it too
+        "on_compensation_failure_callback": page_on_call,  # its undo failed for good
     },
     tags=["example", "saga"],
     description="Order saga over HTTP microservices, compensated in reverse on failure",

@@ -55,6 +55,8 @@ _CALLBACKS = (
     "on_failure_callback",
     "on_retry_callback",
     "on_skipped_callback",
+    # Baton's: the task's compensation failed for good (the task goes compensation_failed).
+    "on_compensation_failure_callback",
 )
 
 
@@ -104,6 +106,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         on_failure_callback: Callback | list[Callback] | None = None,
         on_retry_callback: Callback | list[Callback] | None = None,
         on_skipped_callback: Callback | list[Callback] | None = None,
+        on_compensation_failure_callback: Callback | list[Callback] | None = None,
         do_xcom_push: bool = True,
         params: Mapping[str, Any] | None = None,
         dag: DAG | None = None,
@@ -171,6 +174,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
             on_failure_callback,
             on_retry_callback,
             on_skipped_callback,
+            on_compensation_failure_callback,
         )
         for name, value in zip(_CALLBACKS, callbacks, strict=True):
             setattr(self, name, check_callbacks(name, value, where, self.location))

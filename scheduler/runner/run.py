@@ -77,6 +77,7 @@ class _TryRun:
             request.dag_id, request.run_id, request.task_id, reader, request.map_index
         )
         self.task: Any = None
+        self.undone: Any = None  # the task a compensation try undoes
         self.context: dict[str, Any] | None = None
         self.skip_tasks: tuple[str, ...] = ()
 
@@ -113,6 +114,7 @@ class _TryRun:
         r = self.request
         dag, task = get_dag_and_task(r.fileloc, r.dag_id, r.task_id)
         if r.compensation:
+            self.undone = task  # its on_compensation_failure_callback, if this try is the last
             task = compensation_of(task)
         self.task = task
         params = _merged_params(dag, task, r.conf)
@@ -167,15 +169,19 @@ class _TryRun:
         if self.context is not None:
             self.context["exception"] = exc
         self._call("on_retry_callback" if will_retry else "on_failure_callback")
+        if self.undone is not None and not will_retry:  # the task goes compensation_failed
+            self._call("on_compensation_failure_callback", self.undone)
         self.log.info("Marking task as %s", "UP_FOR_RETRY" if will_retry else "FAILED")
         return self._finished("failed", error=describe(exc), retryable=retryable)
 
     def _retries(self) -> int:
         return int(getattr(self.task, "retries", 0) or 0)
 
-    def _call(self, name: str) -> None:
-        """Run the task's callback(s) named ``name``; an error in one is logged, not raised."""
-        callbacks = getattr(self.task, name, None) if self.context is not None else None
+    def _call(self, name: str, owner: Any = None) -> None:
+        """Run the task's (or ``owner``'s) callback(s) named ``name``; an error in one is
+        logged, not raised."""
+        owner = self.task if owner is None else owner
+        callbacks = getattr(owner, name, None) if self.context is not None else None
         if not callbacks:
             return
         for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:

@@ -54,6 +54,10 @@ TAKES_EFFECT = {
     "on_failure_callback": ([notify], lambda op, spec: op.on_failure_callback == [notify]),
     "on_retry_callback": (notify, lambda op, spec: op.on_retry_callback is notify),
     "on_skipped_callback": (notify, lambda op, spec: op.on_skipped_callback is notify),
+    "on_compensation_failure_callback": (
+        notify,
+        lambda op, spec: op.on_compensation_failure_callback is notify,
+    ),
     "do_xcom_push": (False, lambda op, spec: op.do_xcom_push is False),
     "params": ({"limit": 3}, lambda op, spec: op.params["limit"] == 3),
     "doc_md": ("# docs", lambda op, spec: spec.doc_md == "# docs"),

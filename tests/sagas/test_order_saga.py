@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -141,7 +142,12 @@ def test_a_compensation_failing_for_good_blocks_the_ones_before_it_until_retried
         "charge_payment": "compensation_failed",
         "ship_order": "failed",
     }
-    assert len(compensation_tries(baton, run_id, "charge_payment")) == 6
+    refunds = compensation_tries(baton, run_id, "charge_payment")
+    assert len(refunds) == 6
+    # The example's on_compensation_failure_callback ran once, after the last refund try.
+    last, before = (Path(t.log_path).read_text() for t in (refunds[-1], refunds[-2]))
+    assert "ALERT: order A-6: the undo of charge_payment failed for good" in last
+    assert "ALERT" not in before
     assert keys(shop, "inventory", "release") == []
 
     # The payment service is fixed (its injected failures are used up): compensate again.
