@@ -10,7 +10,7 @@ ifdef PORT
 export BATON_WEBUI_BIND := $(or $(HOST),127.0.0.1):$(PORT)
 endif
 
-.PHONY: run test bench lint format clean
+.PHONY: run test chaos bench lint format clean
 
 $(BIN)/baton: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: $(BIN)/baton
 test: $(BIN)/baton
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(BIN)/python -m pytest
+
+# kill -9 of the scheduler and its workers over 50 runs, then the checks (docs: tests/chaos).
+# `make test` runs it too; BATON_CHAOS_SEED=N replays one, BATON_CHAOS_RUNS=N changes the count.
+chaos: $(BIN)/baton
+	$(BIN)/python -m pytest tests/chaos -q -s
 
 bench: $(BIN)/baton
 	$(BIN)/python bench/run.py
