@@ -34,6 +34,7 @@ from scheduler.api.tasks import (
     list_tries,
     list_xcoms,
     mark_tasks,
+    read_log_bytes,
     read_task_log,
     task_log_path,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "mark_tasks",
     "get_task_instance",
     "list_xcoms",
+    "read_log_bytes",
     "read_task_log",
     # users
     "LOGIN_FAILURE_WINDOW",

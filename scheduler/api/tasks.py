@@ -10,7 +10,7 @@ from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import BatonError
 from scheduler.masking import redact
 from scheduler.settings import Settings
-from scheduler.store import actions
+from scheduler.store import actions, shipped_logs
 from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
@@ -54,6 +54,58 @@ def task_log_path(
     map_index: int = -1,
 ) -> Path:
     """The log file of a try; ``kind="compensate"``: of a compensation try (sagas)."""
+    chosen = _chosen_try(settings, dag_id, run_id, task_id, try_number, kind, map_index)
+    if not chosen.log_path or not Path(chosen.log_path).exists():
+        raise _no_log_yet(chosen, task_id)
+    return Path(chosen.log_path)
+
+
+def read_log_bytes(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None,
+    kind: str = "task",
+    map_index: int = -1,
+    *,
+    tail: int | None = None,
+) -> tuple[int, bytes, int]:
+    """``(try_number, bytes, size)``: a try's whole log, or its last ``tail`` bytes. From
+    the file on this machine if there is one, else from what the worker that ran the try
+    shipped to the database (a Celery worker on another machine)."""
+    chosen = _chosen_try(settings, dag_id, run_id, task_id, try_number, kind, map_index)
+    path = Path(chosen.log_path) if chosen.log_path else None
+    if path is not None and path.exists():
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            handle.seek(0 if tail is None else max(0, size - tail))
+            return chosen.try_number, handle.read(), size
+    with transaction(read_database(settings)) as session:
+        size = shipped_logs.shipped_size(session, chosen.log_path) if chosen.log_path else None
+        if size is not None:
+            start = 0 if tail is None else max(0, size - tail)
+            data, size = shipped_logs.read_shipped(session, chosen.log_path, start) or (b"", 0)
+            return chosen.try_number, data, size
+    raise _no_log_yet(chosen, task_id)
+
+
+def _no_log_yet(chosen: TaskTryRow, task_id: str) -> BatonError:
+    return BatonError(
+        f"try {chosen.try_number} of '{task_id}' has no log file yet "
+        f"(expected at {chosen.log_path}); it may still be queued"
+    )
+
+
+def _chosen_try(
+    settings: Settings,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None,
+    kind: str,
+    map_index: int,
+) -> TaskTryRow:
     tries = list_tries(settings, dag_id, run_id, task_id, kind, map_index)
     if not tries:
         what = "its compensation has" if kind != "task" else "it has"
@@ -70,12 +122,7 @@ def task_log_path(
             f"task '{task_id}' has tries 1 to {tries[-1].try_number}, not {try_number}; "
             "pick one of those with --try"
         )
-    if not chosen.log_path or not Path(chosen.log_path).exists():
-        raise BatonError(
-            f"try {chosen.try_number} of '{task_id}' has no log file yet "
-            f"(expected at {chosen.log_path}); it may still be queued"
-        )
-    return Path(chosen.log_path)
+    return chosen
 
 
 def clear_tasks(
@@ -180,14 +227,7 @@ def read_task_log(
 ) -> tuple[int, str, bool]:
     """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked;
     ``kind="compensate"`` reads a compensation try's log."""
-    path = task_log_path(settings, dag_id, run_id, task_id, try_number, kind, map_index)
-    number = (
-        try_number
-        if try_number is not None
-        else list_tries(settings, dag_id, run_id, task_id, kind, map_index)[-1].try_number
+    number, data, size = read_log_bytes(
+        settings, dag_id, run_id, task_id, try_number, kind, map_index, tail=max_bytes
     )
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        handle.seek(max(0, size - max_bytes))
-        data = handle.read(max_bytes)
     return number, redact(data.decode("utf-8", errors="replace")), size > max_bytes

@@ -90,10 +90,9 @@ def logs(
     """Print the log of one try of TASK_ID in RUN_ID."""
     kind = "compensate" if compensation else "task"
     index = -1 if map_index is None else map_index
-    path = api.task_log_path(settings(), dag_id, run_id, task_id, try_number, kind, index)
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            click.echo(line, nl=False)
+    # The file here, or the chunks a worker on another machine shipped to the database.
+    _, data, _ = api.read_log_bytes(settings(), dag_id, run_id, task_id, try_number, kind, index)
+    click.echo(data.decode("utf-8", errors="replace"), nl=False)
 
 
 @tasks.command()

@@ -10,7 +10,7 @@ PostgreSQL LISTEN/NOTIFY in ``bench/event_channels.py``: see docs/scaling.md.)
 ``free_slots`` is ``BATON_PARALLELISM`` minus the tries in flight: the cap on tries
 running at once across all workers, as Airflow's ``[core] parallelism``. A worker that
 stops heartbeating a try it claimed (killed, its machine gone) fails that try after
-``LOST_AFTER_S``, with the reason.
+``CeleryExecutor.LOST_AFTER_S``, with the reason.
 """
 
 from __future__ import annotations
@@ -46,13 +46,14 @@ from scheduler.store.db import make_engine, transaction
 
 log = logging.getLogger("baton.celery")
 
-LOST_AFTER_S = 30.0  # a claimed try whose heartbeat is older than this lost its worker
-LOST_CHECK_S = 5.0  # how often the claims of running tries are looked at
 SHUTDOWN_TIMEOUT_S = 60.0
 
 
 class CeleryExecutor(Executor):
     """See the module docstring."""
+
+    LOST_AFTER_S = 30.0  # a claimed try whose heartbeat is older than this lost its worker
+    LOST_CHECK_S = 5.0  # how often the claims of running tries are looked at
 
     def __init__(self, settings: Settings, parallelism: int | None = None) -> None:
         self.settings = settings
@@ -132,7 +133,7 @@ class CeleryExecutor(Executor):
             else:
                 self._started.add(event.key)
         if self._state == "running" and time.monotonic() >= self._next_lost_check:
-            self._next_lost_check = time.monotonic() + LOST_CHECK_S
+            self._next_lost_check = time.monotonic() + self.LOST_CHECK_S
             events += self._lost_tries()
         return events
 
@@ -216,7 +217,7 @@ class CeleryExecutor(Executor):
 
     def _lost_tries(self) -> list[ExecutorEvent]:
         """Tries whose worker stopped heartbeating: failed with the reason."""
-        stale_before = _now() - timedelta(seconds=LOST_AFTER_S)
+        stale_before = _now() - timedelta(seconds=self.LOST_AFTER_S)
         lost: list[ExecutorEvent] = []
         for key in list(self._started):
             with transaction(self._engine) as session:

@@ -42,12 +42,17 @@ def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
     """INSERT unless the primary key exists, in one statement on every back end; True if
     this call inserted the row."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(try_claim_table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(try_claim_table).values(values).on_conflict_do_nothing()
-    else:
-        statement = mysql.insert(try_claim_table).values(values).prefix_with("IGNORE")
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # RETURNING, not rowcount: psycopg 3 reports -1 rows for this statement.
+        statement = (
+            insert(try_claim_table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(try_claim_table.c.state)
+        )
+        return session.execute(statement).first() is not None
+    statement = mysql.insert(try_claim_table).values(values).prefix_with("IGNORE")
     return session.execute(statement).rowcount == 1
 
 

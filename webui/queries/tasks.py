@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.store import runs as run_store
+from scheduler.store import shipped_logs
 from scheduler.store.compensations import COMPENSATE
 from scheduler.store.models import TaskInstanceRow, TaskTryRow, xcom_table
 
@@ -76,16 +77,27 @@ class LogChunk:
     more: bool  # True if the file has more bytes than this chunk returned
 
 
-def read_log(path: str | None, offset: int = 0, limit: int = LOG_CHUNK) -> LogChunk:
+def read_log(
+    path: str | None, offset: int = 0, limit: int = LOG_CHUNK, session: Session | None = None
+) -> LogChunk:
     """Bytes ``offset`` to ``offset + limit`` of a log, decoded leniently (a chunk may cut a
-    multi-byte character; the next read continues from the byte offset, never losing data)."""
-    if not path or not Path(path).is_file():
+    multi-byte character; the next read continues from the byte offset, never losing data).
+    Without the file on this machine, what the try's worker shipped to the database (a
+    Celery worker elsewhere), read through ``session``."""
+    if not path:
         return LogChunk("", offset, exists=False, more=False)
-    with open(path, "rb") as handle:
-        size = handle.seek(0, 2)
+    if not Path(path).is_file():
+        shipped = shipped_logs.read_shipped(session, path, offset, limit) if session else None
+        if shipped is None:
+            return LogChunk("", offset, exists=False, more=False)
+        data, size = shipped
         start = min(max(offset, 0), size)
-        handle.seek(start)
-        data = handle.read(limit)
+    else:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, 2)
+            start = min(max(offset, 0), size)
+            handle.seek(start)
+            data = handle.read(limit)
     data = data[: len(data) - _incomplete_tail(data)]
     end = start + len(data)
     return LogChunk(data.decode("utf-8", "replace"), end, exists=True, more=end < size)

@@ -122,7 +122,8 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
         summary = instance_counts(session, [run.id], [task_id]).get((run.id, task_id))
     shown = comp_tries if kind == COMPENSATE else tries
     chosen = _chosen_try(shown, request.args.get("try"))
-    log = task_queries.read_log(chosen.log_path if chosen else None)
+    with read_session() as session:
+        log = task_queries.read_log(chosen.log_path if chosen else None, session=session)
     return render_template(
         "task_instance.html",
         ti=ti,
@@ -159,7 +160,8 @@ def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
         ti = task_queries.task_instance(session, dag_id, run_id, task_id, map_index)
         tries = task_queries.tries(session, dag_id, run_id, task_id, kind, map_index)
     chosen = _chosen_try(tries, request.args.get("try"))
-    chunk = task_queries.read_log(chosen.log_path if chosen else None, offset)
+    with read_session() as session:
+        chunk = task_queries.read_log(chosen.log_path if chosen else None, offset, session=session)
     running = _live(ti, chosen, tries, kind)
     return jsonify(
         text=chunk.text,
