@@ -5,6 +5,7 @@ no call needed to notice."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -81,6 +82,7 @@ def test_refusals_leave_the_breaker_closed_and_its_shown_state_is_the_effective_
         assert (shown["state"], shown["failures"]) == ("open", 2)
         status, page = get(f"{url}/breakers", token["token"])
         assert status == 200 and 'class="state brk-open"' in page.decode()
+        assert api_state(url, token["token"]) == ("open", 2)
 
         # No call arrives; once the cool-down has passed the breaker shows what it will do.
         baton.wait_until("the cool-down", lambda: breaker(baton)["state"] == "half_open", 30)
@@ -88,12 +90,23 @@ def test_refusals_leave_the_breaker_closed_and_its_shown_state_is_the_effective_
         assert len(service.calls) == 7  # nothing probed: the state is read, not changed
         status, page = get(f"{url}/breakers", token["token"])
         assert 'class="state brk-half_open"' in page.decode() and "half open" in page.decode()
+        assert api_state(url, token["token"]) == ("half_open", 2)
     assert "half_open" in baton.cli("breakers", "list").stdout.splitlines()[1]
 
     # The next order is the probe: the service is back, the breaker closes.
     service.reply(200, {"charge_id": "ch_back"})
     assert order(baton, "B-1") == "success"
     assert (breaker(baton)["state"], breaker(baton)["failures"]) == ("closed", 0)
+
+
+def api_state(url: str, token: str) -> tuple[str, int]:
+    """The payment breaker as the REST API shows it (GET /api/v1/breakers)."""
+    status, body = get(f"{url}/api/v1/breakers", token)
+    assert status == 200, body
+    listing = json.loads(body)
+    (row,) = [b for b in listing["breakers"] if b["conn_id"] == "payments"]
+    assert listing["total_entries"] == 1
+    return row["state"], row["failures"]
 
 
 def _epoch(iso: str) -> float:

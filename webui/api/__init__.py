@@ -6,11 +6,29 @@ document in ``openapi.py`` describes every one of them.
 
 from __future__ import annotations
 
-from webui.api import dags, mapped_instances, monitoring, openapi, pools, runs, task_instances
+from webui.api import (
+    breakers,
+    dags,
+    mapped_instances,
+    monitoring,
+    openapi,
+    pools,
+    runs,
+    task_instances,
+)
 from webui.api.blueprint import api_bp
 from webui.api.errors import install_http_handlers
 
 __all__ = ["api_bp", "install_http_handlers"]
 
 # Imported for their routes.
-_VIEW_MODULES = (dags, runs, task_instances, mapped_instances, monitoring, pools, openapi)
+_VIEW_MODULES = (
+    dags,
+    runs,
+    task_instances,
+    mapped_instances,
+    monitoring,
+    pools,
+    breakers,
+    openapi,
+)

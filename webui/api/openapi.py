@@ -314,6 +314,15 @@ PATHS: dict[str, dict[str, Any]] = {
             errors=(404, 409),
         ),
     },
+    "/breakers": {
+        "get": _op(
+            "get_breakers",
+            "Each connection's circuit breaker, in its effective state",
+            "BreakerCollection",
+            params=PAGING,
+            errors=(400,),
+        ),
+    },
     "/health": {
         "get": _op("get_health", "Scheduler and database health", "HealthInfo", errors=(503,)),
     },

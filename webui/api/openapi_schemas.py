@@ -218,6 +218,24 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "PoolCollection": _page("Pool", "pools"),
+    "Breaker": _object(
+        {
+            "conn_id": STR,
+            "state": {
+                "type": "string",
+                "enum": ["closed", "open", "half_open"],
+                "description": "Effective: half_open once the cool-down has passed.",
+            },
+            "failures": {"type": "integer", "description": "Consecutive outages counted"},
+            "window_calls": INT,
+            "window_failures": INT,
+            "opened_at": NTIME,
+            "half_open_at": NTIME,
+            "probe_owner": NSTR,
+            "last_error": NSTR,
+        }
+    ),
+    "BreakerCollection": _page("Breaker", "breakers"),
     "PoolCreate": _object(POOL_BODY, required=["name", "slots"]),
     "PoolPatch": _object(POOL_BODY, required=[]),
     "HealthInfo": _object(

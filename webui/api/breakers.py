@@ -1,0 +1,30 @@
+"""``/breakers``: each connection's circuit breaker, read only (resetting one is the web UI's
+form or ``baton breakers reset``; Airflow has no breakers, so the fields are Baton's).
+
+The state is the effective one, as ``baton breakers list`` and the web UI show it: an open
+breaker whose cool-down has passed is ``half_open`` (the next call probes the service).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scheduler.breakers import breaker_rows
+from webui.api.blueprint import api_bp
+from webui.api.inputs import paging
+from webui.auth import login_required
+from webui.auth.identity import settings
+
+
+@api_bp.get("/breakers")
+@login_required
+def get_breakers() -> dict[str, Any]:
+    page = paging()
+    rows = breaker_rows(settings())
+    shown = rows[page.offset : page.offset + page.limit]
+    return {"breakers": [_json(row) for row in shown], "total_entries": len(rows)}
+
+
+def _json(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
