@@ -138,6 +138,9 @@ class SagaSteps:
             "dag_id": run.dag_id,
             "run_id": run.run_id,
             "task_id": task_id,
+            # Every row of dispatch's batch insert names the same columns; compensations are
+            # of unmapped tasks.
+            "map_index": UNMAPPED,
             "try_number": number,
             "kind": COMPENSATE,
             "state": T.QUEUED,
