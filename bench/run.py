@@ -237,7 +237,10 @@ def trigger_and_wait(
 
 
 def w1() -> dict[str, float]:
-    bench = Bench({"w1.py": W1.format(noop=NOOP)})
+    return w1_measure(Bench({"w1.py": W1.format(noop=NOOP)}))
+
+
+def w1_measure(bench: Bench) -> dict[str, float]:
     bench.start()
     bench.wait("w1 parsed", lambda: bench.known_dags() == 1)
     t0, t1 = trigger_and_wait(bench, ["w1_wide"])
@@ -247,7 +250,10 @@ def w1() -> dict[str, float]:
 
 
 def w2() -> dict[str, float]:
-    bench = Bench({"w2.py": W2.format(noop=NOOP)})
+    return w2_measure(Bench({"w2.py": W2.format(noop=NOOP)}))
+
+
+def w2_measure(bench: Bench) -> dict[str, float]:
     bench.start()
     bench.wait("w2 parsed", lambda: bench.known_dags() == 1)
     t0, t1 = trigger_and_wait(bench, ["w2_chain"])
@@ -331,7 +337,18 @@ def main() -> None:
         "MAPPED": lambda: fan("mapped"),
         "STATIC": lambda: fan("static"),
     }
-    only = sys.argv[1:] or list(workloads)
+    default = list(workloads)
+    if "celery" in os.environ.get("BENCH_BACKENDS", "").split(","):
+        # PostgreSQL, Redis and Celery workers: the issue-8 workloads (bench/celery_bench.py).
+        import celery_bench
+
+        workloads.update(celery_bench.WORKLOADS)
+        default += list(celery_bench.WORKLOADS)
+    elif any(name in ("W1_CELERY", "W2_CELERY") for name in sys.argv[1:]):
+        import celery_bench
+
+        workloads.update(celery_bench.WORKLOADS)
+    only = sys.argv[1:] or default
     results: dict[str, Any] = {}
     details: dict[str, Any] = {}
     sched_peaks = []

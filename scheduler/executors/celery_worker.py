@@ -2,10 +2,17 @@
 
 A message carries one try (``celery_messages.encode_request``) and the name of the queue
 its scheduler reads events from. The worker claims the try (a redelivered message is
-dropped here), reports ``TaskStarted``, runs the try in a forked child
-(``isolated_try.run_isolated``) while shipping its log to the database, then ships the rest
-of the log, marks the claim finished and reports ``TaskFinished``, in that order, so a
-finished try's log is complete when the scheduler hears of it.
+dropped here), reports ``TaskStarted``, runs the try, then ships the rest of its log, marks
+the claim finished and reports ``TaskFinished``, in that order, so a finished try's log is
+complete when the scheduler hears of it.
+
+Each Celery pool process runs its tries through a ``LocalExecutor`` of one worker: a
+long-lived forked child, so the guarantees are the local executor's own (a segfault,
+``os._exit`` or the OOM killer fails only that try, with the reason, and the child is
+replaced; the ``execution_timeout`` backstop; cancel by SIGTERM then SIGKILL of the child's
+process group; workers recycled past ``BATON_WORKER_RECYCLE_RSS_MB``) and a warm child
+keeps its imported DAG files between tries (a fork per try cost 20-30 ms here). While the
+try runs, the pool process ships the log as it grows and heartbeats the try's claim.
 
 A worker needs the DAG files (``BATON_DAGS_FOLDER``), the database (``BATON_DATABASE_URL``)
 and the broker (``BATON_CELERY_BROKER_URL``); its ``BATON_HOME`` is its own.
@@ -14,10 +21,13 @@ and the broker (``BATON_CELERY_BROKER_URL``); its ``BATON_HOME`` is its own.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import socket
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +35,10 @@ from celery import Celery
 from sqlalchemy import Engine
 
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted
-from scheduler.executors.celery_app import EVENTS, TASK_NAME
+from scheduler.executors.celery_app import DEFAULT_QUEUE, EVENTS, TASK_NAME
 from scheduler.executors.celery_messages import decode_request, encode_event, local_paths
-from scheduler.executors.isolated_try import Watch, run_isolated
-from scheduler.executors.worker import WorkerPolicy
+from scheduler.executors.local import LocalExecutor
+from scheduler.executors.worker import register_after_fork_in_worker
 from scheduler.runner import describe
 from scheduler.settings import Settings
 from scheduler.store import shipped_logs, try_claims
@@ -38,6 +48,7 @@ from scheduler.store.xcom import xcom_reader_for
 log = logging.getLogger("baton.celery")
 
 HEARTBEAT_S = 2.0  # how often a running try's claim records that its worker is alive
+TICK_S = 0.5  # how often a running try's new log lines are shipped
 
 
 @dataclass
@@ -48,6 +59,7 @@ class _Process:
     engine: Engine
     worker: str
     pid: int
+    executor: LocalExecutor | None = None
 
 
 _current: _Process | None = None
@@ -97,42 +109,68 @@ def _run_claimed(
 ) -> TaskFinished:
     fileloc, log_path = local_paths(body, here.settings.dags_folder, here.settings.logs_folder)
     # Read XCom from (and trigger runs in) the database this worker was given.
+    # (The queue did its job, bringing the try here; on this machine it runs locally.)
     local = replace(
-        request, fileloc=fileloc, log_path=log_path, database_url=here.settings.database_url
+        request,
+        fileloc=fileloc,
+        log_path=log_path,
+        database_url=here.settings.database_url,
+        queue=DEFAULT_QUEUE,
     )
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     _publish(app, reply_to, TaskStarted(request.key, _now(), os.getpid(), socket.gethostname()))
     with transaction(here.engine) as session:
         shipper = _LogShipper(session, local.log_path, request.log_path)
-    watch = _watch(here, local, shipper)
-    finished = run_isolated(local, xcom_reader_for, _policy(here.settings), watch)
+    finished = _run_in_worker(here, local, shipper)
     with transaction(here.engine) as session:
         shipper.ship(session)
         try_claims.finish(session, request.key, _now())
     return finished
 
 
-def _watch(here: _Process, request: TaskRequest, shipper: _LogShipper) -> Watch:
-    last_beat = [0.0]
-
-    def cancel_requested() -> bool:
-        now = datetime.now(UTC).timestamp()
-        if now - last_beat[0] < HEARTBEAT_S:
-            return False
-        last_beat[0] = now
-        with transaction(here.engine) as session:
-            state = try_claims.heartbeat(session, request.key, _now())
-        return state == try_claims.CANCEL_REQUESTED
-
-    def ship_log() -> None:
+def _run_in_worker(here: _Process, request: TaskRequest, shipper: _LogShipper) -> TaskFinished:
+    """Run ``request`` on this pool process's worker child; ship and heartbeat meanwhile."""
+    executor = _executor(here)
+    executor.submit(request)
+    last_beat = time.monotonic()
+    while True:
+        timeout = TICK_S
+        deadline = executor.next_deadline()
+        if deadline is not None:
+            timeout = min(timeout, max(0.0, deadline - time.monotonic()))
+        wait(executor.wait_handles(), timeout)
+        for event in executor.collect():
+            if isinstance(event, TaskFinished) and event.key == request.key:
+                return event
         if shipper.has_news():
             with transaction(here.engine) as session:
                 shipper.ship(session)
+        if time.monotonic() - last_beat >= HEARTBEAT_S:
+            last_beat = time.monotonic()
+            with transaction(here.engine) as session:
+                state = try_claims.heartbeat(session, request.key, _now())
+            if state == try_claims.CANCEL_REQUESTED:
+                executor.cancel(request.key)
 
-    def after_fork() -> None:
-        here.engine.dispose(close=False)  # the parent's connections stay the parent's
 
-    return Watch(ship_log, cancel_requested, after_fork)
+def _executor(here: _Process) -> LocalExecutor:
+    """This pool process's one-worker local executor, started on first use."""
+    if here.executor is None:
+        engine = here.engine
+        # The child must not use the pool process's pooled connections.
+        register_after_fork_in_worker(lambda: engine.dispose(close=False))
+        here.executor = LocalExecutor(
+            parallelism=1,
+            worker_memory_limit_mb=here.settings.worker_memory_limit_mb,
+            recycle_rss_mb=here.settings.worker_recycle_rss_mb,
+            xcom_reader_factory=xcom_reader_for,
+        )
+        # Celery's pool processes are daemonic, and multiprocessing refuses children to a
+        # daemon; this one stops its child itself (the executor's shutdown at exit, and the
+        # child dies with it by PR_SET_PDEATHSIG), which is what the rule protects.
+        multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
+        here.executor.start()
+    return here.executor
 
 
 class _LogShipper:
@@ -159,10 +197,6 @@ class _LogShipper:
             return
         shipped_logs.append_chunk(session, self.key, self.offset, data, _now())
         self.offset += len(data)
-
-
-def _policy(settings: Settings) -> WorkerPolicy:
-    return WorkerPolicy(memory_limit_mb=settings.worker_memory_limit_mb, recycle_rss_mb=0)
 
 
 def _publish(app: Celery, reply_to: str, event: ExecutorEvent) -> None:
