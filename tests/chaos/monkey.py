@@ -28,6 +28,7 @@ class Kills:
     scheduler: int = 0
     worker: int = 0
     busy_worker: int = 0  # worker kills that hit a try in the middle of its work
+    compensation_worker: int = 0  # of which in the middle of a compensation
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -87,10 +88,14 @@ class ChaosMonkey:
         }
         if not workers:
             return False
-        busy = sorted(workers & self._busy_pids())
+        busy = {pid: kind for pid, kind in self._busy_pids().items() if pid in workers}
+        # Compensations are few and short: one running is the first choice, so that the
+        # chaos reaches them too.
+        undoing = sorted(pid for pid, kind in busy.items() if kind == "compensate")
         if busy and self.rng.random() < 0.8:
-            pid = self.rng.choice(busy)
+            pid = self.rng.choice(undoing or sorted(busy))
             self.kills.busy_worker += 1
+            self.kills.compensation_worker += busy[pid] == "compensate"
         else:
             pid = self.rng.choice(sorted(workers))
         try:
@@ -100,18 +105,19 @@ class ChaosMonkey:
         self.kills.worker += 1
         return True
 
-    def _busy_pids(self) -> set[int]:
-        """Pids whose last ledger line is a start: a try in the middle of its work."""
-        last: dict[int, str] = {}
+    def _busy_pids(self) -> dict[int, str]:
+        """Pids whose last ledger line is a start (a try in the middle of its work), with
+        the kind of try: ``task`` or ``compensate``."""
+        last: dict[int, dict] = {}
         try:
             lines = self.ledger.read_text().splitlines()
         except FileNotFoundError:
-            return set()
+            return {}
         for line in lines:
             if line.strip():
                 entry = json.loads(line)
-                last[entry["pid"]] = entry["event"]
-        return {pid for pid, event in last.items() if event == "start"}
+                last[entry["pid"]] = entry
+        return {pid: e["kind"] for pid, e in last.items() if e["event"] == "start"}
 
 
 def _children(pid: int) -> list[psutil.Process]:

@@ -169,6 +169,7 @@ def _report(
         "scheduler_kills": monkey.kills.scheduler,
         "worker_kills": monkey.kills.worker,
         "busy_worker_kills": monkey.kills.busy_worker,
+        "compensation_worker_kills": monkey.kills.compensation_worker,
         "ledger_starts": sum(1 for e in entries if e["event"] == "start"),
         **checks.figures(tries),
     }
