@@ -62,9 +62,8 @@ def _start_workers(bench: Bench) -> list[subprocess.Popen[bytes]]:
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                )  # fmt: skip
+                )
             )
-    time.sleep(0.5)
     _wait_consuming(len(workers))
     return workers
 

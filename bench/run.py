@@ -344,7 +344,7 @@ def main() -> None:
 
         workloads.update(celery_bench.WORKLOADS)
         default += list(celery_bench.WORKLOADS)
-    elif any(name in ("W1_CELERY", "W2_CELERY") for name in sys.argv[1:]):
+    elif any(name not in workloads for name in sys.argv[1:]):
         import celery_bench
 
         workloads.update(celery_bench.WORKLOADS)

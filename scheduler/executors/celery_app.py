@@ -18,7 +18,9 @@ from scheduler.settings import Settings
 #: The one Celery task: run one try (``celery_worker.run_try_message``).
 TASK_NAME = "baton.run_try"
 #: Workers publish ``TaskStarted``/``TaskFinished`` here, routed to the scheduler's queue.
-EVENTS = Exchange("baton.events", type="direct", durable=False)
+#: Durable, as the queues bound to it: an outcome survives a broker restart.
+EVENTS = Exchange("baton.try_events", type="direct", durable=True)
+EVENTS_QUEUE_EXPIRES_S = 3600.0  # a queue its scheduler stopped reading goes after an hour
 DEFAULT_QUEUE = "default"  # Airflow's [operators] default_queue
 
 
@@ -57,5 +59,14 @@ def make_celery_app(settings: Settings) -> Celery:
 
 
 def events_queue(name: str) -> Queue:
-    """The queue one executor reads its workers' events from (deleted at its shutdown)."""
-    return Queue(name, EVENTS, routing_key=name, durable=False, auto_delete=True)
+    """The queue one executor reads its workers' events from. Not auto-deleted: events
+    sent while its consumer reconnects wait in it. Deleted at the executor's shutdown, or
+    by RabbitMQ an hour after its scheduler died (Redis keeps an unread list)."""
+    return Queue(
+        name,
+        EVENTS,
+        routing_key=name,
+        durable=True,
+        auto_delete=False,
+        expires=EVENTS_QUEUE_EXPIRES_S,
+    )
