@@ -89,13 +89,14 @@ def run_try_message(app: Celery, body: dict[str, Any], reply_to: str) -> str:
     here = _process()
     request = decode_request(body)
     key = request.key
-    with transaction(here.engine) as session:
+    with transaction(here.engine) as session:  # one commit: claim, and where the log is
         earlier = try_claims.claim(session, key, here.worker, _now())
+        shipped = shipped_logs.shipped_size(session, request.log_path) if earlier is None else 0
     if earlier is not None:
         log.warning("dropping a message for %s: the try is already %s", key.label, earlier)
         return f"dropped ({earlier})"
     try:
-        finished = _run_claimed(app, here, body, request, reply_to)
+        finished = _run_claimed(app, here, body, request, reply_to, shipped or 0)
     except Exception as exc:  # the worker's own failure (database, disk): still report it
         log.exception("could not run %s", key.label)
         reason = f"the Celery worker {here.worker} could not run the try: {describe(exc)}"
@@ -105,7 +106,12 @@ def run_try_message(app: Celery, body: dict[str, Any], reply_to: str) -> str:
 
 
 def _run_claimed(
-    app: Celery, here: _Process, body: dict[str, Any], request: TaskRequest, reply_to: str
+    app: Celery,
+    here: _Process,
+    body: dict[str, Any],
+    request: TaskRequest,
+    reply_to: str,
+    shipped: int,
 ) -> TaskFinished:
     fileloc, log_path = local_paths(body, here.settings.dags_folder, here.settings.logs_folder)
     # Read XCom from (and trigger runs in) the database this worker was given.
@@ -119,8 +125,7 @@ def _run_claimed(
     )
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     _publish(app, reply_to, TaskStarted(request.key, _now(), os.getpid(), socket.gethostname()))
-    with transaction(here.engine) as session:
-        shipper = _LogShipper(session, local.log_path, request.log_path)
+    shipper = _LogShipper(local.log_path, request.log_path, shipped)
     finished = _run_in_worker(here, local, shipper)
     with transaction(here.engine) as session:
         shipper.ship(session)
@@ -176,11 +181,11 @@ def _executor(here: _Process) -> LocalExecutor:
 class _LogShipper:
     """Appends what the try wrote to its local log since the last call to the database."""
 
-    def __init__(self, session: Any, local_path: str, recorded_path: str) -> None:
+    def __init__(self, local_path: str, recorded_path: str, shipped: int) -> None:
         self.local = Path(local_path)
         self.key = recorded_path  # what task_try.log_path says: readers look it up
         # Go on after what was shipped already (a log path used again), else from byte 0.
-        self.offset = shipped_logs.shipped_size(session, recorded_path) or 0
+        self.offset = shipped
 
     def has_news(self) -> bool:
         try:
