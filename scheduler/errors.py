@@ -60,6 +60,12 @@ class IllegalTransitionError(BatonError):
     """A state change that the state machine does not allow (see scheduler.states)."""
 
 
+class ConcurrentChangeError(IllegalTransitionError):
+    """A state was no longer what this process read a moment before: another scheduler, the
+    CLI or the web UI changed it first. Expected with several writers; the caller reloads
+    and decides again (``scheduler/store/races.py``)."""
+
+
 class DatabaseNotReadyError(BatonError):
     """The database schema is missing or older than this Baton: run ``baton db migrate``."""
 

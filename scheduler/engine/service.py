@@ -38,6 +38,7 @@ from scheduler.store import pools as pool_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import is_sqlite, make_engine, transaction
 from scheduler.store.events import process_source
+from scheduler.store.races import describe_race, is_expected_race
 from scheduler.store.schema import check_schema
 from scheduler.store.xcom import xcom_reader_for
 
@@ -226,9 +227,12 @@ class SchedulerService:
         now, mono = utcnow(), time.monotonic()
         try:
             requests = self._transaction(now, poked or mono >= self._next_db_check)
-        except Exception:
+        except Exception as exc:
             self._failed_ticks += 1
-            log.exception("scheduler loop transaction failed (%d in a row)", self._failed_ticks)
+            if is_expected_race(exc):  # another writer was first: reload and decide again
+                log.info("lost a race for a row, reloading: %s", describe_race(exc))
+            else:
+                log.exception("scheduler loop transaction failed (%d in a row)", self._failed_ticks)
             self._resync()
             if self._failed_ticks >= MAX_FAILED_TICKS:
                 self._isolate_failing_input()
@@ -299,8 +303,11 @@ class SchedulerService:
             try:
                 with transaction(self.db) as session:
                     self.driver.apply_events(session, [event], utcnow())
-            except Exception:
-                log.exception("dropping executor event %s: it cannot be recorded", event)
+            except Exception as exc:
+                if is_expected_race(exc):
+                    log.info("executor event %s lost a race: %s", event, describe_race(exc))
+                else:
+                    log.exception("dropping executor event %s: it cannot be recorded", event)
                 self._resync()
         for message in messages:
             try:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from scheduler.errors import BatonError, IllegalTransitionError
+from scheduler.errors import BatonError, ConcurrentChangeError
 from scheduler.states import RunState, TaskState, check_compensation_transition
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import (
@@ -77,7 +77,7 @@ def change_compensations(
             .values(compensation_state=change.new, **change.values)
         )
         if result.rowcount != 1:
-            raise IllegalTransitionError(
+            raise ConcurrentChangeError(
                 f"{what} was no longer '{change.old}' when moving it to '{change.new}' "
                 "(changed concurrently?)"
             )

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from scheduler.errors import IllegalTransitionError
+from scheduler.errors import ConcurrentChangeError
 from scheduler.spec import UNMAPPED, DagSpec
 from scheduler.states import TaskState
 from scheduler.store.events import Event, append_events
@@ -43,7 +43,7 @@ def expand_task(
         .values(map_index=0, state=state)
     )
     if result.rowcount != 1:
-        raise IllegalTransitionError(
+        raise ConcurrentChangeError(
             f"task {spec.dag_id}/{run_id}/{task.task_id} was no longer an unexpanded 'none' "
             "instance when expanding it (changed concurrently?)"
         )

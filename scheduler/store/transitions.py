@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Update, and_, bindparam, update
 from sqlalchemy.orm import Session
 
-from scheduler.errors import IllegalTransitionError
+from scheduler.errors import ConcurrentChangeError
 from scheduler.states import RunState, TaskState, check_run_transition, check_task_transition
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import dag_run_table, task_instance_table, task_try_table
@@ -135,7 +135,7 @@ def _update_group(
     ]
     result = session.connection().execute(_task_update(str(old), str(new), columns), params)
     if result.rowcount != len(members):
-        raise IllegalTransitionError(
+        raise ConcurrentChangeError(
             f"{len(members) - result.rowcount} of {len(members)} task instance(s) were no "
             f"longer '{old}' when moving them to '{new}' (changed concurrently?); "
             f"first: {members[0].dag_id}/{members[0].run_id}/{_label(members[0])}"
@@ -194,7 +194,7 @@ def change_run_state(
         .values(state=new, **(values or {}))
     )
     if result.rowcount != 1:
-        raise IllegalTransitionError(
+        raise ConcurrentChangeError(
             f"run {dag_id}/{run_id} is no longer '{old}'; it was changed concurrently"
         )
     event = Event(
