@@ -3,13 +3,10 @@ the real PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text, update
+from sqlalchemy import update
 
 from scheduler.errors import BatonError
 from scheduler.spec import CrossDagRef, DagSpec, TaskGroupSpec, TaskSpec
@@ -17,8 +14,7 @@ from scheduler.states import TaskState
 from scheduler.store import cross_dag as store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
-from scheduler.store.db import make_engine, transaction
-from scheduler.store.migrate import migrate
+from scheduler.store.db import transaction
 from scheduler.store.models import dag_run_table, task_instance_table
 from scheduler.store.runs import NewRun
 
@@ -47,34 +43,6 @@ CHILD = spec(
     TaskSpec("c1", "PythonOperator", upstream=("c0",)),
     TaskSpec("c2", "PythonOperator", upstream=("c1",)),
 )
-
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database: a SQLite file, or a schema of its own in the real PostgreSQL
-    (dropped afterwards; a missing server is a failure, not a skip)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
-        migrate(engine)
-        yield engine
-        engine.dispose()
-        return
-    schema = f"baton_cross_dag_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def add(session, dag: DagSpec, run_id: str, when: datetime, state: str = "success") -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text, update
+from sqlalchemy import delete, update
 
 from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundError
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.store import dags as dag_store
 from scheduler.store import pools
 from scheduler.store import runs as run_store
-from scheduler.store.db import make_engine, transaction
+from scheduler.store.db import transaction
 from scheduler.store.events import list_events
 from scheduler.store.migrate import migrate
 from scheduler.store.models import task_instance_table
@@ -31,34 +28,6 @@ def spec(dag_id: str = "etl", **pools_of: tuple[str, int]) -> DagSpec:
         for task_id, (pool, slots) in pools_of.items()
     }
     return DagSpec(dag_id=dag_id, fileloc=f"/dags/{dag_id}.py", tasks=tasks)
-
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database: a SQLite file, or a schema of its own in the real PostgreSQL
-    (dropped afterwards; a missing server is a failure, not a skip)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
-        migrate(engine)
-        yield engine
-        engine.dispose()
-        return
-    schema = f"baton_pools_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_migrate_creates_default_pool_with_airflows_128_slots(db) -> None:
