@@ -25,6 +25,7 @@ from scheduler.api.pools import (
     set_pool,
     update_pool,
 )
+from scheduler.api.run_actions import clear_run, delete_run, mark_run
 from scheduler.api.runs import compensate_run, get_run, list_runs, runs_page, trigger_dag
 from scheduler.api.tasks import (
     clear_tasks,
@@ -79,6 +80,9 @@ __all__ = [
     "get_run",
     "runs_page",
     "compensate_run",
+    "clear_run",
+    "mark_run",
+    "delete_run",
     # tasks
     "list_task_instances",
     "list_mapped_instances",
