@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import networkx as nx
+import pytest
 
 from scheduler.spec import DagSpec, TaskSpec
+from webui.charts import graph_layout
 from webui.charts.gantt import Bar, render_gantt
 from webui.charts.graph import render_graph
 from webui.charts.graph_layout import count_crossings, layout, longest_path_layers
@@ -39,12 +41,22 @@ def test_ordering_removes_avoidable_crossings() -> None:
     assert layout(graph, ["a", "b", "x", "y"]).crossings == 0
 
 
-def test_wider_graph_crossings_do_not_increase() -> None:
+def test_wider_graph_crossings_decrease(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = nx.gnp_random_graph(30, 0.15, seed=7, directed=True)
     dag = nx.DiGraph([(f"t{a}", f"t{b}") for a, b in graph.edges if a < b])
     order = sorted(dag.nodes, key=lambda n: int(n[1:]))
-    before = count_crossings(dag, longest_path_layers(dag, order))
-    assert layout(dag, order).crossings <= before
+    after = layout(dag, order).crossings
+    monkeypatch.setattr(graph_layout, "SWEEPS", 0)  # declaration order, dummies appended
+    assert after < layout(dag, order).crossings
+
+
+def test_long_edges_get_one_dummy_per_layer_they_pass() -> None:
+    graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d"), ("a", "d")])
+    placed = layout(graph, "abcd")
+    assert [len(column) for column in placed.columns] == [1, 2, 2, 1]
+    assert [d.step for d in placed.chains[("a", "d")]] == [1, 2]
+    assert placed.chains[("a", "b")] == []
+    assert placed.layers == [["a"], ["b"], ["c"], ["d"]]
 
 
 def test_graph_svg_is_valid_and_escapes_task_ids() -> None:

@@ -7,6 +7,7 @@ only that class while a run goes, so colours update without redrawing the pictur
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Mapping
 
 from markupsafe import Markup
@@ -25,11 +26,13 @@ def render_graph(
     collapsed: Collection[str] = (),
     toggle_url: Callable[[str], str] | None = None,
     map_counts: Mapping[str, int] | None = None,
+    durations: Mapping[str, float | None] | None = None,
 ) -> Markup:
     """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status) and
     ``compensations`` to the phase of its compensation in the run (sagas), if any. A mapped
     task's node shows "[n]", ``map_counts``' number of instances ("[ ]" until expanded), and
-    ``states`` should hold their aggregate state.
+    ``states`` should hold their aggregate state. ``durations`` (seconds) show at a node's
+    bottom right.
 
     Task groups are frames around their tasks, or single nodes for the groups in
     ``collapsed``; ``toggle_url(group_id)`` is where a click on a group goes (the same page
@@ -37,8 +40,8 @@ def render_graph(
     shape = cached_shape(spec, collapsed)
     tree = GroupTree(spec)
     centres = {node: box.centre for node, box in {**shape.nodes, **shape.collapsed}.items()}
-    edges = [_edge(centres[a], centres[b]) for a, b, _label in shape.edges]
-    labels = [_edge_label(centres[a], centres[b], text) for a, b, text in shape.edges if text]
+    edges = [_edge(a, b, shape.routes[(a, b)]) for a, b, _label in shape.edges]
+    labels = [_edge_label(shape.routes[(a, b)], text) for a, b, text in shape.edges if text]
     phases = compensations or {}
     marks = {
         task_id: _compensation_mark(task_id, centres[task_id], phases.get(task_id))
@@ -55,6 +58,7 @@ def render_graph(
             marks.get(task_id),
             _short_name(tree, task_id),
             _map_label(task.mapping, (map_counts or {}).get(task_id)),
+            (durations or {}).get(task_id),
         )
         for task_id, task in spec.tasks.items()
         if task_id in shape.nodes
@@ -182,23 +186,38 @@ def _group_title(label: str, tooltip: str, action: str) -> str:
     return f"{text} (task group; click to {action})"
 
 
-def _edge_label(start: tuple[float, float], end: tuple[float, float], text: str) -> Markup:
-    """An edge's label at the middle of its curve (a symmetric curve's midpoint)."""
-    x = (start[0] + NODE_W / 2 + end[0] - NODE_W / 2) / 2
-    y = (start[1] + end[1]) / 2 - 4
+def _edge_label(points: list[tuple[float, float]], text: str) -> Markup:
+    """An edge's label on its first gap between columns (it is free there: no node)."""
+    (x1, y1), (x2, y2) = _first_gap(points)
+    x, y = (x1 + x2) / 2, (y1 + y2) / 2 - 4
     attrs = {"x": x, "y": y, "text_anchor": "middle", "class_": "edge-label"}
     return element("text", attrs, element("title", None, text), truncate(text, 24))
 
 
-def _edge(start: tuple[float, float], end: tuple[float, float]) -> Markup:
-    x1, y1 = start[0] + NODE_W / 2, start[1]
-    x2, y2 = end[0] - NODE_W / 2, end[1]
-    bend = (x2 - x1) / 2
-    path = (
-        f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-    )
+def _first_gap(points: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    pairs = list(itertools.pairwise(points))
+    return max(pairs[:2], key=lambda pair: pair[1][0] - pair[0][0]) if pairs else (points[0],) * 2
+
+
+def edge_path(points: list[tuple[float, float]]) -> str:
+    """SVG path data through ``points``: lines where the height stays, an S-curve where it
+    changes (only in the gaps between columns; the curve stays between its two x's)."""
+    (x0, y0), *rest = points
+    parts = [f"M{x0:.1f},{y0:.1f}"]
+    for (xa, ya), (xb, yb) in zip(points, rest, strict=False):
+        if abs(ya - yb) < 0.5:
+            parts.append(f"L{xb:.1f},{yb:.1f}")
+        else:
+            mid = (xa + xb) / 2
+            parts.append(f"C{mid:.1f},{ya:.1f} {mid:.1f},{yb:.1f} {xb:.1f},{yb:.1f}")
+    return " ".join(parts)
+
+
+def _edge(up: str, down: str, points: list[tuple[float, float]]) -> Markup:
+    x2, y2 = points[-1]
     arrow = f"M{x2 - 7:.1f},{y2 - 4:.1f} L{x2:.1f},{y2:.1f} L{x2 - 7:.1f},{y2 + 4:.1f}"
-    return element("path", {"d": path + " " + arrow, "class_": "edge"})
+    attrs = {"d": edge_path(points) + " " + arrow, "class_": "edge"}
+    return element("path", {**attrs, "data_from": up, "data_to": down})
 
 
 def _compensation_mark(task_id: str, centre: tuple[float, float], phase: str | None) -> Markup:
@@ -214,6 +233,20 @@ def _compensation_mark(task_id: str, centre: tuple[float, float], phase: str | N
         element("title", None, label),
         text,
     )
+
+
+def format_duration(seconds: float | None) -> str:
+    """ "0.4s", "12s", "3m 05s", "2h 01m": what a node and a grid bar show."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
 
 
 def _map_label(mapping: object, count: int | None) -> str | None:
@@ -232,6 +265,7 @@ def _node(
     mark: Markup | None = None,
     name: str | None = None,
     map_label: str | None = None,
+    duration: float | None = None,
 ) -> Markup:
     state = states.get(task_id, "none")
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
@@ -252,11 +286,14 @@ def _node(
         element(
             "text",
             {"x": x + 16, "y": y + 35, "class_": "op"},
-            truncate(operator, 28 if mark is None else 13),
+            truncate(operator, 18 if mark is None else 13),
         ),
     ]
     if mark is not None:
         body.append(mark)
+    else:  # the graph's script fills it in while the run goes
+        place = {"x": x + NODE_W - 8, "y": y + 35, "text_anchor": "end", "class_": "dur"}
+        body.append(element("text", place, format_duration(duration)))
     if map_label is not None:
         count = {"x": x + NODE_W - 8, "y": y + 19, "text_anchor": "end", "class_": "map-count"}
         body.append(element("text", count, map_label))

@@ -149,6 +149,7 @@ def graph(dag_id: str) -> str:
         collapsed=collapsed,
         toggle_url=_toggle_url("dag.graph", dag_id, collapsed, **run_args),
         map_counts={t: info["map_count"] for t, info in states.items() if "map_count" in info},
+        durations={task: info["duration"] for task, info in states.items()},
     )
     groups_url = {
         "collapse": url_for(
@@ -254,6 +255,9 @@ def _task_json(info: dict) -> dict[str, object]:
         "state": info["state"] or TaskState.NONE,
         "try_number": info["try_number"],
     }
+    if info["start_date"]:  # started: the graph shows its duration (running: time since)
+        entry["start_date"] = info["start_date"].isoformat()
+        entry["duration"] = info["duration"]
     if info["compensation_state"]:
         entry["compensation_state"] = info["compensation_state"]
     if "map_count" in info:  # a mapped task: its instances' aggregate state, and how many
