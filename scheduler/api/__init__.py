@@ -15,6 +15,7 @@ from scheduler.api.dags import (
     sync_dags,
 )
 from scheduler.api.databases import database, read_database
+from scheduler.api.explain import explain_run, explain_run_state
 from scheduler.api.inputs import parse_conf, parse_logical_date
 from scheduler.api.monitoring import events_page, record_event, scheduler_health
 from scheduler.api.pools import (
@@ -83,6 +84,8 @@ __all__ = [
     "clear_run",
     "mark_run",
     "delete_run",
+    "explain_run",
+    "explain_run_state",
     # tasks
     "list_task_instances",
     "list_mapped_instances",

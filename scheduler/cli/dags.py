@@ -8,6 +8,7 @@ import sys
 import click
 
 from scheduler import api
+from scheduler.api.explain import explain_run
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_object, emit_tasks, output_option
 from scheduler.engine import run_dag_in_process
@@ -177,6 +178,9 @@ def test(dag_id: str, conf: str | None, logical_date: str | None, output: str) -
         rows = [{"task_id": k, **v.__dict__} for k, v in report.tasks.items()]
         emit(rows, output, ["task_id", "state", "tries", "duration_s"])
         click.echo(f"Run {report.run_id}: {report.state}")
+        why = explain_run(conf_obj, dag_id, report.run_id)
+        if why:  # the state its tasks do not suggest, in the grid's words
+            click.echo(why)
         for task_id, failed in report.failures:
             click.echo(
                 f"  {task_id} failed (try {failed.failed_try}): {_first_line(failed.error)}",
