@@ -7,6 +7,7 @@ went wrong, with which value, and how to fix it. The CLI prints it on one line, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class BatonError(Exception):
@@ -120,6 +121,15 @@ class ParamValidationError(BatonError):
         super().__init__(message)
 
 
+class ConfLimitError(BatonError):
+    """A run's conf (or another JSON input) is nested deeper or is larger than its limit
+    (``BATON_MAX_CONF_DEPTH``, ``BATON_MAX_CONF_SIZE``); ``field`` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 class TaskExecutionError(BatonError):
     """An operator's work failed, e.g. a shell command exited with a non-zero code."""
 
@@ -154,6 +164,20 @@ class BatonSensorTimeout(BatonFailException):
 
     With ``soft_fail=True`` the sensor is skipped instead (Airflow's AirflowSensorTimeout).
     """
+
+
+class TaskDeferralTimeout(BatonError):
+    """A deferred task's ``timeout`` passed before its trigger fired: the try fails (and
+    retries, if it has retries left), as Airflow's TaskDeferralTimeout."""
+
+
+class BatonRescheduleException(BatonError):
+    """Raised by a sensor in ``mode="reschedule"``: end this poke, give the worker slot back
+    and poke again at ``reschedule_date`` (Airflow's AirflowRescheduleException)."""
+
+    def __init__(self, reschedule_date: Any) -> None:
+        super().__init__(f"rescheduled to {reschedule_date}")
+        self.reschedule_date = reschedule_date
 
 
 class ConnectionNotFoundError(BatonError):
@@ -220,6 +244,14 @@ class PoolNotFoundError(BatonError):
     """No pool of that name exists (``baton pools list`` shows the ones that do)."""
 
 
+class AssetNotFoundError(BatonError):
+    """No asset has that id or URI (``baton assets list`` shows the ones that do)."""
+
+
+class InvalidAssetEventError(BatonError):
+    """An asset event that cannot be recorded as given (its extra is not a JSON object...)."""
+
+
 class PoolConflictError(BatonError):
     """A pool change that contradicts what exists: deleting ``default_pool`` or a pool that
     tasks of active DAGs use."""
@@ -245,6 +277,7 @@ AirflowSkipException = BatonSkipException
 AirflowFailException = BatonFailException
 AirflowSensorTimeout = BatonSensorTimeout
 AirflowTaskTimeout = BatonTaskTimeout
+AirflowRescheduleException = BatonRescheduleException
 
 
 class InvalidPoolError(BatonError):

@@ -57,11 +57,36 @@ class Settings:
     stopped and reported as an import error."""
     dag_dir_list_interval: float = 2.0
     """BATON_DAG_DIR_LIST_INTERVAL: seconds between scans of the DAG folder for changes."""
+    triggerer_capacity: int = 1000
+    """BATON_TRIGGERER_CAPACITY: triggers one ``baton triggerer`` runs at most (Airflow's
+    ``[triggerer] capacity``); more are left for other triggerers."""
+    triggerer_heartbeat_sec: float = 1.0
+    """BATON_TRIGGERER_HEARTBEAT_SEC: how often a triggerer heartbeats and looks for new
+    triggers (a new deferral is picked up within this)."""
+    triggerer_health_threshold: float = 10.0
+    """BATON_TRIGGERER_HEALTH_THRESHOLD: a triggerer whose heartbeat is older than this is
+    gone: another triggerer (or its restart) claims its triggers."""
     scheduler_heartbeat_sec: float = 2.0
     """BATON_SCHEDULER_HEARTBEAT_SEC: how often the scheduler records that it is alive."""
-    scheduler_health_threshold: float = 30.0
-    """BATON_SCHEDULER_HEALTH_THRESHOLD: a heartbeat older than this means the scheduler
-    (and the tries it owned) is gone."""
+    scheduler_health_threshold: float = 10.0
+    """BATON_SCHEDULER_HEALTH_THRESHOLD: a scheduler whose heartbeat is older than this is
+    gone: the live schedulers take over its DAGs, runs and tries at once."""
+    task_instance_heartbeat_timeout: float = 10.0
+    """BATON_TASK_INSTANCE_HEARTBEAT_TIMEOUT: a Celery worker heartbeats each try it runs
+    every 2 s; a try whose heartbeat is older than this lost its worker (Airflow's
+    ``[scheduler] task_instance_heartbeat_timeout``) and is re-run at once elsewhere."""
+    lost_try_limit: int = 3
+    """BATON_LOST_TRY_LIMIT: how many times one task instance is re-run because its try was
+    lost to the infrastructure (a killed worker or scheduler) before it fails; these
+    re-runs start at once and do not use up the task's own ``retries``."""
+    db_outage_limit: float = 300.0
+    """BATON_DB_OUTAGE_LIMIT: seconds the scheduler keeps going without its database
+    (results held in memory, written when it is back) before it exits."""
+    max_conf_depth: int = 64
+    """BATON_MAX_CONF_DEPTH: how deeply a run's conf may nest objects and arrays; a deeper
+    one is refused (HTTP 400) before anything is stored, from every way of triggering."""
+    max_conf_size: int = 65536
+    """BATON_MAX_CONF_SIZE: the most bytes of JSON a run's conf may hold (default 64 KiB)."""
     worker_memory_limit_mb: int = 0
     """BATON_WORKER_MEMORY_LIMIT_MB: address-space limit of each worker process; a task that
     allocates past it fails with MemoryError instead of starving the machine (0: no limit)."""
@@ -90,6 +115,10 @@ class Settings:
     """BATON_WEBUI_BIND: HOST:PORT the web UI listens on (``baton webui``, ``baton
     standalone``, ``make run``; their ``--bind`` overrides it). ``0.0.0.0:8080`` serves
     every interface: put it behind a proxy with TLS."""
+    retention_days: int = 0
+    """BATON_RETENTION_DAYS: the scheduler deletes finished runs (with their tries, XComs,
+    log files) and events older than this many days, once a day, in short batches
+    (``baton db clean`` without archive; docs/operations.md). 0: keep everything."""
 
     @property
     def logs_folder(self) -> Path:
@@ -216,6 +245,11 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("BATON_PARALLELISM must be at least 1")
     if out.get("max_map_length", 1) < 1:
         raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
+    # Deeper values than ~500 levels hit Python's recursion limit wherever they are walked.
+    if not 1 <= out.get("max_conf_depth", 1) <= 500:
+        raise ConfigError("BATON_MAX_CONF_DEPTH must be between 1 and 500")
+    if out.get("max_conf_size", 1) < 1:
+        raise ConfigError("BATON_MAX_CONF_SIZE must be at least 1 (bytes)")
     if "webui_bind" in out:
         check_bind(out["webui_bind"], "BATON_WEBUI_BIND")
     if "default_timezone" in out:

@@ -20,6 +20,7 @@ from scheduler.engine.driver import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
+from scheduler.json_limits import JsonLimits
 from scheduler.run_ids import check_run_id
 from scheduler.settings import Settings
 from scheduler.store import cross_dag as cross_dag_store
@@ -79,6 +80,7 @@ def trigger_for_task(
                 logical_date=logical_date,
                 source=triggered_by,
                 now=now,
+                conf_limits=JsonLimits.from_settings(settings),
             )
         elif reset_dag_run:
             spec = dag_store.get_spec(session, dag_id)

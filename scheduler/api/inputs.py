@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import pendulum
 
 from scheduler.engine.driver import utcnow
 from scheduler.errors import BatonError
+from scheduler.json_limits import JsonLimits, loads_limited
 
 
-def parse_conf(text: str | None) -> dict[str, Any]:
-    """Parse a ``--conf`` value: a JSON object, or a clear error."""
+def parse_conf(text: str | None, limits: JsonLimits | None = None) -> dict[str, Any]:
+    """Parse a ``--conf`` value: a JSON object within ``limits``, or a clear error."""
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = loads_limited(text, limits or JsonLimits(), "--conf")
     except json.JSONDecodeError as exc:
         raise BatonError(
             f"--conf is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
@@ -54,3 +55,15 @@ def _parse_datetime(text: str) -> datetime:
     if not isinstance(parsed, datetime):  # a bare time or a duration
         raise ValueError(text)
     return datetime.fromisoformat(parsed.isoformat())  # a plain datetime for the Store
+
+
+def parse_timestamp(text: str, zone: tzinfo, option: str) -> datetime:
+    """An ISO 8601 timestamp typed for ``option``; a naive value is taken in ``zone``."""
+    try:
+        value = _parse_datetime(text)
+    except ValueError:
+        raise BatonError(
+            f"{option} {text!r} is not an ISO 8601 timestamp; use e.g. 2026-01-31 or "
+            "'2026-01-31 00:00:00+01:00'"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=zone)

@@ -9,6 +9,7 @@ from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import poke_scheduler
+from scheduler.json_limits import JsonLimits
 from scheduler.settings import Settings
 from scheduler.store import compensations as compensation_store
 from scheduler.store import dags as dag_store
@@ -39,6 +40,7 @@ def trigger_dag(
             logical_date=logical_date,
             source=source or process_source("cli"),
             now=utcnow(),
+            conf_limits=JsonLimits.from_settings(settings),
         )
     poke_scheduler(settings.home)
     return run

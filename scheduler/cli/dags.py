@@ -13,6 +13,7 @@ from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_object, emit_tasks, output_option
 from scheduler.engine import run_dag_in_process
 from scheduler.errors import BatonError
+from scheduler.json_limits import JsonLimits
 from scheduler.spec import DagSpec
 from scheduler.timetables import describe
 
@@ -82,7 +83,7 @@ def trigger(
     dag_id: str, conf: str | None, run_id: str | None, logical_date: str | None, output: str
 ) -> None:
     """Create a manual run of DAG_ID; the scheduler starts it at once."""
-    conf_value = api.parse_conf(conf)
+    conf_value = api.parse_conf(conf, JsonLimits.from_settings(settings()))
     run = api.trigger_dag(
         settings(),
         dag_id,
@@ -157,7 +158,7 @@ def sync() -> None:
 @output_option
 def test(dag_id: str, conf: str | None, logical_date: str | None, output: str) -> None:
     """Run one whole run of DAG_ID in this process; exit 0 only if it succeeds."""
-    conf_value = api.parse_conf(conf)
+    conf_value = api.parse_conf(conf, JsonLimits.from_settings(settings()))
     conf_obj = settings()
 
     def progress(task_id: str, event: object) -> None:

@@ -20,6 +20,7 @@ from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.scheduling import create_manual_run
 from scheduler.errors import BatonError, DagNotFoundError
 from scheduler.executors.inline import InlineExecutor
+from scheduler.json_limits import JsonLimits
 from scheduler.loader import import_dag_file, load_dag_specs
 from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
@@ -122,6 +123,7 @@ def run_dag_in_process(
             source=source,
             now=now,
             run_type="test",
+            conf_limits=JsonLimits.from_settings(settings),
         )
         driver.adopt_runs(session, [row], {dag_id: spec})
         driver.start_run(session, driver.live.get(dag_id, row.run_id), now)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.authoring.params import ParamsDict, merge_params
 from scheduler.engine.catalog import DagEntry
 from scheduler.errors import BatonError
+from scheduler.json_limits import JsonLimits, check_conf
 from scheduler.run_ids import check_run_id
 from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
@@ -73,6 +74,7 @@ def trigger_run(
     source: str,
     now: datetime,
     run_type: str = "manual",
+    conf_limits: JsonLimits | None = None,
 ) -> DagRunRow:
     """Create a manual run of ``dag_id`` (queued; the scheduler starts it)."""
     spec = dag_store.get_spec(session, dag_id)
@@ -90,6 +92,7 @@ def trigger_run(
         source=source,
         now=now,
         run_type=run_type,
+        conf_limits=conf_limits,
     )
 
 
@@ -103,7 +106,11 @@ def create_manual_run(
     source: str,
     now: datetime,
     run_type: str,
+    conf_limits: JsonLimits | None = None,
 ) -> DagRunRow:
+    # Before anything else walks it: a conf too deep for Python's recursion must never
+    # reach the params' validation, the masking of secrets or the database.
+    check_conf(conf, conf_limits or JsonLimits())
     if run_id is not None:
         check_run_id(run_id)  # the generated ids always pass
     if logical_date is not None and logical_date.tzinfo is None:

@@ -15,10 +15,13 @@ from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from scheduler.errors import (
+    AssetNotFoundError,
     BatonError,
+    ConfLimitError,
     DagNotFoundError,
     DatabaseNotReadyError,
     IllegalTransitionError,
+    InvalidAssetEventError,
     InvalidPoolError,
     InvalidRunIdError,
     ParamValidationError,
@@ -37,12 +40,15 @@ _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (RunNotFoundError, 404, "dag_run_id"),
     (TaskNotFoundError, 404, "task_id"),
     (ParamValidationError, 400, "conf"),
+    (ConfLimitError, 400, "conf"),
     (IllegalTransitionError, 409, None),
     (DatabaseNotReadyError, 503, None),
     (PoolNotFoundError, 404, "pool_name"),
     (PoolConflictError, 409, None),
     (InvalidPoolError, 400, None),
     (InvalidRunIdError, 400, "dag_run_id"),
+    (AssetNotFoundError, 404, "asset_id"),
+    (InvalidAssetEventError, 400, "extra"),
 ]
 # HTTP errors a client can cause, answered as JSON on API paths.
 HTTP_CODES = (400, 401, 403, 404, 405, 406, 413, 415, 429, 500)
@@ -73,6 +79,8 @@ def _baton_error(exc: BatonError) -> Response:
         if isinstance(exc, kind):
             if isinstance(exc, ParamValidationError) and exc.field:
                 field = f"conf.{exc.field}"  # which param of the body's conf is wrong
+            if isinstance(exc, ConfLimitError) and exc.field:
+                field = exc.field
             return json_error(status, str(exc), field)
     return json_error(400, str(exc))
 

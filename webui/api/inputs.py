@@ -12,7 +12,9 @@ from typing import Any
 
 from flask import request
 
+from scheduler.json_limits import JsonLimits, depth_error, member_depths, nesting_depth
 from webui.api.errors import ApiError
+from webui.auth.identity import settings
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -63,6 +65,7 @@ def json_body(fields: dict[str, type | tuple[type, ...]], required: set[str]) ->
             f"(got {request.mimetype or 'no content type'!r})",
             "body",
         )
+    _check_depth(request.get_data())
     body = request.get_json(silent=True)
     if body is None and request.get_data():
         raise ApiError(400, "the body is not valid JSON", "body")
@@ -78,6 +81,26 @@ def json_body(fields: dict[str, type | tuple[type, ...]], required: set[str]) ->
     for name, value in body.items():
         _check_type(name, value, fields[name])
     return body
+
+
+def _check_depth(raw: bytes) -> None:
+    """Refuse a body nested deeper than BATON_MAX_CONF_DEPTH before parsing it: parsing
+    (and every walk after it) recurses, and a deep enough body would crash the request.
+
+    Each field's value is measured on its own, so the message names the field and reads as
+    the limit does (``conf`` nested 65 levels, not the body 66).
+    """
+    limits = JsonLimits.from_settings(settings())
+    depth = nesting_depth(raw)
+    if depth <= limits.max_depth:
+        return
+    is_object = raw.lstrip().startswith(b"{")
+    members = member_depths(raw) if is_object else {}
+    for name, member_depth in sorted(members.items(), key=lambda item: -item[1]):
+        if member_depth > limits.max_depth:
+            raise ApiError(400, str(depth_error(name, member_depth, limits)), name)
+    if depth > limits.max_depth + is_object:  # not valid JSON, or not an object
+        raise ApiError(400, str(depth_error("the body", depth, limits)), "body")
 
 
 def _check_type(name: str, value: Any, accepted: type | tuple[type, ...]) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from scheduler.errors import ConfLimitError
+from scheduler.json_limits import JsonLimits, loads_limited
 from scheduler.spec import DagSpec
 from webui.views.rendering import markdown
 
@@ -285,9 +287,9 @@ def _textarea(info: ParamField, text: str) -> Any:
     if "string" in kinds or not kinds:
         # Several types (Airflow): JSON when it parses to one of them, else the raw text.
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
-            return text
+            parsed = loads_limited(text, JsonLimits(), info.name)
+        except (json.JSONDecodeError, ConfLimitError):
+            return text  # too deep for a value of the other types: it stays text
         kind = _json_type(parsed)
         fits = kind in kinds or (kind == "integer" and "number" in kinds)
         return parsed if fits or not kinds else text
@@ -298,7 +300,9 @@ def _textarea(info: ParamField, text: str) -> Any:
 
 def _json(info: ParamField, text: str) -> Any:
     try:
-        return json.loads(text)
+        # The raw text's depth first: json.loads itself recurses (the run's own limit is
+        # checked again, with the settings, when the run is created).
+        return loads_limited(text, JsonLimits(), info.name)
     except json.JSONDecodeError as exc:
         raise FormError(
             f"{info.name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",

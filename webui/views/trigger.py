@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from scheduler import api
 from scheduler.errors import BatonError, DagNotFoundError, ParamValidationError
+from scheduler.json_limits import JsonLimits, loads_limited
 from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
 from webui.auth import event_source, role_required
@@ -73,7 +74,7 @@ def parse_conf_text(text: str) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        value = json.loads(text)
+        value = loads_limited(text, JsonLimits.from_settings(settings()))
     except json.JSONDecodeError as exc:
         raise FormError(
             f"the conf is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
