@@ -13,6 +13,10 @@ from typing import Any
 
 from scheduler.authoring import (
     DAG,
+    Asset,
+    AssetAlias,
+    AssetAll,
+    AssetAny,
     BaseBranchOperator,
     BaseOperator,
     BaseSensorOperator,
@@ -78,6 +82,11 @@ __all__ = [
     # DAGs
     "DAG",
     "dag",
+    # assets (data-aware scheduling)
+    "Asset",
+    "AssetAlias",
+    "AssetAll",
+    "AssetAny",
     # operators and tasks
     "BaseOperator",
     "BashOperator",
@@ -103,6 +112,16 @@ __all__ = [
     # sensors
     "BaseSensorOperator",
     "PokeReturnValue",
+    "TimeDeltaSensor",
+    "DateTimeSensor",
+    "FileSensor",
+    # deferrable tasks (docs/events.md)
+    "BaseTrigger",
+    "TriggerEvent",
+    "TaskDeferred",
+    "DateTimeTrigger",
+    "TimeDeltaTrigger",
+    "FileTrigger",
     # cross-DAG dependencies
     "TriggerDagRunOperator",
     "ExternalTaskSensor",
@@ -145,6 +164,8 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "AirflowTaskTimeout",
+    "AirflowRescheduleException",
+    "TaskDeferralTimeout",
 ]
 
 
@@ -155,6 +176,18 @@ _LAZY = {
     "Variable": "scheduler.connections",
     "BatonPlugin": "scheduler.plugins",
     "MenuLink": "scheduler.plugins",
+    # sensors and triggers, imported when a DAG file names them
+    "TimeDeltaSensor": "scheduler.authoring.time_sensors",
+    "DateTimeSensor": "scheduler.authoring.time_sensors",
+    "FileSensor": "scheduler.authoring.file_sensor",
+    "BaseTrigger": "scheduler.triggers",
+    "TriggerEvent": "scheduler.triggers",
+    "TaskDeferred": "scheduler.triggers",
+    "DateTimeTrigger": "scheduler.triggers",
+    "TimeDeltaTrigger": "scheduler.triggers",
+    "FileTrigger": "scheduler.triggers",
+    "AirflowRescheduleException": "scheduler.errors",
+    "TaskDeferralTimeout": "scheduler.errors",
 }
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from scheduler.deferral import Deferral, Reschedule, Resume
+
 
 class TryKey(NamedTuple):
     """One try of one task instance. ``compensation`` tries undo a succeeded task (sagas)
@@ -68,6 +70,9 @@ class TaskRequest:
     compensation: bool = False
     map_index: int = -1  # which instance of a mapped task
     queue: str = "default"  # the task's queue= (the Celery queue its worker consumes)
+    # A resumed try (scheduler/deferral.py): the method to call instead of execute and its
+    # kwargs (a deferred task's), or when a rescheduled sensor first poked.
+    resume: Resume | None = None
 
     @property
     def key(self) -> TryKey:
@@ -101,6 +106,10 @@ class TaskFinished:
     those that had one (``runner/xcom_seal.py``).
     ``skip_tasks`` are task ids of the run that the try asked to skip (a branch not taken,
     a short circuit): the Engine skips those not started yet, in the same transaction.
+    ``lost`` says the try was lost to the infrastructure, not failed by its task: its
+    worker was killed from outside (SIGKILL/SIGTERM it did not send itself) or stopped
+    heartbeating. The Engine re-runs it at once without using up a retry, up to
+    ``BATON_LOST_TRY_LIMIT`` times.
     """
 
     key: TryKey
@@ -112,6 +121,11 @@ class TaskFinished:
     xcoms: tuple[tuple[str, str], ...] = ()
     sealed_xcoms: tuple[tuple[str, str], ...] = ()
     skip_tasks: tuple[str, ...] = ()
+    lost: bool = False
+    # state "deferred" (Deferral) or "up_for_reschedule" (Reschedule): the slot is given back.
+    deferral: Deferral | Reschedule | None = None
+    # A succeeded try's asset events (runner/assets.py): uri, name, group, extra, alias.
+    outlet_events: tuple[dict[str, Any], ...] = ()
 
 
 ExecutorEvent = TaskStarted | TaskFinished
@@ -148,3 +162,17 @@ class Executor(ABC):
     @abstractmethod
     def free_slots(self) -> int:
         """How many more tries ``submit`` can start right now."""
+
+    def detach(self) -> list[TryKey]:
+        """Stop, as the scheduler does when it exits, leaving running the tries that can
+        outlive this process (a scheduler that takes over adopts them); return those.
+        By default none can: this is ``shutdown(wait=False)``."""
+        self.shutdown(wait=False)
+        return []
+
+    def try_adopt_task_instances(self, keys: list[TryKey]) -> list[TryKey]:
+        """Take over tries another scheduler (now gone) had in flight, as Airflow's method
+        of that name: the executor reports their events from now on. Returns the keys it
+        could not adopt (their worker is gone with that scheduler): the Engine re-runs
+        those. An executor whose workers die with their scheduler adopts nothing."""
+        return list(keys)

@@ -92,6 +92,10 @@ class TaskSpec:
     wait_for_downstream: bool = False
     max_active_tis_per_dag: int | None = None
     max_active_tis_per_dagrun: int | None = None
+    # Assets (authoring/assets.py ``as_dict()``): outlets get an event when a try succeeds;
+    # inlets are declared reads (shown in the UI).
+    outlets: tuple[dict[str, Any], ...] = ()
+    inlets: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
@@ -101,6 +105,8 @@ class TaskSpec:
         data["template_fields"] = list(self.template_fields)
         data["compensation"] = self.compensation.to_dict() if self.compensation else None
         data["cross_dag"] = self.cross_dag.to_dict() if self.cross_dag else None
+        data["outlets"] = list(self.outlets)
+        data["inlets"] = list(self.inlets)
         return data
 
     @classmethod
@@ -112,6 +118,8 @@ class TaskSpec:
         data["compensation"] = cls.from_dict(compensation) if compensation else None
         cross_dag = data.get("cross_dag")
         data["cross_dag"] = CrossDagRef.from_dict(cross_dag) if cross_dag else None
+        data["outlets"] = tuple(data.get("outlets", ()))
+        data["inlets"] = tuple(data.get("inlets", ()))
         return cls(**data)
 
 
@@ -163,6 +171,9 @@ class DagSpec:
     # Airflow's dagrun_timeout in seconds: a run still running that long after its start
     # fails (its unfinished tasks are skipped). None: no limit.
     dagrun_timeout_s: float | None = None
+    # schedule=[asset, ...] / an asset expression (scheduler/asset_condition.py); then
+    # ``schedule`` is None and runs are created from asset events (run_type asset_triggered).
+    asset_condition: dict[str, Any] | None = None
 
     @cached_property
     def past_dependents(self) -> dict[str, tuple[str, ...]]:
@@ -282,6 +293,7 @@ class DagSpec:
             "task_groups": [group.to_dict() for group in self.task_groups.values()],
             "edge_labels": [list(edge) for edge in self.edge_labels],
             "dagrun_timeout_s": self.dagrun_timeout_s,
+            "asset_condition": self.asset_condition,
         }
 
     @classmethod

@@ -4,6 +4,7 @@
 # attaches @task.virtualenv, .external_python, .bash and .sensor.
 from scheduler.authoring import branch_decorators as _branch_decorators  # noqa: F401
 from scheduler.authoring import decorators as _decorators  # noqa: F401
+from scheduler.authoring.assets import Asset, AssetAlias, AssetAll, AssetAny
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
@@ -45,6 +46,11 @@ from scheduler.trigger_rule import TriggerRule
 from scheduler.weight_rule import WeightRule
 
 __all__ = [
+    # assets
+    "Asset",
+    "AssetAlias",
+    "AssetAll",
+    "AssetAny",
     # DAGs and tasks
     "DAG",
     "dag",

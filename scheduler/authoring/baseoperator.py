@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.authoring.airflow_names import operator_airflow_args
 from scheduler.authoring.arguments import check_arguments
+from scheduler.authoring.assets import outlet_dicts
 from scheduler.authoring.checks import (
     check_callbacks,
     check_id,
@@ -112,6 +113,8 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         dag: DAG | None = None,
         doc_md: str | None = None,
         task_group: TaskGroup | None = None,
+        inlets: Any = None,
+        outlets: Any = None,
         **kwargs: Any,
     ) -> None:
         dag = dag if dag is not None else current_dag()
@@ -180,6 +183,11 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
             setattr(self, name, check_callbacks(name, value, where, self.location))
         self.do_xcom_push = do_xcom_push
         self.doc_md = doc_md
+        # Assets: each outlet gets an event when a try succeeds (engine/assets.py).
+        outlet_dicts(outlets, "outlets", where)  # checked here, where the error can point
+        outlet_dicts(inlets, "inlets", where)
+        self.outlets = _as_list(outlets)
+        self.inlets = _as_list(inlets)
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self._own_params = dict(params or {})
@@ -232,6 +240,44 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
 
     def on_kill(self) -> None:
         """Stop work started outside this process (subprocesses, remote jobs); a no-op here."""
+
+    def defer(
+        self,
+        *,
+        trigger: Any,
+        method_name: str,
+        kwargs: dict[str, Any] | None = None,
+        timeout: timedelta | float | None = None,
+    ) -> None:
+        """End this try as ``deferred``, freeing its worker slot, until ``trigger`` fires;
+        then a new operator's ``method_name(context, event=payload, **kwargs)`` runs on a
+        worker. Past ``timeout`` the task fails with TaskDeferralTimeout (Airflow's)."""
+        from scheduler.triggers.base import TaskDeferred
+
+        raise TaskDeferred(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
+
+    def resume_execution(
+        self, next_method: str, next_kwargs: dict[str, Any] | None, context: dict[str, Any]
+    ) -> Any:
+        """Continue after a deferral (Airflow's): ``next_method(context, **next_kwargs)``;
+        ``__fail__`` (the deferral timed out, or its trigger failed) raises
+        TaskDeferralTimeout, or a BatonError with the trigger's reason."""
+        from scheduler.errors import BatonError, TaskDeferralTimeout
+
+        kwargs = dict(next_kwargs or {})
+        if next_method == "__fail__":
+            error = str(kwargs.get("error") or "the deferral failed")
+            if error.startswith("Trigger failure"):
+                raise BatonError(error)
+            raise TaskDeferralTimeout(error)
+        method = getattr(self, next_method, None)
+        if not callable(method):
+            raise BatonError(
+                f"task {self.task_id!r} deferred to resume in {next_method}(), which "
+                f"{type(self).__name__} does not have; name one of its methods in "
+                "defer(method_name=...)"
+            )
+        return method(context, **kwargs)
 
     # -- the DAG --------------------------------------------------------------------------
 
@@ -458,3 +504,9 @@ def _check_compensate(value: Any, where: str, location: str | None) -> Any:
         "operator that undoes this task's work",
         location=location,
     )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

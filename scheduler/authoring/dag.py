@@ -18,6 +18,7 @@ import networkx as nx
 
 from scheduler.authoring.airflow_names import AIRFLOW_DAG_ARGS
 from scheduler.authoring.arguments import check_arguments, parameter_names
+from scheduler.authoring.assets import asset_schedule
 from scheduler.authoring.checks import check_id, positive_int
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
@@ -82,7 +83,9 @@ class DAG:
             )
         )
         self.default_args: dict[str, Any] = dict(default_args or {})
-        self.schedule = self._normalize_schedule(schedule)
+        # schedule=[asset, ...] or an asset expression: runs come from asset events.
+        self.asset_condition = self._asset_condition(schedule)
+        self.schedule = None if self.asset_condition else self._normalize_schedule(schedule)
         self._set_dates(start_date, end_date)
         self.catchup = bool(catchup)
         where = f"DAG '{self.dag_id}'"
@@ -135,6 +138,12 @@ class DAG:
             raise self._error(f"dagrun_timeout={value!r} must not be negative")
         return value
 
+    def _asset_condition(self, schedule: Any) -> dict[str, Any] | None:
+        try:
+            return asset_schedule(schedule)
+        except DagDefinitionError as exc:
+            raise self._error(str(exc), InvalidScheduleError) from None
+
     def _normalize_schedule(self, schedule: Any) -> str | float | None:
         try:
             return normalize_schedule(schedule)
@@ -169,7 +178,10 @@ class DAG:
         merged = ParamsDict(self.default_args.get("params"))
         merged.update(params or {})
         check_defaults(
-            merged, f"DAG '{self.dag_id}'", self._location, scheduled=self.schedule is not None
+            merged,
+            f"DAG '{self.dag_id}'",
+            self._location,
+            scheduled=self.schedule is not None or bool(self.asset_condition),
         )
         return merged
 

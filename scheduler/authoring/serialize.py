@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scheduler.authoring.assets import outlet_dicts
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.default_args import warn_unused_default_args
@@ -47,6 +48,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
         task_groups=task_group_specs(dag),
         edge_labels=edge_labels(dag),
         dagrun_timeout_s=_seconds(dag.dagrun_timeout),
+        asset_condition=dag.asset_condition,
     )
 
 
@@ -83,6 +85,8 @@ def _task_spec(
         wait_for_downstream=task.wait_for_downstream,
         max_active_tis_per_dag=task.max_active_tis_per_dag,
         max_active_tis_per_dagrun=task.max_active_tis_per_dagrun,
+        outlets=outlet_dicts(getattr(task, "outlets", None), "outlets", task.task_id),
+        inlets=outlet_dicts(getattr(task, "inlets", None), "inlets", task.task_id),
     )
 
 

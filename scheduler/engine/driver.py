@@ -11,12 +11,15 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scheduler.engine import deferral
+from scheduler.engine.assets import record_task_outlets
 from scheduler.engine.dispatch import PoolBudget, select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
 from scheduler.engine.past import link_previous_run, past_states
@@ -63,6 +66,7 @@ _FRESH_TRY = {
     "next_retry_at": None,
     "error": None,
 }
+LOST_TRY_LIMIT = 3  # BATON_LOST_TRY_LIMIT's default
 FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKIPPED}
 _NONE = TaskView(TaskState.NONE)
 # What a branch may still skip: tasks that have not been handed to a worker.
@@ -97,18 +101,23 @@ class RunDriver:
         source: str,
         job_id: int | None = None,
         max_map_length: int = MAX_MAP_LENGTH,
+        lost_try_limit: int = LOST_TRY_LIMIT,
     ) -> None:
         self.live = LiveState()
         self.max_map_length = max_map_length
+        self.lost_try_limit = lost_try_limit
         self.logs_folder = logs_folder
         self.database_url = database_url
         self.source = source
         self.job_id = job_id
         self.saga = SagaSteps(self.live, source, job_id)
+        self.saga.lost_try_limit = lost_try_limit
         # Tries the executor must stop (a run that timed out): the caller takes them.
         self.cancels: list[TryKey] = []
         # Cancelled tries not yet reported stopped: a saga waits for them (engine/stopping.py).
         self.stopping = StoppingTries()
+        # Asset events recorded since the last look at the asset queue (engine/assets.py).
+        self.new_asset_events = 0
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -249,6 +258,15 @@ class RunDriver:
             "next_retry_at": retry_at,
             "error": event.error,
         }
+        if event.lost:
+            values |= self._count_lost(run, key, new_state, event)
+        # A deferred try's trigger, a rescheduled sensor's first poke (engine/deferral.py).
+        deferral_values, resume = deferral.finished_values(session, event, now)
+        values |= deferral_values
+        if resume is None:
+            run.resuming.pop(key, None)
+        else:
+            run.resuming[key] = resume
         if started is not None and view.state == TaskState.QUEUED:
             values["start_date"] = started
         # A first try that pushed nothing has nothing to replace: skip the statement.
@@ -256,6 +274,11 @@ class RunDriver:
             xcoms = event.xcoms
             sealed = event.sealed_xcoms  # encrypted originals of XComs with a secret masked
             replace_xcoms(session, run.dag_id, run.run_id, task_id, xcoms, now, map_index, sealed)
+        if new_state == TaskState.SUCCESS and event.outlet_events:  # in this transaction
+            outlets = event.outlet_events
+            self.new_asset_events += record_task_outlets(
+                session, run, task_id, map_index, outlets, now
+            )
         if task_id in run.spec.map_sources and new_state == TaskState.SUCCESS:
             self._count_items(run, key, event)
         self.live.set_task(run, key, TaskView(new_state, view.try_number, retry_at))
@@ -266,7 +289,7 @@ class RunDriver:
             "state": try_state,
             "end_date": event.ended_at,
             "duration": duration,
-            "error": event.error,
+            "error": values["error"],
         }
         if started is not None:
             try_values["start_date"] = started
@@ -279,9 +302,30 @@ class RunDriver:
             view.try_number,
             values=values,
             try_values=try_values,
-            detail=event.error,
+            detail=values["error"],
             map_index=map_index,
         )
+
+    def _count_lost(
+        self, run: LiveRun, key: TIKey, new_state: TaskState, event: TaskFinished
+    ) -> dict[str, Any]:
+        """A try lost to the infrastructure: count it, and re-run it without using up a
+        retry (its retries count from the next try), unless it was lost too often."""
+        lost = run.lost[key] = run.lost.get(key, 0) + 1
+        values: dict[str, Any] = {"lost_count": lost}
+        if new_state == TaskState.UP_FOR_RETRY:
+            run.retry_base[key] = run.retry_base.get(key, 0) + 1
+            values["retry_base"] = run.retry_base[key]
+            values["error"] = (
+                f"{event.error}; re-running it at once (lost try {lost} of "
+                f"BATON_LOST_TRY_LIMIT={self.lost_try_limit}; the task's retries are not used)"
+            )
+        else:
+            values["error"] = (
+                f"{event.error}; failing it: its tries were lost {lost} times, more than "
+                f"BATON_LOST_TRY_LIMIT={self.lost_try_limit} (does the task kill its worker?)"
+            )
+        return values
 
     def _count_items(self, run: LiveRun, key: TIKey, event: TaskFinished) -> None:
         """A map source finished: how many items a task mapped over it gets (an unmapped
@@ -337,6 +381,12 @@ class RunDriver:
     ) -> tuple[TaskState, datetime | None]:
         if event.state in FINISHED_RESULT_STATES:
             return FINISHED_RESULT_STATES[event.state], None
+        if event.deferral is not None:  # gave its slot back: no retry is used
+            return deferral.outcome(event) or (TaskState.FAILED, None)
+        if event.lost:  # the infrastructure's fault: again at once, within the limit
+            if run.lost.get(key, 0) < self.lost_try_limit:
+                return TaskState.UP_FOR_RETRY, event.ended_at
+            return TaskState.FAILED, None
         task = run.spec.tasks[key[0]]
         counted = run.tries_counted(key, event.key.try_number)
         return after_failure(
@@ -544,7 +594,8 @@ class RunDriver:
             else:
                 change, row, request = self._queue_try(run, key, now)
                 changes.append(change)
-            tries.append(row)
+            if row is not None:  # None: a resumed try, whose row exists
+                tries.append(row)
             requests.append(request)
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
@@ -554,10 +605,12 @@ class RunDriver:
 
     def _queue_try(
         self, run: LiveRun, key: TIKey, now: datetime
-    ) -> tuple[TaskChange, dict[str, Any], TaskRequest]:
+    ) -> tuple[TaskChange, dict[str, Any] | None, TaskRequest]:
         """The next try of a scheduled instance: its state change, its try row, its request."""
         task_id, map_index = key
-        number = run.tasks[key].try_number + 1
+        # A resumed try (deferred, rescheduled) keeps its try number and row (Airflow's).
+        resume = run.resuming.pop(key, None)
+        number = run.tasks[key].try_number + (0 if resume else 1)
         path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number, map_index)
         self.live.set_task(run, key, TaskView(TaskState.QUEUED, number))
         change = TaskChange(
@@ -582,7 +635,11 @@ class RunDriver:
             "queued_at": now,
             "log_path": str(path),
         }
-        return change, row, self._request(run, task_id, number, path, map_index=map_index)
+        if resume is not None:
+            change = replace(change, try_values={"state": TaskState.QUEUED, "queued_at": now})
+            row = None
+        request = self._request(run, task_id, number, path, map_index=map_index)
+        return change, row, replace(request, resume=resume) if resume else request
 
     def _queue_compensation(
         self, run: LiveRun, task_id: str, now: datetime

@@ -20,9 +20,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scheduler.engine.assets import create_asset_triggered_runs
 from scheduler.engine.catalog import DagCatalog
 from scheduler.engine.driver import RunDriver, utcnow
-from scheduler.engine.recovery import fail_orphaned_tries
+from scheduler.engine.outage import DatabaseOutage, is_outage, one_line
+from scheduler.engine.recovery import lost_on_shutdown, recover_orphaned_tries
+from scheduler.engine.retention import start_daily_retention
 from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
 from scheduler.errors import LoaderError
@@ -33,10 +36,10 @@ from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
 from scheduler.states import RunState
 from scheduler.store import dags as dag_store
-from scheduler.store import jobs
+from scheduler.store import jobs, ownership
 from scheduler.store import pools as pool_store
 from scheduler.store import runs as run_store
-from scheduler.store.db import is_sqlite, make_engine, transaction
+from scheduler.store.db import make_engine, sqlite_file, transaction
 from scheduler.store.events import process_source
 from scheduler.store.races import describe_race, is_expected_race
 from scheduler.store.schema import check_schema
@@ -63,7 +66,13 @@ class SchedulerService:
         self.driver: RunDriver | None = None
         self.loader: LoaderProcess | None = None
         self.wakeup: WakeupSocket | None = None
-        self.lock = SchedulerLock(settings.home) if is_sqlite(settings.database_url) else None
+        database_file = sqlite_file(settings.database_url)
+        self.lock = SchedulerLock(database_file) if database_file else None
+        # The DAGs this scheduler drives (store/ownership.py); on SQLite, every DAG.
+        self.owned: set[str] = set()
+        self._claimed_before = False  # the catalog was loaded just before the first claim
+        self.outage = DatabaseOutage(settings.db_outage_limit)
+        self._needs_resync = False
         self._signal_r, self._signal_w = socket.socketpair()
         self._signal_r.setblocking(False)
         self._stopping_since: float | None = None
@@ -98,28 +107,23 @@ class SchedulerService:
             self._job_id = jobs.start_job(session, now)
             if self.lock:  # we hold the only lock: every other scheduler is gone
                 jobs.end_other_jobs(session, self._job_id, now)
-            alive = self._alive_jobs(session, now)
+            else:  # an earlier scheduler of this machine that was killed: take over now
+                ownership.end_dead_local_jobs(session, self._job_id, now)
             self.catalog.load(session)
             pool_store.ensure_default_pool(session, now)
             self.pool_limits = pool_store.pool_limits(session)
-            recovered = fail_orphaned_tries(
-                session,
-                alive_job_ids=alive,
-                specs=self.catalog.specs,
-                reason="the worker running this try was lost (its scheduler stopped)",
-                source=self.source,
-                now=now,
-            )
-        if recovered:
-            log.warning("recovered %d try(s) left running by a stopped scheduler", recovered)
+        # The first loop pass claims this scheduler's DAGs and adopts or re-runs the tries
+        # a previous scheduler left in flight (engine/recovery.py).
         self.driver = RunDriver(
             logs_folder=self.settings.logs_folder,
             database_url=self.settings.database_url,
             source=self.source,
             job_id=self._job_id,
             max_map_length=self.settings.max_map_length,
+            lost_try_limit=self.settings.lost_try_limit,
         )
         self.executor.start()
+        start_daily_retention(self.settings, self.source)  # BATON_RETENTION_DAYS, a thread
         self.wakeup = WakeupSocket(self.settings.home)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
@@ -147,10 +151,13 @@ class SchedulerService:
         self.loader.start()
 
     def _alive_jobs(self, session: Session, now: datetime) -> set[int]:
+        """The live schedulers' job ids, this one's always included (its own heartbeat may
+        be late after a database outage, but it is alive)."""
+        mine = {self._job_id} if self._job_id is not None else set()
         if self.lock:
-            return {self._job_id} if self._job_id else set()
+            return mine
         threshold = timedelta(seconds=self.settings.scheduler_health_threshold)
-        return jobs.alive_job_ids(session, now, threshold)
+        return jobs.alive_job_ids(session, now, threshold) | mine
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         if self._stopping_since is not None:  # a second signal: stop now
@@ -162,25 +169,30 @@ class SchedulerService:
     def _shutdown(self) -> None:
         if self.loader:
             self.loader.stop()
-        self.executor.shutdown(wait=False)
+        # Tries that can outlive this process (on Celery workers) keep running: the
+        # scheduler that takes over these DAGs adopts them. The others are lost.
+        in_flight = self._tries_in_flight()
+        surviving = set(self.executor.detach())
+        lost = [key for key in in_flight if key not in surviving]
         now = utcnow()
         if self._job_id is not None:
-            with transaction(self.db) as session:
-                if self._has_tries_in_flight():  # the grace period ran out
-                    fail_orphaned_tries(
-                        session,
-                        alive_job_ids=self._alive_jobs(session, now) - {self._job_id},
-                        specs=self.catalog.specs,
-                        reason="the scheduler stopped before this try finished",
-                        source=self.source,
-                        now=now,
-                    )
-                jobs.end_job(session, self._job_id, now)
+            try:
+                with transaction(self.db) as session:
+                    if lost and self.driver:  # the grace period ran out
+                        self.driver.apply_events(session, lost_on_shutdown(lost, now), now)
+                    jobs.end_job(session, self._job_id, now)
+            except Exception as exc:  # the database is gone: the next scheduler recovers
+                log.error("could not record the scheduler's stop: %s", one_line(exc))
         if self.wakeup:
             self.wakeup.close()
         if self.lock:
             self.lock.release()
         log.info("scheduler stopped")
+
+    def _tries_in_flight(self) -> list[TryKey]:
+        if self.driver is None:
+            return []
+        return [key for run in self.driver.live.runs.values() for key in run.in_flight()]
 
     def _has_tries_in_flight(self) -> bool:
         return self.driver is not None and sum(self.driver.live.active_tasks.values()) > 0
@@ -215,6 +227,8 @@ class SchedulerService:
         deadline = getattr(self.executor, "next_deadline", lambda: None)()
         if deadline is not None:
             timers.append(deadline - mono)
+        if self._needs_resync:  # a failed transaction: try again at once, or after backoff
+            timers.append(self.outage.retry_in(mono))
         return max(0.0, min(timers))
 
     def _tick(self) -> None:
@@ -225,18 +239,28 @@ class SchedulerService:
         self._pending_messages += self._receive_from_loader()
         poked = self.wakeup.drain() > 0
         now, mono = utcnow(), time.monotonic()
+        if not self.outage.may_try(mono):  # backing off while the database is away
+            return
+        check_db = poked or mono >= self._next_db_check or self._needs_resync
         try:
-            requests = self._transaction(now, poked or mono >= self._next_db_check)
+            if self._needs_resync:
+                self._resync()
+            requests = self._transaction(now, check_db)
         except Exception as exc:
+            self._needs_resync = True  # the mirror may hold what was rolled back
+            if is_outage(exc):  # wait it out; nothing pending is dropped
+                self.outage.failed(exc, mono, kept=len(self._pending_events))
+                return
             self._failed_ticks += 1
             if is_expected_race(exc):  # another writer was first: reload and decide again
                 log.info("lost a race for a row, reloading: %s", describe_race(exc))
             else:
                 log.exception("scheduler loop transaction failed (%d in a row)", self._failed_ticks)
-            self._resync()
             if self._failed_ticks >= MAX_FAILED_TICKS:
                 self._isolate_failing_input()
             return
+        self.outage.recovered(mono)
+        self._needs_resync = False
         self._failed_ticks = 0
         self._pending_events, self._pending_messages = [], []
         if mono >= self._next_db_check:
@@ -274,9 +298,12 @@ class SchedulerService:
             if check_db:
                 self.catalog.refresh_flags(session)
                 self._refresh_pools(session)
-                self._adopt_runs(session)
+                self._adopt_runs(session, now)
             if self._stopping_since is None:
                 self._create_scheduled_runs(session, now)
+                create_asset_triggered_runs(
+                    session, self.driver, self.catalog, self.source, now, check_db=check_db
+                )
             self._start_queued_runs(session, now)
             self.driver.plan(session, now)
             self._to_cancel += self.driver.take_cancels()  # runs that timed out
@@ -295,30 +322,40 @@ class SchedulerService:
         return requests
 
     def _isolate_failing_input(self) -> None:
-        """Apply pending inputs one per transaction so one bad input cannot block the rest."""
+        """Apply pending inputs one per transaction so one bad input cannot block the rest.
+        An input is dropped only when the database refuses it; an outage keeps them all."""
         assert self.driver
+        self._resync()
         events, self._pending_events = self._pending_events, []
         messages, self._pending_messages = self._pending_messages, []
-        for event in events:
+        for position, event in enumerate(events):
             try:
                 with transaction(self.db) as session:
                     self.driver.apply_events(session, [event], utcnow())
             except Exception as exc:
+                if is_outage(exc):
+                    self._pending_events, self._pending_messages = events[position:], messages
+                    return
                 if is_expected_race(exc):
                     log.info("executor event %s lost a race: %s", event, describe_race(exc))
                 else:
                     log.exception("dropping executor event %s: it cannot be recorded", event)
                 self._resync()
-        for message in messages:
+        for position, message in enumerate(messages):
             try:
                 with transaction(self.db) as session:
                     self._pending_messages = [message]
                     self._apply_loader_messages(session, utcnow())
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    self._pending_messages = messages[position:]
+                    return
                 log.exception("dropping loader message %s: it cannot be recorded", message)
             finally:
-                self._pending_messages = []
+                if self._pending_messages == [message]:
+                    self._pending_messages = []
         self._failed_ticks = 0
+        self._needs_resync = False
 
     def _resync(self) -> None:
         """Rebuild the mirror from the Store after a failed transaction."""
@@ -326,7 +363,8 @@ class SchedulerService:
         self.driver.live.clear()
         with transaction(self.db) as session:
             self.catalog.load(session)
-            self._adopt_runs(session)
+            self._claimed_before = False
+            self._adopt_runs(session, utcnow())
 
     # -- steps -----------------------------------------------------------------------------
     def _refresh_pools(self, session: Session) -> None:
@@ -378,11 +416,35 @@ class SchedulerService:
     def _drop_files(self, paths: set[str]) -> None:
         self.catalog.drop([d for d, e in self.catalog.entries.items() if e.spec.fileloc in paths])
 
-    def _adopt_runs(self, session: Session) -> None:
-        """Mirror runs created or changed by others (triggers, clears, marks)."""
-        assert self.driver
-        rows = run_store.active_runs(session, run_types=("scheduled", "manual"))
+    def _adopt_runs(self, session: Session, now: datetime) -> None:
+        """Claim this scheduler's share of the DAGs, then mirror their active runs: new
+        ones, ones others changed (triggers, clears, marks) and those of DAGs taken over
+        from a scheduler that is gone, whose tries in flight are adopted or re-run."""
+        assert self.driver and self._job_id is not None
+        busy = {run.dag_id for run in self.driver.live.runs.values()}
+        alive = self._alive_jobs(session, now)
+        owned = ownership.claim_dags(session, self._job_id, alive, busy)
+        self._forget_dags(self.owned - owned)
+        gained = owned - self.owned
+        if gained and self._claimed_before:  # where the previous owner left its timetables
+            self.catalog.reload(session, gained)
+        self._claimed_before = True
+        self.owned = owned
+        self.catalog.only(owned)
+        rows = run_store.active_runs(session, owner=self._job_id, exclude_run_types=("test",))
         self._to_cancel += self.driver.adopt_runs(session, rows, self.catalog.specs)
+        recover_orphaned_tries(session, self.driver, self.executor, self._job_id, now)
+
+    def _forget_dags(self, lost: set[str]) -> None:
+        """DAGs another scheduler took over (this one looked gone to it): stop driving
+        their runs, and stop their tries here (the new owner runs them again)."""
+        assert self.driver
+        for run in [r for r in self.driver.live.runs.values() if r.dag_id in lost]:
+            log.warning(
+                "run %s/%s: its DAG is now driven by another scheduler", run.dag_id, run.run_id
+            )
+            self._to_cancel += run.in_flight()
+            self.driver.live.remove(run)
 
     def _create_scheduled_runs(self, session: Session, now: datetime) -> None:
         assert self.driver
@@ -391,10 +453,14 @@ class SchedulerService:
             return
         self.catalog.invalidate()  # runs are about to be created: due times move
         for entry in self.catalog.entries.values():
-            if entry.is_paused:
+            if entry.is_paused or entry.spec.dag_id not in self.owned:
                 continue
             info = entry.refresh_upcoming(now)
             if info is None or info.run_after > now:
+                continue
+            # One row lock per DAG: a scheduler that lost this DAG a moment ago and does
+            # not know yet cannot create the same run.
+            if not ownership.lock_owned_dag(session, entry.spec.dag_id, self._job_id):
                 continue
             active = sum(1 for r in self.driver.live.runs.values() if r.dag_id == entry.spec.dag_id)
             rows = create_due_runs(session, entry, active, source=self.source, now=now)

@@ -85,6 +85,8 @@ def encode_event(event: ExecutorEvent) -> dict[str, Any]:
         "xcoms": [list(pair) for pair in event.xcoms],
         "sealed_xcoms": [list(pair) for pair in event.sealed_xcoms],
         "skip_tasks": list(event.skip_tasks),
+        "lost": event.lost,
+        "outlet_events": list(event.outlet_events),
     }
 
 
@@ -104,4 +106,6 @@ def decode_event(body: dict[str, Any]) -> ExecutorEvent:
         xcoms=tuple(tuple(pair) for pair in body["xcoms"]),
         sealed_xcoms=tuple(tuple(pair) for pair in body["sealed_xcoms"]),
         skip_tasks=tuple(body["skip_tasks"]),
+        lost=body.get("lost", False),
+        outlet_events=tuple(body.get("outlet_events", ())),
     )

@@ -20,6 +20,7 @@ from scheduler.connections import ConnectionAccessor, VariableAccessor
 from scheduler.executor import TaskRequest
 from scheduler.plugins import TemplateMacros
 from scheduler.runner import macros
+from scheduler.runner.assets import OutletEventAccessors, TriggeringAssetEvents
 from scheduler.runner.templating import render_task
 from scheduler.runner.xcom import RETURN_VALUE_KEY, TryXComs
 
@@ -79,6 +80,8 @@ class RuntimeTaskInstance:
         self.try_number = request.try_number
         self.logical_date = request.logical_date
         self.log_path = request.log_path
+        # A rescheduled sensor's first poke (its timeout counts from there), else None.
+        self.first_poke_at = request.resume.first_poke_at if request.resume else None
         # The database of this try: cross-DAG operators read and trigger runs there.
         self.database_url = request.database_url
         self.task = task
@@ -184,4 +187,12 @@ def build_context(
         "map_index": request.map_index,
         "idempotency_key": request.key.idempotency_key,
         "task_instance_key_str": f"{request.dag_id}__{request.task_id}__{ds_nodash}",
+        # Assets (runner/assets.py): what the task adds to its outlets' events, and the
+        # events that created this run (read from the database when first used).
+        "inlets": list(getattr(task, "inlets", [])),
+        "outlets": list(getattr(task, "outlets", [])),
+        "outlet_events": OutletEventAccessors(),
+        "triggering_asset_events": TriggeringAssetEvents(
+            request.database_url, request.dag_id, request.run_id, request.run_type
+        ),
     }

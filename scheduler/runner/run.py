@@ -13,17 +13,26 @@ instead, through the same steps; it pushes no XComs (the task's stay as they wer
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.authoring import ParamsDict, merge_params
 from scheduler.authoring.current_context import current_context
-from scheduler.errors import BatonFailException, BatonSkipException, DownstreamTasksSkipped
+from scheduler.deferral import Reschedule
+from scheduler.errors import (
+    BatonError,
+    BatonFailException,
+    BatonRescheduleException,
+    BatonSkipException,
+    DownstreamTasksSkipped,
+)
 from scheduler.executor import TaskFinished, TaskRequest
 from scheduler.masking import redact, redact_value
 from scheduler.runner.compensation import compensation_of
 from scheduler.runner.context import build_context
 from scheduler.runner.dag_cache import get_dag_and_task
+from scheduler.runner.deferred import deferral_of, resume_deferred
 from scheduler.runner.log_capture import append_log_line, capture_output
 from scheduler.runner.templating import render_task
 from scheduler.runner.timeout import can_enforce_timeout, execution_timeout
@@ -33,6 +42,7 @@ from scheduler.runner.xcom import (
     TryXComs,
     XComReader,
 )
+from scheduler.triggers.base import TaskDeferred
 
 _MAX_LOGGED_VALUE = 2000  # characters of a rendered field shown in the log
 
@@ -100,6 +110,10 @@ class _TryRun:
         except DownstreamTasksSkipped as exc:
             self.log.info("Skipping downstream tasks: %s", ", ".join(exc.tasks) or "none")
             self.skip_tasks = exc.tasks
+        except TaskDeferred as exc:
+            return self._deferred(exc)
+        except BatonRescheduleException as exc:
+            return self._rescheduled(exc)
         except BatonSkipException as exc:
             return self._skipped(exc)
         except BatonFailException as exc:
@@ -139,6 +153,9 @@ class _TryRun:
         if timeout_s and not can_enforce_timeout():
             self.log.warning("execution_timeout is not enforced: the try is not in a main thread")
         with execution_timeout(timeout_s), current_context(self.context):
+            resume = self.request.resume
+            if resume is not None and resume.next_method:
+                return resume_deferred(self.task, self.context, resume, self.log)
             return self.task.execute(self.context)
 
     def _timeout_s(self) -> float | None:
@@ -156,6 +173,24 @@ class _TryRun:
         self.xcoms.push(RETURN_VALUE_KEY, result)  # an XComError names the task and type
         if getattr(self.task, "show_return_value_in_logs", True):
             self.log.info("Returned value was: %s", _shorten(repr(result)))
+
+    def _deferred(self, exc: TaskDeferred) -> TaskFinished:
+        """The task gave its slot up until a trigger fires: no callback runs (Airflow's)."""
+        try:
+            deferral = deferral_of(exc, _now())
+        except BaseException as error:  # the trigger's kwargs cannot be stored
+            return self._failed(error, retryable=False)
+        self.log.info(
+            "Pausing task as DEFERRED: %s, resuming in %s()", exc.trigger, exc.method_name
+        )
+        return replace(self._finished("deferred"), deferral=deferral)
+
+    def _rescheduled(self, exc: BatonRescheduleException) -> TaskFinished:
+        r = self.request
+        first = r.resume.first_poke_at if r.resume and r.resume.first_poke_at else None
+        reschedule = Reschedule(exc.reschedule_date, first or self.started_at)
+        self.log.info("Rescheduling task, next poke at %s", exc.reschedule_date.isoformat())
+        return replace(self._finished("up_for_reschedule"), deferral=reschedule)
 
     def _skipped(self, exc: BatonSkipException) -> TaskFinished:
         self.log.info("Skipping task: %s", exc or "BatonSkipException raised")
@@ -191,11 +226,22 @@ class _TryRun:
             except BaseException:  # a callback never decides the outcome
                 self.log.exception("%s %r failed; the try's outcome is unchanged", name, callback)
 
+    def _outlet_events(self) -> tuple[dict[str, Any], ...]:
+        assert self.context is not None
+        return _outlet_events_of(self.task, self.context)
+
     def _finished(
         self, state: str, error: str | None = None, retryable: bool = True
     ) -> TaskFinished:
+        outlet_events: tuple[dict[str, Any], ...] = ()
+        if state == "success" and self.context is not None:
+            try:  # an extra that cannot be stored fails the try: its event would be lost
+                outlet_events = self._outlet_events()
+            except BatonError as exc:
+                return self._failed(exc, retryable=False)
         shown, sealed = self.xcoms.sealed()
         return TaskFinished(
+            outlet_events=outlet_events,
             key=self.request.key,
             state=state,
             started_at=self.started_at,
@@ -206,6 +252,12 @@ class _TryRun:
             sealed_xcoms=sealed,
             skip_tasks=self.skip_tasks if state == "success" else (),
         )
+
+
+def _outlet_events_of(task: Any, context: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """The asset events a success of ``task`` records (runner/assets.py)."""
+    outlets = list(getattr(task, "outlets", None) or [])
+    return context["outlet_events"].events(outlets) if outlets else ()
 
 
 def _merged_params(dag: Any, task: Any, conf: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.errors import DagNotFoundError
 from scheduler.spec import DagSpec
+from scheduler.store import assets as asset_store
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import DagRow, ImportErrorRow, dag_table, import_error_table
 from scheduler.store.pools import unknown_pool_problems
@@ -81,6 +82,7 @@ def sync_files(
                 accepted.append(spec)
     accepted = _refuse_unknown_pools(session, parsed, accepted, problems)
     _upsert(session, accepted, set(known), now, paused_at_creation)
+    asset_store.sync_references(session, accepted, now)  # schedules and outlets on assets
     _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
     _replace_import_errors(session, problems, now)
     return accepted

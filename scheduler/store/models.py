@@ -33,6 +33,10 @@ class DagRow(SQLModel, table=True):
     last_scheduled_end: datetime | None = Field(default=None, sa_type=UtcDateTime)
     next_run_after: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(sa_type=UtcDateTime)
+    # The scheduler that drives this DAG's runs (creates, plans, dispatches them); claimed
+    # with SELECT ... FOR UPDATE SKIP LOCKED and taken over when its heartbeat goes stale
+    # (store/ownership.py). None: no scheduler has claimed it yet.
+    scheduler_job_id: int | None = None
 
 
 class DagRunRow(SQLModel, table=True):
@@ -46,7 +50,7 @@ class DagRunRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dag_id: str = Field(max_length=250)
     run_id: str = Field(max_length=250)
-    run_type: str = Field(max_length=20)  # scheduled | manual | test
+    run_type: str = Field(max_length=20)  # scheduled | manual | backfill | test
     state: str = Field(max_length=30)
     logical_date: datetime = Field(sa_type=UtcDateTime)
     data_interval_start: datetime = Field(sa_type=UtcDateTime)
@@ -56,6 +60,8 @@ class DagRunRow(SQLModel, table=True):
     start_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
     end_date: datetime | None = Field(default=None, sa_type=UtcDateTime)
     triggered_by: str | None = Field(default=None, max_length=250)
+    # The backfill that created (or cleared) this run; its run_type is then ``backfill``.
+    backfill_id: int | None = Field(default=None, index=True)
     # Bumped by every change made outside the scheduler (clear, mark): the scheduler
     # reloads a run whose version moved under it.
     version: int = 0
@@ -92,7 +98,17 @@ class TaskInstanceRow(SQLModel, table=True):
     scheduler_job_id: int | None = None  # which scheduler dispatched the current try
     # The try number at the last clear: retries count from there.
     retry_base: int = 0
+    # Tries lost to the infrastructure (a killed worker or scheduler) since the last clear:
+    # each is re-run at once without using up a retry, up to BATON_LOST_TRY_LIMIT.
+    lost_count: int = 0
     error: str | None = Field(default=None, sa_type=Text)
+    # Deferral (Airflow's columns): the trigger a deferred task waits on, the method its
+    # next try resumes in and that method's kwargs (with the trigger's ``event``), and when
+    # the wait times out. A rescheduled sensor keeps its first poke in next_kwargs.
+    trigger_id: int | None = Field(default=None, index=True)
+    next_method: str | None = Field(default=None, max_length=1000)
+    next_kwargs: Any = Field(default=None, sa_type=JsonText, nullable=True)
+    trigger_timeout: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # Sagas (docs/sagas.md): while the task is ``compensating``, the phase of its
     # compensation (scheduled | queued | running | up_for_retry; then success | failed);
     # compensation tries started so far (never reset, so idempotency keys stay unique); the
@@ -210,11 +226,14 @@ scheduler_job_table = SchedulerJobRow.__table__
 # Imported last, once the core tables exist: each area keeps its tables in its own module,
 # and Alembic sees them all through this module.
 from scheduler.store import (  # noqa: E402
+    models_assets,  # noqa: F401  (assets, asset events, the asset-triggered run queue)
     models_auth,  # noqa: F401  (web UI users and tokens)
+    models_backfill,  # noqa: F401  (backfills and their dates)
     models_breakers,  # noqa: F401  (circuit breakers)
     models_celery,  # noqa: F401  (Celery try claims, shipped logs)
     models_connections,  # noqa: F401  (connections, variables)
     models_login,  # noqa: F401  (login throttle)
     models_pools,  # noqa: F401  (pools)
+    models_triggers,  # noqa: F401  (deferrable tasks: triggers, triggerers)
     models_ui,  # noqa: F401  (indexes for the web UI pages)
 )

@@ -77,8 +77,8 @@ def test_get_current_context_outside_a_task_raises_airflows_runtime_error() -> N
     ("name", "expected"),
     [
         ("KubernetesPodOperator", "KubernetesPodOperator is an Airflow operator Baton does not"),
-        ("TimeDeltaSensor", "TimeDeltaSensor is an Airflow sensor Baton does not support yet"),
-        ("Asset", "Asset is an Airflow class Baton does not support yet"),
+        ("TimeSensor", "TimeSensor is an Airflow sensor Baton does not support yet"),
+        ("ObjectStoragePath", "ObjectStoragePath is an Airflow class Baton does not support"),
         ("CronTriggerTimetable", "use the cron string itself"),
         ("DummyOperator", "use `from scheduler import EmptyOperator`"),
         ("HttpOperator", "`from plugins.http import HttpOperator`"),

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scheduler import DAG, BaseOperator, EmptyOperator, PythonOperator, WeightRule
+from scheduler import DAG, Asset, BaseOperator, EmptyOperator, PythonOperator, WeightRule
 from scheduler.authoring import serialize_dag
 from scheduler.authoring.default_args import init_parameter_names
 from scheduler.errors import DagDefinitionError
@@ -61,6 +61,8 @@ TAKES_EFFECT = {
     "do_xcom_push": (False, lambda op, spec: op.do_xcom_push is False),
     "params": ({"limit": 3}, lambda op, spec: op.params["limit"] == 3),
     "doc_md": ("# docs", lambda op, spec: spec.doc_md == "# docs"),
+    "outlets": ([Asset("s3://d/out")], lambda op, spec: spec.outlets[0]["uri"] == "s3://d/out"),
+    "inlets": ([Asset("s3://d/in")], lambda op, spec: spec.inlets[0]["uri"] == "s3://d/in"),
     "depends_on_past": (True, lambda op, spec: spec.depends_on_past),
     # wait_for_downstream implies depends_on_past (Airflow).
     "wait_for_downstream": (

@@ -7,12 +7,14 @@ document in ``openapi.py`` describes every one of them.
 from __future__ import annotations
 
 from webui.api import (
+    assets,
     breakers,
     dags,
     mapped_instances,
     monitoring,
     openapi,
     pools,
+    run_actions,
     runs,
     task_instances,
 )
@@ -23,8 +25,10 @@ __all__ = ["api_bp", "install_http_handlers"]
 
 # Imported for their routes.
 _VIEW_MODULES = (
+    assets,
     dags,
     runs,
+    run_actions,
     task_instances,
     mapped_instances,
     monitoring,

@@ -138,6 +138,34 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/dags/{dag_id}/dagRuns/{dag_run_id}": {
         "get": _op("get_dag_run", "Get a run", "DAGRun", params=[DAG, RUN], errors=(404,)),
+        "patch": _op(
+            "patch_dag_run",
+            "Mark a run success or failed (through its task instances)",
+            "DAGRunMarked",
+            params=[DAG, RUN],
+            body="DAGRunPatch",
+            role="Op",
+            errors=(404, 409),
+        ),
+        "delete": _op(
+            "delete_dag_run",
+            "Delete a finished run (an unfinished one: 409)",
+            "Error",
+            params=[DAG, RUN],
+            role="Op",
+            errors=(404, 409),
+        ),
+    },
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/clear": {
+        "post": _op(
+            "post_clear_dag_run",
+            "Clear a run: run its tasks (or only the failed ones) again",
+            "TaskInstanceReferenceCollection",
+            params=[DAG, RUN],
+            body="DAGRunClear",
+            role="Op",
+            errors=(404,),
+        ),
     },
     "/dags/{dag_id}/clearTaskInstances": {
         "post": _op(
@@ -163,7 +191,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op(
             "get_task_instance",
             "Get a task instance (a mapped task: 404, name the instance by map index)",
-            "TaskInstance",
+            "TaskInstanceDetail",
             params=[DAG, RUN, TASK],
             errors=(404,),
         ),
@@ -175,6 +203,15 @@ PATHS: dict[str, dict[str, Any]] = {
             body="TaskInstancePatch",
             role="Op",
             errors=(404, 409),
+        ),
+    },
+    TI_PATH + "/{task_id}/tries": {
+        "get": _op(
+            "get_task_instance_tries",
+            "List a task instance's tries, oldest first",
+            "TaskTryCollection",
+            params=[DAG, RUN, TASK, MAP_INDEX_QUERY],
+            errors=(400, 404),
         ),
     },
     TI_PATH + "/{task_id}/listMapped": {
@@ -314,6 +351,48 @@ PATHS: dict[str, dict[str, Any]] = {
             errors=(404, 409),
         ),
     },
+    "/assets": {
+        "get": _op(
+            "get_assets",
+            "List assets with their producing tasks, scheduled DAGs and last event",
+            "AssetCollection",
+            params=PAGING,
+            errors=(400,),
+        ),
+    },
+    "/assets/events": {
+        "get": _op(
+            "get_asset_events",
+            "Asset events, newest first, with the runs each one created",
+            "AssetEventCollection",
+            params=[
+                *PAGING,
+                _query(
+                    "asset_id",
+                    {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    "Only the events of this asset.",
+                ),
+            ],
+            errors=(400, 404),
+        ),
+        "post": _op(
+            "post_asset_event",
+            "Record an asset event (name the asset by asset_id or uri); its consumers run",
+            "AssetEvent",
+            body="AssetEventCreate",
+            role="Op",
+            errors=(404,),
+        ),
+    },
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents": {
+        "get": _op(
+            "get_upstream_asset_events",
+            "The asset events that triggered a run",
+            "AssetEventCollection",
+            params=[DAG, RUN],
+            errors=(404,),
+        ),
+    },
     "/breakers": {
         "get": _op(
             "get_breakers",
@@ -324,7 +403,12 @@ PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/health": {
-        "get": _op("get_health", "Scheduler and database health", "HealthInfo", errors=(503,)),
+        "get": _op(
+            "get_health",
+            "Health: the database, the live schedulers, the Celery workers",
+            "HealthInfo",
+            errors=(503,),
+        ),
     },
     "/openapi.json": {
         "get": {
@@ -351,6 +435,11 @@ PATHS["/health"]["get"]["responses"]["503"] = {
 _DELETE_POOL = PATHS["/pools/{pool_name}"]["delete"]["responses"]
 del _DELETE_POOL["200"]
 _DELETE_POOL["204"] = {"description": "Deleted"}
+
+# DELETE of a run answers 204 with no body.
+_DELETE_RUN = PATHS["/dags/{dag_id}/dagRuns/{dag_run_id}"]["delete"]["responses"]
+del _DELETE_RUN["200"]
+_DELETE_RUN["204"] = {"description": "Deleted"}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -149,8 +149,40 @@ SCHEMAS: dict[str, Any] = {
                 "minItems": 1,
             },
             "include_downstream": BOOL,
+            "include_upstream": BOOL,
+            "recursive": {
+                "type": "boolean",
+                "description": "Follow ExternalTaskMarkers into other DAGs (default true).",
+            },
         },
         required=["dag_run_id", "task_ids"],
+    ),
+    "TaskTry": _object(
+        {
+            "dag_id": STR,
+            "dag_run_id": STR,
+            "task_id": STR,
+            "map_index": INT,
+            "try_number": INT,
+            "state": NSTR,
+            "queued_when": NTIME,
+            "start_date": NTIME,
+            "end_date": NTIME,
+            "duration": {"type": ["number", "null"]},
+            "hostname": NSTR,
+            "pid": NINT,
+            "error": NSTR,
+        }
+    ),
+    "TaskTryCollection": _page("TaskTry", "task_instances"),
+    "DAGRunPatch": _object({"state": {"type": "string", "enum": ["success", "failed"]}}),
+    "DAGRunClear": _object({"only_failed": BOOL}, required=[]),
+    "DAGRunMarked": _object(
+        {
+            "dag_run_id": STR,
+            "state": {"type": "string", "enum": ["success", "failed"]},
+            "task_instances": {"type": "array", "items": STR},
+        }
     ),
     "TaskInstanceReference": _object({"dag_id": STR, "dag_run_id": STR, "task_id": STR}),
     "TaskInstanceReferenceCollection": _object(
@@ -236,27 +268,116 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "BreakerCollection": _page("Breaker", "breakers"),
+    # assets (webui/api/assets.py)
+    "Asset": _object(
+        {
+            "id": INT,
+            "uri": STR,
+            "name": STR,
+            "group": STR,
+            "extra": {"type": "object"},
+            "created_at": TIME,
+            "updated_at": TIME,
+            "producing_tasks": {
+                "type": "array",
+                "items": _object({"dag_id": STR, "task_id": STR}),
+            },
+            "scheduled_dags": {"type": "array", "items": _object({"dag_id": STR})},
+            "last_asset_event": {
+                "anyOf": [{"type": "null"}, _object({"timestamp": TIME})],
+            },
+        }
+    ),
+    "AssetCollection": _page("Asset", "assets"),
+    "AssetEvent": _object(
+        {
+            "id": INT,
+            "asset_id": INT,
+            "uri": STR,
+            "name": STR,
+            "extra": {"type": "object"},
+            "source_dag_id": NSTR,
+            "source_run_id": NSTR,
+            "source_task_id": NSTR,
+            "source_map_index": INT,
+            "source_alias": NSTR,
+            "external_source": NSTR,
+            "created_dagruns": {
+                "type": "array",
+                "items": _object({"dag_id": STR, "dag_run_id": STR}),
+            },
+            "timestamp": TIME,
+        }
+    ),
+    "AssetEventCollection": _page("AssetEvent", "asset_events"),
+    "AssetEventCreate": _object(
+        {
+            "asset_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            "uri": {"type": "string", "minLength": 1},
+            "extra": {"type": "object"},
+        },
+        required=[],
+    ),
     "PoolCreate": _object(POOL_BODY, required=["name", "slots"]),
     "PoolPatch": _object(POOL_BODY, required=[]),
     "HealthInfo": _object(
         {
-            "scheduler": {
-                "type": "object",
-                "properties": {
-                    "status": {"type": "string", "enum": ["healthy", "unhealthy", "unknown"]},
-                    "latest_heartbeat": NTIME,
-                    "heartbeat_age_s": {"type": ["number", "null"]},
-                },
-                "required": ["status", "latest_heartbeat", "heartbeat_age_s"],
-            },
-            "database": {
-                "type": "object",
-                "properties": {
+            "metadatabase": _object(
+                {"status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "error": STR},
+                required=["status"],
+            ),
+            "scheduler": _object(
+                {
                     "status": {"type": "string", "enum": ["healthy", "unhealthy"]},
-                    "error": STR,
-                },
-                "required": ["status"],
+                    "latest_scheduler_heartbeat": NTIME,
+                }
+            ),
+            "schedulers": {
+                "type": "array",
+                "description": "The live scheduler jobs, newest heartbeat first.",
+                "items": _object(
+                    {
+                        "id": INT,
+                        "hostname": STR,
+                        "pid": INT,
+                        "started_at": TIME,
+                        "latest_heartbeat": TIME,
+                        "heartbeat_age_s": {"type": "number"},
+                    }
+                ),
             },
-        }
+            "celery": _object(
+                {
+                    "status": {"type": "string", "enum": ["healthy", "unhealthy"]},
+                    "broker": STR,
+                    "error": STR,
+                    "workers": {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "hostname": STR,
+                                "running_tries": INT,
+                                "active_tries": {"type": "array", "items": STR},
+                            }
+                        ),
+                    },
+                },
+                required=["status", "broker", "workers"],
+            ),
+        },
+        required=["metadatabase", "scheduler", "schedulers"],
     ),
 }
+
+
+# GET of one task instance adds the rendered template fields (Airflow's TaskInstance has them).
+SCHEMAS["TaskInstanceDetail"] = _object(
+    {
+        **SCHEMAS["TaskInstance"]["properties"],
+        "rendered_fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "The latest try's template fields as rendered (secrets masked).",
+        },
+    }
+)

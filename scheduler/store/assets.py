@@ -1,0 +1,408 @@
+"""Assets in the database: references from DAG specs, events, the per-DAG queue, run links.
+
+Every function takes the caller's session: recording a task's events happens in the
+scheduler's transaction that stores the task's success, an external event in the API's
+transaction, a run's creation in the transaction that consumes its queued events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.asset_condition import alias_key, asset_key, leaves
+from scheduler.errors import AssetNotFoundError
+from scheduler.spec import DagSpec
+from scheduler.store.models import dag_run_table, dag_table
+from scheduler.store.models_assets import (
+    alias_table,
+    asset_event_table,
+    asset_table,
+    outlet_asset_table,
+    queue_table,
+    run_event_table,
+    schedule_alias_table,
+    schedule_asset_table,
+)
+from scheduler.store.types import UtcDateTime
+
+
+@dataclass(frozen=True)
+class NewAssetEvent:
+    """One update of an asset, from a task (``source_*``) or from outside (``external_source``)."""
+
+    uri: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None  # for an asset not stored yet (added through an alias)
+    group: str = "asset"
+    source_dag_id: str | None = None
+    source_run_id: str | None = None
+    source_task_id: str | None = None
+    source_map_index: int = -1
+    source_alias: str | None = None
+    external_source: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    event_id: int
+    key: str  # asset_condition key of its asset
+    alias: str | None
+    timestamp: datetime
+
+    @property
+    def keys(self) -> set[str]:
+        return {self.key, alias_key(self.alias)} if self.alias else {self.key}
+
+
+# -- references from DAG specs ------------------------------------------------------------------
+
+
+def sync_references(session: Session, specs: Sequence[DagSpec], now: datetime) -> None:
+    """Record which asset each DAG is scheduled on and each task produces (replacing what
+    the DAGs' previous versions declared); assets and aliases are created as named."""
+    if not specs:
+        return
+    dag_ids = [spec.dag_id for spec in specs]
+    for table in (schedule_asset_table, schedule_alias_table, outlet_asset_table):
+        session.execute(delete(table).where(table.c.dag_id.in_(dag_ids)))
+    for spec in specs:
+        declared = _declared_assets(spec)
+        ids = {uri: ensure_asset(session, uri, **attrs, now=now) for uri, attrs in declared.items()}
+        if spec.asset_condition is not None:
+            uris, aliases = leaves(spec.asset_condition)
+            _insert(
+                session,
+                schedule_asset_table,
+                [{"dag_id": spec.dag_id, "asset_id": ids[u]} for u in uris],
+            )
+            rows = [{"dag_id": spec.dag_id, "alias_id": ensure_alias(session, a)} for a in aliases]
+            _insert(session, schedule_alias_table, rows)
+        outlets = {
+            (task.task_id, ids[outlet["uri"]])
+            for task in spec.tasks.values()
+            for outlet in task.outlets
+            if "uri" in outlet
+        }
+        rows = [{"dag_id": spec.dag_id, "task_id": t, "asset_id": a} for t, a in sorted(outlets)]
+        _insert(session, outlet_asset_table, rows)
+        for task in spec.tasks.values():
+            for outlet in task.outlets:
+                if "alias" in outlet:
+                    ensure_alias(session, outlet["alias"], outlet.get("group", "asset"))
+
+
+def _declared_assets(spec: DagSpec) -> dict[str, dict[str, Any]]:
+    """URI -> name/group/extra of every asset a spec names (its outlets and inlets win over a
+    bare URI in its schedule, which carries no name)."""
+    found: dict[str, dict[str, Any]] = {}
+    if spec.asset_condition is not None:
+        for uri in leaves(spec.asset_condition)[0]:
+            found[uri] = {}
+    for task in spec.tasks.values():
+        for item in (*task.outlets, *task.inlets):
+            if "uri" in item:
+                found[item["uri"]] = {
+                    "name": item["name"],
+                    "group": item["group"],
+                    "extra": item["extra"],
+                }
+    return found
+
+
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table), rows)
+
+
+def ensure_asset(
+    session: Session,
+    uri: str,
+    *,
+    name: str | None = None,
+    group: str | None = None,
+    extra: dict[str, Any] | None = None,
+    now: datetime,
+) -> int:
+    """The id of the asset ``uri``, created if new; a declaration's name, group and extra
+    replace the stored ones (the latest DAG file is the truth)."""
+    row = session.execute(
+        select(
+            asset_table.c.id, asset_table.c.name, asset_table.c.group, asset_table.c.extra
+        ).where(asset_table.c.uri == uri)
+    ).first()
+    if row is None:
+        values = {"uri": uri, "name": name or uri, "group": group or "asset", "extra": extra or {}}
+        try:
+            with session.begin_nested():  # another scheduler may create it at the same time
+                return session.execute(
+                    insert(asset_table).values(**values, created_at=now, updated_at=now)
+                ).inserted_primary_key[0]
+        except IntegrityError:
+            return session.scalar(select(asset_table.c.id).where(asset_table.c.uri == uri))
+    wanted = {
+        k: v for k, v in (("name", name), ("group", group), ("extra", extra)) if v is not None
+    }
+    if any(getattr(row, k) != v for k, v in wanted.items()):
+        session.execute(
+            update(asset_table).where(asset_table.c.id == row.id).values(**wanted, updated_at=now)
+        )
+    return row.id
+
+
+def ensure_alias(session: Session, name: str, group: str = "asset") -> int:
+    found = session.scalar(select(alias_table.c.id).where(alias_table.c.name == name))
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            return session.execute(
+                insert(alias_table).values(name=name, group=group)
+            ).inserted_primary_key[0]
+    except IntegrityError:
+        return session.scalar(select(alias_table.c.id).where(alias_table.c.name == name))
+
+
+# -- events and the queue -----------------------------------------------------------------------
+
+
+def record_events(session: Session, events: Iterable[NewAssetEvent], now: datetime) -> list[int]:
+    """Insert the events and queue each for every active DAG scheduled on its asset (or on
+    the alias it came through); return their ids."""
+    ids = []
+    for event in events:
+        asset_id = ensure_asset(session, event.uri, name=event.name, group=event.group, now=now)
+        values = {k: v for k, v in event.__dict__.items() if k not in ("uri", "name", "group")}
+        event_id = session.execute(
+            insert(asset_event_table).values(**values, asset_id=asset_id, timestamp=now)
+        ).inserted_primary_key[0]
+        rows = [
+            {"target_dag_id": dag_id, "event_id": event_id, "created_at": now}
+            for dag_id in _consumers(session, asset_id, event.source_alias)
+        ]
+        _insert(session, queue_table, rows)
+        ids.append(event_id)
+    return ids
+
+
+def _consumers(session: Session, asset_id: int, alias: str | None) -> list[str]:
+    query = select(schedule_asset_table.c.dag_id).where(schedule_asset_table.c.asset_id == asset_id)
+    if alias is not None:
+        by_alias = (
+            select(schedule_alias_table.c.dag_id)
+            .join(alias_table, alias_table.c.id == schedule_alias_table.c.alias_id)
+            .where(alias_table.c.name == alias)
+        )
+        query = query.union(by_alias)
+    dag_ids = set(session.scalars(query))
+    if not dag_ids:
+        return []
+    active = select(dag_table.c.dag_id).where(
+        dag_table.c.dag_id.in_(dag_ids), dag_table.c.is_active.is_(True)
+    )
+    return sorted(session.scalars(active))
+
+
+def queued_dag_ids(session: Session) -> list[str]:
+    """The DAGs with events waiting for their condition."""
+    return list(session.scalars(select(queue_table.c.target_dag_id).distinct()))
+
+
+def lock_dag(session: Session, dag_id: str) -> None:
+    """Hold the DAG's row until the transaction ends (PostgreSQL; SQLite has one writer):
+    a second scheduler deciding the same DAG's asset run waits, then finds the queue it
+    would have consumed already empty."""
+    session.execute(
+        select(dag_table.c.dag_id).where(dag_table.c.dag_id == dag_id).with_for_update()
+    )
+
+
+def queued_events(session: Session, dag_id: str) -> list[QueuedEvent]:
+    rows = session.execute(
+        select(
+            asset_event_table.c.id,
+            asset_table.c.uri,
+            asset_event_table.c.source_alias,
+            asset_event_table.c.timestamp,
+        )
+        .join(queue_table, queue_table.c.event_id == asset_event_table.c.id)
+        .join(asset_table, asset_table.c.id == asset_event_table.c.asset_id)
+        .where(queue_table.c.target_dag_id == dag_id)
+        .order_by(asset_event_table.c.id)
+    )
+    return [QueuedEvent(r.id, asset_key(r.uri), r.source_alias, r.timestamp) for r in rows]
+
+
+def consume(session: Session, dag_id: str, run_pk: int, event_ids: Sequence[int]) -> None:
+    """Link the run to its triggering events and take them off the DAG's queue. The link's
+    unique (dag_id, event_id) refuses a second run of the same events, whatever happens."""
+    session.execute(
+        insert(run_event_table),
+        [{"dag_run_id": run_pk, "event_id": e, "dag_id": dag_id} for e in event_ids],
+    )
+    session.execute(
+        delete(queue_table).where(
+            queue_table.c.target_dag_id == dag_id, queue_table.c.event_id.in_(event_ids)
+        )
+    )
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def get_asset_id(session: Session, *, asset_id: int | None = None, uri: str | None = None) -> int:
+    """The id of an existing asset, named by id or by URI."""
+    query = select(asset_table.c.id)
+    query = (
+        query.where(asset_table.c.id == asset_id)
+        if asset_id is not None
+        else query.where(asset_table.c.uri == uri)
+    )
+    found = session.scalar(query)
+    if found is None:
+        what = f"id {asset_id}" if asset_id is not None else f"URI {uri!r}"
+        raise AssetNotFoundError(
+            f"no asset has {what}; list them with `baton assets list` (an asset exists once a "
+            "parsed DAG names it in a schedule or outlets)"
+        )
+    return found
+
+
+def list_assets(session: Session) -> list[dict[str, Any]]:
+    """Every asset with its producers (dag_id, task_id), consumers (dag_ids) and last event."""
+    last = (
+        select(
+            asset_event_table.c.asset_id,
+            func.max(asset_event_table.c.timestamp, type_=UtcDateTime()).label("at"),
+        )
+        .group_by(asset_event_table.c.asset_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(asset_table, last.c.at)
+        .outerjoin(last, last.c.asset_id == asset_table.c.id)
+        .order_by(asset_table.c.uri)
+    ).all()
+    producers: dict[int, list[dict[str, str]]] = {}
+    for r in session.execute(select(outlet_asset_table).order_by(outlet_asset_table.c.dag_id)):
+        producers.setdefault(r.asset_id, []).append({"dag_id": r.dag_id, "task_id": r.task_id})
+    consumers: dict[int, list[str]] = {}
+    for r in session.execute(select(schedule_asset_table).order_by(schedule_asset_table.c.dag_id)):
+        consumers.setdefault(r.asset_id, []).append(r.dag_id)
+    return [
+        {
+            "id": r.id,
+            "uri": r.uri,
+            "name": r.name,
+            "group": r.group,
+            "extra": r.extra,
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+            "last_event_at": r.at,
+            "producing_tasks": producers.get(r.id, []),
+            "consuming_dags": consumers.get(r.id, []),
+        }
+        for r in rows
+    ]
+
+
+def list_aliases(session: Session) -> list[dict[str, Any]]:
+    consumers: dict[int, list[str]] = {}
+    for r in session.execute(select(schedule_alias_table)):
+        consumers.setdefault(r.alias_id, []).append(r.dag_id)
+    rows = session.execute(select(alias_table).order_by(alias_table.c.name))
+    return [
+        {"id": r.id, "name": r.name, "group": r.group, "consuming_dags": consumers.get(r.id, [])}
+        for r in rows
+    ]
+
+
+def _event_query() -> Any:
+    return select(asset_event_table, asset_table.c.uri, asset_table.c.name).join(
+        asset_table, asset_table.c.id == asset_event_table.c.asset_id
+    )
+
+
+def list_events(
+    session: Session, *, asset_id: int | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Events newest first (of one asset, or all), with the runs each one triggered."""
+    query, count = _event_query(), select(func.count()).select_from(asset_event_table)
+    if asset_id is not None:
+        query = query.where(asset_event_table.c.asset_id == asset_id)
+        count = count.where(asset_event_table.c.asset_id == asset_id)
+    rows = session.execute(
+        query.order_by(asset_event_table.c.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return _with_runs(session, [_event_dict(r) for r in rows]), session.scalar(count) or 0
+
+
+def triggering_events(session: Session, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    """The events that created the run ``dag_id/run_id`` (none unless asset-triggered)."""
+    run_pk = session.scalar(
+        select(dag_run_table.c.id).where(
+            dag_run_table.c.dag_id == dag_id, dag_run_table.c.run_id == run_id
+        )
+    )
+    if run_pk is None:
+        return []
+    rows = session.execute(
+        _event_query()
+        .join(run_event_table, run_event_table.c.event_id == asset_event_table.c.id)
+        .where(run_event_table.c.dag_run_id == run_pk)
+        .order_by(asset_event_table.c.id)
+    )
+    return [_event_dict(r) for r in rows]
+
+
+def triggering_events_by_run(session: Session, run_pks: Sequence[int]) -> dict[int, list[int]]:
+    """For run list pages: run pk -> the ids of the events that triggered it."""
+    if not run_pks:
+        return {}
+    found: dict[int, list[int]] = {}
+    rows = session.execute(
+        select(run_event_table.c.dag_run_id, run_event_table.c.event_id)
+        .where(run_event_table.c.dag_run_id.in_(run_pks))
+        .order_by(run_event_table.c.event_id)
+    )
+    for run_pk, event_id in rows:
+        found.setdefault(run_pk, []).append(event_id)
+    return found
+
+
+def _event_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "asset_id": row.asset_id,
+        "uri": row.uri,
+        "name": row.name,
+        "extra": row.extra,
+        "source_dag_id": row.source_dag_id,
+        "source_run_id": row.source_run_id,
+        "source_task_id": row.source_task_id,
+        "source_map_index": row.source_map_index,
+        "source_alias": row.source_alias,
+        "external_source": row.external_source,
+        "timestamp": row.timestamp,
+    }
+
+
+def _with_runs(session: Session, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``created_dagruns`` (Airflow's field): the runs each event triggered."""
+    ids = [e["id"] for e in events]
+    runs: dict[int, list[dict[str, str]]] = {}
+    if ids:
+        rows = session.execute(
+            select(run_event_table.c.event_id, dag_run_table.c.dag_id, dag_run_table.c.run_id)
+            .join(dag_run_table, dag_run_table.c.id == run_event_table.c.dag_run_id)
+            .where(run_event_table.c.event_id.in_(ids))
+        )
+        for event_id, dag_id, run_id in rows:
+            runs.setdefault(event_id, []).append({"dag_id": dag_id, "run_id": run_id})
+    return [{**e, "created_dagruns": runs.get(e["id"], [])} for e in events]
