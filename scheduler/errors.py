@@ -240,6 +240,20 @@ class InvalidRunIdError(BatonError):
     """A run id outside the allowed characters or length (``scheduler/run_ids.py``)."""
 
 
+class BackfillNotFoundError(BatonError):
+    """No backfill has that id (``baton backfill list`` shows the ones that do)."""
+
+
+class InvalidBackfillError(BatonError):
+    """A backfill that cannot be created as asked: dates out of order, a DAG without a
+    time-based schedule, an unknown reprocess behaviour, no logical date in the range."""
+
+
+class BackfillConflictError(BatonError):
+    """A backfill request that contradicts what exists: a second active backfill of the
+    same DAG (Airflow's AlreadyRunningBackfill), or cancelling one that has ended."""
+
+
 class PoolNotFoundError(BatonError):
     """No pool of that name exists (``baton pools list`` shows the ones that do)."""
 

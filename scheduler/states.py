@@ -21,6 +21,8 @@ class TaskState(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     UP_FOR_RETRY = "up_for_retry"
+    # A sensor in mode="reschedule" between two pokes: holding no slot (Airflow's).
+    UP_FOR_RESCHEDULE = "up_for_reschedule"
     SKIPPED = "skipped"
     UPSTREAM_FAILED = "upstream_failed"
     DEFERRED = "deferred"
@@ -53,7 +55,7 @@ ACTIVE_TASK_STATES = frozenset({T.QUEUED, T.RUNNING})
 FINISHED_RUN_STATES = frozenset({R.SUCCESS, R.FAILED, R.COMPENSATED, R.COMPENSATION_FAILED})
 
 _CLEARABLE = {T.SCHEDULED, T.UP_FOR_RETRY, T.SUCCESS, T.FAILED, T.SKIPPED, T.UPSTREAM_FAILED}
-_CLEARABLE |= {T.REMOVED, T.COMPENSATED, T.COMPENSATION_FAILED}
+_CLEARABLE |= {T.REMOVED, T.COMPENSATED, T.COMPENSATION_FAILED, T.DEFERRED, T.UP_FOR_RESCHEDULE}
 
 TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     T.NONE: frozenset({T.SCHEDULED, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED, T.SUCCESS, T.FAILED}),
@@ -61,10 +63,20 @@ TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
         {T.QUEUED, T.NONE, T.SKIPPED, T.UPSTREAM_FAILED, T.REMOVED, T.SUCCESS, T.FAILED}
     ),
     # queued → failed/up_for_retry: the worker was lost before it reported the start.
-    T.QUEUED: frozenset({T.RUNNING, T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SUCCESS, T.SKIPPED}),
-    T.RUNNING: frozenset({T.SUCCESS, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.DEFERRED}),
+    # queued → deferred/up_for_reschedule: the try's start and end arrived together.
+    T.QUEUED: frozenset(
+        {T.RUNNING, T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SUCCESS, T.SKIPPED}
+        | {T.DEFERRED, T.UP_FOR_RESCHEDULE}
+    ),
+    T.RUNNING: frozenset(
+        {T.SUCCESS, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.DEFERRED, T.UP_FOR_RESCHEDULE}
+    ),
     # deferred/up_for_retry → skipped: the run timed out (dagrun_timeout), as in Airflow.
-    T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED}),
+    # deferred → scheduled: its trigger fired (or timed out), the triggerer resumes it.
+    # deferred → none / success / failed: a user cleared or marked it.
+    T.DEFERRED: frozenset({T.SCHEDULED, T.FAILED, T.UP_FOR_RETRY, T.SKIPPED, T.NONE, T.SUCCESS}),
+    # up_for_reschedule → scheduled: the next poke is due.
+    T.UP_FOR_RESCHEDULE: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS, T.SKIPPED}),
     T.UP_FOR_RETRY: frozenset({T.SCHEDULED, T.NONE, T.FAILED, T.SUCCESS, T.SKIPPED}),
     T.SUCCESS: frozenset({T.NONE, T.FAILED, T.COMPENSATING}),
     # failed → compensating: compensate_on_failure undoes a try that may have acted.

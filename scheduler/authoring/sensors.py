@@ -15,9 +15,12 @@ retried (as in Airflow: the timeout covers the sensor as a whole), or is skipped
         def poke(self, context):
             return os.path.exists(self.path)
 
-The sensor holds its worker slot while it waits (``mode="poke"``). ``mode="reschedule"``
-is accepted so that Airflow DAGs load, but pokes in place too (with a warning in the log);
-releasing the slot between pokes, and deferrable sensors, are not implemented yet.
+The sensor holds its worker slot while it waits (``mode="poke"``). With
+``mode="reschedule"`` each poke is a short run on a worker: a poke that is not done ends as
+``up_for_reschedule`` (the slot is given back) and the same try pokes again after
+``poke_interval``; ``timeout`` counts from the first poke, as Airflow's. The sensors that
+take ``deferrable=True`` (TimeDeltaSensor, DateTimeSensor, FileSensor, HttpSensor,
+SqlSensor) wait in the triggerer instead (docs/events.md).
 """
 
 from __future__ import annotations
@@ -26,12 +29,18 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.checks import to_timedelta
-from scheduler.errors import BatonSensorTimeout, BatonSkipException, DagDefinitionError
+from scheduler.errors import (
+    BatonRescheduleException,
+    BatonSensorTimeout,
+    BatonSkipException,
+    DagDefinitionError,
+    TaskDeferralTimeout,
+)
 
 _MODES = ("poke", "reschedule")
 _MAX_BACKOFF_S = 24 * 60 * 60.0  # Airflow's cap on an exponential poke interval
@@ -89,7 +98,7 @@ class BaseSensorOperator(BaseOperator):
 
     def execute(self, context: Mapping[str, Any]) -> Any:
         if self.mode == "reschedule":
-            self.log.warning("mode='reschedule' is not implemented: poking in this worker slot")
+            return self._poke_once(context)
         started = time.monotonic()
         pokes = 0
         while True:
@@ -105,6 +114,33 @@ class BaseSensorOperator(BaseOperator):
             self.log.info("Condition not met (poke %d); next poke in %.2f s", pokes, delay)
             time.sleep(max(delay, 0.0))
 
+    def _poke_once(self, context: Mapping[str, Any]) -> Any:
+        """Reschedule mode: one poke, then give the slot back until the next one."""
+        now = datetime.now(UTC)
+        ti = context.get("ti")
+        first = getattr(ti, "first_poke_at", None) or now
+        result = self.poke(context)
+        if result:
+            self.log.info("Success criteria met. Exiting.")
+            return result.xcom_value if isinstance(result, PokeReturnValue) else None
+        elapsed = (now - first).total_seconds()
+        if elapsed >= self.timeout:
+            self._timed_out(0, elapsed)
+        # The poke count is not kept between reschedules: estimate it from the time spent.
+        pokes = 1 + int(elapsed // self.poke_interval) if self.poke_interval > 0 else 1
+        delay = min(self.next_poke_interval(pokes), self.timeout - elapsed)
+        raise BatonRescheduleException(now + timedelta(seconds=max(delay, 0.0)))
+
+    def resume_execution(
+        self, next_method: str, next_kwargs: dict[str, Any] | None, context: dict[str, Any]
+    ) -> Any:
+        """A deferred sensor whose deferral timed out failed its ``timeout``: the sensor
+        timeout (no retry), or a skip with ``soft_fail`` (Airflow's)."""
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except TaskDeferralTimeout:
+            self._timed_out(0, self.timeout)
+
     def next_poke_interval(self, pokes: int) -> float:
         """Seconds to wait after the ``pokes``-th unsuccessful poke."""
         interval = self.poke_interval
@@ -119,7 +155,8 @@ class BaseSensorOperator(BaseOperator):
     def _timed_out(self, pokes: int, elapsed: float) -> None:
         message = (
             f"sensor '{self.task_id}' timed out: its condition was still not met after "
-            f"{elapsed:.1f} s and {pokes} poke(s) (timeout={self.timeout:g} s); raise the "
+            f"{elapsed:.1f} s{f' and {pokes} poke(s)' if pokes else ''} "
+            f"(timeout={self.timeout:g} s); raise the "
             "sensor's timeout or check what it waits for"
         )
         if self.soft_fail:

@@ -79,19 +79,21 @@ def webui(bind: str | None, workers: int) -> None:
 @bind_option
 @workers_option
 def standalone(bind: str | None, workers: int) -> None:
-    """Run the scheduler and the web UI together, restarting either if it dies; Ctrl-C or
-    SIGTERM stops both."""
+    """Run the scheduler, the triggerer and the web UI together, restarting any that dies;
+    Ctrl-C or SIGTERM stops them all."""
     bind = _bind(bind)  # a bad setting fails here, before any child starts
     supervisor = Supervisor(
         {
             "scheduler": ["scheduler"],
+            "triggerer": ["triggerer"],  # runs deferred tasks' triggers
             "webui": ["webui", "--bind", bind, "--workers", str(workers)],
         }
     )
     supervisor.start()
     click.echo(
         f"Baton is running: web UI on http://{bind}, scheduler pid "
-        f"{supervisor.pid('scheduler')}. Ctrl-C stops both."
+        f"{supervisor.pid('scheduler')}, triggerer pid {supervisor.pid('triggerer')}. "
+        "Ctrl-C stops them all."
     )
     sys.exit(supervisor.run())
 

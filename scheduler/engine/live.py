@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scheduler.deferral import Resume
+from scheduler.engine.deferral import resume_of
 from scheduler.executor import TryKey
 from scheduler.planner import UNMAPPED, RunIndex, TaskView, TIKey
 from scheduler.spec import DagSpec
@@ -43,6 +45,9 @@ class LiveRun:
     ready: list[tuple[int, int, int, str]] = field(default_factory=list)
     version: int = 0  # the dag_run.version this mirror was loaded at
     retry_base: dict[TIKey, int] = field(default_factory=dict)  # try number at the last clear
+    lost: dict[TIKey, int] = field(default_factory=dict)  # tries lost to the infrastructure
+    # Instances whose next try resumes (a deferred task's method, a sensor's next poke).
+    resuming: dict[TIKey, Resume] = field(default_factory=dict)
     index: RunIndex = field(default_factory=RunIndex)  # kept by LiveState.set_task
     # For mapping: items in the return value of each finished map source task (or why it
     # cannot be mapped over), see DagSpec.map_sources.
@@ -86,6 +91,12 @@ class LiveRun:
                     live.push_ready(key)
                 if ti.retry_base:
                     live.retry_base[key] = ti.retry_base
+                if ti.lost_count:
+                    live.lost[key] = ti.lost_count
+                if ti.next_method or ti.next_kwargs:
+                    resume = resume_of(ti)
+                    if resume is not None:
+                        live.resuming[key] = resume
                 if ti.compensation_try_number or ti.state == TaskState.COMPENSATING:
                     live._load_compensation(ti)
         live.index = RunIndex.of(live.tasks, spec.tasks)

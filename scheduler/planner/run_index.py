@@ -19,6 +19,9 @@ from scheduler.states import FINISHED_TASK_STATES, TaskState
 TIKey = tuple[str, int]
 __all__ = ["UNMAPPED", "RunIndex", "TIKey"]
 
+# States left for a time (next_retry_at): a retry delay, or a rescheduled sensor's next poke.
+_WAITING_FOR_TIME = frozenset({TaskState.UP_FOR_RETRY, TaskState.UP_FOR_RESCHEDULE})
+
 
 @dataclass
 class RunIndex:
@@ -54,7 +57,7 @@ class RunIndex:
             return
         if old is not None:
             self._leave(key, old)
-        if new == TaskState.UP_FOR_RETRY:
+        if new in _WAITING_FOR_TIME:  # a retry or a sensor's next poke: due at next_retry_at
             self.retrying.add(key)
         if new not in FINISHED_TASK_STATES:
             self.unfinished += 1
@@ -70,7 +73,7 @@ class RunIndex:
         self.expanded[task_id] = length
 
     def _leave(self, key: TIKey, state: TaskState) -> None:
-        if state == TaskState.UP_FOR_RETRY:
+        if state in _WAITING_FOR_TIME:
             self.retrying.discard(key)
         if state not in FINISHED_TASK_STATES:
             self.unfinished -= 1

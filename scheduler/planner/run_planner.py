@@ -214,13 +214,17 @@ def _due_retries(
     next_wakeup: datetime | None = None
     for key in sorted(retrying):
         view = states.get(key)
-        if view is None or view.state != T.UP_FOR_RETRY or key[0] not in dag.tasks:
+        if view is None or key[0] not in dag.tasks:
+            continue
+        if view.state not in (T.UP_FOR_RETRY, T.UP_FOR_RESCHEDULE):
             continue
         due = view.next_retry_at
         if due is None or due <= now:
             when = "now" if due is None else due.isoformat()
             reason = f"retry delay over (due {when}); try {view.try_number + 1} is next"
-            transitions.append(Transition(key[0], T.UP_FOR_RETRY, T.SCHEDULED, reason, key[1]))
+            if view.state == T.UP_FOR_RESCHEDULE:  # the same try pokes again (Airflow's)
+                reason = f"reschedule date reached (due {when}); the sensor pokes again"
+            transitions.append(Transition(key[0], view.state, T.SCHEDULED, reason, key[1]))
         elif next_wakeup is None or due < next_wakeup:
             next_wakeup = due
     return transitions, next_wakeup

@@ -26,6 +26,7 @@ from scheduler.store.events import Event, append_events
 from scheduler.store.models import TaskInstanceRow, dag_run_table
 from scheduler.store.runs import get_run, list_task_instances
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
+from scheduler.store.triggers import DEFERRAL_COLUMNS_CLEARED
 
 MARKABLE = {TaskState.SUCCESS, TaskState.FAILED}
 
@@ -60,7 +61,13 @@ def clear_tasks(
             TaskState(ti.state),
             TaskState.NONE,
             ti.try_number,
-            values={"retry_base": ti.try_number, "next_retry_at": None, "error": None},
+            values={
+                "retry_base": ti.try_number,
+                "lost_count": 0,
+                "next_retry_at": None,
+                "error": None,
+                **DEFERRAL_COLUMNS_CLEARED,  # a cleared deferred task starts from execute
+            },
             detail="cleared by a user",
             map_index=ti.map_index,
         )

@@ -10,6 +10,7 @@ STATE_PRIORITY = (
     "compensation_failed",
     "upstream_failed",
     "up_for_retry",
+    "up_for_reschedule",
     "queued",
     "scheduled",
     "deferred",

@@ -23,7 +23,8 @@ from webui.charts.graph import render_graph
 from webui.charts.group_state import STATE_PRIORITY
 from webui.queries import runs as run_queries
 from webui.views.common import not_found, pager_args, parse_day, read_session, task_url
-from webui.views.grid_rows import grid_rows, group_cells
+from webui.views.grid_data import grid_data, grid_json
+from webui.views.grid_rows import grid_rows
 from webui.views.rendering import highlight_python, markdown, read_source
 
 bp = Blueprint("dag", __name__, url_prefix="/dags/<dag_id>")
@@ -32,7 +33,7 @@ RUN_STATES = tuple(state.value for state in RunState)
 """Run states offered by the runs filters (sagas' compensation states included)."""
 TASK_LEGEND = (
     *("success", "failed", "running", "queued", "scheduled", "up_for_retry"),
-    *("upstream_failed", "skipped", "none"),
+    *("upstream_failed", "skipped", "deferred", "up_for_reschedule", "none"),
     *("compensating", "compensated", "compensation_failed"),
 )
 """The states the grid and graph legends explain, in Airflow's order, then the sagas'."""
@@ -73,18 +74,36 @@ def grid(dag_id: str) -> str:
     # a task group is a row of its own, its tasks nested under it unless it is collapsed.
     collapsed = _collapsed(spec)
     rows = grid_rows(spec, collapsed)
+    data = grid_data(spec, grid, rows)
+    selected = request.args.get("run_id") or ""
+    # Why the selected run (else the latest) ended as it did, if its tasks suggest otherwise.
+    shown = [c for c in data.columns if c.run_id == selected] or data.columns[-1:]
+    explained = shown[0] if shown and shown[0].explanation else None
     return _page(
         "dag/grid.html",
         dag,
         spec,
         "grid",
         grid=grid,
-        heights=_bar_heights(grid.runs),
+        data=data,
         rows=rows,
-        group_cells=group_cells(rows, grid.cells, [r.id for r in grid.runs]),
+        group_cells=data.groups,
         toggle_url=_toggle_url("dag.grid", dag_id, collapsed),
         all_groups=",".join(spec.task_groups),
+        explained=explained,
+        selected={"run_id": selected, "task_id": request.args.get("task_id") or ""},
     )
+
+
+@bp.route("/grid.json")
+@login_required
+def grid_json_view(dag_id: str) -> Response:
+    """What the grid's script polls while runs are active: every run column and cell."""
+    with read_session() as session:
+        _dag, spec = _load(session, dag_id)
+        grid = run_queries.grid(session, dag_id)
+    rows = grid_rows(spec)
+    return jsonify(grid_json(spec, grid, grid_data(spec, grid, rows), rows))
 
 
 def _collapsed(spec: DagSpec) -> set[str]:
@@ -113,17 +132,6 @@ def _node_url(spec: DagSpec, run_id: str) -> Callable[[str], str]:
         return instance(task_id)
 
     return url
-
-
-def _bar_heights(runs: list) -> dict[int, int]:
-    """Height in px of each run's bar above the grid: proportional to how long it took."""
-    now = datetime.now(UTC)
-    took = {
-        r.id: ((r.end_date or now) - r.start_date).total_seconds() if r.start_date else 0.0
-        for r in runs
-    }
-    longest = max(took.values(), default=0.0) or 1.0
-    return {pk: 6 + round(50 * seconds / longest) for pk, seconds in took.items()}
 
 
 def _selected_run(session: Session, dag_id: str) -> Row | None:

@@ -1,0 +1,43 @@
+"""What a try hands back when it gives its worker slot up: a deferral or a reschedule.
+
+A task that calls ``self.defer(...)`` ends its try as ``deferred`` with a ``Deferral``: the
+trigger to run in the triggerer (its classpath and kwargs, from ``serialize()``), the method
+to call when the trigger fires and when the wait times out. A sensor in
+``mode="reschedule"`` ends a poke as ``up_for_reschedule`` with a ``Reschedule``: when to
+poke again and when the first poke was (its ``timeout`` counts from there, as Airflow's).
+Both travel in ``TaskFinished.deferral``; plain data, so they cross the Celery broker too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: ``next_method`` that makes the resumed try fail with TaskDeferralTimeout (Airflow's).
+FAIL_METHOD = "__fail__"
+
+
+@dataclass(frozen=True)
+class Deferral:
+    classpath: str  # the trigger class, ``module.Class``
+    trigger_kwargs: dict[str, Any]  # JSON-safe (triggers/serde.py), the class's arguments
+    method_name: str  # called on a fresh operator with ``event=`` when the trigger fires
+    method_kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout_at: datetime | None = None  # past it the task fails with TaskDeferralTimeout
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    reschedule_at: datetime  # when the sensor pokes again
+    first_poke_at: datetime  # the start of its first poke: its timeout counts from there
+
+
+@dataclass(frozen=True)
+class Resume:
+    """How the next try of a task instance starts: Airflow's ``next_method`` and
+    ``next_kwargs`` (a deferred task's), or the first poke of a rescheduled sensor."""
+
+    next_method: str | None = None
+    next_kwargs: dict[str, Any] | None = None
+    first_poke_at: datetime | None = None

@@ -1,0 +1,228 @@
+"""Triggers in the database: created by the Engine, claimed and fired by triggerers.
+
+Coordination is the database's, as for schedulers: each ``baton triggerer`` has a
+``triggerer_job`` row it heartbeats; a trigger belongs to the triggerer named in its
+``triggerer_id``. A triggerer claims unowned triggers and those of triggerers whose
+heartbeat is stale (dead, or killed with -9) with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so two triggerers never claim the same one; on SQLite a write transaction
+holds the whole database, which serialises claims (run one triggerer there).
+
+Firing is one transaction: the task instances waiting on the trigger go ``deferred →
+scheduled`` with the event in ``next_kwargs['event']``, their runs' ``version`` moves (the
+scheduler reloads them, as after a clear) and the trigger row goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.deferral import FAIL_METHOD, Deferral
+from scheduler.states import TaskState
+from scheduler.store.models import dag_run_table, task_instance_table
+from scheduler.store.models_triggers import trigger_table, triggerer_job_table
+from scheduler.store.transitions import TaskChange, change_task_states
+from scheduler.triggers import serde
+
+ti_t = task_instance_table
+DEFERRAL_COLUMNS_CLEARED = {
+    "trigger_id": None,
+    "next_method": None,
+    "next_kwargs": None,
+    "trigger_timeout": None,
+}
+
+
+@dataclass(frozen=True)
+class StoredTrigger:
+    id: int
+    classpath: str
+    kwargs: dict[str, Any]
+
+
+def create_trigger(session: Session, deferral: Deferral, now: datetime) -> int:
+    """Insert the trigger a task defers to; return its id (the task instance keeps it)."""
+    row = {"classpath": deferral.classpath, "kwargs": deferral.trigger_kwargs, "created_at": now}
+    result = session.connection().execute(
+        insert(trigger_table).values(row).returning(trigger_table.c.id)
+    )
+    return int(result.scalar_one())
+
+
+# -- triggerers ------------------------------------------------------------------------------
+def start_triggerer(session: Session, hostname: str, pid: int, capacity: int, now: datetime) -> int:
+    values = {
+        "hostname": hostname,
+        "pid": pid,
+        "state": "running",
+        "started_at": now,
+        "last_heartbeat": now,
+        "capacity": capacity,
+    }
+    result = session.connection().execute(
+        insert(triggerer_job_table).values(values).returning(triggerer_job_table.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def heartbeat(session: Session, triggerer_id: int, now: datetime) -> None:
+    t = triggerer_job_table
+    session.execute(update(t).where(t.c.id == triggerer_id).values(last_heartbeat=now))
+
+
+def end_triggerer(session: Session, triggerer_id: int, now: datetime) -> None:
+    """A clean stop: its triggers go back unowned, so another triggerer takes them at once."""
+    t = triggerer_job_table
+    session.execute(update(t).where(t.c.id == triggerer_id).values(state="stopped", ended_at=now))
+    session.execute(
+        update(trigger_table)
+        .where(trigger_table.c.triggerer_id == triggerer_id)
+        .values(triggerer_id=None)
+    )
+
+
+def alive_triggerers(session: Session, now: datetime, stale_after: timedelta) -> list[Any]:
+    t = triggerer_job_table
+    query = select(t).where(t.c.state == "running", t.c.last_heartbeat >= now - stale_after)
+    return list(session.execute(query))
+
+
+def claim_triggers(
+    session: Session, triggerer_id: int, capacity: int, now: datetime, stale_after: timedelta
+) -> list[int]:
+    """Take unowned triggers and those of dead triggerers, up to ``capacity`` in all."""
+    t, jobs = trigger_table, triggerer_job_table
+    owned = session.execute(
+        select(func.count()).select_from(t).where(t.c.triggerer_id == triggerer_id)
+    ).scalar_one()
+    room = capacity - int(owned)
+    if room <= 0:
+        return []
+    alive = select(jobs.c.id).where(
+        jobs.c.state == "running", jobs.c.last_heartbeat >= now - stale_after
+    )
+    query = (
+        select(t.c.id)
+        .where(or_(t.c.triggerer_id.is_(None), t.c.triggerer_id.not_in(alive)))
+        .order_by(t.c.id)
+        .limit(room)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=t)
+    ids = list(session.execute(query).scalars())
+    if ids:
+        session.execute(update(t).where(t.c.id.in_(ids)).values(triggerer_id=triggerer_id))
+    return ids
+
+
+def triggers_of(session: Session, triggerer_id: int) -> list[StoredTrigger]:
+    t = trigger_table
+    rows = session.execute(
+        select(t.c.id, t.c.classpath, t.c.kwargs).where(t.c.triggerer_id == triggerer_id)
+    )
+    return [StoredTrigger(r.id, r.classpath, r.kwargs or {}) for r in rows]
+
+
+# -- events ----------------------------------------------------------------------------------
+def fire_trigger(
+    session: Session, trigger_id: int, payload: Any, *, source: str, now: datetime
+) -> int:
+    """The trigger fired: resume its deferred task instances with ``payload`` as ``event``;
+    returns how many were resumed (0: they were cleared or timed out meanwhile)."""
+    event = serde.encode(payload, f"the event payload of trigger {trigger_id}")
+    return _resume(session, [trigger_id], source, now, lambda kw: {**kw, "event": event}, None)
+
+
+def fail_trigger(
+    session: Session, trigger_id: int, error: str, *, source: str, now: datetime
+) -> int:
+    """The trigger itself failed (``run()`` raised): the task resumes in ``__fail__`` and
+    fails with the reason, as Airflow does."""
+    reason = {"error": f"Trigger failure: {error}"}
+    return _resume(session, [trigger_id], source, now, lambda _kw: reason, FAIL_METHOD)
+
+
+def time_out_deferrals(session: Session, triggerer_id: int, *, source: str, now: datetime) -> int:
+    """Deferred task instances past their ``trigger_timeout`` whose trigger this triggerer
+    runs: resumed in ``__fail__`` so their try fails with TaskDeferralTimeout (retried if
+    it has retries left)."""
+    mine = select(trigger_table.c.id).where(trigger_table.c.triggerer_id == triggerer_id)
+    ids = list(
+        session.execute(
+            select(ti_t.c.trigger_id).where(
+                ti_t.c.state == TaskState.DEFERRED,
+                ti_t.c.trigger_timeout <= now,
+                ti_t.c.trigger_id.in_(mine),
+            )
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    reason = {"error": "Trigger/execution timeout: the deferral timed out before its trigger fired"}
+    return _resume(
+        session, sorted(set(ids)), source, now, lambda _kw: reason, FAIL_METHOD, timed_out=True
+    )
+
+
+def _resume(
+    session: Session,
+    trigger_ids: Sequence[int],
+    source: str,
+    now: datetime,
+    kwargs_of: Any,
+    method: str | None,
+    timed_out: bool = False,
+) -> int:
+    where = [ti_t.c.trigger_id.in_(trigger_ids), ti_t.c.state == TaskState.DEFERRED]
+    if timed_out:
+        where.append(ti_t.c.trigger_timeout <= now)
+    tis = list(session.execute(select(ti_t).where(and_(*where))))
+    changes = []
+    for ti in tis:
+        values = {
+            "trigger_id": None,
+            "trigger_timeout": None,
+            "next_method": method or ti.next_method,
+            "next_kwargs": kwargs_of(dict(ti.next_kwargs or {})),
+        }
+        detail = "its trigger fired" if method is None else values["next_kwargs"]["error"]
+        changes.append(
+            TaskChange(
+                ti.dag_id,
+                ti.run_id,
+                ti.task_id,
+                TaskState.DEFERRED,
+                TaskState.SCHEDULED,
+                ti.try_number,
+                values=values,
+                detail=detail,
+                map_index=ti.map_index,
+            )
+        )
+    change_task_states(session, changes, source=source, now=now)
+    runs = sorted({ti.dag_run_id for ti in tis})
+    if runs:  # the scheduler reloads these runs (as after a clear)
+        session.execute(
+            update(dag_run_table)
+            .where(dag_run_table.c.id.in_(runs))
+            .values(version=dag_run_table.c.version + 1)
+        )
+    if not timed_out:
+        session.execute(delete(trigger_table).where(trigger_table.c.id.in_(trigger_ids)))
+    return len(tis)
+
+
+def clean_unused(session: Session) -> int:
+    """Delete triggers no deferred task instance waits on (it was cleared, marked, timed
+    out, or its run timed out); their triggerers stop them."""
+    t = trigger_table
+    waiting = select(ti_t.c.trigger_id).where(
+        ti_t.c.state == TaskState.DEFERRED, ti_t.c.trigger_id.is_not(None)
+    )
+    result = session.execute(delete(t).where(t.c.id.not_in(waiting)))
+    return int(result.rowcount or 0)

@@ -1,0 +1,177 @@
+"""``TriggererJob``: the ``baton triggerer`` process (Airflow's TriggererJobRunner).
+
+Every ``BATON_TRIGGERER_HEARTBEAT_SEC`` it does one short transaction in a thread (the loop
+keeps running meanwhile): heartbeat, fail the deferrals that timed out, drop triggers no
+task waits on any more, claim new triggers and those of dead triggerers
+(``store/triggers.py``), and read the list it owns; the loop then starts and cancels
+triggers to match. A fired event is stored at once, in its own transaction (the task
+instance ``deferred → scheduled``, the event in ``next_kwargs``), then the scheduler's
+wake-up socket is poked so the task is dispatched within milliseconds.
+
+A triggerer killed with -9 stops heartbeating; past ``BATON_TRIGGERER_HEALTH_THRESHOLD``
+its triggers are claimed by another triggerer or by its own restart and run again from
+their serialized kwargs (a ``TimeDeltaTrigger`` keeps its original moment). An event that
+fired but was not stored before the kill is lost with the process; its trigger fires again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from scheduler.engine.wakeup import poke_scheduler
+from scheduler.processes import set_process_name
+from scheduler.settings import Settings
+from scheduler.store import triggers as store
+from scheduler.store.db import make_engine, transaction
+from scheduler.store.races import is_expected_race
+from scheduler.store.schema import check_schema
+from scheduler.triggerer.loop import Fired, TriggerLoop
+
+log = logging.getLogger("baton.triggerer")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TriggererJob:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.source = f"triggerer:{os.getpid()}@{socket.gethostname()}"
+        self.db: Engine | None = None
+        self.job_id: int | None = None
+        self._stop: asyncio.Event | None = None
+        self.loop = TriggerLoop()
+        self._stored: set[int] = set()  # fired and stored: never restarted by a stale list
+
+    def run(self) -> None:
+        set_process_name("baton-triggerer")
+        self._put_code_on_path()
+        self.db = make_engine(self.settings.database_url)
+        check_schema(self.db)
+        with transaction(self.db) as session:
+            self.job_id = store.start_triggerer(
+                session, socket.gethostname(), os.getpid(), self.settings.triggerer_capacity, _now()
+            )
+        log.info(
+            "triggerer %s started (capacity %d)", self.job_id, self.settings.triggerer_capacity
+        )
+        try:
+            asyncio.run(self._main())
+        finally:
+            with contextlib.suppress(Exception), transaction(self.db) as session:
+                store.end_triggerer(session, self.job_id, _now())
+            self.db.dispose()
+            log.info("triggerer %s stopped", self.job_id)
+
+    def _put_code_on_path(self) -> None:
+        """Triggers are imported by classpath: the bundled ones, the plugins folder's and
+        modules beside the DAG files, as Airflow's triggerer can."""
+        from scheduler.plugins.import_path import put_plugins_on_path
+
+        put_plugins_on_path(self.settings)
+        folder = str(self.settings.dags_folder)
+        if folder not in sys.path:
+            sys.path.append(folder)
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        running = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            running.add_signal_handler(signum, self._stop.set)
+        writer = asyncio.create_task(self._write_events(), name="event-writer")
+        try:
+            while not self._stop.is_set():
+                try:
+                    owned = await asyncio.to_thread(self._sync_db)
+                except Exception as exc:  # the database is away: keep the triggers running
+                    log.warning("triggerer %s could not reach the database: %s", self.job_id, exc)
+                else:
+                    self._stored &= {t.id for t in owned}
+                    self.loop.sync(t for t in owned if t.id not in self._stored)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stop.wait(), timeout=self.settings.triggerer_heartbeat_sec
+                    )
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            await self.loop.stop()
+
+    def _sync_db(self) -> list[store.StoredTrigger]:
+        assert self.db is not None and self.job_id is not None
+        now = _now()
+        stale = timedelta(seconds=self.settings.triggerer_health_threshold)
+        with transaction(self.db) as session:
+            store.heartbeat(session, self.job_id, now)
+            timed_out = store.time_out_deferrals(session, self.job_id, source=self.source, now=now)
+            store.clean_unused(session)
+            claimed = store.claim_triggers(
+                session, self.job_id, self.settings.triggerer_capacity, now, stale
+            )
+            owned = store.triggers_of(session, self.job_id)
+        if claimed:
+            log.info("triggerer %s claimed %d trigger(s)", self.job_id, len(claimed))
+        if timed_out:
+            log.info("%d deferred task(s) timed out", timed_out)
+            poke_scheduler(self.settings.home)
+        return owned
+
+    async def _write_events(self) -> None:
+        """Store fired events as they come, a batch per transaction, then poke."""
+        while True:
+            batch = [await self.loop.events.get()]
+            while not self.loop.events.empty():
+                batch.append(self.loop.events.get_nowait())
+            stored = await asyncio.to_thread(self._store, batch)
+            for trigger_id, _, _ in batch:
+                self.loop.forget(trigger_id)  # not stored: the next sync starts it again
+            self._stored |= stored
+            if stored:
+                poke_scheduler(self.settings.home)
+
+    def _store(self, batch: list[Fired]) -> set[int]:
+        try:
+            with transaction(self.db) as session:
+                for fired in batch:
+                    self._store_one(session, fired)
+            return {trigger_id for trigger_id, _, _ in batch}
+        except Exception:
+            if len(batch) == 1:
+                self._log_store_error(batch[0])
+                return set()
+        stored: set[int] = set()  # one bad event must not hold the others back
+        for fired in batch:
+            try:
+                with transaction(self.db) as session:
+                    self._store_one(session, fired)
+                stored.add(fired[0])
+            except Exception:
+                self._log_store_error(fired)
+        return stored
+
+    def _store_one(self, session: Any, fired: Fired) -> None:
+        trigger_id, payload, error = fired
+        now = _now()
+        if error is None:
+            count = store.fire_trigger(session, trigger_id, payload, source=self.source, now=now)
+        else:
+            count = store.fail_trigger(session, trigger_id, error, source=self.source, now=now)
+        log.info("trigger %s %s: %d task(s) resumed", trigger_id, error or "fired", count)
+
+    def _log_store_error(self, fired: Fired) -> None:
+        exc = sys.exc_info()[1]
+        if exc is not None and is_expected_race(exc):
+            log.info("trigger %s: its task changed meanwhile (%s)", fired[0], exc)
+        else:
+            log.exception("could not store the event of trigger %s; it runs again", fired[0])
