@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from sqlalchemy.orm import Session
+
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.errors import AuthError, LoginThrottledError, UserNotFoundError
@@ -55,6 +57,61 @@ def delete_user(settings: Settings, username: str, *, source: str | None = None)
         detail = f"user '{username}' deleted"
         source = source or process_source("cli")
         append_events(session, [Event("user_delete", utcnow(), source, detail=detail)])
+
+
+def change_role(settings: Settings, username: str, role: str, *, source: str | None = None) -> str:
+    """Give ``username`` role ``role`` (at once, even for its open sessions); returns the
+    old role. The last active Admin keeps its role, so someone can still manage users."""
+    with transaction(database(settings)) as session:
+        old = user_store.set_role(session, username, role)
+        if old == "Admin" and role != "Admin" and user_store.count_active_admins(session) == 0:
+            raise AuthError(f"'{username}' is the last active Admin; make another user Admin first")
+        detail = f"user '{username}' role {old} -> {role}"
+        _audit(session, "user_role", detail, source)
+    return old
+
+
+def reset_password(
+    settings: Settings, username: str, password: str, *, source: str | None = None
+) -> None:
+    """Set a new password for ``username`` (an Admin's reset, or ``baton users
+    reset-password``); the user's open sessions end."""
+    with transaction(database(settings)) as session:
+        user_store.set_password(session, username, password, now=utcnow())
+        _audit(session, "user_password", f"password of user '{username}' reset", source)
+
+
+def change_own_password(
+    settings: Settings, user_id: int, current: str, new: str, *, source: str
+) -> None:
+    """A user changes their own password, proving the current one first. Their other
+    sessions end; the caller starts a fresh one for the browser that asked."""
+    with transaction(database(settings)) as session:
+        user = user_store.get_user_by_id(session, user_id)
+        if user is None or not user_store.password_matches(session, user_id, current):
+            raise AuthError("the current password is wrong; nothing was changed")
+        if current == new:
+            raise AuthError("the new password is the current one; pick a different one")
+        user_store.set_password(session, user.username, new, now=utcnow())
+        _audit(session, "user_password", f"user '{user.username}' changed their password", source)
+
+
+def set_user_active(
+    settings: Settings, username: str, active: bool, *, source: str | None = None
+) -> None:
+    """Deactivate ``username`` (its logins, sessions and tokens are refused from now on)
+    or activate it again. The last active Admin cannot be deactivated."""
+    with transaction(database(settings)) as session:
+        user_store.set_active(session, username, active, now=utcnow())
+        if not active and user_store.count_active_admins(session) == 0:
+            raise AuthError(f"'{username}' is the last active Admin; make another user Admin first")
+        what = "activated" if active else "deactivated"
+        _audit(session, f"user_{what[:-1]}", f"user '{username}' {what}", source)
+
+
+def _audit(session: Session, event: str, detail: str, source: str | None) -> None:
+    source = source or process_source("cli")
+    append_events(session, [Event(event, utcnow(), source, detail=detail)])
 
 
 def login(
@@ -139,6 +196,8 @@ def user_for_token(settings: Settings, token: str) -> user_store.User | None:
     with transaction(read_database(settings)) as session:
         token_row = user_store.find_token(session, token)
         user = user_store.get_user_by_id(session, token_row.user_id) if token_row else None
+    if user is not None and not user.active:
+        return None  # a deactivated user's tokens are refused like revoked ones
     if token_row is not None and user_store.needs_touch(token_row, now):
         with transaction(database(settings)) as session:
             user_store.touch_token(session, token_row.id, now)

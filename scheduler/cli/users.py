@@ -38,13 +38,7 @@ def create(username: str, role: str, password_from_env: str | None, if_missing: 
     if if_missing and api.find_user(conf, username) is not None:
         click.echo(f"User '{username}' already exists; left unchanged.")
         return
-    generated = False
-    if password_from_env is not None:
-        password = os.environ.get(password_from_env, "")
-        if not password:
-            password, generated = secrets.token_urlsafe(_GENERATED_PASSWORD_BYTES), True
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password, generated = _new_password(password_from_env)
     api.create_user(conf, username, password, role)
     click.echo(f"Created user '{username}' with role {role}.")
     if generated:
@@ -52,6 +46,38 @@ def create(username: str, role: str, password_from_env: str | None, if_missing: 
             f"{password_from_env} is not set, so a password was generated (shown only now, "
             f"store it safely): {password}"
         )
+
+
+@users.command("reset-password")
+@click.option("--username", required=True, help="Whose password to replace.")
+@click.option(
+    "--password-from-env",
+    metavar="VAR",
+    help="Read the new password from environment variable VAR; if VAR is unset or empty, "
+    "generate one and print it once. Without this option the password is prompted for.",
+)
+def reset_password(username: str, password_from_env: str | None) -> None:
+    """Give a user a new password (e.g. a lost Admin password); its open sessions end."""
+    conf = settings()
+    api.require_user(conf, username)
+    password, generated = _new_password(password_from_env)
+    api.reset_password(conf, username, password)
+    click.echo(f"Reset the password of user '{username}'; its open sessions have ended.")
+    if generated:
+        click.echo(
+            f"{password_from_env} is not set, so a password was generated (shown only now, "
+            f"store it safely): {password}"
+        )
+
+
+def _new_password(password_from_env: str | None) -> tuple[str, bool]:
+    """``(password, generated)`` from VAR, generated when VAR is empty, else prompted."""
+    if password_from_env is None:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+    password = os.environ.get(password_from_env, "")
+    if password:
+        return password, False
+    return secrets.token_urlsafe(_GENERATED_PASSWORD_BYTES), True
 
 
 @users.command("list")
@@ -64,10 +90,11 @@ def list_(output: str) -> None:
             "role": u.role,
             "created_at": u.created_at,
             "last_login_at": u.last_login_at,
+            "active": u.active,
         }
         for u in api.list_users(settings())
     ]
-    emit(rows, output, ["username", "role", "created_at", "last_login_at"])
+    emit(rows, output, ["username", "role", "active", "created_at", "last_login_at"])
 
 
 @users.command("delete")

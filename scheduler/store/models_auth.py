@@ -31,6 +31,9 @@ class UserRow(SQLModel, table=True):
     # Sessions opened before this instant are void: set by "log out", so a copied session
     # cookie stops working too (the cookie itself cannot be recalled).
     sessions_valid_after: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # A deactivated user cannot log in, and its sessions and API tokens stop working; it is
+    # kept (unlike a deleted one) so the event log's names still lead somewhere.
+    active: bool = True
 
 
 class ApiTokenRow(SQLModel, table=True):

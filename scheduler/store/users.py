@@ -41,12 +41,19 @@ class User:
     created_at: datetime
     last_login_at: datetime | None
     sessions_valid_after: datetime | None = None
+    active: bool = True
 
 
 def _user(row: UserRow) -> User:
     assert row.id is not None
     return User(
-        row.id, row.username, row.role, row.created_at, row.last_login_at, row.sessions_valid_after
+        row.id,
+        row.username,
+        row.role,
+        row.created_at,
+        row.last_login_at,
+        row.sessions_valid_after,
+        row.active,
     )
 
 
@@ -116,10 +123,58 @@ def check_password(session: Session, username: str, password: str, *, now: datet
     if row is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    if not check_password_hash(row.password_hash, password):
-        return None
+    if not check_password_hash(row.password_hash, password) or not row.active:
+        return None  # a deactivated user fails like a wrong password: nothing to probe
     row.last_login_at = now
     return _user(row)
+
+
+def password_matches(session: Session, user_id: int, password: str) -> bool:
+    """Whether ``password`` is the user's (for "change my password", which asks for it)."""
+    row = session.get(UserRow, user_id)
+    return row is not None and check_password_hash(row.password_hash, password)
+
+
+def _require_row(session: Session, username: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise UserNotFoundError(
+            f"no user '{username}'; see the existing ones with baton users list"
+        )
+    return row
+
+
+def set_role(session: Session, username: str, role: str) -> str:
+    """Give ``username`` role ``role``; returns the role it had."""
+    if role not in ROLES:
+        raise AuthError(f"role {role!r} is unknown; use one of {', '.join(ROLES)}")
+    row = _require_row(session, username)
+    old, row.role = row.role, role
+    return old
+
+
+def set_password(session: Session, username: str, password: str, *, now: datetime) -> None:
+    """Replace the user's password and end its sessions (a stolen cookie stops working too);
+    its API tokens stay valid: revoke them on its tokens page if they leaked as well."""
+    row = _require_row(session, username)
+    row.password_hash = hash_password(password)
+    row.sessions_valid_after = now
+
+
+def set_active(session: Session, username: str, active: bool, *, now: datetime) -> None:
+    """Deactivate (no login, sessions and tokens refused) or reactivate ``username``."""
+    row = _require_row(session, username)
+    row.active = active
+    if not active:
+        row.sessions_valid_after = now
+
+
+def count_active_admins(session: Session) -> int:
+    return len(
+        session.scalars(
+            select(UserRow.id).where(UserRow.role == "Admin", UserRow.active.is_(True))
+        ).all()
+    )
 
 
 @cache

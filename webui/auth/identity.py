@@ -54,6 +54,8 @@ def load_user() -> CurrentUser | None:
         user = api.get_user(settings(), user_id) if isinstance(user_id, int) else None
         if user is not None and not _session_current(user.sessions_valid_after):
             user = None  # logged out since (maybe elsewhere): this cookie is void
+        if user is not None and not user.active:
+            user = None  # deactivated by an Admin: its open sessions end at once
         found = None if user is None else CurrentUser(user.id, user.username, user.role, "session")
         if user is None and user_id is not None:
             session.clear()  # the user was deleted, or logged out, since this login

@@ -127,6 +127,76 @@ def delete_user(username: str) -> Response:
     return redirect(url_for("auth.users"))
 
 
+@auth_bp.route("/users/<username>/role", methods=["POST"])
+@role_required("Admin")
+def change_role(username: str) -> Response:
+    role = request.form.get("role", "")
+    try:
+        old = api.change_role(settings(), username, role, source=event_source())
+    except AuthError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"User '{username}' now has role {role} (was {old}).", "success")
+    return redirect(url_for("auth.users"))
+
+
+@auth_bp.route("/users/<username>/password", methods=["POST"])
+@role_required("Admin")
+def reset_password(username: str) -> Response:
+    try:
+        api.reset_password(
+            settings(), username, request.form.get("password", ""), source=event_source()
+        )
+    except AuthError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Password of '{username}' reset; their open sessions have ended.", "success")
+    return redirect(url_for("auth.users"))
+
+
+@auth_bp.route("/users/<username>/active", methods=["POST"])
+@role_required("Admin")
+def set_active(username: str) -> Response:
+    active = request.form.get("active") == "true"
+    if username == _me().username and not active:
+        flash("You cannot deactivate yourself; log in as another Admin to do it.", "error")
+        return redirect(url_for("auth.users"))
+    try:
+        api.set_user_active(settings(), username, active, source=event_source())
+    except AuthError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"User '{username}' {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("auth.users"))
+
+
+@auth_bp.route("/password", methods=["GET"])
+@login_required
+def password_form() -> str:
+    return render_template("auth/password.html")
+
+
+@auth_bp.route("/password", methods=["POST"])
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    form = request.form
+    new = form.get("new_password", "")
+    if new != form.get("confirm_password", ""):
+        flash("The new password and its confirmation differ; type them again.", "error")
+        return render_template("auth/password.html"), 400
+    me = _me()
+    try:
+        api.change_own_password(
+            settings(), me.id, form.get("current_password", ""), new, source=event_source()
+        )
+    except AuthError as exc:
+        flash(str(exc), "error")
+        return render_template("auth/password.html"), 400
+    start_session(me.id)  # the change ended every session; this browser stays logged in
+    flash("Your password was changed; your other sessions have ended.", "success")
+    return redirect(url_for("auth.password_form"))
+
+
 def _me() -> CurrentUser:
     user = current_user()
     assert user is not None  # the guard and the decorators ran before the view

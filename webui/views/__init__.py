@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from webui.views import (
+    assets,
     breakers,
+    cluster,
+    connections,
     dag,
     dag_dependencies,
     dags,
@@ -21,6 +24,8 @@ from webui.views import (
     runs,
     tasks,
     trigger,
+    variables,
+    xcoms,
 )
 
 BLUEPRINTS: list[Blueprint] = [
@@ -39,7 +44,12 @@ BLUEPRINTS: list[Blueprint] = [
     metrics.bp,
     plugins.bp,
     breakers.bp,
+    assets.bp,
+    cluster.bp,
     pools.bp,
+    connections.bp,
+    variables.bp,
+    xcoms.bp,
 ]
 
 __all__ = ["BLUEPRINTS"]

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, url_for
 from werkzeug.routing import BuildError
 
-from webui.auth import current_user
+from webui.auth import current_user, has_role
 from webui.views.plugins import nav_links, plugin_report
 
 bp = Blueprint("layout", __name__)
@@ -21,12 +21,35 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("dags.dag_list", "DAGs"),
     ("runs.run_list", "Runs"),
     ("dag_dependencies.dependencies", "DAG dependencies"),
+    ("assets.asset_list", "Assets"),
     ("metrics.dashboard", "Metrics"),
+    ("cluster.cluster", "Cluster"),
     ("events.event_list", "Event log"),
     ("events.import_errors", "Import errors"),
     ("breakers.breaker_list", "Breakers"),
     ("pools.pool_list", "Pools"),
 ]
+
+
+ADMIN_LINKS: list[tuple[str, str, str]] = [
+    ("connections.connection_list", "Connections", "Op"),
+    ("variables.variable_list", "Variables", "Op"),
+    ("pools.pool_list", "Pools", "Viewer"),
+    ("xcoms.xcom_list", "XComs", "Viewer"),
+    ("auth.users", "Users", "Admin"),
+]
+"""The nav's Admin menu: (endpoint, label, the role its page needs); a user sees the
+links their role opens (Airflow's Admin menu, where Op manages connections and variables)."""
+
+
+def admin_links(role: str) -> list[tuple[str, str, str]]:
+    """``(endpoint, label, href)`` of the Admin menu entries ``role`` may open."""
+    links = []
+    for endpoint, label, needed in ADMIN_LINKS:
+        href = nav_url(endpoint)
+        if href is not None and has_role(role, needed):
+            links.append((endpoint, label, href))
+    return links
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:
@@ -45,6 +68,7 @@ def layout_context() -> dict[str, Any]:
         "nav_links": NAV_LINKS,
         "nav_url": nav_url,
         "nav_logout_url": nav_url("auth.logout"),
+        "nav_admin_links": admin_links,
         "nav_plugins": _plugin_menu() if user is not None else None,
     }
 

@@ -21,7 +21,11 @@ bp = Blueprint("pools", __name__)
 @bp.route("/pools")
 @role_required("Viewer")
 def pool_list() -> str:
-    return render_template("pools.html", pools=api.list_pools(settings()))
+    """The pools; ``?edit=NAME`` fills the form with that pool's settings to change them."""
+    pools = api.list_pools(settings())
+    wanted = request.args.get("edit", "")
+    editing = next((p for p in pools if p.name == wanted), None)
+    return render_template("pools.html", pools=pools, editing=editing)
 
 
 @bp.route("/pools/set", methods=["POST"])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 06:36:54.981227
+Create Date: 2026-12-03 06:46:17.673437
 """
 
 from collections.abc import Sequence
