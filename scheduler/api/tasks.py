@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
@@ -10,6 +14,7 @@ from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import BatonError
 from scheduler.masking import redact
 from scheduler.settings import Settings
+from scheduler.spec import DagSpec
 from scheduler.store import actions, shipped_logs
 from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
@@ -134,15 +139,22 @@ def clear_tasks(
     downstream: bool = False,
     source: str | None = None,
     map_indexes: list[int] | None = None,
+    upstream: bool = False,
+    recursive: bool = True,
 ) -> list[str]:
     """Run tasks of a run again (their history is kept); the scheduler picks them up.
 
-    ExternalTaskMarkers among them clear their external tasks too (in other DAGs' runs);
-    the ids returned are this DAG's. ``map_indexes``: only those instances of the named
-    mapped tasks (default: every instance)."""
+    ``upstream`` / ``downstream``: everything above / below them too (Airflow's clear
+    options). ``recursive`` (the default): ExternalTaskMarkers among them clear their
+    external tasks too (in other DAGs' runs); the ids returned are this DAG's.
+    ``map_indexes``: only those instances of the named mapped tasks (default: every one)."""
     with transaction(database(settings)) as session:
         spec = dag_store.get_spec(session, dag_id)
-        cleared = cross_dag_store.clear_across_dags(
+        if upstream:
+            above = set().union(*(nx.ancestors(spec.graph, t) for t in task_ids if t in spec.tasks))
+            task_ids = [*task_ids, *(t for t in spec.tasks if t in above)]
+        clear = cross_dag_store.clear_across_dags if recursive else _clear_here
+        cleared = clear(
             session,
             spec,
             run_id,
@@ -154,6 +166,14 @@ def clear_tasks(
         )
     poke_scheduler(settings.home)
     return [c.task_id for c in cleared if (c.dag_id, c.run_id) == (dag_id, run_id)]
+
+
+def _clear_here(
+    session: Session, spec: DagSpec, run_id: str, task_ids: list[str], **how: Any
+) -> list[cross_dag_store.ClearedTask]:
+    """Clear in this DAG only: ExternalTaskMarkers are not followed (``recursive=False``)."""
+    cleared = actions.clear_tasks(session, spec, run_id, task_ids, **how)
+    return [cross_dag_store.ClearedTask(spec.dag_id, run_id, t) for t in cleared]
 
 
 def mark_tasks(

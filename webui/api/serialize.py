@@ -17,6 +17,7 @@ from scheduler.store.models import (
     EventRow,
     ImportErrorRow,
     TaskInstanceRow,
+    TaskTryRow,
     XComRow,
 )
 
@@ -78,6 +79,25 @@ def task_instance(row: TaskInstanceRow) -> dict[str, Any]:
         "end_date": _iso(row.end_date),
         "duration": row.duration,
         "next_retry_at": _iso(row.next_retry_at),
+        "hostname": row.hostname,
+        "pid": row.pid,
+        "error": redact(row.error) if row.error else None,
+    }
+
+
+def task_try(row: TaskTryRow) -> dict[str, Any]:
+    """One try of a task instance (Airflow's TaskInstanceHistory)."""
+    return {
+        "dag_id": row.dag_id,
+        "dag_run_id": row.run_id,
+        "task_id": row.task_id,
+        "map_index": row.map_index,
+        "try_number": row.try_number,
+        "state": row.state,
+        "queued_when": _iso(row.queued_at),
+        "start_date": _iso(row.start_date),
+        "end_date": _iso(row.end_date),
+        "duration": row.duration,
         "hostname": row.hostname,
         "pid": row.pid,
         "error": redact(row.error) if row.error else None,

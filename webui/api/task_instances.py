@@ -13,6 +13,7 @@ from webui.api.inputs import choice_arg, int_arg, json_body
 from webui.api.mapped_instances import MAX_MAP_INDEX, instance, mark_instance
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.queries.tasks import rendered_fields
 
 TI_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances"
 MAX_LOG_BYTES = 2 * 1024 * 1024  # the tail of a longer log; "truncated" says so
@@ -35,7 +36,40 @@ def get_task_instances(dag_id: str, dag_run_id: str) -> dict[str, Any]:
 def get_task_instance(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     """An unmapped task instance; a mapped task answers 404 asking for the map index, as
     Airflow does (``.../{task_id}/{map_index}``, ``.../{task_id}/listMapped``)."""
-    return serialize.task_instance(instance(dag_id, dag_run_id, task_id, -1))
+    row = instance(dag_id, dag_run_id, task_id, -1)
+    return {**serialize.task_instance(row), "rendered_fields": _rendered(row)}
+
+
+def _rendered(row: Any) -> dict[str, str]:
+    """The template fields of the latest try as rendered (Airflow's ``rendered_fields``):
+    the runner logs each one ("Rendered name: value", secrets masked); none before a try."""
+    if row.try_number < 1 or row.start_date is None:
+        return {}
+    try:
+        _number, text, _cut = api.read_task_log(
+            settings(),
+            row.dag_id,
+            row.run_id,
+            row.task_id,
+            None,
+            max_bytes=MAX_LOG_BYTES,
+            map_index=row.map_index,
+        )
+    except BatonError:  # the try has no log (yet)
+        return {}
+    return dict(rendered_fields(text))
+
+
+@api_bp.get(f"{TI_PATH}/<task_id>/tries")
+@login_required
+def get_task_instance_tries(dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
+    """Every try of a task instance, oldest first (Airflow's task instance history);
+    ``?map_index=N`` names an instance of a mapped task."""
+    map_index = int_arg("map_index", -1, low=-1, high=MAX_MAP_INDEX)
+    assert map_index is not None
+    instance(dag_id, dag_run_id, task_id, map_index, hint="query")
+    rows = api.list_tries(settings(), dag_id, dag_run_id, task_id, map_index=map_index)
+    return {"task_instances": [serialize.task_try(r) for r in rows], "total_entries": len(rows)}
 
 
 @api_bp.patch(f"{TI_PATH}/<task_id>")
@@ -50,7 +84,13 @@ def patch_task_instance(dag_id: str, dag_run_id: str, task_id: str) -> dict[str,
 def post_clear_task_instances(dag_id: str) -> dict[str, Any]:
     """Run tasks of one run again (and optionally everything downstream of them)."""
     body = json_body(
-        {"dag_run_id": str, "task_ids": list, "include_downstream": bool},
+        {
+            "dag_run_id": str,
+            "task_ids": list,
+            "include_downstream": bool,
+            "include_upstream": bool,
+            "recursive": bool,
+        },
         required={"dag_run_id", "task_ids"},
     )
     whole, instances = clear_targets(body["task_ids"])
@@ -68,6 +108,8 @@ def post_clear_task_instances(dag_id: str) -> dict[str, Any]:
             downstream=body.get("include_downstream", False),
             source=event_source(),
             map_indexes=map_indexes,
+            upstream=body.get("include_upstream", False),
+            recursive=body.get("recursive", True),
         )
     refs = [
         {"dag_id": dag_id, "dag_run_id": body["dag_run_id"], "task_id": t}
