@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from scheduler.engine.assets import create_asset_triggered_runs
+from scheduler.engine.backfill import advance_backfills
 from scheduler.engine.catalog import DagCatalog
 from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.outage import DatabaseOutage, is_outage, one_line
@@ -309,6 +310,7 @@ class SchedulerService:
             self._to_cancel += self.driver.take_cancels()  # runs that timed out
             requests = []
             if self._stopping_since is None:
+                advance_backfills(session, self.driver, self.catalog, self.owned, now)
                 requests = self.driver.dispatch(
                     session,
                     self.executor.free_slots,
