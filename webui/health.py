@@ -3,27 +3,23 @@ text format; log in, or scrape with ``Authorization: Bearer <token>``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from scheduler import api
+from scheduler.api.cluster import health_report, is_healthy
 from webui.auth import login_required
 from webui.auth.identity import settings
 from webui.metrics import BatonCollector
+from webui.metrics_celery import CeleryCollector
 
 health_bp = Blueprint("health", __name__)
 _REGISTRY_KEY = "baton_metrics_registry"
 
 
-def is_healthy(report: dict[str, Any]) -> bool:
-    return all(part["status"] == "healthy" for part in report.values())
-
-
-def health_response() -> Response:
-    """The health report; 200 when the scheduler and the database are healthy, else 503."""
-    report = api.scheduler_health(settings())
+def health_response(*, detail: bool = False) -> Response:
+    """The health report (Airflow's shape; ``detail`` adds the live schedulers and the Celery
+    workers); 200 when the database answers and a scheduler is alive, else 503."""
+    report = health_report(settings(), detail=detail)
     response = jsonify(report)
     response.status_code = 200 if is_healthy(report) else 503
     return response
@@ -41,5 +37,7 @@ def metrics() -> Response:
     if registry is None:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(BatonCollector(settings()))
+        if settings().executor == "celery":
+            registry.register(CeleryCollector(settings()))
         current_app.extensions[_REGISTRY_KEY] = registry
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

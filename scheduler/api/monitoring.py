@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
-
+from scheduler.api.cluster import health_report
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.settings import Settings, mask_url_password
-from scheduler.store import jobs as job_store
+from scheduler.settings import Settings
 from scheduler.store import pages as page_store
 from scheduler.store.db import transaction
 from scheduler.store.events import Event, append_events
@@ -33,27 +30,5 @@ def events_page(
 
 
 def scheduler_health(settings: Settings) -> dict[str, Any]:
-    """The scheduler's liveness (latest heartbeat) and whether the database answers."""
-    now = utcnow()
-    try:
-        with transaction(read_database(settings)) as session:
-            session.execute(text("SELECT 1"))
-            job = job_store.latest_heartbeat(session)
-    except Exception as exc:  # any failure here *is* the answer: the database is unhealthy
-        reason = f"{type(exc).__name__}: {mask_url_password(str(exc))}"[:300]
-        return {
-            "scheduler": {"status": "unknown", "latest_heartbeat": None, "heartbeat_age_s": None},
-            "database": {"status": "unhealthy", "error": reason},
-        }
-    threshold = timedelta(seconds=settings.scheduler_health_threshold)
-    alive = job_store.is_alive(job, now, threshold)
-    return {
-        "scheduler": {
-            "status": "healthy" if alive else "unhealthy",
-            "latest_heartbeat": job.last_heartbeat.isoformat() if job else None,
-            "heartbeat_age_s": round((now - job.last_heartbeat).total_seconds(), 3)
-            if job
-            else None,
-        },
-        "database": {"status": "healthy"},
-    }
+    """The public health report (Airflow's shape): the database and the latest scheduler."""
+    return health_report(settings)

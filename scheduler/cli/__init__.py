@@ -21,6 +21,7 @@ COMMANDS = {
     "webui": "scheduler.cli.webui_cmd:webui",
     "triggerer": "scheduler.cli.triggerer_cmd:triggerer",
     "dags": "scheduler.cli.dags:dags",
+    "backfill": "scheduler.cli.backfill:backfill",
     "runs": "scheduler.cli.runs:runs",
     "tasks": "scheduler.cli.tasks:tasks",
     "connections": "scheduler.cli.connections:connections",

@@ -26,12 +26,10 @@ def _scheduler_heartbeat(webui: WebUI, age: timedelta) -> int:
 def test_health_is_503_without_a_scheduler(anon_client: BatonClient) -> None:
     response = anon_client.get("/health")
     assert response.status_code == 503
-    assert response.json["scheduler"] == {
-        "status": "unhealthy",
-        "latest_heartbeat": None,
-        "heartbeat_age_s": None,
+    assert response.json == {  # Airflow's shape
+        "metadatabase": {"status": "healthy"},
+        "scheduler": {"status": "unhealthy", "latest_scheduler_heartbeat": None},
     }
-    assert response.json["database"] == {"status": "healthy"}
 
 
 def test_health_is_200_with_a_live_scheduler(webui: WebUI, anon_client: BatonClient) -> None:
@@ -39,14 +37,15 @@ def test_health_is_200_with_a_live_scheduler(webui: WebUI, anon_client: BatonCli
     response = anon_client.get("/health")
     assert response.status_code == 200, response.json
     scheduler = response.json["scheduler"]
-    assert scheduler["status"] == "healthy" and 0 <= scheduler["heartbeat_age_s"] < 30
-    assert scheduler["latest_heartbeat"].endswith("+00:00")
+    assert scheduler["status"] == "healthy"
+    assert scheduler["latest_scheduler_heartbeat"].endswith("+00:00")
+    assert "schedulers" not in response.json  # hosts and pids only for a logged-in user
 
 
 def test_a_stale_or_stopped_scheduler_is_unhealthy(webui: WebUI, anon_client: BatonClient) -> None:
     job = _scheduler_heartbeat(webui, timedelta(minutes=5))
     stale = anon_client.get("/health")
-    assert stale.status_code == 503 and stale.json["scheduler"]["heartbeat_age_s"] >= 300
+    assert stale.status_code == 503 and stale.json["scheduler"]["status"] == "unhealthy"
     with transaction(api.database(webui.settings)) as session:
         end_job(session, job, utcnow())
     assert anon_client.get("/health").status_code == 503
@@ -59,8 +58,8 @@ def test_an_unmigrated_database_is_unhealthy(tmp_path: Path) -> None:
     client = create_app({"BATON_SETTINGS": settings}).test_client()
     response = client.get("/health")
     assert response.status_code == 503
-    assert response.json["database"]["status"] == "unhealthy"
-    assert "baton db migrate" in response.json["database"]["error"]
+    assert response.json["metadatabase"]["status"] == "unhealthy"
+    assert "baton db migrate" in response.json["metadatabase"]["error"]
 
 
 def _metrics(client: BatonClient) -> dict[str, dict[tuple, float]]:

@@ -90,7 +90,7 @@ def test_baton_webui_serves_the_app_with_gunicorn(webui: WebUI, tmp_path: Path) 
     log = tmp_path / "webui.log"
     with _baton(webui, "webui", "--bind", f"127.0.0.1:{port}", "--workers", "1", log=log) as proc:
         status, body = _wait_for(f"http://127.0.0.1:{port}/health", {200, 503}, proc)
-        assert status == 503 and body["database"]["status"] == "healthy"
+        assert status == 503 and body["metadatabase"]["status"] == "healthy"
         auth = {"Authorization": f"Bearer {webui.seed.tokens['Viewer']}"}
         status, body = _get(f"http://127.0.0.1:{port}/api/v1/dags", auth)
         assert status == 200 and body["total_entries"] == 2

@@ -38,5 +38,6 @@ def get_event_logs() -> dict[str, Any]:
 @api_bp.get("/health")
 @login_required
 def get_health() -> Response:
-    """Same body as the public ``/health``; 503 when the scheduler or database is down."""
-    return health_response()
+    """The public ``/health``'s body plus the live schedulers and (Celery) the workers;
+    503 when the database or every scheduler is down."""
+    return health_response(detail=True)

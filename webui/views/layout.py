@@ -27,8 +27,8 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("events.event_list", "Event log"),
     ("events.import_errors", "Import errors"),
     ("breakers.breaker_list", "Breakers"),
-    ("pools.pool_list", "Pools"),
 ]
+"""Pools live in the Admin menu (ADMIN_LINKS), as in Airflow."""
 
 
 ADMIN_LINKS: list[tuple[str, str, str]] = [
