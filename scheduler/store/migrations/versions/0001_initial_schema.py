@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 06:46:17.673437
+Create Date: 2026-12-03 06:55:14.665851
 """
 
 from collections.abc import Sequence
@@ -133,6 +133,23 @@ def upgrade() -> None:
         sa.Column("scheduler_job_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("dag_id"),
     )
+    op.create_table(
+        "dag_callback",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("callback", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("claimed_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("finished_at", scheduler.store.types.UtcDateTime(), nullable=True),
+        sa.Column("log_path", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    with op.batch_alter_table("dag_callback", schema=None) as batch_op:
+        batch_op.create_index("ix_dag_callback_dag_run", ["dag_id", "run_id"], unique=False)
+
     op.create_table(
         "dag_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -269,6 +286,7 @@ def upgrade() -> None:
         sa.Column("created_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.Column("triggerer_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("trigger", schema=None) as batch_op:
         batch_op.create_index("ix_trigger_triggerer_id", ["triggerer_id"], unique=False)
@@ -575,6 +593,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_dag_run_backfill_id"))
 
     op.drop_table("dag_run")
+    with op.batch_alter_table("dag_callback", schema=None) as batch_op:
+        batch_op.drop_index("ix_dag_callback_dag_run")
+
+    op.drop_table("dag_callback")
     op.drop_table("dag")
     op.drop_table("connection")
     op.drop_table("circuit_breaker")
