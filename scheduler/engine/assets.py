@@ -91,7 +91,7 @@ def create_asset_triggered_runs(
         spec = specs.get(dag_id)
         if spec is None or spec.asset_condition is None or dag_id in paused:
             continue  # a paused consumer keeps its queue, as in Airflow
-        row = _create_if_ready(session, spec, source=source, now=now)
+        row = create_run_if_ready(session, spec, source=source, now=now)
         if row is not None:
             created.append(row)
     if created:
@@ -99,18 +99,25 @@ def create_asset_triggered_runs(
     return created
 
 
-def _create_if_ready(
+def create_run_if_ready(
     session: Session, spec: DagSpec, *, source: str, now: datetime
 ) -> DagRunRow | None:
+    """One run of ``spec`` from its queued events if its condition holds over them."""
+    if not _ready(asset_store.queued_events(session, spec.dag_id), spec):
+        return None  # the common case of a partial condition: no lock taken
     asset_store.lock_dag(session, spec.dag_id)
-    queued = asset_store.queued_events(session, spec.dag_id)  # read after the lock
-    present = set().union(*(event.keys for event in queued)) if queued else set()
-    if not queued or not holds(spec.asset_condition or {}, present):
-        return None
+    queued = asset_store.queued_events(session, spec.dag_id)  # again, under the lock
+    if not _ready(queued, spec):
+        return None  # another scheduler took them first
     row = create_run(session, spec, _new_run(queued, now), source=source, now=now)
     asset_store.consume(session, spec.dag_id, row.id, [e.event_id for e in queued])
     log.info("created run %s/%s from %d asset event(s)", row.dag_id, row.run_id, len(queued))
     return row
+
+
+def _ready(queued: list[QueuedEvent], spec: DagSpec) -> bool:
+    present = set().union(*(event.keys for event in queued)) if queued else set()
+    return bool(queued) and holds(spec.asset_condition or {}, present)
 
 
 def _new_run(queued: list[QueuedEvent], now: datetime) -> NewRun:

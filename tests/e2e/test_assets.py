@@ -5,7 +5,10 @@ an external event (CLI and REST API) with ``extra`` reaches ``triggering_asset_e
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -14,6 +17,7 @@ from scheduler.api import assets as asset_api
 from tests.e2e.harness import Baton
 from tests.e2e.http_calls import api_token, call
 from tests.e2e.webserver import running_webui
+from webui import create_app
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +75,19 @@ def _runs(baton: Baton, dag_id: str) -> list[Any]:
     return api.list_runs(baton.settings, dag_id)
 
 
+def _pages(baton: Baton) -> Callable[[str], str]:
+    """Web UI pages rendered by the real app on this Baton's database, as a Viewer."""
+    headers = {"Authorization": f"Bearer {api_token(baton, role='Viewer')}"}
+    client = create_app({"BATON_SETTINGS": baton.settings, "TESTING": True}).test_client()
+
+    def page(path: str) -> str:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.data[:2000]
+        return response.get_data(as_text=True)
+
+    return page
+
+
 def _one_finished_run(baton: Baton, dag_id: str) -> Any:
     run = baton.wait_until(f"an asset-triggered run of {dag_id}", lambda: _runs(baton, dag_id))[0]
     assert baton.wait_for_run(dag_id, run.run_id) == "success"
@@ -118,6 +135,20 @@ def test_an_asset_chain_across_dags(baton: Baton) -> None:
     assert "s3://lake/export-1.csv" in listed  # created by the alias event
     # One event, one run each: nothing is queued again.
     assert [len(_runs(baton, d)) for d in ("consumer", "second_consumer")] == [1, 1]
+
+    # The web UI: the assets page (producers, consumers, events with the runs they
+    # triggered), the DAG's run list linking the run to its events, and those events.
+    get_page = _pages(baton)
+    page = get_page("/assets")
+    assert 'data-asset="s3://lake/orders.csv"' in page
+    assert '>producer</a>.<span class="mono">extract</span>' in page
+    assert ">consumer</a>" in page and "via alias daily-exports" in page
+    assert f"consumer / {consumer.run_id}" in page  # the event's triggered run
+    runs_page = get_page("/dags/consumer/runs")
+    assert 'data-testid="run-asset-events"' in runs_page
+    events_page = get_page(f"/assets/events?dag_id=consumer&run_id={quote(consumer.run_id)}")
+    assert "s3://lake/orders.csv" in events_page and "{&#34;rows&#34;: 3}" in events_page
+    assert f"producer / {run_id}" in events_page
 
 
 BOTH = """
@@ -233,3 +264,21 @@ def test_an_external_event_through_the_api_and_the_cli(baton: Baton) -> None:
     assert refused.returncode == 1 and "--extra is not valid JSON" in refused.stderr
     missing = baton.cli("assets", "event", "s3://nothing", check=False)
     assert missing.returncode == 1 and "no asset has URI 's3://nothing'" in missing.stderr
+
+
+def test_the_example_dag_runs_its_chain(baton: Baton) -> None:
+    example = Path(__file__).parents[2] / "dags" / "example_assets.py"
+    baton.write_dag("example_assets.py", example.read_text())
+    baton.start()
+    for dag_id in ("export_orders", "orders_report", "publish_report"):
+        baton.wait_for_dag(dag_id)
+    run_id = baton.trigger("export_orders")
+    assert baton.wait_for_run("export_orders", run_id) == "success"
+    report = _one_finished_run(baton, "orders_report")
+    assert _return_value(baton, "orders_report", report.run_id, "report") == {
+        "orders_rows": [2],
+        "total": 42,
+    }
+    _one_finished_run(baton, "publish_report")
+    listed = {a["uri"] for a in baton.cli_json("assets", "list")}
+    assert "https://reports.example.com/baton-example/report.json" in listed
