@@ -49,9 +49,11 @@ class HttpSensor(BaseSensorOperator):
         request_timeout: float | None = None,
         response_error_codes_allowlist: Sequence[str | int] | None = None,
         allow_connection_errors: bool = True,
+        deferrable: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.deferrable = bool(deferrable)
         self.response_error_codes_allowlist = _allowlist(
             self.task_id, response_error_codes_allowlist, self.location
         )
@@ -89,6 +91,51 @@ class HttpSensor(BaseSensorOperator):
         if self.response_check is not None:
             return bool(call_with_context(self.response_check, response, context))
         return True
+
+    def execute(self, context: Mapping[str, Any]) -> Any:
+        """Deferrable: one poke here; then the triggerer polls (``HttpSensorTrigger``)."""
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return None
+        self._defer(first_wait=0.0)
+
+    def _defer(self, first_wait: float) -> None:
+        from datetime import timedelta
+
+        from plugins.http.triggers import HttpSensorTrigger
+
+        self.defer(
+            trigger=HttpSensorTrigger(
+                endpoint=self.endpoint,
+                http_conn_id=self.http_conn_id,
+                method=self.method,
+                request_params=self.request_params,
+                headers=self.headers,
+                extra_options=self.extra_options,
+                request_timeout=self.request_timeout,
+                not_yet=list(self.response_error_codes_allowlist),
+                allow_connection_errors=self.allow_connection_errors,
+                poke_interval=self.poke_interval,
+                first_wait=first_wait,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Mapping[str, Any], event: Any = None) -> None:
+        """The endpoint answered: ``response_check`` decides here (a function cannot go to
+        the triggerer); "not yet" defers again, polling after ``poke_interval``."""
+        from plugins.http.triggers import response_from_event
+
+        self.log.info("The endpoint answered %s", event.get("status"))
+        if self.response_check is None:
+            return None
+        response = response_from_event(event)
+        if call_with_context(self.response_check, response, context):
+            return None
+        self.log.info("response_check says not yet: deferring again")
+        self._defer(first_wait=self.poke_interval)
 
     def _not_yet(self, error: HttpError) -> bool:
         if error.status is None:  # no answer: refused, timed out, unresolvable

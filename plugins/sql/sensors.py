@@ -16,6 +16,7 @@ from scheduler import BaseSensorOperator
 from scheduler.errors import BatonFailException, DagDefinitionError
 
 Check = Callable[[Any], bool]
+_FIRST = itemgetter(0)  # the default selector: the first column
 
 
 class SqlSensor(BaseSensorOperator):
@@ -33,11 +34,13 @@ class SqlSensor(BaseSensorOperator):
         parameters: Mapping[str, Any] | None = None,
         success: Check | None = None,
         failure: Check | None = None,
-        selector: Callable[[Sequence[Any]], Any] = itemgetter(0),
+        selector: Callable[[Sequence[Any]], Any] = _FIRST,
         fail_on_empty: bool = False,
+        deferrable: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.deferrable = bool(deferrable)
         for name, value in (("success", success), ("failure", failure)):
             if value is not None and not callable(value):
                 raise DagDefinitionError(
@@ -53,8 +56,44 @@ class SqlSensor(BaseSensorOperator):
         self.selector = selector
         self.fail_on_empty = fail_on_empty
 
+    def execute(self, context: Mapping[str, Any]) -> Any:
+        """Deferrable: one poke here, then the triggerer polls (``SqlSensorTrigger``)."""
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return None
+        self._defer(first_wait=0.0)
+
+    def _defer(self, first_wait: float) -> None:
+        from datetime import timedelta
+
+        from plugins.sql.triggers import SqlSensorTrigger
+
+        plain = self.success is None and self.failure is None and self.selector is _FIRST
+        self.defer(
+            trigger=SqlSensorTrigger(
+                conn_id=self.conn_id,
+                sql=self.sql,
+                parameters=dict(self.parameters or {}),
+                test_first_cell=plain,
+                poke_interval=self.poke_interval,
+                first_wait=first_wait,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Mapping[str, Any], event: Any = None) -> None:
+        """A first row came: the criteria decide here; "not yet" defers again."""
+        if self._met([tuple(event["row"])]):
+            return None
+        self.log.info("Criteria not met for row %r: deferring again", event["row"])
+        self._defer(first_wait=self.poke_interval)
+
     def poke(self, context: Mapping[str, Any]) -> bool:
-        records = SqlHook(self.conn_id).get_records(self.sql, self.parameters)
+        return self._met(SqlHook(self.conn_id).get_records(self.sql, self.parameters))
+
+    def _met(self, records: Sequence[Any]) -> bool:
         if not records:
             if self.fail_on_empty:
                 raise BatonFailException(

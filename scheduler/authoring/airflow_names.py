@@ -169,7 +169,7 @@ AIRFLOW_CLASS_ARGS: dict[str, frozenset[str]] = {
     "HttpSensor": frozenset(
         {"endpoint", "http_conn_id", "method", "request_params", "headers",
          "response_error_codes_allowlist", "response_check", "extra_options", "tcp_keep_alive",
-         "tcp_keep_alive_idle", "tcp_keep_alive_count", "tcp_keep_alive_interval", "deferrable"}
+         "tcp_keep_alive_idle", "tcp_keep_alive_count", "tcp_keep_alive_interval"}
     ),
     "SQLExecuteQueryOperator": frozenset(
         {"sql", "autocommit", "parameters", "handler", "output_processor", "conn_id",

@@ -20,7 +20,12 @@ from scheduler.store.types import JsonText, UtcDateTime
 
 class TriggerRow(SQLModel, table=True):
     __tablename__ = "trigger"
-    __table_args__ = (Index("ix_trigger_triggerer_id", "triggerer_id"),)
+    # AUTOINCREMENT on SQLite: a fired trigger's id is never given to a new one, so a
+    # triggerer cannot mistake the new trigger for the one it just finished.
+    __table_args__ = (
+        Index("ix_trigger_triggerer_id", "triggerer_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     classpath: str = Field(sa_type=Text)
