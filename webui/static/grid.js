@@ -5,8 +5,8 @@
 // (?run_id=...&task_id=...), so a link shares it; arrow keys / h j k l move it, Esc closes.
 "use strict";
 (() => {
-  const ACTIVE_MS = 1500; // while a run is active
-  const IDLE_MS = 10000; // otherwise: only to notice a new run
+  const ACTIVE_MS = 1000; // while a run is active
+  const IDLE_MS = 3000; // otherwise: to notice a new run soon
   const LOG_MS = 1000;
   const enc = encodeURIComponent;
   let wrap = null;
@@ -29,6 +29,7 @@
     }
     return node;
   }
+  const fill = (node, ...children) => node.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
   const when = (iso) => (iso ? iso.replace("T", " ").slice(0, 19) : "—");
   const stateBadge = (state) =>
     el("span", { class: "state s-" + (state || "none"), "data-testid": "panel-state" }, (state || "none").replace(/_/g, " "));
@@ -258,14 +259,19 @@
   function frame(title, subtitle, link) {
     const close = el("button", { type: "button", class: "btn", title: "close (Esc)", "data-testid": "panel-close", onclick: () => select(null) }, "×");
     const head = el("header", {}, el("div", {}, el("h2", { "data-testid": "panel-title" }, title), el("div", { class: "muted" }, subtitle)), close);
-    const message = el("p", { class: "message", id: "panel-message", "data-testid": "panel-message", hidden: true });
+    const kept = lastMessage && lastMessage.key === selectionKey() ? lastMessage : null;
+    const message = el("p", { class: "message" + (kept && kept.error ? " error" : ""), id: "panel-message", "data-testid": "panel-message", hidden: !kept }, kept ? kept.text : "");
     const body = el("div", { id: "panel-body" });
     panel().replaceChildren(head, link, message, body);
     panel().hidden = false;
     return body;
   }
 
+  let lastMessage = null; // shown again when the panel redraws the same selection
+  const selectionKey = () => (selection ? selection.run + "\n" + (selection.task || "") : "");
+
   function say(text, error) {
+    lastMessage = { key: selectionKey(), text, error };
     const box = document.getElementById("panel-message");
     if (!box) return;
     box.textContent = text;
@@ -291,7 +297,8 @@
       return;
     }
     if (token !== panelToken) return;
-    body.replaceChildren(
+    fill(
+      body,
       definitions([
         ["State", stateBadge(ti.state)],
         ["Try", `${ti.try_number} of ${ti.max_tries + 1}`],
@@ -418,7 +425,8 @@
     }
     if (token !== panelToken) return;
     const column = lastData ? lastData.runs.find((r) => r.run_id === run) : null;
-    body.replaceChildren(
+    fill(
+      body,
       definitions([
         ["State", stateBadge(info.state)],
         ["Run type", info.run_type],

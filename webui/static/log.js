@@ -35,16 +35,35 @@
         if (missing && data.exists) missing.hidden = true;
         document.getElementById("live-badge").hidden = !data.running;
         const state = document.querySelector("[data-testid=ti-state] .state");
-        if (state) {
+        if (state && state.textContent !== data.state.replace(/_/g, " ")) {
           state.textContent = data.state.replace(/_/g, " ");
           state.className = "state s-" + data.state;
+          refreshTries(); // a try started or ended: its row (state, end, duration) changed
         }
         again = data.running || data.more;
+        if (!again) refreshTries(); // the last word on the try that just ended
       }
     } catch (error) {
       // The server may be restarting: keep trying.
     }
     if (again) setTimeout(() => tail(pre), POLL_MS);
+  }
+
+  // The tries tables come from the page itself, re-read (not reloaded) when the state moves:
+  // otherwise a try that ended would stay "running" there until a reload.
+  async function refreshTries() {
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const id of ["tries", "compensation-tries"]) {
+        const now = document.querySelector(`[data-testid=${id}] tbody`);
+        const next = fresh.querySelector(`[data-testid=${id}] tbody`);
+        if (now && next) now.replaceWith(document.adoptNode(next));
+      }
+    } catch (error) {
+      // Keep the table as it is; the next change tries again.
+    }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
