@@ -59,3 +59,10 @@ def test_docs_serve_only_the_docs_folder(viewer_client: BatonClient) -> None:
 
 def test_docs_need_a_login(anon_client: BatonClient) -> None:
     assert anon_client.get("/docs/plugins.md").status_code == 302
+
+
+def test_doc_links_outside_the_docs_become_text(viewer_client: BatonClient) -> None:
+    html = viewer_client.get("/docs/plugins.md").get_data(as_text=True)
+    assert 'href="../plugins/example_greeter/"' not in html
+    assert 'title="in the source tree: ../plugins/example_greeter/"' in html
+    assert 'href="scaling.md"' in viewer_client.get("/docs/architecture.md").get_data(as_text=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template
 from markdown_it import MarkdownIt
@@ -44,5 +45,34 @@ def doc_page(name: str) -> str:
         known = ", ".join(doc_names()) or f"none: {DOCS_FOLDER} is missing"
         abort(404, description=f"there is no document '{name}'; the documents: {known}")
     text = (DOCS_FOLDER / name).read_text(encoding="utf-8", errors="replace")
-    html = Markup(_MARKDOWN.render(text))
-    return render_template("doc.html", name=name, html=html, names=doc_names())
+    return render_template("doc.html", name=name, html=render_doc(text), names=doc_names())
+
+
+def render_doc(text: str) -> Markup:
+    """The Markdown as HTML; a relative link to anything but another served document
+    (``../dags/example.py``: a file of the source tree) becomes plain text naming the path,
+    so the page has no link that leads to a 404."""
+    served = set(doc_names())
+    tokens = _MARKDOWN.parse(text)
+    for token in tokens:
+        for child in token.children or []:
+            if child.type != "link_open":
+                continue
+            href = str(child.attrGet("href") or "")
+            keep = bool(urlsplit(href).scheme) or href.startswith("#")
+            if not (keep or href.split("#", 1)[0] in served):
+                child.meta["dropped"] = True
+                child.tag, child.attrs = "span", {"title": f"in the source tree: {href}"}
+    _close_dropped(tokens)
+    return Markup(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+
+
+def _close_dropped(tokens: list) -> None:
+    """Give each turned-off link's closing token the ``span`` tag of its opening one."""
+    for token in tokens:
+        stack: list[bool] = []
+        for child in token.children or []:
+            if child.type == "link_open":
+                stack.append(bool(child.meta.get("dropped")))
+            elif child.type == "link_close" and stack and stack.pop():
+                child.tag = "span"
