@@ -58,6 +58,7 @@ from scheduler.authoring import (
     teardown,
 )
 from scheduler.authoring.airflow_names import missing_name_message
+from scheduler.authoring.webhooks import Webhook
 from scheduler.errors import (
     AirflowException,
     AirflowFailException,
@@ -82,6 +83,7 @@ __all__ = [
     # DAGs
     "DAG",
     "dag",
+    "Webhook",
     # assets (data-aware scheduling)
     "Asset",
     "AssetAlias",

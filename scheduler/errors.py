@@ -130,6 +130,18 @@ class ConfLimitError(BatonError):
         super().__init__(message)
 
 
+class WebhookNotFoundError(BatonError):
+    """No active DAG declares a webhook of that name (``DAG(webhooks=[Webhook(name, ...)])``)."""
+
+
+class WebhookAuthError(BatonError):
+    """A webhook delivery whose signature or timestamp does not check out (HTTP 401)."""
+
+
+class WebhookReplayError(BatonError):
+    """A webhook delivery already received: the same signature, within the replay window."""
+
+
 class TaskExecutionError(BatonError):
     """An operator's work failed, e.g. a shell command exited with a non-zero code."""
 

@@ -174,6 +174,11 @@ class DagSpec:
     # schedule=[asset, ...] / an asset expression (scheduler/asset_condition.py); then
     # ``schedule`` is None and runs are created from asset events (run_type asset_triggered).
     asset_condition: dict[str, Any] | None = None
+    # The DAG-level callbacks the DAG file sets (``on_success_callback``,
+    # ``on_failure_callback``): the scheduler starts a callback process only for these.
+    callbacks: tuple[str, ...] = ()
+    # Inbound webhooks: ``{"name": ..., "secret_conn_id": ...}`` each (authoring/webhooks.py).
+    webhooks: tuple[dict[str, str], ...] = ()
 
     @cached_property
     def past_dependents(self) -> dict[str, tuple[str, ...]]:
@@ -294,6 +299,8 @@ class DagSpec:
             "edge_labels": [list(edge) for edge in self.edge_labels],
             "dagrun_timeout_s": self.dagrun_timeout_s,
             "asset_condition": self.asset_condition,
+            "callbacks": list(self.callbacks),
+            "webhooks": [dict(hook) for hook in self.webhooks],
         }
 
     @classmethod
@@ -307,6 +314,8 @@ class DagSpec:
         groups = [TaskGroupSpec.from_dict(g) for g in data.get("task_groups", ())]
         data["task_groups"] = {g.group_id: g for g in groups}
         data["edge_labels"] = tuple(tuple(edge) for edge in data.get("edge_labels", ()))
+        data["callbacks"] = tuple(data.get("callbacks", ()))
+        data["webhooks"] = tuple(data.get("webhooks", ()))
         return cls(**data)
 
 

@@ -18,6 +18,7 @@ from webui.api import api_bp, install_http_handlers
 from webui.auth import auth_bp, csrf_token, current_user, has_role
 from webui.auth.guard import enforce
 from webui.health import health_bp
+from webui.hooks import hooks_bp
 from webui.views import BLUEPRINTS
 
 __all__ = ["create_app"]
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(hooks_bp)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     install_http_handlers(app)  # after the pages' blueprints: JSON wins under /api/

@@ -19,13 +19,14 @@ import networkx as nx
 from scheduler.authoring.airflow_names import AIRFLOW_DAG_ARGS
 from scheduler.authoring.arguments import check_arguments, parameter_names
 from scheduler.authoring.assets import asset_schedule
-from scheduler.authoring.checks import check_id, positive_int
+from scheduler.authoring.checks import check_callbacks, check_id, positive_int
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
 from scheduler.authoring.location import caller_file, caller_location
 from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defaults
 from scheduler.authoring.taskgroup import TaskGroup
+from scheduler.authoring.webhooks import Webhook, check_webhooks
 from scheduler.errors import (
     CycleError,
     DagDefinitionError,
@@ -67,6 +68,9 @@ class DAG:
         template_undefined: type | None = None,
         is_paused_upon_creation: bool | None = None,
         dagrun_timeout: timedelta | None = None,
+        on_success_callback: Any = None,
+        on_failure_callback: Any = None,
+        webhooks: Iterable[Webhook] | None = None,
         **kwargs: Any,
     ) -> None:
         self._location = caller_location()
@@ -107,6 +111,16 @@ class DAG:
         self.template_undefined = template_undefined
         self.is_paused_upon_creation = is_paused_upon_creation
         self.dagrun_timeout = self._check_dagrun_timeout(dagrun_timeout)
+        # Called with the run's context when a run succeeds / fails (a callable, a notifier or
+        # a list of them), by the scheduler's DAG callback runner (engine/dag_callbacks.py).
+        self.on_success_callback = check_callbacks(
+            "on_success_callback", on_success_callback, where, self._location
+        )
+        self.on_failure_callback = check_callbacks(
+            "on_failure_callback", on_failure_callback, where, self._location
+        )
+        # Inbound webhooks (POST /hooks/<name>) that trigger this DAG (authoring/webhooks.py).
+        self.webhooks = check_webhooks(webhooks, where, self._location)
         self.task_dict: dict[str, BaseOperator] = {}
         # The root of the DAG's task groups, and the labels of its edges (Airflow's names).
         self.task_group = TaskGroup.create_root(self)

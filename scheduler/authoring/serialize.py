@@ -49,6 +49,12 @@ def serialize_dag(dag: DAG) -> DagSpec:
         edge_labels=edge_labels(dag),
         dagrun_timeout_s=_seconds(dag.dagrun_timeout),
         asset_condition=dag.asset_condition,
+        webhooks=tuple(hook.to_spec() for hook in dag.webhooks),
+        callbacks=tuple(
+            name
+            for name in ("on_success_callback", "on_failure_callback")
+            if getattr(dag, name, None)
+        ),
     )
 
 

@@ -41,6 +41,34 @@ def int_arg(name: str, default: int | None, *, low: int, high: int) -> int | Non
     return value
 
 
+def float_arg(name: str, default: float, *, low: float, high: float) -> float:
+    """Query parameter ``name`` as a number in (low, high]."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(400, f"{name}={raw!r} is not a number", name) from None
+    if not low < value <= high:  # also refuses nan and inf
+        raise ApiError(
+            400, f"{name}={raw} is out of range; use more than {low:g} up to {high:g}", name
+        )
+    return value
+
+
+def bool_arg(name: str) -> bool:
+    """Query parameter ``name`` as a boolean (``true``/``false``, absent: false)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() in {"true", "1"}:
+        return True
+    if raw.lower() in {"false", "0"}:
+        return False
+    raise ApiError(400, f"{name}={raw!r} is not a boolean; use true or false", name)
+
+
 def paging() -> Paging:
     """``limit`` (1 to MAX_LIMIT, default 100) and ``offset`` (from 0) of a listing."""
     limit = int_arg("limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler import api
+from scheduler.api.sync_runs import MAX_WAIT_S, wait_for_run
 from scheduler.errors import InvalidRunIdError, RunNotFoundError
 from scheduler.run_ids import check_run_id
 from scheduler.states import RunState
 from webui.api import serialize
 from webui.api.blueprint import api_bp
 from webui.api.errors import ApiError
-from webui.api.inputs import choice_arg, json_body, paging, parse_datetime
+from webui.api.inputs import bool_arg, choice_arg, float_arg, json_body, paging, parse_datetime
+from webui.api.sync_reply import DEFAULT_WAIT_S, waited_reply
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 
@@ -31,7 +33,11 @@ def get_dag_runs(dag_id: str) -> dict[str, Any]:
 
 @api_bp.post("/dags/<dag_id>/dagRuns")
 @role_required("Op")
-def post_dag_run(dag_id: str) -> dict[str, Any]:
+def post_dag_run(dag_id: str) -> dict[str, Any] | tuple[dict[str, Any], int]:
+    """Trigger a run; with ``?wait=true`` answer once it finished (``timeout`` seconds at
+    most, default 30), with its leaf task's return value: a request/response workflow."""
+    wait = bool_arg("wait")
+    timeout = float_arg("timeout", DEFAULT_WAIT_S, low=0.0, high=MAX_WAIT_S)
     body = json_body({"conf": dict, "logical_date": str, "dag_run_id": str}, required=set())
     logical_date = body.get("logical_date")
     run_id = body.get("dag_run_id")
@@ -45,7 +51,9 @@ def post_dag_run(dag_id: str) -> dict[str, Any]:
         logical_date=parse_datetime("logical_date", logical_date) if logical_date else None,
         source=event_source(),
     )
-    return serialize.dag_run(run)
+    if not wait:
+        return serialize.dag_run(run)
+    return waited_reply(wait_for_run(settings(), dag_id, run.run_id, timeout), timeout)
 
 
 @api_bp.get("/dags/<dag_id>/dagRuns/<dag_run_id>")

@@ -12,8 +12,9 @@ from webui.auth.csrf import UNSAFE_METHODS, csrf_ok
 from webui.auth.identity import load_user
 from webui.auth.responses import forbidden, unauthenticated
 
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "health.health"})
-"""Endpoints served without a login: static files, the login form and the health check."""
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "health.health", "webhooks.receive_webhook"})
+"""Endpoints served without a login: static files, the login form, the health check and the
+inbound webhooks (authenticated by their HMAC signature instead, ``webui/hooks.py``)."""
 
 _CSRF_MESSAGE = (
     "missing or wrong CSRF token: reload the page and submit again (scripts should use "
