@@ -151,3 +151,15 @@ def test_delete_removes_a_finished_run_and_refuses_an_active_one(
         webui.settings, filters={"run_id": run_id, "event": "user_action"}, limit=10, offset=0
     )
     assert any("run deleted (it was failed)" in (e.detail or "") for e in events)
+
+
+def test_a_run_whose_state_its_tasks_do_not_explain_says_why(
+    webui: WebUI, op_client: BatonClient
+) -> None:
+    run_id = webui.seed.success_run
+    assert 'data-testid="run-explanation"' not in op_client.get(_url("demo_etl", run_id)).get_data(
+        as_text=True
+    )
+    op_client.submit(f"{_url('demo_etl', run_id)}/mark", {"state": "failed"})
+    html = op_client.get(_url("demo_etl", run_id)).get_data(as_text=True)
+    assert 'data-testid="run-explanation"' in html

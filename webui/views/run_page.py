@@ -12,8 +12,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import api
+from scheduler.api.explain import explain_run_state, task_states_of
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
 from scheduler.masking import redact_value
+from scheduler.spec import DagSpec
 from scheduler.states import FINISHED_RUN_STATES
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
@@ -62,6 +64,11 @@ def run_details(dag_id: str, run_id: str) -> str:
         gantt=render_gantt(bars, now, task_url(dag_id, run_id)),
         events=events,
         more_events=older is not None,
+        explanation=explain_run_state(
+            DagSpec.from_dict(dag.spec),
+            run.state,
+            task_states_of((ti.task_id, ti.state) for ti in instances),
+        ),
     )
 
 
