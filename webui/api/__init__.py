@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from webui.api import (
     assets,
+    backfills,
     breakers,
     dags,
     mapped_instances,
@@ -26,6 +27,7 @@ __all__ = ["api_bp", "install_http_handlers"]
 # Imported for their routes.
 _VIEW_MODULES = (
     assets,
+    backfills,
     dags,
     runs,
     run_actions,

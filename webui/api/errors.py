@@ -16,12 +16,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from scheduler.errors import (
     AssetNotFoundError,
+    BackfillConflictError,
+    BackfillNotFoundError,
     BatonError,
     ConfLimitError,
     DagNotFoundError,
     DatabaseNotReadyError,
     IllegalTransitionError,
     InvalidAssetEventError,
+    InvalidBackfillError,
     InvalidPoolError,
     InvalidRunIdError,
     ParamValidationError,
@@ -49,6 +52,9 @@ _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (InvalidRunIdError, 400, "dag_run_id"),
     (AssetNotFoundError, 404, "asset_id"),
     (InvalidAssetEventError, 400, "extra"),
+    (BackfillNotFoundError, 404, "backfill_id"),
+    (InvalidBackfillError, 400, None),
+    (BackfillConflictError, 409, None),
 ]
 # HTTP errors a client can cause, answered as JSON on API paths.
 HTTP_CODES = (400, 401, 403, 404, 405, 406, 413, 415, 429, 500)
