@@ -1,5 +1,5 @@
 """The worker-side library functions of the cross-DAG operators, and the sensor's pokes
-through them, on a real SQLite file."""
+through them, on SQLite and PostgreSQL (``database_url`` from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from scheduler.errors import BatonError, BatonSkipException, DagNotFoundError, T
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec, TaskGroupSpec, TaskSpec
 from scheduler.store import dags as dag_store
-from scheduler.store.db import make_engine, transaction
-from scheduler.store.migrate import migrate
+from scheduler.store.db import transaction
 
 WHEN = datetime(2026, 7, 1, 6, tzinfo=UTC)
 TARGET = DagSpec(
@@ -30,11 +29,8 @@ TARGET = DagSpec(
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    settings = Settings.from_env(
-        {"BATON_HOME": str(tmp_path), "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
-    )
-    migrate(make_engine(settings.database_url))
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    settings = Settings.from_env({"BATON_HOME": str(tmp_path), "BATON_DATABASE_URL": database_url})
     with transaction(api.database(settings)) as session:
         dag_store.sync_file(
             session, TARGET.fileloc, [TARGET], [], now=WHEN, paused_at_creation=True

@@ -1,31 +1,22 @@
-"""The RunDriver against a real SQLite file, with the clock in the test's hands:
-dagrun_timeout sets the engine's wake-up and ends the run; depends_on_past links each run
-to the previous one and re-plans the waiting task when that one finishes."""
+"""The RunDriver on SQLite and PostgreSQL (``db`` from tests/conftest.py), with the clock
+in the test's hands: dagrun_timeout sets the engine's wake-up and ends the run;
+depends_on_past links each run to the previous one and re-plans the waiting task when that
+one finishes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from scheduler.engine.driver import RunDriver
 from scheduler.executor import TaskFinished, TaskStarted
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import RunState, TaskState
 from scheduler.store import runs as run_store
-from scheduler.store.db import make_engine, transaction
-from scheduler.store.migrate import migrate
+from scheduler.store.db import transaction
 from scheduler.store.runs import NewRun
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path: Path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'baton.db'}")
-    migrate(engine)
-    return engine
 
 
 def spec_of(*tasks: TaskSpec, **dag: object) -> DagSpec:

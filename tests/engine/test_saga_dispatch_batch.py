@@ -1,6 +1,7 @@
-"""The RunDriver on SQLite: one dispatch that queues a task's try of one run and a
-compensation try of another inserts both ``task_try`` rows (the compensation's at map_index
--1). Found by the chaos suite: the batch insert needs every row to name the same columns."""
+"""The RunDriver on SQLite and PostgreSQL: one dispatch that queues a task's try of one run
+and a compensation try of another inserts both ``task_try`` rows (the compensation's at
+map_index -1). Found by the chaos suite: the batch insert needs every row to name the same
+columns."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from scheduler.store.models import TaskTryRow
 from tests.engine.test_run_settings_driver import (
     T0,
     add_run,
-    db,  # noqa: F401  (the fixture)
     driver_for,
     finish,
     spec_of,
@@ -29,7 +29,7 @@ SPEC = spec_of(
 )
 
 
-def test_a_task_try_and_a_compensation_try_in_one_dispatch(db, tmp_path: Path) -> None:  # noqa: F811
+def test_a_task_try_and_a_compensation_try_in_one_dispatch(db, tmp_path: Path) -> None:
     driver = driver_for(tmp_path)
     # The older run is dispatched first: its task rows come before the compensation row.
     second, first = add_run(db, driver, SPEC, 0), add_run(db, driver, SPEC, 1)

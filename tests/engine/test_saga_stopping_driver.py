@@ -1,6 +1,6 @@
-"""The RunDriver on SQLite with a test clock: a run that times out while a try runs
-compensates only once the executor reported that try stopped (or after the wait), so
-nothing is undone while the try's call may still be in flight."""
+"""The RunDriver on SQLite and PostgreSQL with a test clock: a run that times out while a
+try runs compensates only once the executor reported that try stopped (or after the wait),
+so nothing is undone while the try's call may still be in flight."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from scheduler.store.db import transaction
 from tests.engine.test_run_settings_driver import (
     T0,
     add_run,
-    db,  # noqa: F401  (the fixture)
     driver_for,
     finish,
     spec_of,
@@ -28,7 +27,7 @@ SPEC = spec_of(
 )
 
 
-def run_until_timeout(db, tmp_path: Path):  # noqa: F811
+def run_until_timeout(db, tmp_path: Path):
     driver = driver_for(tmp_path)
     run_id = add_run(db, driver, SPEC, 0)
     [reserve] = step(db, driver, T0)
@@ -39,12 +38,12 @@ def run_until_timeout(db, tmp_path: Path):  # noqa: F811
     return driver, run_id, charge
 
 
-def run_state(db, run_id: str) -> str:  # noqa: F811
+def run_state(db, run_id: str) -> str:
     with transaction(db) as session:
         return run_store.get_run(session, "d", run_id).state
 
 
-def test_the_undo_waits_for_the_stopped_try_to_be_reported(db, tmp_path: Path) -> None:  # noqa: F811
+def test_the_undo_waits_for_the_stopped_try_to_be_reported(db, tmp_path: Path) -> None:
     driver, run_id, charge = run_until_timeout(db, tmp_path)
     assert run_state(db, run_id) == "compensating"
     assert step(db, driver, T0 + timedelta(seconds=61)) == []  # still in flight
@@ -53,7 +52,7 @@ def test_the_undo_waits_for_the_stopped_try_to_be_reported(db, tmp_path: Path) -
     assert (undo.task_id, undo.compensation) == ("reserve", True)
 
 
-def test_a_try_never_reported_is_given_up_on_after_30_s(db, tmp_path: Path) -> None:  # noqa: F811
+def test_a_try_never_reported_is_given_up_on_after_30_s(db, tmp_path: Path) -> None:
     driver, _run_id, _charge = run_until_timeout(db, tmp_path)
     assert driver.next_wakeup() == T0 + timedelta(seconds=90)  # when the wait ends
     assert step(db, driver, T0 + timedelta(seconds=89)) == []

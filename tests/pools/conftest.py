@@ -1,3 +1,5 @@
+"""``baton pools`` on both back ends."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -5,22 +7,17 @@ from pathlib import Path
 import pytest
 
 from scheduler.settings import Settings
-from scheduler.store.db import make_engine
-from scheduler.store.migrate import migrate
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """A migrated BATON_HOME: the environment the CLI runs with."""
-    values = {
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """The environment the CLI runs with: a BATON_HOME and a migrated database, SQLite or
+    PostgreSQL (``database_url`` from tests/conftest.py)."""
+    return {
         "BATON_HOME": str(tmp_path / "home"),
         "BATON_DAGS_FOLDER": str(tmp_path / "dags"),
-        "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'baton.db'}",
+        "BATON_DATABASE_URL": database_url,
     }
-    engine = make_engine(values["BATON_DATABASE_URL"])
-    migrate(engine)
-    engine.dispose()
-    return values
 
 
 @pytest.fixture
