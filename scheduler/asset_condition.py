@@ -63,3 +63,9 @@ def describe(condition: Condition | None) -> str:
         for m in members
     ]
     return f" {op} ".join(parts)
+
+
+def schedule_summary(schedule: Any, condition: Condition | None) -> Any:
+    """What the DAG row keeps as its schedule, for people: the timetable's stored form, or
+    ``"Asset: a & b"`` for a DAG scheduled on assets (Airflow's timetable summary says Asset)."""
+    return schedule if condition is None else f"Asset: {describe(condition)}"

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from scheduler.asset_condition import schedule_summary
 from scheduler.errors import DagNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.store import assets as asset_store
@@ -177,7 +178,8 @@ def _row(spec: DagSpec, now: datetime) -> dict[str, Any]:
         "dag_id": spec.dag_id,
         "fileloc": spec.fileloc,
         "is_active": True,
-        "schedule": spec.schedule,
+        # Shown by the CLI, the UI and the REST API; an asset condition as its text.
+        "schedule": schedule_summary(spec.schedule, spec.asset_condition),
         "description": spec.description,
         "tags": list(spec.tags),
         "spec": spec.to_dict(),

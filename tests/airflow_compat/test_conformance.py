@@ -87,6 +87,9 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     # A failed teardown alone does not fail the run.
     "compat_setup_teardown_ok": (S, {"outer_setup": S, "outer_work": S, "outer_teardown": F}),
     "compat_params": (S, {"check": S, "templated": S}),
+    "compat_asset_produces_1": (S, {}),
+    "compat_asset_consumes_1": (S, {}),
+    "compat_asset_consumes_1_or_2_and_3": (S, {}),
 }  # fmt: skip
 
 

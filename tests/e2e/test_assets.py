@@ -280,5 +280,8 @@ def test_the_example_dag_runs_its_chain(baton: Baton) -> None:
         "total": 42,
     }
     _one_finished_run(baton, "publish_report")
+    schedules = {d["dag_id"]: d["schedule"] for d in baton.cli_json("dags", "list")}
+    folder = "file:///tmp/baton-example"
+    assert schedules["orders_report"] == f"Asset: {folder}/orders.json & {folder}/customers.json"
     listed = {a["uri"] for a in baton.cli_json("assets", "list")}
     assert "https://reports.example.com/baton-example/report.json" in listed
