@@ -35,6 +35,8 @@ TARGET_MS = 300
 PAGES = {
     "dag_list": "/dags",
     "dag_grid": "/dags/bench_dag_007/grid",
+    "dag_grid_json": "/dags/bench_dag_007/grid.json",  # what the live grid polls
+    "dag_graph": "/dags/bench_dag_007/graph",
     "metrics_day": "/metrics/dashboard?window=day",
     "metrics_week": "/metrics/dashboard?window=week",
 }

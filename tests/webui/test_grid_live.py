@@ -105,3 +105,17 @@ def test_run_actions_mark_clear_and_delete(webui: WebUI, op_client, viewer_clien
     assert op_client.json_call("DELETE", done).status_code == 204
     assert viewer_client.get(done).status_code == 404
     assert op_client.json_call("DELETE", done).status_code == 404
+
+
+def test_cell_links_match_url_for(webui: WebUI) -> None:
+    from flask import url_for
+
+    from webui.views.grid_data import cell_links
+
+    odd = [("manual__2026-01-01T00:00:00+00:00", "a.b"), ("r x/ü%?#", "t&<>\"'"), ("RUN_", "TASK_")]
+    with webui.app.test_request_context():
+        for endpoint in ("tasks.task_instance", "mapped.instances"):
+            link = cell_links(endpoint, "d/ag x")
+            for run_id, task_id in odd:
+                expected = url_for(endpoint, dag_id="d/ag x", run_id=run_id, task_id=task_id)
+                assert link(run_id, task_id) == expected

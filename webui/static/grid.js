@@ -172,6 +172,7 @@
     selection = sel;
     if (push) history.pushState({}, "", urlFor(sel));
     markSelection();
+    if (lastData) showExplanation(lastData); // the line above the grid follows the selection
     if (!sel) return closePanel(false);
     if (sel.task) return showTask(sel.run, sel.task);
     return showRun(sel.run);

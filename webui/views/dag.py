@@ -23,7 +23,7 @@ from webui.charts.graph import render_graph
 from webui.charts.group_state import STATE_PRIORITY
 from webui.queries import runs as run_queries
 from webui.views.common import not_found, pager_args, parse_day, read_session, task_url
-from webui.views.grid_data import grid_data, grid_json
+from webui.views.grid_data import cell_links, grid_data, grid_json
 from webui.views.grid_rows import grid_rows
 from webui.views.rendering import highlight_python, markdown, read_source
 
@@ -92,6 +92,8 @@ def grid(dag_id: str) -> str:
         all_groups=",".join(spec.task_groups),
         explained=explained,
         selected={"run_id": selected, "task_id": request.args.get("task_id") or ""},
+        task_link=cell_links("tasks.task_instance", dag_id),
+        mapped_link=cell_links("mapped.instances", dag_id),
     )
 
 

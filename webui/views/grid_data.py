@@ -7,9 +7,13 @@ it while a run is active and changes only what moved (no reload).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
+
+from flask import url_for
 
 from scheduler.api.explain import explain_run_state
 from scheduler.spec import DagSpec
@@ -137,3 +141,22 @@ def grid_json(spec: DagSpec, grid: Grid, data: GridData, rows: list[GridRow]) ->
         "tasks": cells,
         "groups": groups,
     }
+
+
+_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug's path-segment quoting (BaseConverter.to_url)
+
+
+def cell_links(endpoint: str, dag_id: str) -> Callable[[str, str], str]:
+    """``url_for(endpoint, dag_id=, run_id=, task_id=)`` for every cell of the grid, built
+    from one ``url_for`` and the same quoting: 25 runs x many tasks of ``url_for`` were a
+    third of the page's time."""
+    marker_run, marker_task = "RUN\x1f", "TASK\x1f"
+    template = url_for(endpoint, dag_id=dag_id, run_id="RUN_", task_id="TASK_")
+    template = template.replace("RUN_", marker_run, 1).replace("TASK_", marker_task, 1)
+
+    def link(run_id: str, task_id: str) -> str:
+        return template.replace(marker_run, quote(run_id, safe=_SEGMENT_SAFE)).replace(
+            marker_task, quote(task_id, safe=_SEGMENT_SAFE)
+        )
+
+    return link
