@@ -163,3 +163,9 @@ def test_a_run_whose_state_its_tasks_do_not_explain_says_why(
     op_client.submit(f"{_url('demo_etl', run_id)}/mark", {"state": "failed"})
     html = op_client.get(_url("demo_etl", run_id)).get_data(as_text=True)
     assert 'data-testid="run-explanation"' in html
+
+
+def test_graph_and_gantt_pickers_link_to_the_run_page(viewer_client: BatonClient) -> None:
+    for tab in ("graph", "gantt"):
+        html = viewer_client.get(f"/dags/demo_etl/{tab}?run_id=queued_run").get_data(as_text=True)
+        assert f'href="{_url("demo_etl", "queued_run")}" data-testid="run-page-link"' in html, tab
