@@ -14,6 +14,7 @@ import pytest
 
 from scheduler import api
 from scheduler.api import assets as asset_api
+from tests.databases import migrated_postgres
 from tests.e2e.harness import Baton
 from tests.e2e.http_calls import api_token, call
 from tests.e2e.webserver import running_webui
@@ -175,6 +176,20 @@ with DAG("needs_either", schedule=A | B):
 
 
 def test_an_and_schedule_waits_for_both_assets(baton: Baton) -> None:
+    _check_and_schedule(baton)
+
+
+def test_an_and_schedule_on_postgresql(tmp_path: Path) -> None:
+    # The run creation's row lock (SELECT ... FOR UPDATE) on a real PostgreSQL.
+    with migrated_postgres() as url:
+        baton = Baton(tmp_path, database_url=url)
+        try:
+            _check_and_schedule(baton)
+        finally:
+            baton.stop()
+
+
+def _check_and_schedule(baton: Baton) -> None:
     baton.write_dag("both.py", BOTH)
     baton.start()
     baton.wait_for_dag("needs_both")
