@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from webui.views import (
     assets,
+    backfills,
     breakers,
     cluster,
     connections,
@@ -45,6 +46,7 @@ BLUEPRINTS: list[Blueprint] = [
     plugins.bp,
     breakers.bp,
     assets.bp,
+    backfills.bp,
     cluster.bp,
     pools.bp,
     connections.bp,
