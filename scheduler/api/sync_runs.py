@@ -1,9 +1,9 @@
 """Synchronous runs: wait for a run to finish and answer with what its leaf task returned.
 
-A request/response workflow (``POST .../dagRuns?wait=true``, a webhook) holds the caller
-until the run is done. Waiting reads the run's row: every 2 ms at first, then less often
-(up to every 50 ms) — a short run's answer comes within a few milliseconds of its end, a
-long one costs the database ~20 indexed reads a second.
+A request/response workflow (``POST .../dagRuns?wait=true``) holds the caller until the
+run is done. Waiting reads the run's row (one indexed read): every 2 ms at first, growing
+to every 5 ms, and after ``FAST_WAIT_S`` to every 50 ms — a short run's answer comes within
+a few milliseconds of its end, a long one costs the database ~20 reads a second.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from scheduler.store.db import transaction
 from scheduler.store.models import DagRunRow
 
 FIRST_POLL_S = 0.002
+FAST_POLL_S = 0.005
+FAST_WAIT_S = 5.0
 MAX_POLL_S = 0.05
 MAX_WAIT_S = 300.0
 
@@ -39,7 +41,8 @@ class RunOutcome:
 
 def wait_for_run(settings: Settings, dag_id: str, run_id: str, timeout: float) -> RunOutcome:
     """Wait up to ``timeout`` seconds for the run to finish (it goes on if it does not)."""
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     pause = FIRST_POLL_S
     engine = read_database(settings)
     while True:
@@ -52,7 +55,8 @@ def wait_for_run(settings: Settings, dag_id: str, run_id: str, timeout: float) -
         if left <= 0:
             return RunOutcome(run, False, [], None)
         time.sleep(min(pause, left))
-        pause = min(pause * 1.5, MAX_POLL_S)
+        ceiling = FAST_POLL_S if time.monotonic() - started < FAST_WAIT_S else MAX_POLL_S
+        pause = min(pause * 1.5, ceiling)
 
 
 def leaf_task_ids(session: Any, dag_id: str) -> list[str]:
