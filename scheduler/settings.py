@@ -115,6 +115,10 @@ class Settings:
     """BATON_WEBUI_BIND: HOST:PORT the web UI listens on (``baton webui``, ``baton
     standalone``, ``make run``; their ``--bind`` overrides it). ``0.0.0.0:8080`` serves
     every interface: put it behind a proxy with TLS."""
+    webui_base_url: str = ""
+    """BATON_WEBUI_BASE_URL: the web UI's address as users reach it (e.g.
+    ``https://baton.example.com``), for the links notifications carry; empty:
+    ``http://`` + BATON_WEBUI_BIND."""
     retention_days: int = 0
     """BATON_RETENTION_DAYS: the scheduler deletes finished runs (with their tries, XComs,
     log files) and events older than this many days, once a day, in short batches

@@ -50,6 +50,15 @@ class DagCatalog:
         # Paused DAG ids and the earliest due run, derived from the entries and kept until
         # they change: the loop asks on every iteration, a scan of 500 DAGs each time adds up.
         self._summary: tuple[frozenset[str], datetime | None] | None = None
+        # The DAGs this scheduler drives (None: all): only their due runs wake it up.
+        self._owned: frozenset[str] | None = None
+
+    def only(self, dag_ids: Iterable[str]) -> None:
+        """Consider only ``dag_ids`` for due runs (the others are another scheduler's)."""
+        owned = frozenset(dag_ids)
+        if owned != self._owned:
+            self._owned = owned
+            self.invalidate()
 
     def invalidate(self) -> None:
         """Forget the derived summary: an entry, a pause flag or a due time changed."""
@@ -66,10 +75,13 @@ class DagCatalog:
         if self._summary is None:
             when = now or datetime.now(UTC)
             paused = frozenset(d for d, e in self.entries.items() if e.is_paused)
+            owned = self._owned
             due = [
                 info.run_after
                 for dag_id, entry in self.entries.items()
-                if dag_id not in paused and (info := entry.refresh_upcoming(when)) is not None
+                if dag_id not in paused
+                and (owned is None or dag_id in owned)
+                and (info := entry.refresh_upcoming(when)) is not None
             ]
             self._summary = (paused, min(due, default=None))
         return self._summary
@@ -81,6 +93,14 @@ class DagCatalog:
     def load(self, session: Session) -> None:
         """(Re)read every active DAG from the Store."""
         self.entries = {row.dag_id: _entry(row) for row in dag_store.list_dags(session)}
+        self.invalidate()
+
+    def reload(self, session: Session, dag_ids: Iterable[str]) -> None:
+        """Re-read these DAGs from the Store (taken over from another scheduler: the
+        intervals it scheduled are in their rows, not in this catalog)."""
+        for dag_id in dag_ids:
+            if dag_id in self.entries:
+                self.entries[dag_id] = _entry(dag_store.get_dag(session, dag_id))
         self.invalidate()
 
     def refresh_flags(self, session: Session) -> None:

@@ -54,6 +54,7 @@ class SagaSteps:
         self.live = live
         self.source = source
         self.job_id = job_id
+        self.lost_try_limit = 3  # BATON_LOST_TRY_LIMIT: the RunDriver sets it
 
     def begin(self, session: Session, run: LiveRun, now: datetime) -> None:
         """The run failed with something to undo: ``running → compensating``."""
@@ -191,10 +192,18 @@ class SagaSteps:
         try_values = _try_values(event)
         if event.state in _SUCCEEDED:
             return self._end(run, task_id, number, T.COMPENSATED, try_values, event.error)
-        counted = number - run.compensation_base.get(task_id, 0)
-        spec = compensation_spec(run, task_id)
-        key = event.key.idempotency_key
-        new, retry_at = after_failure(spec, counted, event.ended_at, event.retryable, key)
+        values: dict[str, Any] = {}
+        if event.lost and run.lost.get((task_id, UNMAPPED), 0) < self.lost_try_limit:
+            # Lost to the infrastructure: again at once, its retries not used (recovery.py).
+            lost = run.lost[(task_id, UNMAPPED)] = run.lost.get((task_id, UNMAPPED), 0) + 1
+            base = run.compensation_base[task_id] = run.compensation_base.get(task_id, 0) + 1
+            values = {"lost_count": lost, "compensation_retry_base": base}
+            new, retry_at = T.UP_FOR_RETRY, event.ended_at
+        else:
+            counted = number - run.compensation_base.get(task_id, 0)
+            spec = compensation_spec(run, task_id)
+            key = event.key.idempotency_key
+            new, retry_at = after_failure(spec, counted, event.ended_at, event.retryable, key)
         if new == T.FAILED:
             return self._end(run, task_id, number, T.COMPENSATION_FAILED, try_values, event.error)
         self.live.set_compensation(run, task_id, TaskView(T.UP_FOR_RETRY, number, retry_at))
@@ -205,7 +214,7 @@ class SagaSteps:
             phase.state,
             T.UP_FOR_RETRY,
             number,
-            values={"next_retry_at": retry_at, "error": event.error},
+            values={"next_retry_at": retry_at, "error": event.error, **values},
             try_values=try_values,
             detail=event.error,
         )

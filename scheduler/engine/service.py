@@ -26,8 +26,9 @@ from scheduler.engine.catalog import DagCatalog
 from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.outage import DatabaseOutage, is_outage, one_line
 from scheduler.engine.recovery import lost_on_shutdown, recover_orphaned_tries
-from scheduler.engine.retention import start_daily_retention
 from scheduler.engine.scheduling import create_due_runs
+from scheduler.engine.side_threads import start_side_threads
+from scheduler.engine.deferral import adopt_resumed
 from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
 from scheduler.errors import LoaderError
 from scheduler.executor import Executor, TryKey
@@ -124,7 +125,7 @@ class SchedulerService:
             lost_try_limit=self.settings.lost_try_limit,
         )
         self.executor.start()
-        start_daily_retention(self.settings, self.source)  # BATON_RETENTION_DAYS, a thread
+        start_side_threads(self.settings, self.source)  # retention, DAG callbacks
         self.wakeup = WakeupSocket(self.settings.home)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_signal)
@@ -435,6 +436,7 @@ class SchedulerService:
         self.catalog.only(owned)
         rows = run_store.active_runs(session, owner=self._job_id, exclude_run_types=("test",))
         self._to_cancel += self.driver.adopt_runs(session, rows, self.catalog.specs)
+        adopt_resumed(session, self.driver.live)  # deferred tasks a triggerer resumed
         recover_orphaned_tries(session, self.driver, self.executor, self._job_id, now)
 
     def _forget_dags(self, lost: set[str]) -> None:

@@ -1,4 +1,4 @@
-"""Waking the scheduler: a datagram socket in BATON_HOME, and the single-scheduler lock.
+"""Waking the scheduler: a datagram socket in BATON_HOME, and SQLite's one-scheduler lock.
 
 ``baton dags trigger`` writes the run to the database, then pokes the socket so the run
 starts within milliseconds instead of at the next periodic check. The poke is best effort:
@@ -16,7 +16,7 @@ from pathlib import Path
 from scheduler.errors import BatonError
 
 SOCKET_NAME = "scheduler.sock"
-LOCK_NAME = "scheduler.lock"
+LOCK_SUFFIX = ".scheduler-lock"
 
 
 class WakeupSocket:
@@ -62,10 +62,15 @@ def poke_scheduler(home: Path) -> bool:
 
 
 class SchedulerLock:
-    """An exclusive lock file: on SQLite only one scheduler may run per database."""
+    """An exclusive lock beside a SQLite database file: one scheduler per database.
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / LOCK_NAME
+    Taken on the database, not on BATON_HOME, so a second scheduler with another home but
+    the same file is refused too. The kernel drops it when its process dies, however it
+    dies, so a scheduler killed with kill -9 can be started again at once."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = lock_path(database)
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -77,8 +82,10 @@ class SchedulerLock:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise BatonError(
-                f"another scheduler (pid {holder}) is already running with {self.path.parent}; "
-                "stop it first, or use PostgreSQL (BATON_DATABASE_URL) to run several"
+                f"another scheduler (pid {holder}) is already running on the SQLite database "
+                f"{self.database}; SQLite allows one scheduler: stop that one first, or move "
+                "to PostgreSQL (BATON_DATABASE_URL=postgresql+psycopg://...) to run several "
+                "(docs/scaling.md)"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
@@ -89,3 +96,8 @@ class SchedulerLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+def lock_path(database: Path) -> Path:
+    """The lock file of the SQLite database at ``database``."""
+    return database.with_name(database.name + LOCK_SUFFIX)

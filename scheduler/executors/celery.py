@@ -9,8 +9,14 @@ PostgreSQL LISTEN/NOTIFY in ``bench/event_channels.py``: see docs/scaling.md.)
 
 ``free_slots`` is ``BATON_PARALLELISM`` minus the tries in flight: the cap on tries
 running at once across all workers, as Airflow's ``[core] parallelism``. A worker that
-stops heartbeating a try it claimed (killed, its machine gone) fails that try after
-``CeleryExecutor.LOST_AFTER_S``, with the reason.
+stops heartbeating a try it claimed (killed, its machine gone) loses that try after
+``BATON_TASK_INSTANCE_HEARTBEAT_TIMEOUT``: the Engine re-runs it at once, on another
+worker, without using up a retry.
+
+Tries outlive their scheduler: ``detach`` leaves them running, and the scheduler that takes
+over their DAG adopts them (``try_adopt_task_instances``). Their events still go to the old
+scheduler's queue, so the new one reads their outcome from the claim row, where the worker
+keeps a copy of it.
 """
 
 from __future__ import annotations
@@ -52,8 +58,7 @@ SHUTDOWN_TIMEOUT_S = 60.0
 class CeleryExecutor(Executor):
     """See the module docstring."""
 
-    LOST_AFTER_S = 30.0  # a claimed try whose heartbeat is older than this lost its worker
-    LOST_CHECK_S = 5.0  # how often the claims of running tries are looked at
+    LOST_CHECK_S = 2.0  # how often the claims of running tries are looked at
 
     def __init__(self, settings: Settings, parallelism: int | None = None) -> None:
         self.settings = settings
@@ -61,8 +66,10 @@ class CeleryExecutor(Executor):
         if self.parallelism < 1:
             raise ExecutorError(f"parallelism={self.parallelism} must be at least 1")
         self.app: Celery | None = None
+        # A claimed try whose heartbeat is older than this lost its worker.
+        self.lost_after_s = settings.task_instance_heartbeat_timeout
         self.reply_to = f"baton.events.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-        self._in_flight: dict[TryKey, TaskRequest] = {}
+        self._in_flight: dict[TryKey, TaskRequest | None] = {}  # None: adopted
         self._started: set[TryKey] = set()
         self._inbox: deque[ExecutorEvent] = deque()  # filled by the listener thread
         self._events: list[ExecutorEvent] = []  # made here
@@ -108,13 +115,53 @@ class CeleryExecutor(Executor):
         self.app.send_task(TASK_NAME, args=[body, self.reply_to], queue=queue)
 
     def cancel(self, key: TryKey) -> None:
-        request = self._in_flight.get(key)
-        if request is None:
+        if key not in self._in_flight:
             return
+        request = self._in_flight[key]
         with transaction(self._engine) as session:
             running = try_claims.request_cancel(session, key, _now())
         if not running:  # no worker has it, and none will run it now
-            self._give_up(request, "cancelled before it started", retryable=False)
+            log_path = request.log_path if request else None
+            self._report_failed(key, log_path, "cancelled before it started", False, False)
+
+    def try_adopt_task_instances(self, keys: list[TryKey]) -> list[TryKey]:
+        """Adopt the tries a Celery worker still runs, or has finished; return the others.
+
+        A try nobody claimed yet gets a ``cancelled`` claim first, in the same compare-and-set
+        a worker's claim uses: if its message is still in the broker, the worker that takes
+        it drops it, since the Engine re-runs the try under a new number. If a worker
+        claimed it in between, the insert finds that claim and the try is adopted."""
+        if not keys or self._state != "running":
+            return list(keys)
+        stale_before = _now() - timedelta(seconds=self.lost_after_s)
+        not_adopted = []
+        with transaction(self._engine) as session:
+            claims = try_claims.get_claims(session, keys)
+            for key in keys:
+                claim = claims.get(key)
+                if claim is None:
+                    if try_claims.request_cancel(session, key, _now()):
+                        claim = try_claims.get_claim(session, key)
+                    if claim is None:
+                        not_adopted.append(key)
+                        continue
+                if _adoptable(claim, stale_before):
+                    self._in_flight[key] = None
+                    self._started.add(key)
+                else:
+                    if claim.state != try_claims.FINISHED:
+                        try_claims.finish(session, key, _now())
+                    not_adopted.append(key)
+        if len(not_adopted) < len(keys):
+            self._next_lost_check = 0.0  # read finished ones' outcomes at the next collect
+        return not_adopted
+
+    def detach(self) -> list[TryKey]:
+        """Stop listening, leaving the tries in flight to their workers; return them."""
+        surviving = list(self._in_flight)
+        self._in_flight.clear()
+        self.shutdown(wait=False)
+        return surviving
 
     def wait_handles(self) -> list[Any]:
         return [self._ready_r]
@@ -134,7 +181,7 @@ class CeleryExecutor(Executor):
                 self._started.add(event.key)
         if self._state == "running" and time.monotonic() >= self._next_lost_check:
             self._next_lost_check = time.monotonic() + self.LOST_CHECK_S
-            events += self._lost_tries()
+            events += self._check_claims()
         return events
 
     def next_deadline(self) -> float | None:
@@ -163,7 +210,8 @@ class CeleryExecutor(Executor):
             with transaction(self._engine) as session:
                 running = try_claims.request_cancel(session, key, _now())
             what = "finished" if running else "started"
-            self._give_up(request, f"the executor shut down before the task {what}")
+            reason = f"the executor shut down before the task {what}"
+            self._report_failed(key, request.log_path if request else None, reason, True, False)
         self._events = kept + self._events
         self._in_flight.clear()
         self._stop.set()
@@ -204,39 +252,59 @@ class CeleryExecutor(Executor):
         with contextlib.suppress(BlockingIOError):
             self._ready_w.send(b"!")
 
-    def _give_up(self, request: TaskRequest, reason: str, retryable: bool = True) -> None:
-        """Report ``request`` failed from here (no worker will report it)."""
-        self._in_flight.pop(request.key, None)
-        self._started.discard(request.key)
-        append_log_line(request.log_path, "ERROR", reason)
-        append_log_line(request.log_path, "INFO", "Marking task as FAILED")
-        finished = TaskFinished(request.key, "failed", None, _now(), reason, retryable)
+    def _report_failed(
+        self, key: TryKey, log_path: str | None, reason: str, retryable: bool, lost: bool
+    ) -> None:
+        self._in_flight.pop(key, None)
+        self._started.discard(key)
+        if log_path:
+            append_log_line(log_path, "ERROR", reason)
+        finished = TaskFinished(key, "failed", None, _now(), reason, retryable, lost=lost)
         self._events.append(finished)
         with contextlib.suppress(BlockingIOError):
             self._ready_w.send(b"!")
 
-    def _lost_tries(self) -> list[ExecutorEvent]:
-        """Tries whose worker stopped heartbeating: failed with the reason."""
-        stale_before = _now() - timedelta(seconds=self.LOST_AFTER_S)
-        lost: list[ExecutorEvent] = []
-        for key in list(self._started):
+    def _check_claims(self) -> list[ExecutorEvent]:
+        """Look at the claims of the tries in flight that started: a finished one whose
+        event never came here (adopted from another scheduler, or lost on the way) gives
+        its outcome; one whose worker stopped heartbeating is lost."""
+        started = [key for key in self._started if key in self._in_flight]
+        if not started:
+            return []
+        stale_before = _now() - timedelta(seconds=self.lost_after_s)
+        try:
             with transaction(self._engine) as session:
-                claim = try_claims.get_claim(session, key)
-                if claim is None or claim.state == try_claims.FINISHED:
-                    continue
-                if claim.heartbeat_at >= stale_before:
-                    continue
-                try_claims.finish(session, key, _now())
-            request = self._in_flight.get(key)
-            if request is None:
-                continue
-            reason = (
-                f"the Celery worker {claim.worker} running this try stopped heartbeating "
-                f"(last at {claim.heartbeat_at:%H:%M:%S} UTC)"
-            )
-            self._give_up(request, reason)
-            lost.append(self._events.pop())
-        return lost
+                claims = try_claims.get_claims(session, started)
+                for key, claim in claims.items():
+                    if claim.state != try_claims.FINISHED and claim.heartbeat_at < stale_before:
+                        try_claims.finish(session, key, _now())
+        except Exception as exc:  # the database is away: look again next time
+            log.warning("cannot read the Celery try claims: %s", exc)
+            return []
+        events: list[ExecutorEvent] = []
+        for key, claim in claims.items():
+            if claim.state == try_claims.FINISHED and claim.outcome:
+                events.append(decode_event(claim.outcome))
+                self._in_flight.pop(key, None)
+                self._started.discard(key)
+            elif claim.heartbeat_at < stale_before:
+                request = self._in_flight.get(key)
+                reason = (
+                    f"the Celery worker {claim.worker} running this try stopped heartbeating "
+                    f"(last at {claim.heartbeat_at:%H:%M:%S} UTC); re-running it elsewhere"
+                )
+                self._report_failed(key, request.log_path if request else None, reason, True, True)
+                events.append(self._events.pop())
+        return events
+
+
+def _adoptable(claim: Any, stale_before: datetime) -> bool:
+    """A claim whose try still runs on a live worker, or finished with its outcome kept."""
+    if claim.state == try_claims.FINISHED:
+        return claim.outcome is not None
+    if claim.state == try_claims.CANCELLED:
+        return False
+    return claim.heartbeat_at >= stale_before
 
 
 def _now() -> datetime:

@@ -33,6 +33,7 @@ from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted
 from scheduler.executors.celery_app import DEFAULT_QUEUE, EVENTS, TASK_NAME
@@ -42,7 +43,7 @@ from scheduler.executors.worker import register_after_fork_in_worker
 from scheduler.runner import describe
 from scheduler.settings import Settings
 from scheduler.store import shipped_logs, try_claims
-from scheduler.store.db import make_engine, transaction
+from scheduler.store.db import DB_ERRORS, make_engine, transaction, with_db_retries
 from scheduler.store.xcom import xcom_reader_for
 
 log = logging.getLogger("baton.celery")
@@ -89,18 +90,32 @@ def run_try_message(app: Celery, body: dict[str, Any], reply_to: str) -> str:
     here = _process()
     request = decode_request(body)
     key = request.key
-    with transaction(here.engine) as session:  # one commit: claim, and where the log is
+
+    def claim(session: Session) -> tuple[str | None, int]:  # one commit: claim, log size
         earlier = try_claims.claim(session, key, here.worker, _now())
         shipped = shipped_logs.shipped_size(session, request.log_path) if earlier is None else 0
+        return earlier, shipped or 0
+
+    earlier, shipped = with_db_retries(here.engine, claim, what=f"claim {key.label}")
     if earlier is not None:
         log.warning("dropping a message for %s: the try is already %s", key.label, earlier)
         return f"dropped ({earlier})"
     try:
-        finished = _run_claimed(app, here, body, request, reply_to, shipped or 0)
-    except Exception as exc:  # the worker's own failure (database, disk): still report it
+        finished, shipper = _run_claimed(app, here, body, request, reply_to, shipped)
+    except Exception as exc:  # the worker's own failure (disk, broker): still report it
         log.exception("could not run %s", key.label)
         reason = f"the Celery worker {here.worker} could not run the try: {describe(exc)}"
-        finished = TaskFinished(key, "failed", None, _now(), reason)
+        finished, shipper = TaskFinished(key, "failed", None, _now(), reason), None
+
+    shipped_before = shipper.offset if shipper is not None else 0
+
+    def finish(session: Session) -> None:  # the log complete first, then the outcome
+        if shipper is not None:
+            shipper.offset = shipped_before  # an attempt rolled back shipped nothing
+            shipper.ship(session)
+        try_claims.finish(session, key, _now(), outcome=encode_event(finished))
+
+    with_db_retries(here.engine, finish, what=f"record the outcome of {key.label}")
     _publish(app, reply_to, finished)
     return finished.state
 
@@ -112,7 +127,7 @@ def _run_claimed(
     request: TaskRequest,
     reply_to: str,
     shipped: int,
-) -> TaskFinished:
+) -> tuple[TaskFinished, _LogShipper]:
     fileloc, log_path = local_paths(body, here.settings.dags_folder, here.settings.logs_folder)
     # Read XCom from (and trigger runs in) the database this worker was given.
     # (The queue did its job, bringing the try here; on this machine it runs locally.)
@@ -126,11 +141,7 @@ def _run_claimed(
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     _publish(app, reply_to, TaskStarted(request.key, _now(), os.getpid(), socket.gethostname()))
     shipper = _LogShipper(local.log_path, request.log_path, shipped)
-    finished = _run_in_worker(here, local, shipper)
-    with transaction(here.engine) as session:
-        shipper.ship(session)
-        try_claims.finish(session, request.key, _now())
-    return finished
+    return _run_in_worker(here, local, shipper), shipper
 
 
 def _run_in_worker(here: _Process, request: TaskRequest, shipper: _LogShipper) -> TaskFinished:
@@ -147,13 +158,23 @@ def _run_in_worker(here: _Process, request: TaskRequest, shipper: _LogShipper) -
         for event in executor.collect():
             if isinstance(event, TaskFinished) and event.key == request.key:
                 return event
+        # The database may be away for a while: the try goes on, and the log and the
+        # heartbeat catch up when it is back (the outcome waits for it, see above).
         if shipper.has_news():
-            with transaction(here.engine) as session:
-                shipper.ship(session)
+            before = shipper.offset
+            try:
+                with transaction(here.engine) as session:
+                    shipper.ship(session)
+            except DB_ERRORS:
+                shipper.offset = before  # rolled back: ship those bytes again next time
         if time.monotonic() - last_beat >= HEARTBEAT_S:
             last_beat = time.monotonic()
-            with transaction(here.engine) as session:
-                state = try_claims.heartbeat(session, request.key, _now())
+            state = None
+            try:
+                with transaction(here.engine) as session:
+                    state = try_claims.heartbeat(session, request.key, _now())
+            except DB_ERRORS as exc:
+                log.warning("cannot heartbeat %s: %s", request.key.label, exc)
             if state == try_claims.CANCEL_REQUESTED:
                 executor.cancel(request.key)
 

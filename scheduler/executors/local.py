@@ -20,7 +20,7 @@ import os
 import signal
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -39,6 +39,9 @@ from scheduler.executor import (
 from scheduler.executors.wakeup import Wakeup
 from scheduler.executors.worker import STOP, WorkerDone, WorkerPolicy, worker_main
 from scheduler.runner import XComReaderFactory, append_log_line, timeout_message
+
+# Exit codes of a worker killed by a signal someone else sent: its try was lost, not failed.
+_KILLED = frozenset({-signal.SIGKILL, -signal.SIGTERM})
 
 
 @dataclass(eq=False)
@@ -255,8 +258,12 @@ class LocalExecutor(Executor):
                 f"worker process {worker.pid} died while running the task: "
                 f"{describe_exit(worker.process.exitcode)}"
             )
+            # Killed from outside (an operator, a supervisor stopping the machine): the
+            # infrastructure's fault, not the task's. The task's own crashes (a segfault,
+            # os._exit, sys.exit) and our own kills (timeouts, memory) stay its fault.
+            killed = worker.kill_reason is None and worker.process.exitcode in _KILLED
             lost = _lost(worker.request, worker.started_at, reason, worker.kill_retryable)
-            events.append(lost)
+            events.append(replace(lost, lost=True) if killed else lost)
         self._forget(worker)
         if self._state == "running":
             self._spawn()

@@ -7,22 +7,38 @@ the busy timeout instead of failing on a lock upgrade.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import ConfigError
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+# What a database out of reach (or full) raises: waited out, not treated as a bad input.
+DB_ERRORS = (OperationalError, InterfaceError)
+DB_RETRY_LIMIT_S = 300.0
+T = TypeVar("T")
+log = logging.getLogger("baton.store")
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for another back end or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).resolve()
 
 
 def make_engine(url: str, *, write: bool = True) -> Engine:
@@ -68,3 +84,36 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+def with_db_retries(
+    engine: Engine,
+    work: Callable[[Session], T],
+    *,
+    what: str,
+    limit_s: float = DB_RETRY_LIMIT_S,
+) -> T:
+    """Run ``work`` in one transaction, again with a growing backoff (0.1 s doubling to
+    2 s) while the database is out of reach, for up to ``limit_s`` (as Airflow's
+    ``run_with_db_retries``). Logs once a second at most; re-raises past the limit."""
+    started = time.monotonic()
+    backoff, logged = 0.1, float("-inf")
+    while True:
+        try:
+            with transaction(engine) as session:
+                return work(session)
+        except DB_ERRORS as exc:
+            waited = time.monotonic() - started
+            if waited > limit_s:
+                raise
+            if time.monotonic() - logged >= 1.0:
+                logged = time.monotonic()
+                reason = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+                log.warning(
+                    "cannot %s (database unavailable for %.1f s): %s; retrying",
+                    what,
+                    waited,
+                    reason[0] if reason else type(exc).__name__,
+                )
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 2.0)

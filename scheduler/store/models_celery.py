@@ -15,11 +15,12 @@ recorded in ``task_try`` and by byte offset, so a reader tails it exactly like t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
-from scheduler.store.types import UtcDateTime
+from scheduler.store.types import JsonText, UtcDateTime
 
 
 class TryClaimRow(SQLModel, table=True):
@@ -36,6 +37,9 @@ class TryClaimRow(SQLModel, table=True):
     worker: str = Field(default="", sa_type=Text)
     claimed_at: datetime = Field(sa_type=UtcDateTime)
     heartbeat_at: datetime = Field(sa_type=UtcDateTime)
+    # The try's TaskFinished, encoded as on the broker: the durable copy of the outcome, read
+    # by a scheduler that took over the try's DAG (its events went to a dead scheduler).
+    outcome: Any = Field(default=None, sa_type=JsonText, nullable=True)
 
 
 class TaskLogChunkRow(SQLModel, table=True):

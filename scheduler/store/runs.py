@@ -20,6 +20,7 @@ from scheduler.store.models import (
     TaskInstanceRow,
     TaskTryRow,
     dag_run_table,
+    dag_table,
     task_instance_table,
 )
 
@@ -95,7 +96,15 @@ def get_run(session: Session, dag_id: str, run_id: str) -> DagRunRow:
     return row
 
 
-def active_runs(session: Session, run_types: Sequence[str] | None = None) -> list[DagRunRow]:
+def active_runs(
+    session: Session,
+    run_types: Sequence[str] | None = None,
+    *,
+    owner: int | None = None,
+    exclude_run_types: Sequence[str] = (),
+) -> list[DagRunRow]:
+    """Runs queued, running or compensating; ``owner``: only those of the DAGs that
+    scheduler job owns (store/ownership.py)."""
     query = (
         select(DagRunRow)
         .where(DagRunRow.state.in_(ACTIVE_RUN_STATES))
@@ -103,6 +112,12 @@ def active_runs(session: Session, run_types: Sequence[str] | None = None) -> lis
     )
     if run_types is not None:
         query = query.where(DagRunRow.run_type.in_(run_types))
+    if exclude_run_types:
+        query = query.where(DagRunRow.run_type.not_in(exclude_run_types))
+    if owner is not None:
+        query = query.join(dag_table, dag_table.c.dag_id == DagRunRow.dag_id).where(
+            dag_table.c.scheduler_job_id == owner
+        )
     return list(session.scalars(query))
 
 

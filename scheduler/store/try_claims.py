@@ -10,7 +10,9 @@ worker claimed it (the worker then drops the message), or moved from ``running``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -92,10 +94,33 @@ def heartbeat(session: Session, key: TryKey, now: datetime) -> str | None:
     return session.scalar(select(TryClaimRow.state).where(*_where(key)))
 
 
-def finish(session: Session, key: TryKey, now: datetime) -> None:
+def finish(
+    session: Session, key: TryKey, now: datetime, outcome: dict[str, Any] | None = None
+) -> None:
+    """Mark the try finished; ``outcome`` is its encoded ``TaskFinished``, kept so that a
+    scheduler that took over the try's DAG learns it (the event went to the old one)."""
     session.execute(
-        update(TryClaimRow).where(*_where(key)).values(state=FINISHED, heartbeat_at=now)
+        update(TryClaimRow)
+        .where(*_where(key))
+        .values(state=FINISHED, heartbeat_at=now, outcome=outcome)
     )
+
+
+def get_claims(session: Session, keys: Collection[TryKey]) -> dict[TryKey, TryClaimRow]:
+    """The claims of ``keys`` that exist, in one query (by run, then matched here)."""
+    if not keys:
+        return {}
+    run_ids = sorted({key.run_id for key in keys})
+    rows = session.scalars(select(TryClaimRow).where(TryClaimRow.run_id.in_(run_ids)))
+    wanted = set(keys)
+    found = {}
+    for row in rows:
+        key = TryKey(
+            row.dag_id, row.run_id, row.task_id, row.try_number, row.compensation, row.map_index
+        )
+        if key in wanted:
+            found[key] = row
+    return found
 
 
 def get_claim(session: Session, key: TryKey) -> TryClaimRow | None:

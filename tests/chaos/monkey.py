@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from scheduler.engine.wakeup import lock_path
 from tests.e2e.harness import Baton
 
 START_TIMEOUT_S = 30.0
@@ -44,7 +45,7 @@ class ChaosMonkey:
     # -- the scheduler -----------------------------------------------------------------------
     def start_scheduler(self) -> None:
         """Start a scheduler and wait until it holds the scheduler lock (it is up)."""
-        lock = self.baton.home / "scheduler.lock"
+        lock = lock_path(self.baton.home / "baton.db")
         deadline = time.monotonic() + START_TIMEOUT_S
         self.baton.start()
         while time.monotonic() < deadline:

@@ -113,7 +113,7 @@ def test_a_message_delivered_twice_runs_the_try_once(cluster: Cluster) -> None:
 
 
 def test_a_worker_killed_mid_try_is_noticed_by_its_missing_heartbeat(cluster: Cluster) -> None:
-    cluster.executor.LOST_AFTER_S = 3.0
+    cluster.executor.lost_after_s = 3.0
     cluster.executor.LOST_CHECK_S = 0.5
     request = cluster.request("sleep")
     cluster.executor.submit(request)

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import insert
 
 from scheduler.engine.live import LiveRun
-from scheduler.engine.recovery import fail_orphaned_tries
+from scheduler.engine.driver import RunDriver
+from scheduler.engine.recovery import Recovered, recover_orphaned_tries
+from scheduler.executors.inline import InlineExecutor
 from scheduler.errors import IllegalTransitionError
 from scheduler.planner import TaskView
 from scheduler.spec import DagSpec, TaskSpec
@@ -20,7 +22,7 @@ from scheduler.store.compensations import COMPENSATE, CompensationChange, change
 from scheduler.store.db import make_engine, transaction
 from scheduler.store.events import list_events
 from scheduler.store.migrate import migrate
-from scheduler.store.models import task_try_table
+from scheduler.store.models import dag_table, task_try_table
 from scheduler.store.runs import NewRun
 from scheduler.store.transitions import TaskChange, change_task_states
 
@@ -115,30 +117,44 @@ def test_illegal_or_stale_phase_changes_are_refused(db) -> None:
         change_compensations(session, [phase(T.QUEUED, T.RUNNING)], source=SRC, now=NOW)
 
 
-def test_a_lost_compensation_try_is_retried_then_fails_the_compensation(db) -> None:
-    reason = "the worker running this try was lost"
-    for number, expected in ((1, "compensating"), (2, "compensation_failed")):
+def test_a_lost_compensation_try_runs_again_without_using_its_retries(db) -> None:
+    """A compensation try its scheduler left in flight (the scheduler is gone) is re-run
+    at once as lost, up to the limit; past it, the loss counts like a failure (retries=1:
+    one more try, then compensation_failed)."""
+    with transaction(db) as session:
+        session.execute(
+            insert(dag_table).values(
+                dag_id="saga", fileloc="/dags/saga.py", spec=SPEC.to_dict(), created_at=NOW,
+                scheduler_job_id=1,
+            )
+        )  # fmt: skip
+    driver = RunDriver(
+        logs_folder=Path("/nonexistent"), database_url="", source=SRC, job_id=1, lost_try_limit=1
+    )
+    executor = InlineExecutor()  # adopts nothing: its workers die with their scheduler
+    expected = [("compensating", "up_for_retry"), ("compensating", "up_for_retry")]
+    expected.append(("compensation_failed", "failed"))
+    for number, (state, phase_state) in enumerate(expected, start=1):
         with transaction(db) as session:
-            if number == 2:
+            if number > 1:
                 change_compensations(
-                    session, [phase(T.UP_FOR_RETRY, T.SCHEDULED)], source=SRC, now=NOW
+                    session, [phase(T.UP_FOR_RETRY, T.SCHEDULED, number - 1)], source=SRC, now=NOW
                 )
             queue_try(session, number)
-            lost = fail_orphaned_tries(
-                session, alive_job_ids=set(), specs={"saga": SPEC}, reason=reason,
-                source=SRC, now=NOW,
-            )  # fmt: skip
-            assert lost == 1
+        driver.live.clear()
+        with transaction(db) as session:
+            rows = run_store.active_runs(session, owner=1)
+            driver.adopt_runs(session, rows, {"saga": SPEC})
+            recovered = recover_orphaned_tries(session, driver, executor, 1, NOW)
+            assert recovered == Recovered(adopted=0, lost=1)
         with transaction(db) as session:
             ti = run_store.get_task_instance(session, "saga", "r1", "a")
-            assert ti.state == expected
+            assert (ti.state, ti.compensation_state) == (state, phase_state), number
             tries = run_store.list_tries(session, "saga", "r1", "a", COMPENSATE)
-            assert tries[-1].state == "failed" and tries[-1].error == reason
+            assert tries[-1].state == "failed" and "scheduler job" in tries[-1].error
     with transaction(db) as session:
-        events = list_events(session, run_id="r1", event="compensation_state")
-    assert [(e.old_state, e.new_state) for e in events if e.new_state == "up_for_retry"] == [
-        ("queued", "up_for_retry")
-    ]
+        ti = run_store.get_task_instance(session, "saga", "r1", "a")
+    assert (ti.lost_count, ti.compensation_retry_base) == (1, 1)
 
 
 def test_the_mirror_reloads_a_compensation_in_progress(db) -> None:

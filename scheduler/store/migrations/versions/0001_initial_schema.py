@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 06:55:14.665851
+Create Date: 2026-12-03 07:01:48.750399
 """
 
 from collections.abc import Sequence
