@@ -32,6 +32,7 @@ from scheduler.store.db import transaction
 from scheduler.store.events import process_source
 from scheduler.store.transitions import change_run_state
 from scheduler.store.xcom import xcom_reader_for
+from scheduler.triggerer.inline import run_triggers_inline
 
 
 @dataclass
@@ -178,6 +179,8 @@ def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done
                     label += " (compensation)"
                 on_task_done(label, events[-1])
         if not requests and not events and driver.live.runs:
+            if run_triggers_inline(db, driver.live, driver.source):
+                continue  # a deferred task resumed (its trigger ran in this process)
             wakeup = driver.next_wakeup()
             if wakeup is None:
                 raise BatonError("the test run is stuck: no task can run and none is waiting")

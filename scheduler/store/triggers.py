@@ -8,8 +8,8 @@ PostgreSQL, so two triggerers never claim the same one; on SQLite a write transa
 holds the whole database, which serialises claims (run one triggerer there).
 
 Firing is one transaction: the task instances waiting on the trigger go ``deferred →
-scheduled`` with the event in ``next_kwargs['event']``, their runs' ``version`` moves (the
-scheduler reloads them, as after a clear) and the trigger row goes.
+scheduled`` with the event in ``next_kwargs['event']`` and the trigger row goes; the
+scheduler, poked, adopts the resumed rows (``engine/deferral.adopt_resumed``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.deferral import FAIL_METHOD, Deferral
 from scheduler.states import TaskState
-from scheduler.store.models import dag_run_table, task_instance_table
+from scheduler.store.models import task_instance_table
 from scheduler.store.models_triggers import trigger_table, triggerer_job_table
 from scheduler.store.transitions import TaskChange, change_task_states
 from scheduler.triggers import serde
@@ -147,11 +147,15 @@ def fail_trigger(
     return _resume(session, [trigger_id], source, now, lambda _kw: reason, FAIL_METHOD)
 
 
-def time_out_deferrals(session: Session, triggerer_id: int, *, source: str, now: datetime) -> int:
+def time_out_deferrals(
+    session: Session, triggerer_id: int | None, *, source: str, now: datetime
+) -> int:
     """Deferred task instances past their ``trigger_timeout`` whose trigger this triggerer
     runs: resumed in ``__fail__`` so their try fails with TaskDeferralTimeout (retried if
     it has retries left)."""
-    mine = select(trigger_table.c.id).where(trigger_table.c.triggerer_id == triggerer_id)
+    mine = select(trigger_table.c.id)
+    if triggerer_id is not None:  # None: any trigger (``baton dags test`` runs them inline)
+        mine = mine.where(trigger_table.c.triggerer_id == triggerer_id)
     ids = list(
         session.execute(
             select(ti_t.c.trigger_id).where(
@@ -204,14 +208,8 @@ def _resume(
                 map_index=ti.map_index,
             )
         )
+    # The scheduler, poked, adopts these rows into its mirror (engine/deferral.py).
     change_task_states(session, changes, source=source, now=now)
-    runs = sorted({ti.dag_run_id for ti in tis})
-    if runs:  # the scheduler reloads these runs (as after a clear)
-        session.execute(
-            update(dag_run_table)
-            .where(dag_run_table.c.id.in_(runs))
-            .values(version=dag_run_table.c.version + 1)
-        )
     if not timed_out:
         session.execute(delete(trigger_table).where(trigger_table.c.id.in_(trigger_ids)))
     return len(tis)
@@ -226,3 +224,20 @@ def clean_unused(session: Session) -> int:
     )
     result = session.execute(delete(t).where(t.c.id.not_in(waiting)))
     return int(result.rowcount or 0)
+
+
+def triggers_waited_on(session: Session, run_ids: Sequence[str]) -> list[StoredTrigger]:
+    """The triggers the deferred task instances of these runs wait on."""
+    t = trigger_table
+    waiting = select(ti_t.c.trigger_id).where(
+        ti_t.c.state == TaskState.DEFERRED, ti_t.c.run_id.in_(run_ids)
+    )
+    rows = session.execute(select(t.c.id, t.c.classpath, t.c.kwargs).where(t.c.id.in_(waiting)))
+    return [StoredTrigger(r.id, r.classpath, r.kwargs or {}) for r in rows]
+
+
+def next_deferral_timeout(session: Session, run_ids: Sequence[str]) -> datetime | None:
+    query = select(func.min(ti_t.c.trigger_timeout)).where(
+        ti_t.c.state == TaskState.DEFERRED, ti_t.c.run_id.in_(run_ids)
+    )
+    return session.execute(query).scalar_one()

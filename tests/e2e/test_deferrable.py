@@ -189,3 +189,51 @@ def test_fifty_waiting_sensors_leave_two_slots_to_another_dag(
     for i in range(25):
         tries = baton.tries("waiters", waiting, f"poke_{i}")
         assert [t.try_number for t in tries] == [1]  # reschedules keep the try (Airflow's)
+
+
+TIMEOUT_DAG = (
+    HEAD
+    + """
+from scheduler import DateTimeSensor
+
+class Forever(BaseOperator):
+    def execute(self, context):
+        far = datetime(2100, 1, 1, tzinfo=timezone.utc)
+        self.defer(trigger=DateTimeTrigger(far), method_name="never", timeout=1.5)
+
+    def never(self, context, event):
+        raise AssertionError("resumed without an event")
+
+with DAG("timeouts", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)):
+    Forever(task_id="custom", retries=1, retry_delay=timedelta(seconds=0))
+    DateTimeSensor(task_id="sensor", target_time=datetime(2100, 1, 1, tzinfo=timezone.utc),
+                   deferrable=True, timeout=1.5, retries=2)
+    DateTimeSensor(task_id="soft", target_time="2100-01-01T00:00:00+00:00",
+                   deferrable=True, timeout=1.5, soft_fail=True)
+"""
+)
+
+
+def test_a_deferral_past_its_timeout_fails_as_airflow_does(
+    baton: Baton, triggerer: Triggerer
+) -> None:
+    baton.write_dag("timeouts.py", TIMEOUT_DAG)
+    baton.start()
+    triggerer.start()
+    baton.wait_for_dag("timeouts")
+    run_id = baton.trigger("timeouts")
+    assert baton.wait_for_run("timeouts", run_id, timeout=90) == "failed"
+    states = baton.task_states("timeouts", run_id)
+    assert states == {"custom": "failed", "sensor": "failed", "soft": "skipped"}
+    custom = baton.tries("timeouts", run_id, "custom")
+    # TaskDeferralTimeout is an ordinary failure: the retry runs execute() again.
+    assert [t.try_number for t in custom] == [1, 2]
+    assert all("TaskDeferralTimeout" in t.error for t in custom)
+    (sensor,) = baton.tries("timeouts", run_id, "sensor")  # a sensor timeout: no retry
+    assert "BatonSensorTimeout" in sensor.error and "timed out" in sensor.error
+
+
+def test_dags_test_runs_the_triggers_in_its_own_process(baton: Baton) -> None:
+    baton.write_dag("defer.py", DEFER_DAG.format(count=2, seconds=1))
+    result = baton.cli("dags", "test", "defer", timeout=120)
+    assert "success" in result.stdout.splitlines()[-1], result.stdout + result.stderr
