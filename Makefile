@@ -38,6 +38,7 @@ chaos: $(BIN)/baton
 bench: $(BIN)/baton
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ui_bench.py
+	@if [ -n "$$BENCH_DEFERRAL" ]; then $(BIN)/python bench/deferral_bench.py; fi
 
 lint: $(BIN)/baton
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
