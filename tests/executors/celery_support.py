@@ -16,22 +16,13 @@ import uuid
 from pathlib import Path
 
 from scheduler.settings import Settings
-from scheduler.store.db import make_engine
-from scheduler.store.migrate import migrate
+from tests.databases import migrated_sqlite  # noqa: F401  (test_celery.py imports it here)
 
 BATON = str(Path(sys.executable).with_name("baton"))
 BROKERS = {
     "redis": "redis://127.0.0.1:6379/13",
     "rabbitmq": "amqp://guest:guest@127.0.0.1:5672//",
 }
-
-
-def migrated_sqlite(home: Path) -> str:
-    url = f"sqlite:///{home / 'baton.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    return url
 
 
 class CeleryWorker:

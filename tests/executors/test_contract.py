@@ -1,87 +1,17 @@
-"""The executor contract, run against every back end: local, Celery on Redis, Celery on
-RabbitMQ (real worker processes, real brokers). Whatever runs the try, the Engine must see
+"""The executor contract, run against every back end of ``backend`` (conftest.py): local,
+Celery on Redis with PostgreSQL, Celery on RabbitMQ with SQLite (real worker processes,
+real brokers). Whatever runs the try, the Engine must see
 the same outcomes: results and XCom, a crash or ``sys.exit`` failing only its own try with
 the reason, the execution timeout, cancels, compensations and masked logs."""
 
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import Iterator
 
-import pytest
+from scheduler.executor import TaskFinished
 
-from scheduler.executor import Executor, TaskFinished, TaskRequest
-from scheduler.executors import LocalExecutor
-from scheduler.executors.celery import CeleryExecutor
-
-from .celery_support import BROKERS, CeleryWorker, executor_settings, migrated_sqlite, worker_env
-from .support import Workspace, finished_by_task, run_until, run_until_started
-
-SECRET = "s3cr3t-Pa55word"
-
-CONTRACT_DAG = """
-    import ctypes, os, sys, time
-    from scheduler import DAG, BaseHook, PythonOperator
-
-    def leak_secret():
-        print("the password is", BaseHook.get_connection("vault").password)
-
-    with DAG("demo"):
-        PythonOperator(task_id="ok", python_callable=lambda ti: [ti.try_number, os.getpid()])
-        PythonOperator(task_id="segfault", python_callable=lambda: ctypes.string_at(0))
-        PythonOperator(task_id="sys_exit", python_callable=lambda: sys.exit(3))
-        PythonOperator(task_id="os_exit", python_callable=lambda: os._exit(3))
-        PythonOperator(task_id="sleep", python_callable=lambda: time.sleep(30))
-        PythonOperator(task_id="secret", python_callable=leak_secret)
-        PythonOperator(
-            task_id="charge",
-            python_callable=lambda: "charged",
-            compensate=lambda: print("refunding the charge"),
-        )
-"""
-
-
-class Backend:
-    """One executor under test and how to make requests it can run."""
-
-    def __init__(self, name: str, executor: Executor, space: Workspace, queue: str) -> None:
-        self.name, self.executor, self.space, self.queue = name, executor, space, queue
-
-    def request(self, task_id: str, **overrides: object) -> TaskRequest:
-        run_id = f"manual__{uuid.uuid4().hex[:8]}"
-        overrides.setdefault("run_id", run_id)
-        try_number = overrides.get("try_number", 1)
-        log_path = self.space.root / "logs" / run_id / task_id / f"{try_number}.log"
-        overrides.setdefault("log_path", str(log_path))
-        return self.space.request(task_id, queue=self.queue, **overrides)
-
-
-@pytest.fixture(scope="module", params=["local", "celery-redis", "celery-rabbitmq"])
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
-    root = tmp_path_factory.mktemp(request.param)
-    space = Workspace(root, CONTRACT_DAG)
-    os.environ["BATON_CONN_VAULT"] = f"http://user:{SECRET}@vault.example"
-    if request.param == "local":
-        executor = LocalExecutor(parallelism=2)
-        executor.start()
-        yield Backend("local", executor, space, "default")
-        executor.shutdown(wait=False)
-        return
-    broker = BROKERS[request.param.removeprefix("celery-")]
-    url = migrated_sqlite(root)
-    worker = CeleryWorker(worker_env(root, space.dag_file.parent, url, broker), root / "w.log")
-    try:
-        worker.wait_ready()
-        executor = CeleryExecutor(executor_settings(root, space.dag_file.parent, url, broker))
-        executor.start()
-        yield Backend(request.param, executor, space, worker.queue)
-        executor.shutdown(wait=False)
-    finally:
-        worker.stop()
+from .backends import SECRET, Backend
+from .support import finished_by_task, run_until, run_until_started
 
 
 def test_twenty_tries_succeed_with_their_xcom(backend: Backend) -> None:
