@@ -18,6 +18,7 @@ from scheduler.engine.driver import utcnow
 from scheduler.engine.wakeup import poke_scheduler
 from scheduler.errors import InvalidAssetEventError
 from scheduler.settings import Settings
+from scheduler.store import asset_queries
 from scheduler.store import assets as asset_store
 from scheduler.store.db import transaction
 from scheduler.store.events import process_source
@@ -29,12 +30,12 @@ _MAX_EXTRA_BYTES = 65536  # an event's extra is metadata, not the data itself
 def list_assets(settings: Settings) -> list[dict[str, Any]]:
     """Every asset, with the tasks producing it, the DAGs scheduled on it, its last event."""
     with transaction(read_database(settings)) as session:
-        return asset_store.list_assets(session)
+        return asset_queries.list_assets(session)
 
 
 def list_aliases(settings: Settings) -> list[dict[str, Any]]:
     with transaction(read_database(settings)) as session:
-        return asset_store.list_aliases(session)
+        return asset_queries.list_aliases(session)
 
 
 def list_asset_events(
@@ -48,8 +49,8 @@ def list_asset_events(
     """Events newest first (of one asset if named by id or URI) and how many there are."""
     with transaction(read_database(settings)) as session:
         if asset_id is not None or uri is not None:
-            asset_id = asset_store.get_asset_id(session, asset_id=asset_id, uri=uri)
-        return asset_store.list_events(session, asset_id=asset_id, limit=limit, offset=offset)
+            asset_id = asset_queries.get_asset_id(session, asset_id=asset_id, uri=uri)
+        return asset_queries.list_events(session, asset_id=asset_id, limit=limit, offset=offset)
 
 
 def create_asset_event(
@@ -66,11 +67,11 @@ def create_asset_event(
     now = utcnow()
     who = source or process_source("cli")
     with transaction(database(settings)) as session:
-        found = asset_store.get_asset_id(session, asset_id=asset_id, uri=uri)
+        found = asset_queries.get_asset_id(session, asset_id=asset_id, uri=uri)
         asset_uri = session.scalar(select(asset_table.c.uri).where(asset_table.c.id == found))
         event = asset_store.NewAssetEvent(uri=asset_uri, extra=extra, external_source=who)
         (event_id,) = asset_store.record_events(session, [event], now)
-        created, _ = asset_store.list_events(session, asset_id=found, limit=1)
+        created, _ = asset_queries.list_events(session, asset_id=found, limit=1)
     poke_scheduler(settings.home)
     return next((e for e in created if e["id"] == event_id), created[0])
 
@@ -79,13 +80,13 @@ def triggering_events_of_run(settings: Settings, dag_id: str, run_id: str) -> li
     """The asset events that created run ``dag_id/run_id`` (empty unless asset-triggered):
     for the run page and the REST API."""
     with transaction(read_database(settings)) as session:
-        return asset_store.triggering_events(session, dag_id, run_id)
+        return asset_queries.triggering_events(session, dag_id, run_id)
 
 
 def triggering_events_by_run(settings: Settings, run_pks: list[int]) -> dict[int, list[int]]:
     """Run pk -> ids of its triggering events, for the runs of a list page in one query."""
     with transaction(read_database(settings)) as session:
-        return asset_store.triggering_events_by_run(session, run_pks)
+        return asset_queries.triggering_events_by_run(session, run_pks)
 
 
 def _checked_extra(extra: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from scheduler.authoring.assets import Asset, AssetAlias
 from scheduler.errors import BatonError
-from scheduler.store.assets import triggering_events
+from scheduler.store.asset_queries import triggering_events
 from scheduler.store.db import make_engine, transaction
 
 

@@ -150,6 +150,7 @@ def test_an_asset_chain_across_dags(baton: Baton) -> None:
     events_page = get_page(f"/assets/events?dag_id=consumer&run_id={quote(consumer.run_id)}")
     assert "s3://lake/orders.csv" in events_page and "{&#34;rows&#34;: 3}" in events_page
     assert f"producer / {run_id}" in events_page
+    assert "s3://lake/export-1.csv" in get_page("/assets/events")  # every asset's events
 
 
 BOTH = """

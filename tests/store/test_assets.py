@@ -15,6 +15,7 @@ from scheduler import DAG, Asset, AssetAlias, EmptyOperator
 from scheduler.authoring import serialize_dag
 from scheduler.engine.assets import create_run_if_ready
 from scheduler.spec import DagSpec
+from scheduler.store import asset_queries
 from scheduler.store import assets as asset_store
 from scheduler.store import dags as dag_store
 from scheduler.store.db import transaction
@@ -58,8 +59,8 @@ def _runs(db: Engine, dag_id: str) -> int:
 def test_references_from_the_specs(db: Engine) -> None:
     _synced(db)
     with transaction(db) as session:
-        found = {a["uri"]: a for a in asset_store.list_assets(session)}
-        aliases = asset_store.list_aliases(session)
+        found = {a["uri"]: a for a in asset_queries.list_assets(session)}
+        aliases = asset_queries.list_aliases(session)
     assert found["s3://x/b"]["name"] == "bee" and found["s3://x/b"]["group"] == "lake"
     assert found["s3://x/a"]["producing_tasks"] == [{"dag_id": "producer", "task_id": "make"}]
     assert found["s3://x/a"]["consuming_dags"] == ["both"]
@@ -76,7 +77,7 @@ def test_a_run_once_the_condition_holds_and_its_events_leave_the_queue(db: Engin
     with transaction(db) as session:
         run = create_run_if_ready(session, specs["both"], source="t", now=NOW)
         assert run is not None and run.run_type == "asset_triggered"
-        events = asset_store.triggering_events(session, "both", run.run_id)
+        events = asset_queries.triggering_events(session, "both", run.run_id)
         assert create_run_if_ready(session, specs["both"], source="t", now=NOW) is None
         assert session.scalar(select(func.count()).select_from(queue_table)) == 0
     assert [e["id"] for e in events] == [first, second, third]

@@ -42,7 +42,8 @@ def asset_list() -> str:
 @bp.route("/assets/events")
 @role_required("Viewer")
 def asset_events() -> str:
-    """The events of one asset (``?asset_id=``) or behind one run (``?dag_id=&run_id=``)."""
+    """The latest events: of one asset (``?asset_id=``), behind one run (``?dag_id=&run_id=``)
+    or of every asset."""
     dag_id, run_id = request.args.get("dag_id"), request.args.get("run_id")
     if dag_id and run_id:
         try:
@@ -56,6 +57,11 @@ def asset_events() -> str:
             "asset_events.html", title=title, events=_shown(events), run=run, condition=condition
         )
     raw = request.args.get("asset_id", "")
+    if not raw:
+        events, _ = asset_api.list_asset_events(settings(), limit=200)
+        return render_template(
+            "asset_events.html", title="Asset events", events=_shown(events), run=None
+        )
     if not raw.isdigit():
         abort(404)
     try:
