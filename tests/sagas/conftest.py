@@ -38,10 +38,17 @@ def connect(instance: Baton, shop: dict[str, RunningService], **extras: str) -> 
 
 
 @pytest.fixture
-def baton(tmp_path: Path, shop: dict[str, RunningService]) -> Iterator[Baton]:
+def baton(
+    request: pytest.FixtureRequest, tmp_path: Path, shop: dict[str, RunningService]
+) -> Iterator[Baton]:
     """A migrated BATON_HOME whose DAG folder holds the example order saga, with its
-    connections pointing at the shop's services."""
-    instance = Baton(tmp_path)
+    connections pointing at the shop's services. A test that also asks for
+    ``database_url`` (tests/conftest.py) runs on SQLite and on PostgreSQL; the others run on
+    SQLite only, as each of these tests drives a real scheduler for 5-25 s."""
+    settings = {}
+    if "database_url" in request.fixturenames:
+        settings["database_url"] = request.getfixturevalue("database_url")
+    instance = Baton(tmp_path, **settings)
     instance.write_dag("example_order_saga.py", EXAMPLE.read_text())
     connect(instance, shop, payment=f"timeout=10&{PAYMENT_BREAKER}")
     try:

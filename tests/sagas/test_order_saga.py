@@ -63,7 +63,9 @@ def test_reserve_failing_is_undone_too_and_nothing_after_it_runs(baton: Baton, s
     assert_undone(shop, "A-2")
 
 
-def test_charge_failing_refunds_it_then_releases_the_stock(baton: Baton, shop: Shop) -> None:
+def test_charge_failing_refunds_it_then_releases_the_stock(
+    database_url: str, baton: Baton, shop: Shop
+) -> None:  # both back ends (conftest.py): a failure, a refund, a release, through the Store
     inject(shop, "payment", fail={"charge": 3})
     run_id, state = run_order(baton, shop, "A-3")
     assert state == "compensated"
