@@ -96,19 +96,27 @@ def secrets_in(text: str) -> set[str]:
     return _masker.found_in(text)
 
 
-def redact_value(value: Any, key: str | None = None) -> Any:
+# Deeper than this, a value is hidden whole rather than walked: two frames a level would
+# reach Python's recursion limit near 500 levels (a conf stored before BATON_MAX_CONF_DEPTH
+# existed once broke every listing of its DAG's runs that way).
+MAX_REDACT_DEPTH = 250
+
+
+def redact_value(value: Any, key: str | None = None, _depth: int = 0) -> Any:
     """A copy of a JSON-like value with secrets hidden: known values, and whole values
     under a sensitive key (``{"api_key": "..."}`` → ``{"api_key": "***"}``)."""
     if key is not None and is_sensitive_key(key) and value not in (None, ""):
         return REDACTED
     if isinstance(value, str):
         return redact(value)
+    if _depth >= MAX_REDACT_DEPTH and isinstance(value, Mapping | list | tuple):
+        return REDACTED
     if isinstance(value, Mapping):
-        return {k: redact_value(v, str(k)) for k, v in value.items()}
+        return {k: redact_value(v, str(k), _depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact_value(v) for v in value]
+        return [redact_value(v, None, _depth + 1) for v in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):  # keep a named tuple
-        return tuple(redact_value(v) for v in value)
+        return tuple(redact_value(v, None, _depth + 1) for v in value)
     return value
 
 

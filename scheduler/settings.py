@@ -83,8 +83,9 @@ class Settings:
     """BATON_DB_OUTAGE_LIMIT: seconds the scheduler keeps going without its database
     (results held in memory, written when it is back) before it exits."""
     max_conf_depth: int = 64
-    """BATON_MAX_CONF_DEPTH: how deeply a run's conf may nest objects and arrays; a deeper
-    one is refused (HTTP 400) before anything is stored, from every way of triggering."""
+    """BATON_MAX_CONF_DEPTH: how deeply a run's conf may nest objects and arrays (1 to 200);
+    a deeper one is refused (HTTP 400) before anything is stored, from every way of
+    triggering."""
     max_conf_size: int = 65536
     """BATON_MAX_CONF_SIZE: the most bytes of JSON a run's conf may hold (default 64 KiB)."""
     worker_memory_limit_mb: int = 0
@@ -249,9 +250,9 @@ def _convert(values: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("BATON_PARALLELISM must be at least 1")
     if out.get("max_map_length", 1) < 1:
         raise ConfigError("BATON_MAX_MAP_LENGTH must be at least 1")
-    # Deeper values than ~500 levels hit Python's recursion limit wherever they are walked.
-    if not 1 <= out.get("max_conf_depth", 1) <= 500:
-        raise ConfigError("BATON_MAX_CONF_DEPTH must be between 1 and 500")
+    # Much deeper values hit Python's recursion limit wherever they are walked.
+    if not 1 <= out.get("max_conf_depth", 1) <= 200:
+        raise ConfigError("BATON_MAX_CONF_DEPTH must be between 1 and 200")
     if out.get("max_conf_size", 1) < 1:
         raise ConfigError("BATON_MAX_CONF_SIZE must be at least 1 (bytes)")
     if "webui_bind" in out:

@@ -16,6 +16,7 @@ from scheduler.json_limits import (
     nesting_depth,
     value_depth,
 )
+from scheduler.masking import MAX_REDACT_DEPTH, redact_value
 from scheduler.settings import Settings
 
 
@@ -76,6 +77,14 @@ def test_check_conf_names_the_limit_and_the_setting() -> None:
     check_conf(None, limits)
 
 
+def test_a_conf_stored_before_the_limits_is_still_shown() -> None:
+    """Masking a value 1,000 levels deep (a row from before the limits) hides its depths
+    instead of crashing the listing that shows it."""
+    shown = redact_value(nested(1000))
+    assert value_depth(shown) == MAX_REDACT_DEPTH and "***" in json.dumps(shown)
+    assert redact_value(nested(64)) == nested(64)
+
+
 def test_loads_limited_refuses_before_parsing() -> None:
     limits = JsonLimits(max_depth=3, max_bytes=100)
     assert loads_limited('{"a": {"b": {}}}', limits) == {"a": {"b": {}}}
@@ -93,7 +102,7 @@ def test_settings_read_the_limits_and_refuse_nonsense(tmp_path) -> None:
     assert defaults == JsonLimits(64, 65536)
     custom = Settings.from_env({**env, "BATON_MAX_CONF_DEPTH": "8", "BATON_MAX_CONF_SIZE": "512"})
     assert JsonLimits.from_settings(custom) == JsonLimits(8, 512)
-    with pytest.raises(ConfigError, match="BATON_MAX_CONF_DEPTH must be between 1 and 500"):
+    with pytest.raises(ConfigError, match="BATON_MAX_CONF_DEPTH must be between 1 and 200"):
         Settings.from_env({**env, "BATON_MAX_CONF_DEPTH": "5000"})
     with pytest.raises(ConfigError, match="BATON_MAX_CONF_SIZE"):
         Settings.from_env({**env, "BATON_MAX_CONF_SIZE": "0"})

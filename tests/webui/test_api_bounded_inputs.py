@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import update
 
 from scheduler import api
+from scheduler.store.db import transaction
+from scheduler.store.models import dag_run_table
 from tests.test_json_limits import deep_text, nested
 from tests.webui.conftest import BatonClient, WebUI
 
@@ -95,3 +98,22 @@ def test_the_trigger_form_refuses_a_deep_conf(webui: WebUI, op_client: BatonClie
     )
     assert response.status_code == 400 and "BATON_MAX_CONF_SIZE" in response.get_data(as_text=True)
     assert _run_ids(webui) == before
+
+
+def test_a_deep_conf_stored_before_the_limits_still_lists(
+    webui: WebUI, viewer_client: BatonClient
+) -> None:
+    """A row written before the limits existed (here: straight into the table) is listed
+    and shown, its depths past 250 levels masked, instead of breaking the DAG's runs."""
+    with transaction(api.database(webui.settings)) as session:
+        session.execute(
+            update(dag_run_table)
+            .where(dag_run_table.c.run_id == webui.seed.queued_run)
+            .values(conf=nested(600))
+        )
+    listing = viewer_client.get(RUNS)
+    assert listing.status_code == 200
+    (run,) = [r for r in listing.json["dag_runs"] if r["dag_run_id"] == webui.seed.queued_run]
+    assert "***" in json.dumps(run["conf"])
+    page = viewer_client.get(f"/dags/demo_etl/grid?run_id={webui.seed.queued_run}")
+    assert page.status_code == 200
