@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from scheduler.errors import BatonError
 from scheduler.spec import DagSpec
 from scheduler.states import (
+    ACTIVE_TASK_STATES,
     FINISHED_RUN_STATES,
     FINISHED_TASK_STATES,
     TASK_TRANSITIONS,
@@ -60,6 +61,9 @@ def mark_run(
             new,
             ti.try_number,
             values={"end_date": now, "next_retry_at": None},
+            # A try that is queued or running ends here (the scheduler stops its worker);
+            # its row says so at once instead of staying "running".
+            try_values=_ended_try(ti.state, state, now),
             detail=f"run marked {state} by a user",
             map_index=ti.map_index,
         )
@@ -90,6 +94,12 @@ def _takes_mark(old: TaskState, new: TaskState) -> bool:
     if old == new or new not in TASK_TRANSITIONS[old]:
         return False
     return new == TaskState.SUCCESS or old not in FINISHED_TASK_STATES
+
+
+def _ended_try(old: str, new: str, now: datetime) -> dict[str, object]:
+    if old not in ACTIVE_TASK_STATES:
+        return {}
+    return {"state": new, "end_date": now, "error": f"stopped: its run was marked {new}"}
 
 
 def delete_run(session: Session, dag_id: str, run_id: str, *, source: str, now: datetime) -> None:
