@@ -70,6 +70,10 @@ class CeleryExecutor(Executor):
         self.lost_after_s = settings.task_instance_heartbeat_timeout
         self.reply_to = f"baton.events.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         self._in_flight: dict[TryKey, TaskRequest | None] = {}  # None: adopted
+        # Tries submitted while the broker was away, to publish when it is back.
+        self._unsent: deque[tuple[TryKey, dict[str, Any], str]] = deque()
+        self._send_retry_at: float | None = None
+        self._send_warned_at = float("-inf")
         self._started: set[TryKey] = set()
         self._inbox: deque[ExecutorEvent] = deque()  # filled by the listener thread
         self._events: list[ExecutorEvent] = []  # made here
@@ -107,12 +111,39 @@ class CeleryExecutor(Executor):
             )
         body = encode_request(request, self.settings.dags_folder, self.settings.logs_folder)
         self._in_flight[request.key] = request
-        self.publish(body, request.queue)
+        self._unsent.append((request.key, body, request.queue))
+        self._send_unsent()
 
     def publish(self, body: dict[str, Any], queue: str) -> None:
-        """Send one try message (public for tests that play the broker redelivering it)."""
+        """Send one try message (public for tests that play the broker redelivering it).
+        Fails fast when the broker is away: the caller keeps the message for later."""
         assert self.app is not None
-        self.app.send_task(TASK_NAME, args=[body, self.reply_to], queue=queue)
+        self.app.send_task(TASK_NAME, args=[body, self.reply_to], queue=queue, retry=False)
+
+    def _send_unsent(self) -> None:
+        """Publish the tries waiting for the broker, oldest first. While it is away (a
+        restart) they wait here, still queued, and go out when it is back; the loop never
+        blocks on the broker."""
+        now = time.monotonic()
+        while self._unsent:
+            key, body, queue = self._unsent[0]
+            if key not in self._in_flight:  # cancelled meanwhile
+                self._unsent.popleft()
+                continue
+            try:
+                self.publish(body, queue)
+            except Exception as exc:
+                self._send_retry_at = now + 1.0
+                if now - self._send_warned_at >= 1.0:
+                    self._send_warned_at = now
+                    log.warning(
+                        "cannot publish to the Celery broker: %s; %d try(s) wait to be sent",
+                        exc,
+                        len(self._unsent),
+                    )
+                return
+            self._unsent.popleft()
+        self._send_retry_at = None
 
     def cancel(self, key: TryKey) -> None:
         if key not in self._in_flight:
@@ -182,11 +213,17 @@ class CeleryExecutor(Executor):
         if self._state == "running" and time.monotonic() >= self._next_lost_check:
             self._next_lost_check = time.monotonic() + self.LOST_CHECK_S
             events += self._check_claims()
+        if self._unsent and time.monotonic() >= (self._send_retry_at or 0.0):
+            self._send_unsent()
         return events
 
     def next_deadline(self) -> float | None:
-        """When ``collect`` next looks for tries whose worker stopped heartbeating."""
-        return self._next_lost_check if self._started else None
+        """When ``collect`` next looks for tries whose worker stopped heartbeating, or
+        tries to send what waits for the broker."""
+        times = [self._next_lost_check] if self._started else []
+        if self._send_retry_at is not None:
+            times.append(self._send_retry_at)
+        return min(times, default=None)
 
     @property
     def free_slots(self) -> int:

@@ -51,6 +51,9 @@ def make_celery_app(settings: Settings) -> Celery:
         task_ignore_result=backend is None,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # a restarted broker is waited for, not fatal
+        # A broker that is away must not hold the scheduler's loop for long: a publish
+        # that cannot connect fails within this and is sent again later (celery.py).
+        broker_connection_timeout=1.0,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         timezone="UTC",

@@ -21,8 +21,8 @@ from scheduler.states import (
 Entry = Mapping[str, Any]  # one ledger line
 
 #: What a try lost to a kill says (task_try.error): its worker was SIGKILLed, or its
-#: scheduler was (the next scheduler fails what the dead one left queued or running).
-KILL_REASONS = ("died while running the task", "was lost (its scheduler stopped)")
+#: scheduler was (the next scheduler re-runs what the dead one left queued or running).
+KILL_REASONS = ("died while running the task", "the try was lost")
 #: What the DAG's own designed failures say.
 DESIGNED_REASONS = ("fails twice by design", "refused by design")
 
@@ -40,6 +40,17 @@ class Event:
     map_index: int | None
     old: str | None
     new: str | None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One task_instance row: where its retries count from, and its lost tries."""
+
+    run_id: str
+    task_id: str
+    retry_base: int
+    compensation_retry_base: int
+    lost_count: int
 
 
 @dataclass(frozen=True)
@@ -165,7 +176,7 @@ def _compensation_order(run_id: str, undone: list[tuple[int, Entry]]) -> list[st
 
 
 def figures(tries: Sequence[Try]) -> dict[str, Any]:
-    """What the kills cost: tries lost, and the task instances whose retries they used."""
+    """What the kills cost: tries lost (re-run without using retries), and where."""
     lost = [t for t in tries if t.error and any(r in t.error for r in KILL_REASONS)]
     designed = [t for t in tries if t.error and any(r in t.error for r in DESIGNED_REASONS)]
     per_instance = Counter((t.run_id, t.task_id, t.kind) for t in lost)
@@ -174,10 +185,37 @@ def figures(tries: Sequence[Try]) -> dict[str, Any]:
         "tries_lost_to_kills": len(lost),
         "lost_task_tries": sum(1 for t in lost if t.kind == "task"),
         "lost_compensation_tries": sum(1 for t in lost if t.kind != "task"),
-        "instances_whose_retries_kills_used": len(per_instance),
-        "most_retries_kills_used_in_one_instance": max(per_instance.values(), default=0),
+        "instances_with_lost_tries": len(per_instance),
+        "most_lost_tries_in_one_instance": max(per_instance.values(), default=0),
         "designed_failures": len(designed),
     }
+
+
+def retries_used_by_kills(
+    tries: Sequence[Try], instances: Sequence[Instance], lost_try_limit: int
+) -> list[str]:
+    """A try lost to a kill must not use up one of its task's retries: each moved the
+    instance's retry base on by one (up to BATON_LOST_TRY_LIMIT losses per instance)."""
+    lost = Counter(
+        (t.run_id, t.task_id, t.kind)
+        for t in tries
+        if t.error and any(r in t.error for r in KILL_REASONS)
+    )
+    problems = []
+    for instance in instances:
+        if instance.lost_count > lost_try_limit:
+            continue  # past the limit a loss counts like a failure, by design
+        for kind, base in (
+            ("task", instance.retry_base),
+            ("compensate", instance.compensation_retry_base),
+        ):
+            count = lost[(instance.run_id, instance.task_id, kind)]
+            if count > base:
+                problems.append(
+                    f"{instance.run_id}/{instance.task_id} ({kind}): {count} tries lost to "
+                    f"kills used {count - base} of its retries"
+                )
+    return problems
 
 
 def unexplained_failures(tries: Sequence[Try]) -> list[str]:

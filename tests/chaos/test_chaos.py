@@ -11,8 +11,8 @@ wrote and from the database that
 ``make chaos`` runs it alone (``make test`` runs it too). Bounded: the runs must finish
 within ``CHAOS_DEADLINE_S``. ``BATON_CHAOS_SEED`` replays a seed (printed on failure),
 ``BATON_CHAOS_RUNS`` changes the number of runs, ``BATON_CHAOS_REPORT`` names a file for
-the figures (JSON). A try lost to a kill uses up one of its task's retries today (issue 8
-changes that): the figures count them, and the DAG's retries leave room for them.
+the figures (JSON). A try lost to a kill is re-run at once without using up one of its
+task's retries (checked per instance from its retry base, up to BATON_LOST_TRY_LIMIT).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from scheduler import api
 from scheduler.store.db import transaction
-from scheduler.store.models import DagRunRow, EventRow, TaskTryRow
+from scheduler.store.models import DagRunRow, EventRow, TaskInstanceRow, TaskTryRow
 from tests.chaos import checks
-from tests.chaos.checks import Event, Try
+from tests.chaos.checks import Event, Instance, Try
 from tests.chaos.monkey import ChaosMonkey
 from tests.e2e.harness import FINISHED, Baton
 
@@ -73,7 +73,7 @@ def test_kill_9_scheduler_and_workers_over_many_runs(tmp_path: Path) -> None:
     finally:
         baton.stop()
     entries = _ledger(ledger)
-    events, tries, states = _read_store(baton)
+    events, tries, states, instances = _read_store(baton)
     problems = [
         *monkey.kills.problems,
         *checks.run_outcomes(expected, states),
@@ -81,6 +81,7 @@ def test_kill_9_scheduler_and_workers_over_many_runs(tmp_path: Path) -> None:
         *checks.overlaps(entries),
         *checks.tries_started_twice(entries),
         *checks.unexplained_failures(tries),
+        *checks.retries_used_by_kills(tries, instances, baton.settings.lost_try_limit),
         *checks.illegal_transitions(events),
     ]
     report = _report(seed, monkey, expected, elapsed, tries, entries)
@@ -133,7 +134,9 @@ def _ledger(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _read_store(baton: Baton) -> tuple[list[Event], list[Try], dict[str, str]]:
+def _read_store(
+    baton: Baton,
+) -> tuple[list[Event], list[Try], dict[str, str], list[Instance]]:
     with transaction(api.database(baton.settings)) as session:
         events = [
             Event(e.id, e.event, e.run_id, e.task_id, e.map_index, e.old_state, e.new_state)
@@ -147,7 +150,13 @@ def _read_store(baton: Baton) -> tuple[list[Event], list[Try], dict[str, str]]:
             r.run_id: r.state
             for r in session.scalars(select(DagRunRow).where(DagRunRow.dag_id == DAG_ID))
         }
-    return events, tries, states
+        instances = [
+            Instance(i.run_id, i.task_id, i.retry_base, i.compensation_retry_base, i.lost_count)
+            for i in session.scalars(
+                select(TaskInstanceRow).where(TaskInstanceRow.dag_id == DAG_ID)
+            )
+        ]
+    return events, tries, states, instances
 
 
 def _report(

@@ -4,10 +4,10 @@ missing transitions, wrong outcomes, compensations out of order, unexplained fai
 from __future__ import annotations
 
 from tests.chaos import checks
-from tests.chaos.checks import Event, Try
+from tests.chaos.checks import Event, Instance, Try
 
 STEPS = ("start", "reserve", "charge", "ship", "done")
-LOST = "was lost (its scheduler stopped)"
+LOST = "the try was lost: scheduler job 3 that dispatched it is gone"
 
 
 def line(event: str, run: str, step: str, kind: str = "task", number: int = 1, pid: int = 7):
@@ -102,7 +102,7 @@ def test_a_compensated_run_undoes_charge_then_reserve() -> None:
 def test_failures_are_kills_or_by_design_and_figures_count_the_kills() -> None:
     tries = [
         Try("r", "a", "task", 1, "failed", "worker process 5 died while running the task: x"),
-        Try("r", "a", "task", 2, "failed", f"the worker running this try {LOST}"),
+        Try("r", "a", "task", 2, "failed", LOST),
         Try("r", "a", "task", 3, "success", None),
         Try("r", "b", "compensate", 1, "failed", "RuntimeError: flaky fails twice by design"),
         Try("r", "c", "task", 1, "failed", "KeyError: 'oops'"),
@@ -110,6 +110,24 @@ def test_failures_are_kills_or_by_design_and_figures_count_the_kills() -> None:
     assert checks.unexplained_failures(tries) == ["r/c (task) try 1 failed: KeyError: 'oops'"]
     figures = checks.figures(tries)
     assert figures["tries_lost_to_kills"] == 2
-    assert figures["instances_whose_retries_kills_used"] == 1
-    assert figures["most_retries_kills_used_in_one_instance"] == 2
+    assert figures["instances_with_lost_tries"] == 1
+    assert figures["most_lost_tries_in_one_instance"] == 2
     assert figures["designed_failures"] == 1
+
+
+def test_a_kill_that_used_up_a_retry_is_a_problem() -> None:
+    tries = [
+        Try("r", "a", "task", 1, "failed", LOST),
+        Try("r", "a", "task", 2, "failed", LOST),
+        Try("r", "a", "task", 3, "success", None),
+        Try("r", "b", "compensate", 1, "failed", LOST),
+    ]
+    fine = [Instance("r", "a", 2, 0, 2), Instance("r", "b", 0, 1, 1)]
+    assert checks.retries_used_by_kills(tries, fine, lost_try_limit=3) == []
+    used = [Instance("r", "a", 1, 0, 2), Instance("r", "b", 0, 0, 1)]
+    assert checks.retries_used_by_kills(tries, used, lost_try_limit=3) == [
+        "r/a (task): 2 tries lost to kills used 1 of its retries",
+        "r/b (compensate): 1 tries lost to kills used 1 of its retries",
+    ]
+    past_the_limit = [Instance("r", "a", 1, 0, 2)]
+    assert checks.retries_used_by_kills(tries, past_the_limit, lost_try_limit=1) == []

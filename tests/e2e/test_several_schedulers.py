@@ -319,3 +319,31 @@ def test_celery_survives_a_killed_scheduler_and_a_killed_worker(
         for t in api.list_tries(cluster.baton.settings, dag_id, run_id, task_id)
     ]
     assert any("stopped heartbeating" in e for e in errors), "the worker kill hit no try"
+
+
+def test_celery_rides_out_a_rabbitmq_restart_mid_run(tmp_path: Path, postgres_url: str) -> None:
+    """``rabbitmqctl stop_app`` / ``start_app`` while tries run: the schedulers' event
+    consumers and the workers reconnect, every run completes, no try runs twice."""
+    broker = BROKERS["rabbitmq"]
+    cluster = Cluster(tmp_path, postgres_url, executor="celery", celery_broker_url=broker)
+    queue = f"q{os.getpid()}{int(time.time() * 1000) % 100000}"
+    cluster.write_dags(seconds=1.0, queue=queue)
+    home, dags = tmp_path / "worker", tmp_path / "worker_dags"
+    shutil.copytree(cluster.baton.dags, dags)
+    env = worker_env(home, dags, postgres_url, broker, LEDGER_DIR=str(cluster.ledger))
+    worker = CeleryWorker(env, tmp_path / "worker.log", 4, queue)
+    try:
+        worker.wait_ready()
+        cluster.start_both()
+        runs = cluster.trigger_all(per_dag=3)
+        _wait_for_starts(cluster, 4)
+        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+        time.sleep(3)
+        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=60)
+        cluster.wait_all(runs, timeout=180)
+    finally:
+        subprocess.run(["rabbitmqctl", "start_app"], capture_output=True, timeout=60)
+        cluster.stop()
+        worker.stop()
+    starts = cluster.check_ledger(runs)
+    assert max(starts.values()) == 1, "a try ran twice"
