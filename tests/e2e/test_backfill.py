@@ -63,10 +63,13 @@ def _runs(baton: Baton, since: str) -> list[DagRunRow]:
 
 
 def _max_overlap(ledger: Path) -> int:
-    """The most tries that were running at the same moment, from the ledger."""
+    """The most backfill tries (2025 dates: not the DAG's own recent scheduled run) that
+    were running at the same moment, from the ledger."""
     events = []
     for line in ledger.read_text().splitlines():
-        kind, _, at = line.split()
+        kind, ds, at = line.split()
+        if not ds.startswith("2025"):
+            continue
         events.append((float(at), 1 if kind == "start" else -1))
     running = peak = 0
     for _, step in sorted(events, key=lambda e: (e[0], e[1])):
@@ -131,7 +134,7 @@ def test_dry_run_then_run_then_reprocess_failed(daily: Baton) -> None:
     rerun = {r.logical_date.date().isoformat() for r in again if r.backfill_id == 2}
     assert rerun == {"2025-03-03", "2025-03-07"}
     ledger = (baton.home / "ledger.txt").read_text()
-    assert ledger.count("start") == 2  # only the failed dates ran again
+    assert ledger.count("start 2025") == 2  # only the failed dates ran again
 
     listed = baton.cli_json("backfill", "list", "--dag-id", "daily")
     assert [(b["id"], b["state"], b["done"], b["total"]) for b in listed] == [
@@ -196,3 +199,38 @@ def test_refusals_name_the_fix(daily: Baton) -> None:
     baton.cli(*base, "--from-date", "2025-03-01", "--to-date", "2025-03-03", "--detach")
     second = baton.cli(*base, "--from-date", "2025-04-01", "--to-date", "2025-04-02", check=False)
     assert second.returncode == 1 and "already has an active backfill (1)" in second.stderr
+
+
+def test_on_postgresql_completed_reprocessing_clears_every_date(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The same pass on PostgreSQL (the DAG's row locked per backfill, as for its scheduled
+    runs): a backfill, then reprocess=completed clears each run again instead of doubling."""
+    baton = Baton(tmp_path, database_url=postgres_url, parallelism="4")
+    try:
+        baton.write_dag("daily.py", DAILY)
+        baton.start()
+        baton.wait_for_dag("daily")
+        first, last = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 5, tzinfo=UTC)
+        for behavior in ("none", "completed"):
+            request = backfills.make_request(
+                "daily", first, last, max_active_runs=3, reprocess_behavior=behavior
+            )
+            created = backfills.create_backfill(baton.settings, request)
+            done = baton.wait_until(
+                f"the {behavior} backfill to complete",
+                lambda b=created.row.id: (
+                    (v := backfills.get_backfill(baton.settings, b)).row.completed_at and v
+                ),
+                60,
+            )
+            assert done.progress.success == 5
+        runs = _runs(baton, "2025-03-01")
+        assert len(runs) == 5 and {r.backfill_id for r in runs} == {2}
+        assert all(r.state == "success" for r in runs)
+        assert (baton.home / "ledger.txt").read_text().count("start 2025") == 10
+        assert _max_overlap(baton.home / "ledger.txt") <= 3
+    finally:
+        baton.stop()
+        api.database(baton.settings).dispose()
+        api.read_database(baton.settings).dispose()
