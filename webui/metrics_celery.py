@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from scheduler.api.celery_cluster import inspect_workers, queue_depths, task_queues
-from scheduler.settings import Settings
+from scheduler.settings import Settings, mask_url_password
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,9 @@ class CeleryCollector(Collector):
         try:
             depths = queue_depths(self.settings, task_queues(self.settings))
         except Exception as exc:  # the broker is down: say so, keep the rest of the scrape
-            log.warning("/metrics: the Celery broker does not answer: %s", exc)
+            log.warning(
+                "/metrics: the Celery broker does not answer: %s", mask_url_password(str(exc))
+            )
             yield _broker_up(False)
             return
         view = inspect_workers(self.settings, self.timeout)

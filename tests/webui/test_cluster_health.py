@@ -3,6 +3,7 @@ page shows them, and ``jobs check``'s rules (Airflow's) hold, on a real migrated
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from scheduler.errors import BatonError
 from scheduler.store.db import transaction
 from scheduler.store.jobs import end_job, start_job
 from tests.webui.conftest import BatonClient, WebUI
+from webui import create_app
 
 
 def _job(webui: WebUI, age: timedelta) -> int:
@@ -80,3 +82,25 @@ def test_jobs_check_follows_airflows_rules(webui: WebUI) -> None:
     )
     with pytest.raises(BatonError, match="'TriggererJob' is not a job Baton records"):
         check_jobs(webui.settings, job_type="TriggererJob")
+
+
+def test_a_broker_that_does_not_answer_is_reported_not_raised(webui: WebUI) -> None:
+    """With Celery on a broker nobody listens on: /api/v1/health says why, the cluster page
+    renders, /metrics answers with baton_celery_broker_up 0 (the real brokers are in
+    tests/e2e/test_cluster_health.py)."""
+    settings = replace(
+        webui.settings, executor="celery", celery_broker_url="redis://:pw@127.0.0.1:1/0"
+    )
+    client = create_app({"BATON_SETTINGS": settings, "TESTING": True}).test_client()
+    _job(webui, timedelta(seconds=1))
+    headers = webui.bearer("Viewer")
+    health = client.get("/api/v1/health", headers=headers)
+    assert health.status_code == 200  # the web UI and a scheduler are fine
+    celery = health.json["celery"]
+    assert celery["status"] == "unhealthy" and celery["workers"] == []
+    assert celery["error"].startswith("the broker does not answer")
+    assert celery["broker"] == "redis://:***@127.0.0.1:1/0"  # the password never shows
+    page = client.get("/cluster", headers=headers).get_data(as_text=True)
+    assert 'data-testid="queues-error"' in page and "pw@" not in page
+    metrics = client.get("/metrics", headers=headers).get_data(as_text=True)
+    assert "baton_celery_broker_up 0.0" in metrics and "baton_celery_queue_depth" not in metrics

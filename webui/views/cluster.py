@@ -13,6 +13,7 @@ from flask import Blueprint, render_template
 
 from scheduler.api.celery_cluster import queue_depths, task_queues
 from scheduler.api.cluster import health_report, is_healthy
+from scheduler.settings import mask_url_password
 from webui.auth import role_required
 from webui.views.common import settings
 
@@ -37,4 +38,4 @@ def _queues() -> dict[str, Any]:
     try:
         return {"depths": queue_depths(settings(), task_queues(settings()))}
     except Exception as exc:  # the broker is down: shown on the page, as the health says
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        return {"error": f"{type(exc).__name__}: {mask_url_password(str(exc))}"[:300]}
