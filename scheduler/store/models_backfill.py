@@ -21,7 +21,11 @@ from scheduler.store.types import JsonText, UtcDateTime
 
 class BackfillRow(SQLModel, table=True):
     __tablename__ = "backfill"
-    __table_args__ = (Index("ix_backfill_dag_id_completed_at", "dag_id", "completed_at"),)
+    __table_args__ = (
+        Index("ix_backfill_dag_id_completed_at", "dag_id", "completed_at"),
+        # Every scheduler pass looks for the active backfills (completed_at IS NULL).
+        Index("ix_backfill_completed_at", "completed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dag_id: str = Field(max_length=250)

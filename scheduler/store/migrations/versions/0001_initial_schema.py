@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 07:01:48.750399
+Create Date: 2026-12-03 07:17:26.050547
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("backfill", schema=None) as batch_op:
+        batch_op.create_index("ix_backfill_completed_at", ["completed_at"], unique=False)
         batch_op.create_index(
             "ix_backfill_dag_id_completed_at", ["dag_id", "completed_at"], unique=False
         )
@@ -603,6 +604,7 @@ def downgrade() -> None:
     op.drop_table("celery_try_claim")
     with op.batch_alter_table("backfill", schema=None) as batch_op:
         batch_op.drop_index("ix_backfill_dag_id_completed_at")
+        batch_op.drop_index("ix_backfill_completed_at")
 
     op.drop_table("backfill")
     op.drop_table("asset_alias")
