@@ -63,6 +63,11 @@ def shown_variable(settings: Settings, key: str) -> ShownVariable:
     return _shown(stored.key, stored.value, stored.description, "database")
 
 
+def is_stored(settings: Settings, key: str) -> bool:
+    with reading(settings) as (session, cipher):
+        return connection_store.read_variable(session, cipher, key) is not None
+
+
 def set_variable(
     settings: Settings,
     key: str,

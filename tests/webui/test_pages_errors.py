@@ -3,7 +3,11 @@ menus link to (/docs/...)."""
 
 from __future__ import annotations
 
-from tests.webui.conftest import BatonClient
+import time
+
+from tests.webui.conftest import BatonClient, WebUI
+from webui import create_app
+from webui.auth.identity import SESSION_LOGIN_AT_KEY, SESSION_USER_KEY
 
 
 def test_unknown_page_is_a_styled_404_naming_the_path(viewer_client: BatonClient) -> None:
@@ -66,3 +70,21 @@ def test_doc_links_outside_the_docs_become_text(viewer_client: BatonClient) -> N
     assert 'href="../plugins/example_greeter/"' not in html
     assert 'title="in the source tree: ../plugins/example_greeter/"' in html
     assert 'href="scaling.md"' in viewer_client.get("/docs/architecture.md").get_data(as_text=True)
+
+
+def test_a_server_error_is_a_styled_500_that_hides_the_exception(webui: WebUI) -> None:
+    app = create_app({"BATON_SETTINGS": webui.settings, "SECRET_KEY": "errors-test"})
+
+    def boom() -> str:
+        raise RuntimeError("secret-internal-detail")
+
+    app.add_url_rule("/boom", "boom", boom)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session[SESSION_USER_KEY] = webui.seed.user_ids["Viewer"]
+        session[SESSION_LOGIN_AT_KEY] = time.time()
+    page = client.get("/boom")
+    assert page.status_code == 500
+    html = page.get_data(as_text=True)
+    assert "The server failed to answer this request" in html and 'class="mainnav"' in html
+    assert "secret-internal-detail" not in html and "Traceback" not in html

@@ -113,3 +113,13 @@ def test_delete_and_roles(webui: WebUI, op_client: BatonClient, viewer_client: B
     op_client.submit("/variables/delete/region")
     assert _value(webui, "region") is None
     assert any("variable_delete" in d for d in _event_details(webui))
+
+
+def test_creating_an_existing_key_is_refused(webui: WebUI, op_client: BatonClient) -> None:
+    op_client.submit("/variables/", {"key": "region", "val": "eu"})
+    again = op_client.submit("/variables/", {"key": "region", "val": "us"})
+    assert again.status_code == 400
+    assert "variable &#39;region&#39; already exists; edit it instead" in again.get_data(
+        as_text=True
+    )
+    assert _value(webui, "region") == "eu"

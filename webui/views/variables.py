@@ -116,7 +116,7 @@ def _save(key: str, value: str, *, creating: bool) -> Response | tuple[str, int]
     description = form.get("description", "").strip() or None
     keep = not creating and value == ""  # a blank edit keeps a (sensitive) stored value
     try:
-        if creating and key in {v.key for v in var_api.shown_variables(settings())}:
+        if creating and var_api.is_stored(settings(), key):
             raise BatonError(f"variable '{key}' already exists; edit it instead")
         var_api.set_variable(
             settings(),
