@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from scheduler.engine.assets import create_asset_triggered_runs
 from scheduler.engine.backfill import advance_backfills
 from scheduler.engine.catalog import DagCatalog
+from scheduler.engine.deferral import adopt_resumed
 from scheduler.engine.driver import RunDriver, utcnow
 from scheduler.engine.outage import DatabaseOutage, is_outage, one_line
 from scheduler.engine.recovery import lost_on_shutdown, recover_orphaned_tries
 from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.side_threads import start_side_threads
-from scheduler.engine.deferral import adopt_resumed
-from scheduler.engine.wakeup import SchedulerLock, WakeupSocket
+from scheduler.engine.wakeup import DatabaseWakeup, SchedulerLock, WakeupSocket
 from scheduler.errors import LoaderError
 from scheduler.executor import Executor, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
@@ -68,6 +68,8 @@ class SchedulerService:
         self.driver: RunDriver | None = None
         self.loader: LoaderProcess | None = None
         self.wakeup: WakeupSocket | None = None
+        # On PostgreSQL, pokes from other machines (wake_schedulers) arrive by NOTIFY.
+        self.db_wakeup = DatabaseWakeup(settings.database_url)
         database_file = sqlite_file(settings.database_url)
         self.lock = SchedulerLock(database_file) if database_file else None
         # The DAGs this scheduler drives (store/ownership.py); on SQLite, every DAG.
@@ -187,6 +189,7 @@ class SchedulerService:
                 log.error("could not record the scheduler's stop: %s", one_line(exc))
         if self.wakeup:
             self.wakeup.close()
+        self.db_wakeup.close()
         if self.lock:
             self.lock.release()
         log.info("scheduler stopped")
@@ -206,7 +209,7 @@ class SchedulerService:
             if self._stopping_since is not None and self._done_stopping():
                 return
             # Rebuilt each time: a restarted loader or worker brings a new handle.
-            handles = [self._signal_r, self.wakeup]
+            handles = [self._signal_r, self.wakeup, *self.db_wakeup.handles()]
             if not self._loader_down:
                 handles.append(self.loader.connection)
             wait(handles + self.executor.wait_handles(), timeout=self._timeout())
@@ -239,7 +242,7 @@ class SchedulerService:
             self._signal_r.recv(64)
         self._pending_events += self.executor.collect()
         self._pending_messages += self._receive_from_loader()
-        poked = self.wakeup.drain() > 0
+        poked = self.wakeup.drain() + self.db_wakeup.drain() > 0
         now, mono = utcnow(), time.monotonic()
         if not self.outage.may_try(mono):  # backing off while the database is away
             return

@@ -78,6 +78,8 @@ class RuntimeTaskInstance:
         self.task_id = request.task_id
         self.run_id = request.run_id
         self.try_number = request.try_number
+        # Set by the runner before each callback (Airflow's ti.state in a callback context).
+        self.state: str | None = "running"
         self.logical_date = request.logical_date
         self.log_path = request.log_path
         # A rescheduled sensor's first poke (its timeout counts from there), else None.

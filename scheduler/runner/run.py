@@ -45,6 +45,14 @@ from scheduler.runner.xcom import (
 from scheduler.triggers.base import TaskDeferred
 
 _MAX_LOGGED_VALUE = 2000  # characters of a rendered field shown in the log
+# ti.state as a callback sees it (Airflow sets the new state before calling it).
+_CALLBACK_STATES = {
+    "on_execute_callback": "running",
+    "on_success_callback": "success",
+    "on_failure_callback": "failed",
+    "on_retry_callback": "up_for_retry",
+    "on_skipped_callback": "skipped",
+}
 
 
 def run_try(request: TaskRequest, xcom_reader: XComReader | None = None) -> TaskFinished:
@@ -219,6 +227,8 @@ class _TryRun:
         callbacks = getattr(owner, name, None) if self.context is not None else None
         if not callbacks:
             return
+        assert self.context is not None
+        self.context["ti"].state = _CALLBACK_STATES.get(name, self.context["ti"].state)
         for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
             try:
                 with current_context(self.context):
