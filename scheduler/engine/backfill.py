@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.engine.catalog import DagCatalog
 from scheduler.engine.driver import RunDriver
-from scheduler.errors import InvalidBackfillError
+from scheduler.errors import BatonError, InvalidBackfillError
 from scheduler.spec import DagSpec
 from scheduler.states import FINISHED_RUN_STATES, RunState
 from scheduler.store import backfills as store
@@ -222,6 +222,34 @@ def _run_for_date(
     left alone; records which in the date's row."""
     existing = store.latest_run_at(session, spec.dag_id, date.logical_date)
     action = decide(existing, backfill.reprocess_behavior)
+    try:
+        row = _act(session, driver.source, spec, backfill, date, existing, action, now)
+    except BatonError as exc:
+        # A run_id taken by a run of another date, a task that cannot be cleared: this one
+        # date is left alone, and the scheduler's transaction goes on.
+        log.warning("backfill %d: leaving %s alone: %s", backfill.id, date.logical_date, exc)
+        row, action = None, store.ALREADY_EXISTS
+    if row is None:
+        store.record_date(session, date.id, reason=action)
+        return None
+    store.claim_run(session, row.id, backfill.id)
+    session.refresh(row)
+    store.record_date(session, date.id, dag_run_id=row.id)
+    log.info("backfill %d: %s run %s/%s", backfill.id, action, row.dag_id, row.run_id)
+    return row
+
+
+def _act(
+    session: Session,
+    source: str,
+    spec: DagSpec,
+    backfill: BackfillRow,
+    date: BackfillDagRunRow,
+    existing: DagRunRow | None,
+    action: str,
+    now: datetime,
+) -> DagRunRow | None:
+    """Create the date's run, or clear the existing one; None for a date left alone."""
     if action == CREATE:
         new = NewRun(
             run_id=f"backfill__{date.logical_date.isoformat()}",
@@ -232,19 +260,12 @@ def _run_for_date(
             conf=dict(backfill.dag_run_conf or {}),
             triggered_by=backfill.created_by,
         )
-        row = create_run(session, spec, new, source=driver.source, now=now)
-    elif action == CLEAR:
+        return create_run(session, spec, new, source=source, now=now)
+    if action == CLEAR:
         assert existing is not None
-        clear_tasks(session, spec, existing.run_id, list(spec.tasks), source=driver.source, now=now)
-        row = existing
-    else:
-        store.record_date(session, date.id, reason=action)
-        return None
-    store.claim_run(session, row.id, backfill.id)
-    session.refresh(row)
-    store.record_date(session, date.id, dag_run_id=row.id)
-    log.info("backfill %d: %s run %s/%s", backfill.id, action, row.dag_id, row.run_id)
-    return row
+        clear_tasks(session, spec, existing.run_id, list(spec.tasks), source=source, now=now)
+        return existing
+    return None
 
 
 def _fail_queued(

@@ -234,3 +234,24 @@ def test_on_postgresql_completed_reprocessing_clears_every_date(
         baton.stop()
         api.database(baton.settings).dispose()
         api.read_database(baton.settings).dispose()
+
+
+def test_a_run_id_taken_by_another_date_leaves_that_date_alone(daily: Baton) -> None:
+    """A manual run already named like the backfill's run of 03-02 (but for another date):
+    that date is left alone and the others run; the scheduler's pass does not fail."""
+    baton = daily
+    taken = "backfill__2025-03-02T00:00:00+00:00"
+    baton.cli("dags", "trigger", "daily", "--run-id", taken, "--logical-date", "2024-01-01")
+    first, last = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 3, tzinfo=UTC)
+    request = backfills.make_request("daily", first, last)
+    created = backfills.create_backfill(baton.settings, request)
+    done = baton.wait_until(
+        "the backfill to complete",
+        lambda: (
+            (v := backfills.get_backfill(baton.settings, created.row.id)).row.completed_at and v
+        ),
+        60,
+    )
+    assert (done.progress.success, done.progress.skipped) == (2, 1)
+    assert [r.logical_date.day for r in _runs(baton, "2025-03-01")] == [1, 3]
+    assert "leaving 2025-03-02 00:00:00+00:00 alone" in baton.log_text()
