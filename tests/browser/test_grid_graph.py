@@ -213,3 +213,18 @@ def test_task_page_tries_table_follows_the_try(page: Page, live: LiveBaton) -> N
     expect(row).to_contain_text("success", timeout=60_000)
     expect(page.locator("[data-testid=ti-state]")).to_contain_text("success")
     assert page.evaluate("window.__notReloaded === true")
+
+
+def test_an_empty_grid_fills_in_when_the_first_run_starts(page: Page, live: LiveBaton) -> None:
+    live.baton.write_dag("wide_60.py", wide_dag())
+    live.baton.wait_for_dag("wide_60", timeout=90)
+    page.goto(f"{live.url}/dags/wide_60/grid")
+    expect(page.locator("#no-runs")).to_be_visible()
+    expect(page.locator("#grid-table tbody tr[data-task-id]")).to_have_count(60)
+    page.evaluate("window.__notReloaded = true")
+    run_id = live.baton.trigger("wide_60")
+    expect(page.locator(f'tr.bars th.run[data-run-id="{run_id}"]')).to_have_count(1, timeout=30_000)
+    expect(page.locator("#no-runs")).to_have_count(0)
+    last = page.locator(f'td[data-run-id="{run_id}"][data-task-id="t59"] a')
+    expect(last).to_have_class(re.compile(r"\bs-success\b"), timeout=90_000)
+    assert page.evaluate("window.__notReloaded === true")

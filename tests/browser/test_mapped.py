@@ -45,7 +45,16 @@ def test_grid_counts_list_and_instance_log(page: Page, live: LiveBaton) -> None:
     expect(cell).to_have_class(re.compile(r"\bs-failed\b"))
     screenshot(page, "30_grid_mapped")
 
+    # The cell opens the grid's details panel with the instances; it links to their list.
     cell.click()
+    panel = page.locator("[data-testid=details-panel]")
+    expect(panel.locator("[data-testid=panel-mapped-summary]")).to_have_text(
+        "success 3/4, failed 1"
+    )
+    expect(panel.locator("[data-testid=panel-mapped-instances] tbody tr")).to_have_count(4)
+    expect(page).to_have_url(re.compile(r"task_id="))
+    screenshot(page, "30b_grid_mapped_panel")
+    panel.locator("[data-testid=panel-mapped-list]").click()
     expect(page.locator("[data-testid=mapped-summary]")).to_have_text("success 3/4, failed 1")
     rows = page.locator("[data-testid=mapped-instances] tbody tr")
     expect(rows).to_have_count(4)

@@ -37,6 +37,15 @@ def test_grid_page_has_the_duration_scale_dates_and_panel(viewer_client: BatonCl
     assert 'data-json-url="/dags/demo_etl/grid.json"' in html
 
 
+def test_a_grid_without_runs_still_draws_its_rows(webui: WebUI, viewer_client) -> None:
+    for run in api.list_runs(webui.settings, "demo_fail"):
+        api.delete_run(webui.settings, "demo_fail", run.run_id)
+    html = viewer_client.get("/dags/demo_fail/grid").get_data(as_text=True)
+    assert 'id="no-runs"' in html and 'id="grid-table"' in html
+    assert '<tr data-task-id="boom">' in html and 'class="bar s-' not in html
+    assert viewer_client.get("/dags/demo_fail/grid.json").get_json()["runs"] == []
+
+
 def test_a_failed_run_with_consistent_tasks_has_no_explanation(viewer_client, seed) -> None:
     data = viewer_client.get("/dags/demo_fail/grid.json").get_json()
     assert [r["explanation"] for r in data["runs"]] == [None]

@@ -83,6 +83,8 @@
     const table = doc.getElementById("grid-table");
     if (!table) return;
     document.getElementById("grid-table").replaceWith(document.adoptNode(table));
+    const note = document.getElementById("no-runs");
+    if (note && table.querySelector("tr.bars th.run")) note.remove(); // the first run came
     bindTable();
     markSelection();
   }
@@ -174,6 +176,7 @@
     markSelection();
     if (lastData) showExplanation(lastData); // the line above the grid follows the selection
     if (!sel) return closePanel(false);
+    if (sel.task && isMapped(sel.run, sel.task)) return showMapped(sel.run, sel.task);
     if (sel.task) return showTask(sel.run, sel.task);
     return showRun(sel.run);
   }
@@ -206,7 +209,7 @@
         return;
       }
       const link = event.target.closest("td[data-task-id] a");
-      if (!link || link.classList.contains("mapped")) return; // a mapped task: its instances' list
+      if (!link) return;
       event.preventDefault();
       const td = link.parentElement;
       select({ run: td.dataset.runId, task: td.dataset.taskId });
@@ -225,7 +228,7 @@
     if (fresh) { r = 0; c = runs.length - 1; }
     const usable = () => {
       const td = rows[r].querySelector(`td[data-run-id="${CSS.escape(runs[c])}"]`);
-      return td && td.querySelector("a:not(.mapped)");
+      return td && td.querySelector("a");
     };
     if (fresh && usable()) return select({ run: runs[c], task: rows[r].dataset.taskId });
     for (;;) {
@@ -325,6 +328,42 @@
     tailLog(run, task, token, 0, null);
   }
 
+  function isMapped(run, task) {
+    const sel = `#grid-table td[data-run-id="${CSS.escape(run)}"][data-task-id="${CSS.escape(task)}"] a.mapped`;
+    return document.querySelector(sel) !== null;
+  }
+
+  // A mapped task's cell: its instances (Airflow's listMapped), each to its own page.
+  async function showMapped(run, task) {
+    const token = ++panelToken;
+    const list = `/dags/${enc(dagId())}/runs/${enc(run)}/tasks/${enc(task)}/mapped`;
+    const body = frame(task + " [ ]", "mapped, in " + run, el("p", {}, el("a", { href: list, "data-testid": "panel-mapped-list" }, "All instances"), " · ", el("a", { href: runPageUrl(run) }, "Run page")));
+    let found;
+    try {
+      found = await getJson(tiUrl(run, task) + "/listMapped?limit=100");
+    } catch (error) {
+      if (token === panelToken) body.replaceChildren(el("p", { class: "message error" }, String(error.message)));
+      return;
+    }
+    if (token !== panelToken) return;
+    panel().querySelector("[data-testid=panel-title]").textContent = `${task} [${found.total_entries}]`;
+    const link = document.querySelector(`#grid-table td[data-run-id="${CSS.escape(run)}"][data-task-id="${CSS.escape(task)}"] a`);
+    const rows = found.task_instances.map((ti) => el("tr", {},
+      el("td", {}, el("a", { href: pageTaskUrl(run, task) + "?map_index=" + ti.map_index }, "[" + ti.map_index + "]")),
+      el("td", {}, stateBadge(ti.state)), el("td", {}, "#" + ti.try_number), el("td", {}, seconds(ti.duration)),
+      el("td", { class: "errortext" }, ti.error || "")));
+    fill(
+      body,
+      el("p", { "data-testid": "panel-mapped-summary" }, link ? (link.title.split(": ").pop() || "") : ""),
+      wrap.dataset.canAct === "true" ? taskActions(run, task, { mark: false }) : null,
+      el("h3", {}, `Instances (${found.total_entries})`),
+      el("table", { class: "list compact", "data-testid": "panel-mapped-instances" },
+        el("thead", {}, el("tr", {}, ["Map index", "State", "Try", "Duration", "Error"].map((h) => el("th", {}, h)))),
+        el("tbody", {}, rows)),
+      found.total_entries > rows.length ? el("p", { class: "muted" }, el("a", { href: list }, `…and ${found.total_entries - rows.length} more`)) : null,
+    );
+  }
+
   function triesTable(rows) {
     if (!rows.length) return el("p", { class: "muted" }, "Not started yet.");
     return el("table", { class: "list compact", "data-testid": "panel-tries" },
@@ -380,7 +419,7 @@
     return el("label", {}, el("input", { type: "checkbox", name, checked: on, "data-testid": "clear-" + name }), label);
   }
 
-  function taskActions(run, task) {
+  function taskActions(run, task, { mark = true } = {}) {
     const box = el("div", { class: "actions", "data-testid": "panel-actions" });
     const option = (name) => box.querySelector(`input[name=${name}]`).checked;
     const act = async (what, call) => {
@@ -390,7 +429,7 @@
         say(`Could not ${what}: ${error.message}`, true);
       }
       poll();
-      setTimeout(() => { if (selection && selection.task === task && selection.run === run) showTask(run, task).then(() => null); }, 600);
+      setTimeout(() => { if (selection && selection.task === task && selection.run === run) select(selection, false); }, 600);
     };
     box.append(
       el("button", { type: "button", class: "btn", "data-testid": "panel-clear", onclick: () => act("clear", async () => {
@@ -402,6 +441,9 @@
       check("upstream", "upstream", false),
       check("downstream", "downstream", false),
       check("recursive", "recursive", true),
+    );
+    if (!mark) return box; // a mapped task is marked instance by instance, on its page
+    box.append(
       el("button", { type: "button", class: "btn", "data-testid": "panel-mark-success", onclick: () => act("mark it success", async () => {
         await send("PATCH", tiUrl(run, task), { new_state: "success" });
         return `Marked ${task} success.`;
