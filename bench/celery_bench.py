@@ -11,6 +11,8 @@ a Redis database emptied first, the real ``baton scheduler`` and ``--workers`` r
 | ``W1_LOCAL_PG`` / ``W2_LOCAL_PG`` | PostgreSQL | local | the cost of the database |
 | ``W1_CELERY`` / ``W2_CELERY`` | PostgreSQL | Celery on Redis | + the cost of the broker |
 | ``W1_CELERY_SQLITE`` | SQLite | Celery on Redis | the broker alone |
+| ``W1_CELERY_2S`` / ``W3_CELERY_2S`` | PostgreSQL | Celery, 2 schedulers | several schedulers |
+| ``W3_LOCAL_PG`` / ``W3_CELERY`` | as above | | W3's baselines |
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from run import BATON, NOOP, W1, W2, Bench, w1_measure, w2_measure
+from run import BATON, NOOP, W1, W2, W3, Bench, w1_measure, w2_measure, w3_measure
 from sqlalchemy import create_engine, text
 
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -91,7 +93,11 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 def _run(
-    files: dict[str, str], measure: Callable[[Bench], dict[str, float]], celery: bool, pg: bool
+    files: dict[str, str],
+    measure: Callable[[Bench], dict[str, float]],
+    celery: bool,
+    pg: bool,
+    schedulers: int = 1,
 ) -> dict[str, Any]:
     schema = PostgresSchema() if pg else None
     settings: dict[str, str] = {}
@@ -102,7 +108,7 @@ def _run(
         settings.update(
             BATON_EXECUTOR="celery", BATON_CELERY_BROKER_URL=REDIS, BATON_PARALLELISM="64"
         )
-    bench = Bench(files, **settings)
+    bench = Bench(files, schedulers=schedulers, **settings)
     workers = _start_workers(bench) if celery else []
     try:
         return measure(bench)
@@ -118,4 +124,12 @@ WORKLOADS: dict[str, Callable[[], dict[str, Any]]] = {
     "W1_CELERY": lambda: _run({"w1.py": W1.format(noop=NOOP)}, w1_measure, True, True),
     "W2_CELERY": lambda: _run({"w2.py": W2.format(noop=NOOP)}, w2_measure, True, True),
     "W1_CELERY_SQLITE": lambda: _run({"w1.py": W1.format(noop=NOOP)}, w1_measure, True, False),
+    "W1_CELERY_2S": lambda: _run({"w1.py": W1.format(noop=NOOP)}, w1_measure, True, True, 2),
+    "W3_LOCAL_PG": lambda: _run(_w3_files(), w3_measure, False, True),
+    "W3_CELERY": lambda: _run(_w3_files(), w3_measure, True, True),
+    "W3_CELERY_2S": lambda: _run(_w3_files(), w3_measure, True, True, 2),
 }
+
+
+def _w3_files() -> dict[str, str]:
+    return {"w3.py": W3.format(noop=NOOP, dag_id="w3_runs")}

@@ -148,7 +148,9 @@ class Sampler(threading.Thread):
 class Bench:
     """One repetition: a fresh home, DAG files, a scheduler process."""
 
-    def __init__(self, files: dict[str, str], **settings: str) -> None:
+    def __init__(self, files: dict[str, str], schedulers: int = 1, **settings: str) -> None:
+        self.schedulers = schedulers  # more than 1: on PostgreSQL, each with its own home
+        self.extra: list[subprocess.Popen[bytes]] = []
         self.tmp = tempfile.TemporaryDirectory(prefix="baton-bench-")
         root = Path(self.tmp.name)
         (root / "dags").mkdir()
@@ -176,6 +178,16 @@ class Bench:
         )
         self.sampler = Sampler(self.process.pid)
         self.sampler.start()
+        for n in range(2, self.schedulers + 1):  # as on other machines: a home of its own
+            env = {**self.env, "BATON_HOME": str(Path(self.tmp.name) / f"home{n}")}
+            self.extra.append(
+                subprocess.Popen(
+                    [BATON, "scheduler"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         return started
 
     def wait(self, what: str, condition: Callable[[], Any], timeout: float = 120) -> Any:
@@ -206,8 +218,10 @@ class Bench:
     def finish(self) -> tuple[float, float, float]:
         assert self.process and self.sampler
         self.sampler.stop()
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
+        for process in [self.process, *self.extra]:
+            process.send_signal(signal.SIGTERM)
+        for process in [self.process, *self.extra]:
+            process.wait(timeout=60)
         self.sampler.join()
         self.tmp.cleanup()
         mb = 1024 * 1024
@@ -273,7 +287,10 @@ def w2_measure(bench: Bench) -> dict[str, float]:
 
 
 def w3() -> dict[str, float]:
-    bench = Bench({"w3.py": W3.format(noop=NOOP, dag_id="w3_runs")})
+    return w3_measure(Bench({"w3.py": W3.format(noop=NOOP, dag_id="w3_runs")}))
+
+
+def w3_measure(bench: Bench) -> dict[str, float]:
     bench.start()
     bench.wait("w3 parsed", lambda: bench.known_dags() == 1)
     t0, t1 = trigger_and_wait(bench, ["w3_runs"] * 20)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import InvalidAssetEventError
 from scheduler.settings import Settings
 from scheduler.store import asset_queries
@@ -72,7 +72,7 @@ def create_asset_event(
         event = asset_store.NewAssetEvent(uri=asset_uri, extra=extra, external_source=who)
         (event_id,) = asset_store.record_events(session, [event], now)
         created, _ = asset_queries.list_events(session, asset_id=found, limit=1)
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return next((e for e in created if e["id"] == event_id), created[0])
 
 

@@ -17,7 +17,7 @@ from scheduler.engine.backfill import (
     preview,
 )
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BackfillConflictError, InvalidBackfillError
 from scheduler.json_limits import JsonLimits, check_conf
 from scheduler.settings import Settings
@@ -111,7 +111,7 @@ def create_backfill(
             session, request, infos, source=source or process_source("cli"), now=utcnow()
         )
         view = BackfillView(row, store.progress(session, [row.id])[row.id])
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return view
 
 
@@ -161,7 +161,7 @@ def cancel_backfill(
             session, backfill_id, source=source or process_source("cli"), now=utcnow()
         )
         view = BackfillView(row, store.progress(session, [row.id])[row.id])
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return view
 
 
@@ -178,7 +178,7 @@ def set_backfill_paused(settings: Settings, backfill_id: int, paused: bool) -> B
         row.updated_at = utcnow()
         session.flush()
         view = BackfillView(row, store.progress(session, [row.id])[row.id])
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return view
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.engine.scheduling import trigger_run
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
 from scheduler.json_limits import JsonLimits
 from scheduler.run_ids import check_run_id
@@ -94,7 +94,7 @@ def trigger_for_task(
                 now=now,
             )
     if existing is None or reset_dag_run:
-        poke_scheduler(settings.home)
+        wake_schedulers(settings)
     return TriggerOutcome(run_id, already_existed=existing is not None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.loader import load_dag_specs
 from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
@@ -44,7 +44,7 @@ def sync_dags(settings: Settings) -> tuple[list[str], list[dag_store.ImportProbl
         )
         dag_store.deactivate_missing(session, paths)
     accepted = [s.dag_id for s in ok]
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return sorted(accepted), [p for ps in problems_by_file.values() for p in ps]
 
 
@@ -66,7 +66,7 @@ def set_paused(
     with transaction(database(settings)) as session:
         for dag_id in dag_ids:
             dag_store.set_paused(session, dag_id, paused, source=source, now=now)
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return dag_ids
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import PoolConflictError
 from scheduler.settings import Settings
 from scheduler.store import pools as pool_store
@@ -59,7 +59,7 @@ def set_pool(
             now=utcnow(),
         )
         stats = pool_store.pool_stats(session, [row])[0]
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return stats
 
 
@@ -114,4 +114,4 @@ def update_pool(
 def delete_pool(settings: Settings, name: str, *, source: str | None = None) -> None:
     with transaction(database(settings)) as session:
         pool_store.delete_pool(session, name, source=source or process_source("cli"), now=utcnow())
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)

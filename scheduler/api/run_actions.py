@@ -9,7 +9,7 @@ from __future__ import annotations
 from scheduler.api.databases import database
 from scheduler.api.tasks import clear_tasks
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError
 from scheduler.settings import Settings
 from scheduler.states import TaskState
@@ -54,7 +54,7 @@ def mark_run(
         changed = run_actions.mark_run(
             session, spec, run_id, state, source=source or process_source("cli"), now=utcnow()
         )
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return changed
 
 

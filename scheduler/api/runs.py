@@ -8,7 +8,7 @@ from typing import Any
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
 from scheduler.engine.scheduling import trigger_run
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.json_limits import JsonLimits
 from scheduler.settings import Settings
 from scheduler.store import compensations as compensation_store
@@ -42,7 +42,7 @@ def trigger_dag(
             now=utcnow(),
             conf_limits=JsonLimits.from_settings(settings),
         )
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return run
 
 
@@ -76,5 +76,5 @@ def compensate_run(
         retried = compensation_store.compensate_again(
             session, dag_id, run_id, source=source or process_source("cli"), now=utcnow()
         )
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return retried

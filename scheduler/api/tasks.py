@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
 from scheduler.engine.driver import utcnow
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError
 from scheduler.masking import redact
 from scheduler.settings import Settings
@@ -164,7 +164,7 @@ def clear_tasks(
             now=utcnow(),
             map_indexes=map_indexes,
         )
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return [c.task_id for c in cleared if (c.dag_id, c.run_id) == (dag_id, run_id)]
 
 
@@ -200,7 +200,7 @@ def mark_tasks(
             now=utcnow(),
             map_indexes=map_indexes,
         )
-    poke_scheduler(settings.home)
+    wake_schedulers(settings)
     return marked
 
 

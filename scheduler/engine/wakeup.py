@@ -11,9 +11,15 @@ import contextlib
 import fcntl
 import os
 import socket
+import threading
+import time
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from scheduler.errors import BatonError
+from scheduler.settings import Settings
 
 SOCKET_NAME = "scheduler.sock"
 LOCK_SUFFIX = ".scheduler-lock"
@@ -101,3 +107,116 @@ class SchedulerLock:
 def lock_path(database: Path) -> Path:
     """The lock file of the SQLite database at ``database``."""
     return database.with_name(database.name + LOCK_SUFFIX)
+
+
+# -- several schedulers: PostgreSQL's LISTEN/NOTIFY ------------------------------------------
+WAKEUP_CHANNEL = "baton_scheduler_wakeup"
+
+
+def wake_schedulers(settings: Settings) -> None:
+    """Tell the schedulers to look at the database now: the local one through its socket,
+    and on PostgreSQL every scheduler, on any machine, through ``NOTIFY``. Best effort:
+    they also look every few seconds."""
+    poke_scheduler(settings.home)
+    conninfo = _libpq_url(settings.database_url)
+    if conninfo is None:
+        return
+    import psycopg  # here: only PostgreSQL users pay for the import
+
+    # One connection per process, kept: a web UI or a triggerer wakes them often.
+    with _notify_lock:
+        for attempt in range(2):
+            conn = _notify_connections.get(conninfo)
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=2)
+                    _notify_connections[conninfo] = conn
+                conn.execute(f"NOTIFY {WAKEUP_CHANNEL}")
+                return
+            except psycopg.Error:
+                _notify_connections.pop(conninfo, None)
+                if attempt:  # the schedulers' periodic look finds the change
+                    return
+
+
+_notify_lock = threading.Lock()
+_notify_connections: dict[str, Any] = {}
+# A forked child must not share its parent's connection.
+os.register_at_fork(after_in_child=_notify_connections.clear)
+
+
+class DatabaseWakeup:
+    """The scheduler's end of ``NOTIFY``: a connection that LISTENs, waitable with
+    ``connection.wait``. Reconnects (at most once a second) after the database went away."""
+
+    def __init__(self, database_url: str) -> None:
+        self._conninfo = _libpq_url(database_url)
+        self._conn: Any = None  # a psycopg.Connection while connected
+        self._retry_at = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self._conninfo is not None
+
+    def handles(self) -> list[int]:
+        """The socket to wait on (none while disconnected)."""
+        self._ensure()
+        return [self._conn.fileno()] if self._conn is not None else []
+
+    def drain(self) -> int:
+        """Read the pending notifications; return how many there were."""
+        if self._conn is None:
+            return 0
+        import psycopg
+
+        count = 0
+        try:
+            self._conn.pgconn.consume_input()
+            while self._conn.pgconn.notifies() is not None:
+                count += 1
+        except psycopg.Error:
+            self.close()
+            return 1  # we cannot know what was missed: look at the database
+        if self._conn.pgconn.status != psycopg.pq.ConnStatus.OK or _at_eof(self._conn.fileno()):
+            self.close()  # the server went away (libpq may not have noticed yet)
+            return max(count, 1)  # as above: look at the database
+        return count
+
+    def _ensure(self) -> None:
+        if self._conn is not None or self._conninfo is None:
+            return
+        if time.monotonic() < self._retry_at:
+            return
+        import psycopg
+
+        try:
+            self._conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=2)
+            self._conn.execute(f"LISTEN {WAKEUP_CHANNEL}")
+        except psycopg.Error:
+            self.close()
+            self._retry_at = time.monotonic() + 1.0
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+        self._conn = None
+
+
+def _libpq_url(database_url: str) -> str | None:
+    """The libpq form of a PostgreSQL SQLAlchemy URL; None for another back end."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _at_eof(fd: int) -> bool:
+    """Whether the peer closed the socket ``fd`` (a peek that reads nothing)."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        try:
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True

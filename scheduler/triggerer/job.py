@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler.engine.wakeup import poke_scheduler
+from scheduler.engine.wakeup import wake_schedulers
 from scheduler.processes import set_process_name
 from scheduler.settings import Settings
 from scheduler.store import triggers as store
@@ -124,7 +124,7 @@ class TriggererJob:
             log.info("triggerer %s claimed %d trigger(s)", self.job_id, len(claimed))
         if timed_out:
             log.info("%d deferred task(s) timed out", timed_out)
-            poke_scheduler(self.settings.home)
+            wake_schedulers(self.settings)
         return owned
 
     async def _write_events(self) -> None:
@@ -138,7 +138,7 @@ class TriggererJob:
                 self.loop.forget(trigger_id)  # not stored: the next sync starts it again
             self._stored |= stored
             if stored:
-                poke_scheduler(self.settings.home)
+                wake_schedulers(self.settings)
 
     def _store(self, batch: list[Fired]) -> set[int]:
         try:

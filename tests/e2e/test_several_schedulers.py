@@ -94,9 +94,12 @@ class Cluster:
         self.baton.wait_until("each scheduler to own one DAG", lambda: len(self.owners()) == 2)
 
     def start_second(self) -> None:
+        """A scheduler with a home of its own, as on another machine: pokes reach it only
+        through PostgreSQL's NOTIFY."""
+        env = {**self.baton.env, "BATON_HOME": str(self.baton.root / "home2")}
         with open(self.second_log, "ab") as out:
             self.second = subprocess.Popen(
-                [BATON, "scheduler"], env=self.baton.env, stdout=out, stderr=subprocess.STDOUT
+                [BATON, "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT
             )
 
     def owners(self) -> dict[int, set[str]]:
