@@ -91,6 +91,8 @@ def create_asset_triggered_runs(
         spec = specs.get(dag_id)
         if spec is None or spec.asset_condition is None or dag_id in paused:
             continue  # a paused consumer keeps its queue, as in Airflow
+        if not catalog.drives(dag_id):
+            continue  # another scheduler drives this DAG: it creates the run
         row = create_run_if_ready(session, spec, source=source, now=now)
         if row is not None:
             created.append(row)

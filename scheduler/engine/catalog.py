@@ -53,6 +53,10 @@ class DagCatalog:
         # The DAGs this scheduler drives (None: all): only their due runs wake it up.
         self._owned: frozenset[str] | None = None
 
+    def drives(self, dag_id: str) -> bool:
+        """Whether this scheduler drives ``dag_id`` (creates and runs its runs)."""
+        return self._owned is None or dag_id in self._owned
+
     def only(self, dag_ids: Iterable[str]) -> None:
         """Consider only ``dag_ids`` for due runs (the others are another scheduler's)."""
         owned = frozenset(dag_ids)
