@@ -41,3 +41,27 @@ class Resume:
     next_method: str | None = None
     next_kwargs: dict[str, Any] | None = None
     first_poke_at: datetime | None = None
+
+
+def to_json(value: Deferral | Reschedule | Resume | None) -> dict[str, Any] | None:
+    """``value`` as JSON for the Celery broker (tagged with its kind)."""
+    from scheduler.triggers import serde
+
+    if value is None:
+        return None
+    kind = type(value).__name__
+    return {"kind": kind, **serde.encode(value.__dict__, f"a {kind}")}
+
+
+def from_json(body: dict[str, Any] | None) -> Deferral | Reschedule | Resume | None:
+    """The inverse of ``to_json``."""
+    from scheduler.triggers import serde
+
+    if not body:
+        return None
+    kinds = {"Deferral": Deferral, "Reschedule": Reschedule, "Resume": Resume}
+    values = {k: v for k, v in body.items() if k != "kind"}
+    if body["kind"] == "Deferral":  # its kwargs are stored as JSON: keep them encoded
+        times = {"timeout_at": serde.decode(values.pop("timeout_at"))}
+        return Deferral(**values, **times)
+    return kinds[body["kind"]](**serde.decode(values))

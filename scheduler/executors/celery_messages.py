@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scheduler import deferral
 from scheduler.executor import ExecutorEvent, TaskFinished, TaskRequest, TaskStarted, TryKey
 
 _DATES = ("logical_date", "data_interval_start", "data_interval_end")
@@ -34,6 +35,7 @@ def encode_request(request: TaskRequest, dags_folder: Path, logs_folder: Path) -
         body[name] = getattr(request, name).isoformat()
     body["fileloc_relative"] = _relative(request.fileloc, dags_folder)
     body["log_relative"] = _relative(request.log_path, logs_folder)
+    body["resume"] = deferral.to_json(request.resume)  # a resumed try (deferred, rescheduled)
     return body
 
 
@@ -43,6 +45,7 @@ def decode_request(body: dict[str, Any]) -> TaskRequest:
     values = {k: v for k, v in body.items() if k in names}
     for name in _DATES:
         values[name] = datetime.fromisoformat(values[name])
+    values["resume"] = deferral.from_json(values.get("resume"))
     return TaskRequest(**values)
 
 
@@ -86,6 +89,7 @@ def encode_event(event: ExecutorEvent) -> dict[str, Any]:
         "sealed_xcoms": [list(pair) for pair in event.sealed_xcoms],
         "skip_tasks": list(event.skip_tasks),
         "lost": event.lost,
+        "deferral": deferral.to_json(event.deferral),
         "outlet_events": list(event.outlet_events),
     }
 
@@ -107,5 +111,6 @@ def decode_event(body: dict[str, Any]) -> ExecutorEvent:
         sealed_xcoms=tuple(tuple(pair) for pair in body["sealed_xcoms"]),
         skip_tasks=tuple(body["skip_tasks"]),
         lost=body.get("lost", False),
+        deferral=deferral.from_json(body.get("deferral")),
         outlet_events=tuple(body.get("outlet_events", ())),
     )

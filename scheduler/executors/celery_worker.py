@@ -92,7 +92,8 @@ def run_try_message(app: Celery, body: dict[str, Any], reply_to: str) -> str:
     key = request.key
 
     def claim(session: Session) -> tuple[str | None, int]:  # one commit: claim, log size
-        earlier = try_claims.claim(session, key, here.worker, _now())
+        resumed = request.resume is not None  # the same try again, after a deferral
+        earlier = try_claims.claim(session, key, here.worker, _now(), resumed=resumed)
         shipped = shipped_logs.shipped_size(session, request.log_path) if earlier is None else 0
         return earlier, shipped or 0
 

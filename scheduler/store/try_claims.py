@@ -23,6 +23,7 @@ from scheduler.store.models_celery import TryClaimRow, try_claim_table
 
 RUNNING, FINISHED = "running", "finished"
 CANCELLED, CANCEL_REQUESTED = "cancelled", "cancel_requested"
+_PAUSED = ("deferred", "up_for_reschedule")  # outcomes after which the same try resumes
 
 
 def _key_values(key: TryKey) -> dict[str, object]:
@@ -58,9 +59,14 @@ def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
     return session.execute(statement).rowcount == 1
 
 
-def claim(session: Session, key: TryKey, worker: str, now: datetime) -> str | None:
+def claim(
+    session: Session, key: TryKey, worker: str, now: datetime, resumed: bool = False
+) -> str | None:
     """Claim ``key`` for ``worker``: None if this call claimed it, else the state of the
-    claim that was there first (the message is a redelivery, or the try was cancelled)."""
+    claim that was there first (the message is a redelivery, or the try was cancelled).
+    ``resumed``: the message resumes the try after it deferred or was rescheduled (the
+    same try number, Airflow's), so a finished claim whose outcome gave the slot back is
+    claimed again, by a compare-and-set on its ``claimed_at``."""
     values = {
         **_key_values(key),
         "state": RUNNING,
@@ -70,7 +76,22 @@ def claim(session: Session, key: TryKey, worker: str, now: datetime) -> str | No
     }
     if _insert_if_absent(session, values):
         return None
-    return session.scalar(select(TryClaimRow.state).where(*_where(key))) or RUNNING
+    row = session.execute(
+        select(TryClaimRow.state, TryClaimRow.outcome, TryClaimRow.claimed_at).where(*_where(key))
+    ).first()
+    if row is None:
+        return RUNNING
+    paused = row.state == FINISHED and (row.outcome or {}).get("state") in _PAUSED
+    if resumed and paused:
+        result = session.execute(
+            update(TryClaimRow)
+            .where(*_where(key), TryClaimRow.state == FINISHED)
+            .where(TryClaimRow.claimed_at == row.claimed_at)
+            .values(state=RUNNING, worker=worker, claimed_at=now, heartbeat_at=now, outcome=None)
+        )
+        if result.rowcount == 1:
+            return None
+    return row.state
 
 
 def request_cancel(session: Session, key: TryKey, now: datetime) -> bool:
