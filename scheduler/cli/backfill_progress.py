@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -68,6 +69,6 @@ def watch(fetch: Callable[[], BackfillView], console: Console | None = None) -> 
     return view
 
 
-def _fields(view: BackfillView) -> dict[str, object]:
+def _fields(view: BackfillView) -> dict[str, Any]:  # rich's task fields: any values
     p = view.progress
     return {"id": view.row.id, "success": p.success, "failed": p.failed, "remaining": p.remaining}

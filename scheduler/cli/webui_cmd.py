@@ -39,7 +39,7 @@ workers_option = click.option(
 )
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     """gunicorn driven from Python: no config file, the options given on our command line."""
 
     def __init__(self, options: dict[str, Any]) -> None:

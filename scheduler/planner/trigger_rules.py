@@ -204,7 +204,8 @@ def all_done_setup_success(c: UpstreamCounts) -> Verdict:
 TR = TriggerRule
 #: One function per trigger rule; keys are ``TriggerRule`` members, which also match the plain
 #: strings stored in ``TaskSpec.trigger_rule``.
-RULES: dict[TriggerRule, Callable[[UpstreamCounts], Verdict]] = {
+# Keyed by the enum, looked up by plain strings too (a StrEnum member hashes as its value).
+RULES: dict[TriggerRule | str, Callable[[UpstreamCounts], Verdict]] = {
     TR.ALL_SUCCESS: all_success,
     TR.ALL_FAILED: all_failed,
     TR.ALL_DONE: all_done,
@@ -225,7 +226,7 @@ def evaluate(rule: TriggerRule | str, counts: UpstreamCounts) -> Verdict:
     """The verdict of ``rule`` for these upstream counts; a task without upstream runs."""
     if counts.total == 0:
         return V.RUN
-    func = RULES.get(rule)  # type: ignore[call-overload]
+    func = RULES.get(rule)
     if func is None:
         raise InvalidTriggerRuleError(
             f"trigger rule {rule!r} does not exist; use one of: {', '.join(TR.names())}"

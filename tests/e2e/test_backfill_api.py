@@ -103,6 +103,10 @@ def test_backfill_over_rest(baton: Baton, client: Any) -> None:
     assert cancel.status_code == 409 and "has completed already" in cancel.json["error"]
     listed = http.get("/api/v1/backfills?dag_id=daily&active=false", headers=viewer).json
     assert [b["id"] for b in listed["backfills"]] == [backfill["id"]]
+    active = http.get("/api/v1/backfills?dag_id=daily&active=true", headers=viewer).json
+    assert active["backfills"] == []
+    refused = http.get("/api/v1/backfills?active=maybe", headers=viewer)
+    assert (refused.status_code, refused.json["error"]) == (400, "active must be true or false")
 
 
 @pytest.mark.parametrize(

@@ -36,9 +36,10 @@ _REQUIRED = {"dag_id", "from_date", "to_date"}
 def get_backfills() -> dict[str, Any]:
     page = paging()
     dag_id = request.args.get("dag_id")
-    active = {"true": True, "false": False, None: None}.get(request.args.get("active"), "bad")
-    if active == "bad":
+    raw = request.args.get("active")
+    if raw not in (None, "true", "false"):
         raise ApiError(400, "active must be true or false", "active")
+    active = None if raw is None else raw == "true"
     found = backfills.list_backfills(
         settings(), dag_id, active=active, limit=page.limit, offset=page.offset
     )

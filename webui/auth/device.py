@@ -13,8 +13,9 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
 DEVICE_COOKIE = "baton_device"
 MAX_AGE = timedelta(days=365)

@@ -6,7 +6,8 @@ decorate is still protected. Only PUBLIC_ENDPOINTS are reachable without logging
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response  # what redirect() returns; flask's is a subclass
 
 from webui.auth.csrf import UNSAFE_METHODS, csrf_ok
 from webui.auth.identity import load_user

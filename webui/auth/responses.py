@@ -4,6 +4,7 @@ the login page for browsers."""
 from __future__ import annotations
 
 from flask import Response, abort, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 API_PREFIX = "/api/"
 # Scrapers and scripts read these with a token; a redirect to an HTML form helps nobody.
@@ -30,7 +31,7 @@ def wants_json() -> bool:
     )
 
 
-def unauthenticated() -> Response:
+def unauthenticated() -> BaseResponse:
     """401 JSON (with a Bearer challenge) for machines, a redirect to the login page else."""
     if wants_json():
         response = json_error(

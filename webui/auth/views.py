@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from scheduler import api
 from scheduler.errors import AuthError, LoginThrottledError
@@ -26,7 +27,7 @@ _NAME_MAX = 100
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> BaseResponse | str | tuple[str, int]:
     target = safe_next(request.values.get("next")) or "/"
     if request.method == "GET":
         if current_user() is not None:
@@ -56,7 +57,7 @@ def login() -> Response | str:
 
 @auth_bp.route("/logout", methods=["POST"])
 @login_required
-def logout() -> Response:
+def logout() -> BaseResponse:
     api.logout(settings(), _me().id, source=event_source())
     session.clear()
     return redirect(url_for("auth.login"))
@@ -83,7 +84,7 @@ def create_token() -> tuple[str, int] | str:
 
 @auth_bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
-def revoke_token(token_id: int) -> Response:
+def revoke_token(token_id: int) -> BaseResponse:
     if not api.revoke_token(settings(), _me().id, token_id, source=event_source()):
         flash(f"You have no token {token_id}; it may already be revoked.", "error")
     return redirect(url_for("auth.tokens"))
@@ -97,7 +98,7 @@ def users() -> str:
 
 @auth_bp.route("/users", methods=["POST"])
 @role_required("Admin")
-def create_user() -> Response | tuple[str, int]:
+def create_user() -> BaseResponse | tuple[str, int]:
     form = request.form
     try:
         api.create_user(
@@ -116,7 +117,7 @@ def create_user() -> Response | tuple[str, int]:
 
 @auth_bp.route("/users/<username>/delete", methods=["POST"])
 @role_required("Admin")
-def delete_user(username: str) -> Response:
+def delete_user(username: str) -> BaseResponse:
     if username == _me().username:
         flash("You cannot delete yourself; log in as another Admin to do it.", "error")
         return redirect(url_for("auth.users"))
@@ -129,7 +130,7 @@ def delete_user(username: str) -> Response:
 
 @auth_bp.route("/users/<username>/role", methods=["POST"])
 @role_required("Admin")
-def change_role(username: str) -> Response:
+def change_role(username: str) -> BaseResponse:
     role = request.form.get("role", "")
     try:
         old = api.change_role(settings(), username, role, source=event_source())
@@ -142,7 +143,7 @@ def change_role(username: str) -> Response:
 
 @auth_bp.route("/users/<username>/password", methods=["POST"])
 @role_required("Admin")
-def reset_password(username: str) -> Response:
+def reset_password(username: str) -> BaseResponse:
     try:
         api.reset_password(
             settings(), username, request.form.get("password", ""), source=event_source()
@@ -156,7 +157,7 @@ def reset_password(username: str) -> Response:
 
 @auth_bp.route("/users/<username>/active", methods=["POST"])
 @role_required("Admin")
-def set_active(username: str) -> Response:
+def set_active(username: str) -> BaseResponse:
     active = request.form.get("active") == "true"
     if username == _me().username and not active:
         flash("You cannot deactivate yourself; log in as another Admin to do it.", "error")
@@ -178,7 +179,7 @@ def password_form() -> str:
 
 @auth_bp.route("/password", methods=["POST"])
 @login_required
-def change_password() -> Response | tuple[str, int]:
+def change_password() -> BaseResponse | tuple[str, int]:
     form = request.form
     new = form.get("new_password", "")
     if new != form.get("confirm_password", ""):

@@ -30,7 +30,7 @@ def render_gantt(
     started = [b for b in bars if b.start is not None]
     if not started:
         return None
-    begin = min(b.queued_at or b.start for b in started)  # type: ignore[type-var]
+    begin = min(t for b in started if (t := b.queued_at or b.start) is not None)
     finish = max(b.end or now for b in started)
     span = max((finish - begin).total_seconds(), 0.001)
     rows: list[str] = []

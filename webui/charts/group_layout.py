@@ -205,7 +205,7 @@ def _slot(shape: GraphShape, unit: object, side: str) -> float:
     if isinstance(unit, Port):
         return shape.slots[(unit.group, unit)]
     if unit in shape.frames:
-        return shape.slots[(unit, Port(side, unit))]  # type: ignore[arg-type]
+        return shape.slots[(unit, Port(side, unit))]
     return _box(shape, unit).centre[1]
 
 

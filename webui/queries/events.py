@@ -59,7 +59,7 @@ def events(
         query = query.where(e.id < before_id)
     rows = session.execute(query).all()
     older = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], older
+    return list(rows[:limit]), older
 
 
 def import_errors(session: Session) -> list[ImportErrorRow]:

@@ -61,7 +61,7 @@ def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
         .order_by(dag_run_table.c.logical_date.desc(), dag_run_table.c.id.desc())
         .limit(limit)
     ).all()
-    runs.reverse()
+    runs = list(runs)[::-1]
     # Counted per state in SQL: a mapped task's 10,000 instances are a few rows here.
     summaries = instance_counts(session, [r.id for r in runs])
     cells = {key: (summary.state, summary.try_number) for key, summary in summaries.items()}
@@ -96,7 +96,7 @@ def run_history(
         .limit(page.size)
         .offset(page.offset)
     ).all()
-    return rows, page
+    return list(rows), page
 
 
 def get_run(session: Session, dag_id: str, run_id: str) -> Row:

@@ -54,4 +54,4 @@ def xcoms(session: Session, filters: XComFilters, page_number: object) -> tuple[
         .limit(page.size)
         .offset(page.offset)
     ).all()
-    return rows, page
+    return list(rows), page

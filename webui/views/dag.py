@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from sqlalchemy import Row
@@ -113,7 +114,7 @@ def _collapsed(spec: DagSpec) -> set[str]:
     return {g for g in request.args.get("collapsed", "").split(",") if g in spec.task_groups}
 
 
-def _toggle_url(endpoint: str, dag_id: str, collapsed: set[str], **args: str) -> Callable:
+def _toggle_url(endpoint: str, dag_id: str, collapsed: set[str], **args: Any) -> Callable:
     """Where a click on a group goes: the same page with that group collapsed or expanded."""
 
     def url(group_id: str) -> str:

@@ -8,6 +8,7 @@ mapped task's URL without it leads to the list of its instances."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -71,7 +72,7 @@ def _map_index(values: Mapping[str, str]) -> int:
 
 
 def _instance_url(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
-    extra = {"map_index": map_index} if map_index >= 0 else {}
+    extra: dict[str, Any] = {"map_index": map_index} if map_index >= 0 else {}
     return url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id, **extra)
 
 
