@@ -1,6 +1,7 @@
 """``baton db clean`` on 100,000 task instances: how long it takes, how long a lock is held.
 
-``python bench/retention_bench.py [sqlite|postgres ...]``: builds, with bulk inserts (not
+``python bench/retention_bench.py [sqlite|postgres ...]`` (``BENCH_ARCHIVE=archive|skip``
+for one mode only): builds, with bulk inserts (not
 through the scheduler), 1,000 finished runs of 100 task instances each, every instance with
 one try, its log file, one shipped log chunk, one XCom and two events, all ended 30 days ago;
 beside them 20 recent runs and 10 old runs that are still running (both must survive). Then
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -41,6 +43,7 @@ from scheduler.store.retention import CleanPolicy, clean, count_old, parse_table
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _CHUNK = 20_000  # rows per executemany
+ARCHIVE_MODES = {"both": (True, False), "archive": (True,), "skip": (False,)}
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,7 @@ def _fresh(backend: str, folder: Path) -> tuple[Engine, callable]:  # type: igno
 def main(backends: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for backend in backends:
-            for archive in (True, False):
+            for archive in ARCHIVE_MODES[os.environ.get("BENCH_ARCHIVE", "both")]:
                 engine, drop = _fresh(backend, Path(folder))
                 try:
                     print(json.dumps({"backend": backend, **bench(engine, archive)}), flush=True)

@@ -31,7 +31,6 @@ logs).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,17 +41,10 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Table,
-    column,
-    delete,
     exists,
     func,
-    insert,
-    inspect,
-    literal,
     or_,
     select,
-    table,
-    text,
 )
 from sqlalchemy.orm import Session
 
@@ -70,9 +62,29 @@ from scheduler.store.models import (
 from scheduler.store.models_celery import task_log_chunk_table, try_claim_table
 from scheduler.store.models_notifications import dag_callback_table
 from scheduler.store.races import is_expected_race
+from scheduler.store.retention_archive import (
+    ARCHIVE_PREFIX,
+    archive_name,
+    drop_archives,
+    list_archives,
+    move,
+    remove_log_files,
+)
 
-ARCHIVE_PREFIX = "_baton_deleted__"
-DEFAULT_BATCH_SIZE = 1000
+__all__ = [
+    "ARCHIVE_PREFIX",
+    "CleanPolicy",
+    "CleanReport",
+    "clean",
+    "count_old",
+    "cleanable_tables",
+    "drop_archives",
+    "list_archives",
+    "parse_tables",
+    "record",
+]
+
+DEFAULT_BATCH_SIZE = 250  # ~30-70 ms per batch on SQLite here; 1000: p50 100, p95 230 ms
 DEFAULT_PAUSE = 0.02
 _FINISHED = sorted(str(s) for s in FINISHED_RUN_STATES)
 _RACE_RETRIES = 3
@@ -310,7 +322,9 @@ def clean(engine: Engine, policy: CleanPolicy, *, logs_folder: Path) -> CleanRep
             if paths is None:
                 report.skipped_runs += len(batch.ids)
                 continue
-            _remove_files(paths, logs_folder, report)
+            removing = time.monotonic()
+            report.log_files += remove_log_files(paths, logs_folder)
+            report.files_seconds += time.monotonic() - removing
             time.sleep(policy.pause)
     if "event_log" in policy.tables:
         for ids in _event_pages(engine, policy):
@@ -365,7 +379,7 @@ def _clean_runs(
     for name, n in counts.items():
         _add(report, name, n)
         if n and policy.archive:
-            report.archives[name] = _archive_name(name, policy.stamp)
+            report.archives[name] = archive_name(name, policy.stamp)
     return paths
 
 
@@ -405,7 +419,7 @@ def _clean_events(engine: Engine, policy: CleanPolicy, ids: list[int], report: C
     if n:
         _add(report, "event_log", n)
         if policy.archive:
-            report.archives["event_log"] = _archive_name("event_log", policy.stamp)
+            report.archives["event_log"] = archive_name("event_log", policy.stamp)
     return n
 
 
@@ -431,74 +445,6 @@ def last_event_time(session: Session, event: str) -> datetime | None:
     return session.execute(query).scalar_one_or_none()
 
 
-# -- archive tables ---------------------------------------------------------------------------
-
-
-def _archive_name(name: str, stamp: str) -> str:
-    return f"{ARCHIVE_PREFIX}{name}__{stamp}"
-
-
 def _move(session: Session, policy: CleanPolicy, tbl: Table, where: ColumnElement[bool]) -> int:
-    """Copy the rows to the archive table (made on first use), then delete them."""
-    if policy.archive:
-        if (
-            session.execute(select(literal(1)).select_from(tbl).where(where).limit(1)).first()
-            is None
-        ):
-            return 0  # nothing to move: no empty archive table either
-        name = _archive_name(tbl.name, policy.stamp)
-        _ensure_archive(session, tbl, name)
-        target = table(name, *(column(c.name) for c in tbl.columns))
-        names = [c.name for c in tbl.columns]
-        session.execute(insert(target).from_select(names, select(*tbl.columns).where(where)))
-    return session.execute(delete(tbl).where(where)).rowcount or 0
-
-
-def _ensure_archive(session: Session, tbl: Table, name: str) -> None:
-    connection = session.connection()
-    if inspect(connection).has_table(name):
-        return
-    quote = connection.dialect.identifier_preparer.quote
-    source = quote(tbl.name)
-    connection.execute(text(f"CREATE TABLE {quote(name)} AS SELECT * FROM {source} WHERE 1=0"))
-
-
-def list_archives(engine: Engine) -> list[str]:
-    """The archive tables ``clean`` made, oldest first."""
-    return sorted(n for n in inspect(engine).get_table_names() if n.startswith(ARCHIVE_PREFIX))
-
-
-def drop_archives(engine: Engine, tables: frozenset[str] | None = None) -> list[str]:
-    """Drop the archive tables (of ``tables`` only, if given); return their names."""
-    dropped = []
-    for name in list_archives(engine):
-        source = name[len(ARCHIVE_PREFIX) :].rsplit("__", 1)[0]
-        if tables is None or source in tables:
-            with transaction(engine) as session:
-                connection = session.connection()
-                quote = connection.dialect.identifier_preparer.quote
-                connection.execute(text(f"DROP TABLE {quote(name)}"))
-            dropped.append(name)
-    return dropped
-
-
-def _remove_files(paths: list[Path], logs_folder: Path, report: CleanReport) -> None:
-    """Delete the tries' log files, then the folders left empty, up to ``logs_folder``:
-    each folder tried once, deepest first (an ``rmdir`` costs about a millisecond)."""
-    started = time.monotonic()
-    root = logs_folder.resolve()
-    folders: set[Path] = set()
-    for path in paths:
-        try:
-            path.unlink()
-        except OSError:
-            continue  # gone already, or not ours to remove: the rows are gone either way
-        report.log_files += 1
-        folder = path.parent.resolve()
-        while folder != root and root in folder.parents and folder not in folders:
-            folders.add(folder)
-            folder = folder.parent
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        with contextlib.suppress(OSError):  # not empty: another try's log is still there
-            folder.rmdir()
-    report.files_seconds += time.monotonic() - started
+    name = archive_name(tbl.name, policy.stamp) if policy.archive else None
+    return move(session, tbl, where, name)

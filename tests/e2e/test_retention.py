@@ -88,10 +88,13 @@ def test_db_clean_beside_a_running_scheduler_that_keeps_completing_runs(baton: B
     baton.wait_for_dag("busy")
     baton.wait_for_dag("slow")
     slow = baton.trigger("slow")
-    baton.wait_until("the slow run to run", lambda: _runs(baton)[slow] == "running")
+    baton.wait_until("the slow run to run", lambda: _runs(baton)[slow] == "running", 120)
     triggerer = Triggerer(baton)
     triggerer.start()
-    baton.wait_until("busy runs to finish", lambda: len(_finished(baton, triggerer)) >= 2)
+    # generous: each trigger is a CLI process, slow on a loaded machine
+    baton.wait_until(
+        "busy runs to finish", lambda: len(_finished(baton, triggerer)) >= 2, timeout=240
+    )
 
     done_before = len(_finished(baton, triggerer))
     cutoff = (now - timedelta(days=1)).isoformat()
@@ -127,7 +130,7 @@ def test_db_clean_beside_a_running_scheduler_that_keeps_completing_runs(baton: B
     assert finished and not finished & set(runs)
     assert runs[slow] == "running"
     (baton.home / "release").touch()
-    assert baton.wait_for_run("slow", slow, timeout=60) == "success"
+    assert baton.wait_for_run("slow", slow, timeout=180) == "success"
     for run_id in set(triggerer.run_ids) & set(runs):
         assert baton.wait_for_run("busy", run_id) == "success"
     log = baton.log_text()
