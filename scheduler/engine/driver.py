@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -570,18 +571,23 @@ class RunDriver:
         now: datetime,
         paused: AbstractSet[str] = frozenset(),
         pools: Mapping[str, PoolLimit] | None = None,
+        others: tuple[Counter[str], Counter[str]] | None = None,
     ) -> list[TaskRequest]:
         """Queue the tries to start now; the caller submits them after the commit.
 
         Runs of paused DAGs get no new tries (Airflow's meaning of pause). Given ``pools``
         (the scheduler's), no pool goes past its slots; without, pools are not applied
-        (``baton dags test`` runs one DAG in its own process)."""
+        (``baton dags test`` runs one DAG in its own process). ``others``: the pool slots
+        other schedulers' tries take, (queued + running, deferred)."""
         runs = self.live.runs.values()
         if paused:
             runs = [r for r in runs if r.dag_id not in paused]
         budget = None
         if pools is not None:
-            budget = PoolBudget(pools, self.live.pool_slots, self.live.pool_deferred)
+            used, deferred = self.live.pool_slots, self.live.pool_deferred
+            if others is not None:  # several schedulers: the slots the others' tries take
+                used, deferred = used + others[0], deferred + others[1]
+            budget = PoolBudget(pools, used, deferred)
         picked = select_for_dispatch(
             runs, self.live.active_tasks, free_slots, budget, self.live.active_by_task
         )

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from multiprocessing.connection import wait
 from typing import Any
@@ -75,6 +76,7 @@ class SchedulerService:
         # The DAGs this scheduler drives (store/ownership.py); on SQLite, every DAG.
         self.owned: set[str] = set()
         self._claimed_before = False  # the catalog was loaded just before the first claim
+        self._others_alive = False  # other live schedulers: pools are counted across them
         self.outage = DatabaseOutage(settings.db_outage_limit)
         self._needs_resync = False
         self._signal_r, self._signal_w = socket.socketpair()
@@ -321,6 +323,7 @@ class SchedulerService:
                     now,
                     paused=self.catalog.paused(),
                     pools=self.pool_limits,
+                    others=self._other_schedulers_pools(session),
                 )
             if time.monotonic() >= self._next_heartbeat and self._job_id is not None:
                 jobs.heartbeat(session, self._job_id, now, self._loops)
@@ -429,6 +432,7 @@ class SchedulerService:
         assert self.driver and self._job_id is not None
         busy = {run.dag_id for run in self.driver.live.runs.values()}
         alive = self._alive_jobs(session, now)
+        self._others_alive = len(alive) > 1
         owned = ownership.claim_dags(session, self._job_id, alive, busy)
         self._forget_dags(self.owned - owned)
         gained = owned - self.owned
@@ -441,6 +445,17 @@ class SchedulerService:
         self._to_cancel += self.driver.adopt_runs(session, rows, self.catalog.specs)
         adopt_resumed(session, self.driver.live)  # deferred tasks a triggerer resumed
         recover_orphaned_tries(session, self.driver, self.executor, self._job_id, now)
+
+    def _other_schedulers_pools(self, session: Session) -> tuple[Counter, Counter] | None:
+        """With other schedulers alive and something to dispatch: lock the pools for this
+        transaction and count the slots the others' tries take, so that a pool's ``slots``
+        holds across schedulers. Alone (or on SQLite): None, no query."""
+        assert self.driver and self._job_id is not None
+        if not self._others_alive or self.executor.free_slots <= 0:
+            return None
+        if not any(run.scheduled for run in self.driver.live.runs.values()):
+            return None
+        return pool_store.lock_and_count_other_schedulers(session, self._job_id, self.catalog.specs)
 
     def _forget_dags(self, lost: set[str]) -> None:
         """DAGs another scheduler took over (this one looked gone to it): stop driving

@@ -11,12 +11,13 @@ pool named in a DAG file is checked when the file is recorded (``unknown_pool_pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundError
@@ -338,3 +339,40 @@ def has_unknown_pool_errors(session: Session) -> bool:
         .limit(1)
     )
     return session.execute(query).first() is not None
+
+
+def lock_and_count_other_schedulers(
+    session: Session, job_id: int, specs: Mapping[str, DagSpec]
+) -> tuple[Counter[str], Counter[str]]:
+    """With several schedulers: lock every pool row until this transaction ends (so no
+    two schedulers fill the same pool at once), then return the pool slots the other
+    schedulers' tries take now: (queued + running, deferred).
+
+    Grouped in SQL by task and state, so it costs a few rows however many tries run; the
+    slots come from ``specs`` (every scheduler knows every DAG)."""
+    session.execute(select(pool_table.c.name).order_by(pool_table.c.name).with_for_update())
+    ti = task_instance_table
+    active = (TaskState.QUEUED, TaskState.RUNNING, TaskState.DEFERRED, TaskState.COMPENSATING)
+    rows = session.execute(
+        select(ti.c.dag_id, ti.c.task_id, ti.c.state, ti.c.compensation_state, func.count())
+        .where(
+            ti.c.state.in_(active),
+            ti.c.scheduler_job_id.is_not(None),
+            ti.c.scheduler_job_id != job_id,
+        )
+        .group_by(ti.c.dag_id, ti.c.task_id, ti.c.state, ti.c.compensation_state)
+    ).all()
+    used: Counter[str] = Counter()
+    deferred: Counter[str] = Counter()
+    for dag_id, task_id, state, compensation_state, count in rows:
+        spec = specs.get(dag_id)
+        task = spec.tasks.get(task_id) if spec else None
+        if task is None:
+            continue
+        if state == TaskState.COMPENSATING:
+            if compensation_state not in (TaskState.QUEUED, TaskState.RUNNING):
+                continue
+            task = task.compensation or task
+        target = deferred if state == TaskState.DEFERRED else used
+        target[task.pool] += task.pool_slots * count
+    return used, deferred

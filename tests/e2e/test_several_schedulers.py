@@ -350,3 +350,49 @@ def test_celery_rides_out_a_rabbitmq_restart_mid_run(tmp_path: Path, postgres_ur
         worker.stop()
     starts = cluster.check_ledger(runs)
     assert max(starts.values()) == 1, "a try ran twice"
+
+
+POOLED = """
+import os, time
+from datetime import datetime, timezone
+from pathlib import Path
+from scheduler import DAG, PythonOperator
+
+LEDGER = Path(os.environ["LEDGER_DIR"]) / "pool.txt"
+
+def hold(ti):
+    with open(LEDGER, "a") as out:
+        out.write(f"{{time.time()}} +1 {{ti.dag_id}}.{{ti.task_id}}\\n")
+    time.sleep(0.4)
+    with open(LEDGER, "a") as out:
+        out.write(f"{{time.time()}} -1 {{ti.dag_id}}.{{ti.task_id}}\\n")
+
+with DAG("{dag_id}", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)):
+    for i in range(6):
+        PythonOperator(task_id=f"t{{i}}", python_callable=hold, pool="narrow")
+"""
+
+
+def test_a_pool_holds_across_two_schedulers(tmp_path: Path, postgres_url: str) -> None:
+    """Each scheduler drives one DAG; both DAGs' tasks share a pool of 2 slots, and the
+    tasks' own ledger never shows more than 2 of them running at once."""
+    cluster = Cluster(tmp_path, postgres_url, parallelism="4")
+    for dag_id in DAG_IDS:
+        cluster.baton.write_dag(f"{dag_id}.py", POOLED.format(dag_id=dag_id))
+    api.set_pool(cluster.baton.settings, "narrow", 2, "shared by both DAGs")
+    try:
+        cluster.start_both()
+        runs = cluster.trigger_all(per_dag=1)
+        cluster.wait_all(runs)
+    finally:
+        cluster.stop()
+    lines = sorted(
+        (float(t), int(step)) for t, step, _ in (line.split() for line in
+        (cluster.ledger / "pool.txt").read_text().splitlines())
+    )  # fmt: skip
+    running, most = 0, 0
+    for _, step in lines:
+        running += step
+        most = max(most, running)
+    assert len(lines) == 2 * 6 * len(DAG_IDS)
+    assert most == 2, f"{most} tasks of a 2-slot pool ran at once"
