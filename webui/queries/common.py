@@ -73,7 +73,7 @@ def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[flo
     """``end - start`` in seconds, as SQL: SQLite has no interval type, PostgreSQL no julianday."""
     if session.get_bind().dialect.name == "sqlite":
         return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
-    return func.extract("epoch", end - start)
+    return cast(func.extract("epoch", end - start), Float)  # numeric on PostgreSQL: a float
 
 
 def bind_time(value: datetime) -> Any:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -235,7 +236,7 @@ def _task_latency(session: Session, scope: _Scope, metrics: Metrics) -> None:
     metrics.slowest = _slowest(rows)
 
 
-def _p95_per_bucket(rows: list, scope: _Scope) -> list[float | None]:
+def _p95_per_bucket(rows: Sequence[Any], scope: _Scope) -> list[float | None]:
     by_bucket: dict[int, list[float]] = defaultdict(list)
     for bucket, value in rows:
         if value is not None:
@@ -243,7 +244,7 @@ def _p95_per_bucket(rows: list, scope: _Scope) -> list[float | None]:
     return [percentile(sorted(by_bucket[i]), 95) for i in range(scope.count)]
 
 
-def _slowest(rows: list) -> list[SlowTask]:
+def _slowest(rows: Sequence[Any]) -> list[SlowTask]:
     durations: dict[tuple[str, str], list[float]] = defaultdict(list)
     for _, _, duration, dag_id, task_id in rows:
         if duration is not None:
