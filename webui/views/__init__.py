@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from webui.views import (
+    api_docs,
     assets,
     backfills,
     breakers,
@@ -52,6 +53,7 @@ BLUEPRINTS: list[Blueprint] = [
     connections.bp,
     variables.bp,
     xcoms.bp,
+    api_docs.bp,
 ]
 
 __all__ = ["BLUEPRINTS"]
