@@ -106,6 +106,9 @@ def mark_tasks(
             new,
             ti.try_number,
             values={"end_date": now, "next_retry_at": None},
+            # A try that was running ends here too: the scheduler stops it, and its late
+            # outcome no longer changes the instance (the tries table must not say running).
+            try_values=_ended_try(ti.state, new, now),
             detail=f"marked {new} by a user",
             map_index=ti.map_index,
         )
@@ -180,3 +183,9 @@ def _reopen_run(
     append_events(
         session, [Event("user_action", now, source, dag_id=dag_id, run_id=run_id, detail=detail)]
     )
+
+
+def _ended_try(old: str, new: TaskState, now: datetime) -> dict[str, object]:
+    if old not in ACTIVE_TASK_STATES:
+        return {}
+    return {"state": new, "end_date": now, "error": f"stopped: the task was marked {new}"}

@@ -66,3 +66,7 @@ with DAG("stuck", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone
     baton.cli("tasks", "mark", "stuck", run_id, "forever", "--state", "failed")
     assert baton.wait_for_run("stuck", run_id, timeout=30) == "failed"
     baton.wait_until("the worker to stop the try", lambda: "stopping stuck/" in baton.log_text())
+    # The try it stopped is over in the tries table too, not "running" for ever.
+    (only,) = baton.tries("stuck", run_id, "forever")
+    assert only.state == "failed" and only.end_date is not None
+    assert "marked failed" in only.error
