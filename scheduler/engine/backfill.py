@@ -156,10 +156,11 @@ def advance_backfills(
     """One scheduler pass over the active backfills of the DAGs this scheduler drives:
     start the next runs up to each backfill's max_active_runs, fail the queued runs of a
     cancelled one, and mark a backfill completed once all its runs have ended."""
-    specs = catalog.specs
-    backfills = store.active_backfills(session, owned & set(specs))
-    if not backfills:
+    backfills = store.active_backfills(session, owned)
+    if not backfills:  # the common case, in ~50 us: nothing else is computed
         return
+    specs = catalog.specs
+    backfills = [b for b in backfills if b.dag_id in specs]  # a DAG not parsed (yet)
     paused = catalog.paused()
     started = 0
     for backfill in backfills:
