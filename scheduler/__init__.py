@@ -154,6 +154,8 @@ __all__ = [
     # plugins
     "BatonPlugin",
     "MenuLink",
+    # notifiers, usable as callbacks (scheduler.notifications has the others)
+    "BaseNotifier",
     # exceptions a task may raise, and the base of Baton's own
     "BatonError",
     "BatonFailException",
@@ -177,6 +179,7 @@ _LAZY = {
     "Connection": "scheduler.connections",
     "Variable": "scheduler.connections",
     "BatonPlugin": "scheduler.plugins",
+    "BaseNotifier": "scheduler.notifications",
     "MenuLink": "scheduler.plugins",
     # sensors and triggers, imported when a DAG file names them
     "TimeDeltaSensor": "scheduler.authoring.time_sensors",

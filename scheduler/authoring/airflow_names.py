@@ -55,7 +55,6 @@ MISSING_NAMES: dict[str, tuple[str, str]] = {
     "AssetOrTimeSchedule": ("timetable", "assets and asset-triggered schedules"),
     # deferrable operators and triggers
     # other authoring names
-    "BaseNotifier": ("class", "notifiers; pass a function as on_failure_callback"),
     "BaseOperatorLink": ("class", "operator extra links"),
     "get_parsing_context": ("function", ""),
     "literal": ("function", "template literals"),
@@ -190,8 +189,6 @@ NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     "max_consecutive_failed_dag_runs": (0, None),
     "deadline": (None,),
     "sla_miss_callback": (None,),
-    "on_success_callback": (None,),
-    "on_failure_callback": (None,),
     "access_control": (None,),
     "jinja_environment_kwargs": (None,),
     "render_template_as_native_obj": (False,),
