@@ -83,12 +83,6 @@ def triggering_events_of_run(settings: Settings, dag_id: str, run_id: str) -> li
         return asset_queries.triggering_events(session, dag_id, run_id)
 
 
-def triggering_events_by_run(settings: Settings, run_pks: list[int]) -> dict[int, list[int]]:
-    """Run pk -> ids of its triggering events, for the runs of a list page in one query."""
-    with transaction(read_database(settings)) as session:
-        return asset_queries.triggering_events_by_run(session, run_pks)
-
-
 def _checked_extra(extra: Any) -> dict[str, Any]:
     if extra is None:
         return {}

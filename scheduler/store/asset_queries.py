@@ -3,7 +3,6 @@ a run (``triggering_asset_events`` in a worker, the run page)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -126,21 +125,6 @@ def triggering_events(session: Session, dag_id: str, run_id: str) -> list[dict[s
         .order_by(asset_event_table.c.id)
     )
     return [_event_dict(r) for r in rows]
-
-
-def triggering_events_by_run(session: Session, run_pks: Sequence[int]) -> dict[int, list[int]]:
-    """For run list pages: run pk -> the ids of the events that triggered it."""
-    if not run_pks:
-        return {}
-    found: dict[int, list[int]] = {}
-    rows = session.execute(
-        select(run_event_table.c.dag_run_id, run_event_table.c.event_id)
-        .where(run_event_table.c.dag_run_id.in_(run_pks))
-        .order_by(run_event_table.c.event_id)
-    )
-    for run_pk, event_id in rows:
-        found.setdefault(run_pk, []).append(event_id)
-    return found
 
 
 def _event_dict(row: Any) -> dict[str, Any]:
