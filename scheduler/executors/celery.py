@@ -203,7 +203,11 @@ class CeleryExecutor(Executor):
                 pass
         events, self._events = self._events, []
         while self._inbox:
-            events.append(self._inbox.popleft())
+            event = self._inbox.popleft()
+            # Only tries in flight here: an outcome already read from the try's claim (its
+            # broker event came late) or a try this executor gave up is not reported twice.
+            if event.key in self._in_flight:
+                events.append(event)
         for event in events:
             if isinstance(event, TaskFinished):
                 self._in_flight.pop(event.key, None)
@@ -319,7 +323,13 @@ class CeleryExecutor(Executor):
             log.warning("cannot read the Celery try claims: %s", exc)
             return []
         events: list[ExecutorEvent] = []
+        # A try of this executor's own reports through the broker: its claim's outcome is
+        # used only when that event is overdue (lost on the way), not in the race with it.
+        overdue = _now() - timedelta(seconds=self.LOST_CHECK_S * 2)
         for key, claim in claims.items():
+            sent_here = self._in_flight.get(key) is not None
+            if sent_here and claim.state == try_claims.FINISHED and claim.heartbeat_at > overdue:
+                continue
             if claim.state == try_claims.FINISHED and claim.outcome:
                 events.append(decode_event(claim.outcome))
                 self._in_flight.pop(key, None)
