@@ -237,3 +237,76 @@ def test_dags_test_runs_the_triggers_in_its_own_process(baton: Baton) -> None:
     baton.write_dag("defer.py", DEFER_DAG.format(count=2, seconds=1))
     result = baton.cli("dags", "test", "defer", timeout=120)
     assert "success" in result.stdout.splitlines()[-1], result.stdout + result.stderr
+
+
+def test_on_postgresql_a_second_triggerer_takes_over_from_one_killed(tmp_path: Path) -> None:
+    from tests.databases import migrated_postgres
+
+    with migrated_postgres() as url:
+        baton = Baton(
+            tmp_path,
+            database_url=url,
+            triggerer_health_threshold="2",
+            triggerer_heartbeat_sec="0.5",
+        )
+        first, second = Triggerer(baton, "first"), Triggerer(baton, "second")
+        try:
+            baton.write_dag("defer.py", DEFER_DAG.format(count=8, seconds=30))
+            baton.start()
+            first.start()
+            baton.wait_for_dag("defer")
+            run_id = baton.trigger("defer")
+            baton.wait_until("claimed", lambda: _owned(url) == {"first": 8}, timeout=60)
+            second.start()  # alive beside the first: it claims nothing the first owns
+            baton.wait_until("the second heartbeating", lambda: _alive(url) == 2, timeout=30)
+            assert _owned(url) == {"first": 8}
+            first.kill()
+            baton.wait_until("the take-over", lambda: _owned(url) == {"second": 8}, timeout=30)
+            assert baton.wait_for_run("defer", run_id, timeout=90) == "success", second.text()
+            for i in range(8):
+                returned = _returned(baton, "defer", run_id, f"wait_{i}")
+                assert returned["try"] == 1 and returned["waited"] >= 30.0
+        finally:
+            first.stop()
+            second.stop()
+            baton.stop()
+
+
+def _owned(url: str) -> dict[str, int]:
+    """How many triggers each triggerer owns right now, by its name (its pid's process)."""
+    from sqlalchemy import func, select
+
+    from scheduler.store.db import make_engine
+    from scheduler.store.models_triggers import trigger_table as t
+    from scheduler.store.models_triggers import triggerer_job_table as j
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            query = (
+                select(j.c.started_at, func.count())
+                .select_from(t)
+                .join(j, j.c.id == t.c.triggerer_id)
+                .group_by(j.c.id, j.c.started_at)
+                .order_by(j.c.started_at)
+            )
+            rows = list(c.execute(query))
+            starts = list(c.execute(select(j.c.started_at).order_by(j.c.started_at)).scalars())
+    finally:
+        engine.dispose()
+    names = dict(zip(starts, ("first", "second"), strict=False))
+    return {names[started]: int(n) for started, n in rows}
+
+
+def _alive(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from scheduler.store.db import make_engine
+    from scheduler.store.models_triggers import triggerer_job_table as j
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            return int(c.execute(select(func.count()).where(j.c.state == "running")).scalar_one())
+    finally:
+        engine.dispose()
