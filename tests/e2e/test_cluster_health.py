@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.databases import PostgresTemplate
+from tests.databases import migrated_postgres
 from tests.e2e.harness import BATON, Baton
 from tests.e2e.http_calls import api_token, call
 from tests.e2e.webserver import running_webui
@@ -44,12 +44,8 @@ with DAG("slow_fan", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timez
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    template = PostgresTemplate()
-    try:
-        with template.copy() as url:
-            yield url
-    finally:
-        template.drop()
+    with migrated_postgres() as url:
+        yield url
 
 
 class Scheduler:
