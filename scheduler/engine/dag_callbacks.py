@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 LOOKBACK = timedelta(minutes=10)  # a restarted scheduler still calls back for these
 TIMEOUT = 300.0
+LATE_COMMITS = timedelta(seconds=60)  # re-read: an event may commit after a higher id
 
 
 def start_dag_callbacks(settings: Settings, source: str) -> threading.Thread:
@@ -52,6 +53,7 @@ class DagCallbackRunner:
         self.settings = settings
         self.source = source
         self.running: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
+        self.seen: dict[int, float] = {}  # event ids handled lately (the window re-read)
 
     def run_forever(self) -> None:
         engine = make_engine(self.settings.database_url)
@@ -68,12 +70,19 @@ class DagCallbackRunner:
             time.sleep(POLL_SECONDS)
 
     def poll(self, engine: Engine, cursor: int) -> int:
+        now = utcnow()
         with transaction(engine) as session:
-            due, cursor = store.due_callbacks(session, cursor)
-            now = utcnow()
+            due, cursor = store.due_callbacks(session, cursor, now - LATE_COMMITS)
+            fresh = [d for d in due if d.event_id not in self.seen]
+            self.seen.update((d.event_id, time.monotonic()) for d in fresh)
             started = [
-                d for d in due if store.claim(session, d, self.source, now, str(self.log_path(d)))
+                d
+                for d in fresh
+                if not store.is_claimed(session, d.event_id)
+                and store.claim(session, d, self.source, now, str(self.log_path(d)))
             ]
+        horizon = time.monotonic() - 2 * LATE_COMMITS.total_seconds()
+        self.seen = {k: t for k, t in self.seen.items() if t > horizon}
         for item in started:
             self.start(engine, item)
         return cursor

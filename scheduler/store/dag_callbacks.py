@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,13 +35,22 @@ def start_cursor(session: Session, since: datetime) -> int:
     return session.execute(query).scalar_one_or_none() or 0
 
 
-def due_callbacks(session: Session, after: int, limit: int = 200) -> tuple[list[Due], int]:
-    """Run state changes after event ``after`` that call a DAG callback, and the new cursor."""
+def due_callbacks(
+    session: Session, after: int, since: datetime, limit: int = 500
+) -> tuple[list[Due], int]:
+    """Run state changes that call a DAG callback: after event ``after``, and also any since
+    ``since``, because on PostgreSQL an event can commit after one with a higher id was
+    read (ids are taken at insert, not at commit); the claims keep a change seen twice
+    from running twice. Returns them and the new cursor (the highest id read)."""
     ev, dag = event_table, dag_table
     rows = session.execute(
         select(ev.c.id, ev.c.dag_id, ev.c.run_id, ev.c.new_state, dag.c.spec, dag.c.fileloc)
         .join(dag, dag.c.dag_id == ev.c.dag_id, isouter=True)
-        .where(ev.c.id > after, ev.c.event == "run_state", ev.c.new_state.in_(CALLBACK_OF_STATE))
+        .where(
+            or_(ev.c.id > after, ev.c.ts >= since),
+            ev.c.event == "run_state",
+            ev.c.new_state.in_(CALLBACK_OF_STATE),
+        )
         .order_by(ev.c.id)
         .limit(limit)
     ).all()
@@ -50,12 +59,12 @@ def due_callbacks(session: Session, after: int, limit: int = 200) -> tuple[list[
         callback = CALLBACK_OF_STATE[state]
         if spec and callback in (spec.get("callbacks") or ()):
             due.append(Due(event_id, dag_id, run_id, state, callback, fileloc))
-    cursor = rows[-1][0] if len(rows) == limit else _last_id(session, after)
-    return due, cursor
+    return due, max([after, *(r[0] for r in rows)])
 
 
-def _last_id(session: Session, after: int) -> int:
-    return session.execute(select(func.max(event_table.c.id))).scalar_one_or_none() or after
+def is_claimed(session: Session, event_id: int) -> bool:
+    query = select(dag_callback_table.c.event_id).where(dag_callback_table.c.event_id == event_id)
+    return session.execute(query).first() is not None
 
 
 def claim(session: Session, due: Due, source: str, now: datetime, log_path: str) -> bool:

@@ -62,13 +62,13 @@ def test_failure_retry_and_success_notifications_reach_real_servers(baton: Baton
         )
         baton.write_dag("notify.py", DAGS)
         baton.start()
-        baton.wait_for_dag("billing")
-        baton.wait_for_dag("reports")
+        baton.wait_for_dag("billing", timeout=180)  # generous: a loaded machine is slow
+        baton.wait_for_dag("reports", timeout=180)
         failed = baton.trigger("billing")
         done = baton.trigger("reports")
-        assert baton.wait_for_run("billing", failed) == "failed"
-        assert baton.wait_for_run("reports", done) == "success"
-        baton.wait_until("the DAG callbacks", lambda: len(_paths(hooks, "/dag")) == 2, 60)
+        assert baton.wait_for_run("billing", failed, timeout=180) == "failed"
+        assert baton.wait_for_run("reports", done, timeout=180) == "success"
+        baton.wait_until("the DAG callbacks", lambda: len(_paths(hooks, "/dag")) == 2, 120)
 
         # on_retry_callback from default_args (a list), after try 1
         (retry,) = _paths(hooks, "/retry")

@@ -85,8 +85,8 @@ def test_db_clean_beside_a_running_scheduler_that_keeps_completing_runs(baton: B
     )
     baton.write_dag("dags.py", DAGS)
     baton.start()
-    baton.wait_for_dag("busy")
-    baton.wait_for_dag("slow")
+    baton.wait_for_dag("busy", timeout=180)
+    baton.wait_for_dag("slow", timeout=180)
     slow = baton.trigger("slow")
     baton.wait_until("the slow run to run", lambda: _runs(baton)[slow] == "running", 120)
     triggerer = Triggerer(baton)
@@ -162,7 +162,7 @@ def test_the_scheduler_cleans_history_older_than_baton_retention_days(tmp_path) 
                 .select_from(event_table)
                 .where(event_table.c.event == "retention"),
             ),
-            timeout=60,
+            timeout=180,
         )
         assert set(_runs(baton)) == {r for _d, r in kept}
         ti_count = select(func.count()).select_from(task_instance_table)

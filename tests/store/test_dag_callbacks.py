@@ -35,11 +35,14 @@ def test_only_runs_whose_dag_sets_the_matching_callback_are_due(db):
         _finished(session, "alerts", "r2", "failed")
         _finished(session, "quiet", "r3", "failed")
     with transaction(db) as session:
-        due, cursor = store.due_callbacks(session, 0)
+        due, cursor = store.due_callbacks(session, 0, NOW + timedelta(days=1))
         assert [(d.run_id, d.callback, d.fileloc) for d in due] == [
             ("r2", "on_failure_callback", "/dags/alerts.py")
         ]
-        assert store.due_callbacks(session, cursor) == ([], cursor)
+        assert store.due_callbacks(session, cursor, NOW + timedelta(days=1)) == ([], cursor)
+        # within the window, a change is read again (the claim keeps it from running twice)
+        again, _ = store.due_callbacks(session, cursor, NOW - timedelta(minutes=1))
+        assert [d.run_id for d in again] == ["r2"]
 
 
 def test_one_claim_per_state_change_and_again_after_a_rerun(db):
@@ -47,14 +50,15 @@ def test_one_claim_per_state_change_and_again_after_a_rerun(db):
         _dag(session, "alerts", ["on_failure_callback"])
         _finished(session, "alerts", "r1", "failed")
     with transaction(db) as session:
-        (due,), _ = store.due_callbacks(session, 0)
+        (due,), _ = store.due_callbacks(session, 0, NOW + timedelta(days=1))
         assert store.claim(session, due, "scheduler:1@a", NOW, "/logs/x.log")
     with transaction(db) as session:  # a second scheduler saw the same change
+        assert store.is_claimed(session, due.event_id)
         assert not store.claim(session, due, "scheduler:2@b", NOW, "/logs/x.log")
         store.finish(session, due.event_id, "success", None, NOW)
         _finished(session, "alerts", "r1", "failed")  # cleared, failed again
     with transaction(db) as session:
-        (again,), _ = store.due_callbacks(session, due.event_id)
+        (again,), _ = store.due_callbacks(session, due.event_id, NOW + timedelta(days=1))
         assert store.claim(session, again, "scheduler:2@b", NOW, "/logs/y.log")
         claims = store.list_callbacks(session, "alerts", "r1")
     assert [(c["source"], c["state"]) for c in claims] == [
