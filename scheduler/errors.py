@@ -308,3 +308,12 @@ AirflowRescheduleException = BatonRescheduleException
 
 class InvalidPoolError(BatonError):
     """A pool name or slot count that cannot be stored (the message says what to write)."""
+
+
+class RateLimitConfigError(BatonError):
+    """A ``rate_limit`` value (connection extra, pool) that is not ``N/s``, ``N/m`` or ``N/h``."""
+
+
+class RateLimitTimeoutError(BatonError):
+    """A call could not get a token of its rate limit within its timeout. Retryable: the
+    task's retries apply, by when the bucket has refilled."""

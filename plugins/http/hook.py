@@ -4,8 +4,9 @@ The connection gives the base URL (``host``, or ``schema://host:port`` where ``s
 ``http`` or ``https`` as in Airflow), basic auth (``login``/``password``), a bearer token
 (extra ``token`` or ``bearer_token``), headers (extra ``headers``, plus any other string
 extra, as Airflow does), ``timeout`` and ``verify``. Every call goes through the
-connection's circuit breaker (``breaker_*`` extras) and is retried within the try per
-``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
+connection's circuit breaker (``breaker_*`` extras), waits for a token of the connection's
+``rate_limit`` extra when it has one (``scheduler.ratelimit``), and is retried within the
+try per ``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
 every attempt (unless the call's own ``headers`` carry one, which is never replaced), so the
 service can recognise a repeated call; ``try_number``, when given, goes in a header of its
 own, ``Baton-Try-Number``, so that the key stays the same from one try to the next.
@@ -226,6 +227,7 @@ class HttpHook(BaseHook):
         """One call through the breaker, which counts it as failed only for an outage: no
         answer, or an outage status that is not a business error."""
         policy = self.breaker.policy
+        self.wait_for_rate_limit(self.connection)  # every attempt is a call the service sees
         with self.breaker.guard(is_failure=_is_service_failure) as call:
             response = session.request(self.method, url, timeout=self.request_timeout(), **kwargs)
             business = bool(self.is_business_error and self.is_business_error(response))
@@ -288,7 +290,7 @@ def _extra_headers(extra: Mapping[str, Any]) -> dict[str, str]:
             ) from None
     headers = dict(declared)
     for key, value in extra.items():
-        if key in _OPTION_KEYS or key.startswith(("breaker_", "retry_")):
+        if key in _OPTION_KEYS or key.startswith(("breaker_", "retry_", "rate_limit")):
             continue
         if isinstance(value, str):
             headers[key] = value

@@ -6,7 +6,8 @@ the file). Bind parameters are named, ``:name`` in the SQL and ``{"name": value}
 ``parameters``, the same on every database (SQLAlchemy's ``text()``).
 
 Connecting goes through the connection's circuit breaker: a database that cannot be
-reached counts as a failure, a bad query never does.
+reached counts as a failure, a bad query never does. Each statement of ``run`` first waits
+for a token of the connection's ``rate_limit`` extra, when it has one (``scheduler.ratelimit``).
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ class SqlHook(BaseHook):
         results: list[Any] = []
         with self.connect(autocommit) as sa:
             for statement in statements:
+                self.wait_for_rate_limit(self.connection)  # each statement is one call
                 self.log.info("Running statement: %s, parameters: %s", statement, params or None)
                 result = sa.execute(text(statement), params)
                 if handler is not None:

@@ -40,6 +40,14 @@ class BaseHook:
         """The connection ``conn_id`` (environment, then database); its secrets are masked."""
         return get_connection(conn_id)
 
+    def wait_for_rate_limit(self, conn: Connection) -> float:
+        """Wait for a token of ``conn``'s ``rate_limit`` extra (shared by every worker and
+        scheduler through the database) before one call; a no-op without one. Returns the
+        seconds waited; ``RateLimitTimeoutError`` past ``rate_limit_timeout_s``."""
+        from scheduler.ratelimit import acquire_for_connection  # late: hooks stay light
+
+        return acquire_for_connection(conn)
+
     def get_conn(self) -> Any:
         """The client of the outside system; every hook implements it."""
         raise NotImplementedError(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 07:17:26.050547
+Create Date: 2026-12-03 07:35:12.391309
 """
 
 from collections.abc import Sequence
@@ -168,6 +168,7 @@ def upgrade() -> None:
         sa.Column("triggered_by", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
         sa.Column("backfill_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("dag_version_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dag_id", "run_id", name="uq_dag_run_dag_id_run_id"),
     )
@@ -176,9 +177,28 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_dag_run_dag_id_logical_date", ["dag_id", "logical_date"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_dag_run_dag_version_id"), ["dag_version_id"], unique=False
+        )
         batch_op.create_index("ix_dag_run_end_date", ["end_date", "state"], unique=False)
         batch_op.create_index("ix_dag_run_state", ["state"], unique=False)
 
+    op.create_table(
+        "dag_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("version_number", sa.Integer(), nullable=False),
+        sa.Column("created_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("fileloc", sa.Text(), nullable=False),
+        sa.Column("file_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("source_code", sa.Text(), nullable=False),
+        sa.Column("spec_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("spec", scheduler.store.types.JsonText(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "dag_id", "version_number", name="uq_dag_version_dag_id_version_number"
+        ),
+    )
     op.create_table(
         "event_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -227,6 +247,16 @@ def upgrade() -> None:
         sa.Column("include_deferred", sa.Boolean(), nullable=False),
         sa.Column("updated_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
+        "rate_limit_bucket",
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("updated_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("rate", sa.Float(), nullable=False),
+        sa.Column("burst", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "name"),
     )
     op.create_table(
         "scheduler_job",
@@ -579,6 +609,7 @@ def downgrade() -> None:
     op.drop_table("task_try")
     op.drop_table("task_log_chunk")
     op.drop_table("scheduler_job")
+    op.drop_table("rate_limit_bucket")
     op.drop_table("pool")
     op.drop_table("login_failure")
     op.drop_table("import_error")
@@ -587,9 +618,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_event_log_dag_run")
 
     op.drop_table("event_log")
+    op.drop_table("dag_version")
     with op.batch_alter_table("dag_run", schema=None) as batch_op:
         batch_op.drop_index("ix_dag_run_state")
         batch_op.drop_index("ix_dag_run_end_date")
+        batch_op.drop_index(batch_op.f("ix_dag_run_dag_version_id"))
         batch_op.drop_index("ix_dag_run_dag_id_logical_date")
         batch_op.drop_index(batch_op.f("ix_dag_run_backfill_id"))
 
