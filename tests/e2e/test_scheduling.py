@@ -121,7 +121,8 @@ from datetime import datetime, timedelta, timezone
 from scheduler import DAG, PythonOperator, chain
 def step(task=None, ti=None):
     pathlib.Path("{marker}", f"{{task.task_id}}.{{ti.try_number}}").touch()
-    time.sleep(0.5)
+    # Long enough that the kill lands inside s2 even on a loaded machine.
+    time.sleep(2.0 if task.task_id == "s2" else 0.3)
 with DAG("long", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
          default_args={{"retries": 1, "retry_delay": timedelta(seconds=0)}}) as dag:
     chain(*[PythonOperator(task_id=f"s{{i}}", python_callable=step) for i in range(6)])
