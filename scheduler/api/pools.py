@@ -45,9 +45,11 @@ def set_pool(
     description: str | None,
     *,
     include_deferred: bool = False,
+    rate_limit: str | object | None = pool_store.KEEP,
     source: str | None = None,
 ) -> PoolStats:
-    """Create pool ``name`` or replace its settings (``baton pools set``)."""
+    """Create pool ``name`` or replace its settings (``baton pools set``); ``rate_limit``
+    ("10/s"; None: none) is kept as it is unless given."""
     with transaction(database(settings)) as session:
         row = pool_store.set_pool(
             session,
@@ -55,6 +57,7 @@ def set_pool(
             slots,
             description,
             include_deferred=include_deferred,
+            rate_limit=rate_limit,
             source=source or process_source("cli"),
             now=utcnow(),
         )
@@ -70,10 +73,12 @@ def create_pool(
     description: str | None = None,
     *,
     include_deferred: bool = False,
+    rate_limit: str | None = None,
     source: str | None = None,
 ) -> PoolStats:
     """Create a new pool; an existing name is a conflict (REST ``POST /pools``)."""
     pool_store.check_pool_values(name, slots)
+    pool_store.check_rate_limit(name, rate_limit)
     with transaction(database(settings)) as session:
         if session.get(PoolRow, name) is not None:
             raise PoolConflictError(
@@ -81,7 +86,13 @@ def create_pool(
                 f"or `baton pools set {name} SLOTS DESCRIPTION`"
             )
     return set_pool(
-        settings, name, slots, description, include_deferred=include_deferred, source=source
+        settings,
+        name,
+        slots,
+        description,
+        include_deferred=include_deferred,
+        rate_limit=rate_limit,
+        source=source,
     )
 
 
@@ -92,6 +103,7 @@ def update_pool(
     slots: object = _KEEP,
     description: object = _KEEP,
     include_deferred: object = _KEEP,
+    rate_limit: object = _KEEP,
     source: str | None = None,
 ) -> PoolStats:
     """Change some fields of an existing pool, keeping the others (REST ``PATCH``)."""
@@ -107,6 +119,7 @@ def update_pool(
         include_deferred=row.include_deferred
         if include_deferred is _KEEP
         else bool(include_deferred),
+        rate_limit=pool_store.KEEP if rate_limit is _KEEP else rate_limit,
         source=source,
     )
 

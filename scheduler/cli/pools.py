@@ -7,7 +7,7 @@ import click
 from scheduler import api
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, output_option
-from scheduler.store.pools import PoolStats
+from scheduler.store.pools import KEEP, PoolStats
 
 COLUMNS = [
     "name",
@@ -16,6 +16,7 @@ COLUMNS = [
     "queued_slots",
     "open_slots",
     "include_deferred",
+    "rate_limit",
     "description",
 ]
 
@@ -39,10 +40,28 @@ def pools() -> None:
     is_flag=True,
     help="Count deferred tasks against the pool's slots too.",
 )
+@click.option(
+    "--rate-limit",
+    default=None,
+    help='Dispatch the pool\'s tries at most at this rate: "10/s", "100/m", "5/h" '
+    '(all schedulers together); "none" removes it; unchanged if not given.',
+)
 @output_option
-def set_(name: str, slots: int, description: str, include_deferred: bool, output: str) -> None:
+def set_(
+    name: str,
+    slots: int,
+    description: str,
+    include_deferred: bool,
+    rate_limit: str | None,
+    output: str,
+) -> None:
     """Create pool NAME with SLOTS slots (-1: unlimited), or change an existing one."""
-    stats = api.set_pool(settings(), name, slots, description, include_deferred=include_deferred)
+    rate: object = KEEP if rate_limit is None else rate_limit
+    if isinstance(rate, str) and rate.strip().lower() == "none":
+        rate = None
+    stats = api.set_pool(
+        settings(), name, slots, description, include_deferred=include_deferred, rate_limit=rate
+    )
     _emit([stats], output)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ class PoolBudget:
     limits: Mapping[str, PoolLimit]
     used: Counter[str]  # queued + running
     deferred: Counter[str]
+    # A pool's rate limit: True takes a token for one try (``engine/pool_rates.py``).
+    admit: Callable[[str], bool] | None = None
 
 
 def select_for_dispatch(
@@ -74,6 +76,8 @@ def _pick(
         if pools is not None:
             pool, slots = pool_of(run, key[0], compensation)
             if not _fits(pools, in_pool[pool], pool, slots, run.dag_id, key[0]):
+                continue
+            if pools.admit is not None and not pools.admit(pool):
                 continue
             in_pool[pool] += slots
         picked.append((run, key, compensation))

@@ -24,6 +24,7 @@ from scheduler.engine.assets import record_task_outlets
 from scheduler.engine.dispatch import PoolBudget, select_for_dispatch
 from scheduler.engine.live import LiveRun, LiveState
 from scheduler.engine.past import link_previous_run, past_states
+from scheduler.engine.pool_rates import PoolRates
 from scheduler.engine.saga import (
     SagaSteps,
     compensation_log_path,
@@ -117,6 +118,7 @@ class RunDriver:
         self.cancels: list[TryKey] = []
         # Cancelled tries not yet reported stopped: a saga waits for them (engine/stopping.py).
         self.stopping = StoppingTries()
+        self.pool_rates = PoolRates()  # pools' rate limits, taken at dispatch
         # Asset events recorded since the last look at the asset queue (engine/assets.py).
         self.new_asset_events = 0
 
@@ -561,6 +563,8 @@ class RunDriver:
 
     def next_wakeup(self) -> datetime | None:
         times = [r.next_wakeup for r in self.live.runs.values() if r.next_wakeup is not None]
+        if self.pool_rates.next_due is not None:  # a rate-limited pool's next token
+            times.append(self.pool_rates.next_due)
         return min(times, default=None)
 
     # -- dispatch --------------------------------------------------------------------------
@@ -587,7 +591,7 @@ class RunDriver:
             used, deferred = self.live.pool_slots, self.live.pool_deferred
             if others is not None:  # several schedulers: the slots the others' tries take
                 used, deferred = used + others[0], deferred + others[1]
-            budget = PoolBudget(pools, used, deferred)
+            budget = PoolBudget(pools, used, deferred, self.pool_rates.gate(session, pools, now))
         picked = select_for_dispatch(
             runs, self.live.active_tasks, free_slots, budget, self.live.active_by_task
         )

@@ -23,6 +23,9 @@ class PoolRow(SQLModel, table=True):
     slots: int = 128
     description: str | None = Field(default=None, sa_type=Text)
     include_deferred: bool = False
+    # "10/s", "100/m", "5/h": tries of the pool dispatched at most at that rate, by every
+    # scheduler together (a token bucket in rate_limit_bucket); None: no rate limit.
+    rate_limit: str | None = Field(default=None, max_length=50)
     updated_at: datetime = Field(sa_type=UtcDateTime)
 
 

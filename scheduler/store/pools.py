@@ -20,7 +20,13 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.errors import InvalidPoolError, PoolConflictError, PoolNotFoundError
+from scheduler.errors import (
+    InvalidPoolError,
+    PoolConflictError,
+    PoolNotFoundError,
+    RateLimitConfigError,
+)
+from scheduler.ratelimit.spec import parse_rate_limit
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import TaskState
 from scheduler.store.events import Event, append_events
@@ -32,6 +38,7 @@ DEFAULT_POOL_SLOTS = 128  # Airflow's default_pool_task_slot_count
 UNLIMITED = -1
 MAX_NAME_LENGTH = 256
 MAX_SLOTS = 2**31 - 1  # a 32-bit INTEGER column on every database
+KEEP: Any = object()  # set_pool: "leave the pool's rate_limit as it is"
 #: Part of every unknown-pool import error: how the scheduler finds the files to re-parse
 #: once pools change.
 UNKNOWN_POOL_MARK = "does not exist; create it with `baton pools set"
@@ -43,6 +50,7 @@ class PoolLimit:
 
     slots: int
     include_deferred: bool = False
+    rate_limit: str | None = None  # "10/s": tries dispatched at most at that rate
 
     def open_slots(self, active: int, deferred: int = 0) -> float:
         """Slots left given ``active`` (queued + running) and ``deferred`` slots in use."""
@@ -76,6 +84,7 @@ class PoolStats:
     queued_slots: int
     deferred_slots: int
     scheduled_slots: int
+    rate_limit: str | None = None
 
     @property
     def occupied_slots(self) -> int:
@@ -101,6 +110,7 @@ class PoolStats:
             "open_slots": self.open_slots,
             "description": self.description,
             "include_deferred": self.include_deferred,
+            "rate_limit": self.rate_limit,
         }
 
 
@@ -152,6 +162,17 @@ def check_pool_values(name: Any, slots: Any) -> None:
         )
 
 
+def check_rate_limit(name: str, rate_limit: Any) -> str | None:
+    """The pool's ``rate_limit`` as stored ("10/s"; None or "" for none), or InvalidPoolError."""
+    if rate_limit is None or (isinstance(rate_limit, str) and not rate_limit.strip()):
+        return None
+    try:
+        parse_rate_limit(rate_limit, where=f"pool '{name}': rate_limit")
+    except RateLimitConfigError as exc:
+        raise InvalidPoolError(str(exc)) from None
+    return str(rate_limit).strip()
+
+
 def set_pool(
     session: Session,
     name: str,
@@ -159,12 +180,16 @@ def set_pool(
     description: str | None,
     *,
     include_deferred: bool = False,
+    rate_limit: str | object | None = KEEP,
     source: str,
     now: datetime,
 ) -> PoolRow:
-    """Create pool ``name`` or change its slots, description and ``include_deferred``."""
+    """Create pool ``name`` or change its slots, description, ``include_deferred`` and
+    (unless ``KEEP``) ``rate_limit``."""
     check_pool_values(name, slots)
     values = {"slots": slots, "description": description, "include_deferred": include_deferred}
+    if rate_limit is not KEEP:
+        values["rate_limit"] = check_rate_limit(name, rate_limit)
     existing = session.get(PoolRow, name)
     if existing is None:
         session.execute(insert(pool_table).values(name=name, updated_at=now, **values))
@@ -174,6 +199,8 @@ def set_pool(
         )
         session.expire(existing)
     detail = f"slots={slots} include_deferred={include_deferred}"
+    if values.get("rate_limit"):
+        detail += f" rate_limit={values['rate_limit']}"
     append_events(session, [Event("pool_set", now, source, detail=f"pool '{name}': {detail}")])
     return get_pool(session, name)
 
@@ -202,9 +229,14 @@ def pool_limits(session: Session) -> dict[str, PoolLimit]:
     """Every pool's limit, read in one small query (the scheduler does it every few
     seconds); ``default_pool`` is there even before anything created its row."""
     rows = session.execute(
-        select(pool_table.c.name, pool_table.c.slots, pool_table.c.include_deferred)
+        select(
+            pool_table.c.name,
+            pool_table.c.slots,
+            pool_table.c.include_deferred,
+            pool_table.c.rate_limit,
+        )
     )
-    limits = {name: PoolLimit(slots, bool(deferred)) for name, slots, deferred in rows}
+    limits = {name: PoolLimit(slots, bool(deferred), rate) for name, slots, deferred, rate in rows}
     limits.setdefault(DEFAULT_POOL, DEFAULT_LIMIT)
     return limits
 
@@ -316,6 +348,7 @@ def _stats(row: PoolRow, used: PoolUsage) -> PoolStats:
         queued_slots=used.queued,
         deferred_slots=used.deferred,
         scheduled_slots=used.scheduled,
+        rate_limit=row.rate_limit,
     )
 
 

@@ -29,6 +29,7 @@ def test_set_creates_a_pool_that_list_and_get_show(env) -> None:
         "QUEUED_SLOTS",
         "OPEN_SLOTS",
         "INCLUDE_DEFERRED",
+        "RATE_LIMIT",
         "DESCRIPTION",
     ]
     rows = json.loads(baton(env, "pools", "list", "-o", "json").output)
@@ -48,6 +49,7 @@ def test_set_creates_a_pool_that_list_and_get_show(env) -> None:
         "open_slots": 3,
         "description": "Rate-limited partner API",
         "include_deferred": False,
+        "rate_limit": None,
     }
 
 
@@ -95,3 +97,18 @@ def test_minus_one_slots_is_an_unlimited_pool(env) -> None:
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
     assert (row["slots"], row["open_slots"]) == (-1, -1)
+
+
+def test_rate_limit_is_set_kept_cleared_and_checked(env) -> None:
+    result = baton(env, "pools", "set", "api", "4", "partner", "--rate-limit", "10/s", "-o", "json")
+    assert json.loads(result.output)[0]["rate_limit"] == "10/s"
+    kept = baton(env, "pools", "set", "api", "6", "partner", "-o", "json")  # not given: kept
+    assert json.loads(kept.output)[0]["rate_limit"] == "10/s"
+    cleared = baton(
+        env, "pools", "set", "api", "6", "partner", "--rate-limit", "none", "-o", "json"
+    )
+    assert json.loads(cleared.output)[0]["rate_limit"] is None
+    bad = baton(env, "pools", "set", "api", "6", "partner", "--rate-limit", "10 per second")
+    assert bad.exit_code != 0
+    assert "pool 'api': rate_limit='10 per second' is not a rate limit" in str(bad.exception)
+    assert '"10/s", "100/m" or "5/h"' in str(bad.exception)

@@ -176,6 +176,7 @@ def test_usage_counts_pool_slots_per_state_and_open_slots(db) -> None:
         "open_slots": 2,
         "description": "API",
         "include_deferred": False,
+        "rate_limit": None,
     }
     assert stats["default_pool"].occupied_slots == 0
 

@@ -85,3 +85,18 @@ def test_a_pool_used_by_a_dag_cannot_be_deleted(webui: WebUI, op_client: BatonCl
     assert "used by tasks of active DAGs (uses_busy.t)" in refused.json["error"]
     api.set_pool(webui.settings, "idle", 1, None)
     assert op_client.json_call("DELETE", f"{V1}/pools/idle").status_code == 204
+
+
+def test_rate_limit_is_a_field_kept_by_patch_and_checked(webui: WebUI) -> None:
+    client, headers = webui.app.test_client(), webui.bearer("Op")
+    body = {"name": "billing", "slots": 3, "rate_limit": "100/m"}
+    created = client.post(f"{V1}/pools", json=body, headers=headers)
+    assert created.status_code == 200, created.json
+    assert created.json["rate_limit"] == "100/m"
+    patched = client.patch(f"{V1}/pools/billing", json={"slots": 4}, headers=headers)
+    assert patched.json["rate_limit"] == "100/m"  # not given: kept
+    bad = client.patch(f"{V1}/pools/billing", json={"rate_limit": "fast"}, headers=headers)
+    assert bad.status_code == 400
+    assert "pool 'billing': rate_limit='fast' is not a rate limit" in bad.json["error"]
+    cleared = client.patch(f"{V1}/pools/billing", json={"rate_limit": None}, headers=headers)
+    assert cleared.status_code == 200 and cleared.json["rate_limit"] is None

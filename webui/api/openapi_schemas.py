@@ -43,6 +43,7 @@ POOL_BODY = {
     "slots": {"type": "integer", "minimum": -1, "maximum": 2**31 - 1},
     "description": NSTR,
     "include_deferred": BOOL,
+    "rate_limit": NSTR,  # "10/s", "100/m", "5/h"; null: no rate limit
 }
 
 
@@ -247,6 +248,7 @@ SCHEMAS: dict[str, Any] = {
             "open_slots": {"type": "integer", "description": "-1 when the pool is unlimited"},
             "description": NSTR,
             "include_deferred": BOOL,
+            "rate_limit": NSTR,
         }
     ),
     "PoolCollection": _page("Pool", "pools"),

@@ -3,7 +3,8 @@
 A pool's JSON has Airflow's fields: ``name``, ``slots`` (-1: unlimited), the slots its task
 instances take per state (``running_slots``, ``queued_slots``, ``scheduled_slots``,
 ``deferred_slots``), ``occupied_slots``, ``open_slots`` (-1 when unlimited),
-``description`` and ``include_deferred``.
+``description``, ``include_deferred`` and Baton's ``rate_limit`` ("10/s": the pool's tries
+are dispatched at most at that rate; null: no limit).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "slots": int,
     "description": (str, type(None)),
     "include_deferred": bool,
+    "rate_limit": (str, type(None)),  # "10/s", "100/m", "5/h"; null: none
 }
 
 
@@ -52,6 +54,7 @@ def post_pool() -> dict[str, Any]:
         body["slots"],
         body.get("description"),
         include_deferred=body.get("include_deferred", False),
+        rate_limit=body.get("rate_limit"),
         source=event_source(),
     )
     return created.as_dict()

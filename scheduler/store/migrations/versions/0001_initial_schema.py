@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 07:35:12.391309
+Create Date: 2026-12-03 07:40:32.861614
 """
 
 from collections.abc import Sequence
@@ -245,6 +245,7 @@ def upgrade() -> None:
         sa.Column("slots", sa.Integer(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("include_deferred", sa.Boolean(), nullable=False),
+        sa.Column("rate_limit", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("updated_at", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
