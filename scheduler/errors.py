@@ -49,6 +49,10 @@ class DagNotFoundError(BatonError):
     """No DAG with that dag_id is known (the file may have an import error)."""
 
 
+class DagVersionNotFoundError(BatonError):
+    """The DAG has no version with that version_number."""
+
+
 class RunNotFoundError(BatonError):
     """No run with that run_id exists for the DAG."""
 

@@ -143,6 +143,17 @@ def errors(output: str) -> None:
 
 
 @dags.command()
+@click.argument("dag_id")
+@output_option
+def versions(dag_id: str, output: str) -> None:
+    """List a DAG's versions (a new one each time its structure or code changed)."""
+    from scheduler.api import dag_versions
+
+    rows = [v.as_dict() for v in dag_versions.list_dag_versions(settings(), dag_id)]
+    emit(rows, output, ["version_number", "created_at", "file_hash", "fileloc"])
+
+
+@dags.command()
 def sync() -> None:
     """Parse the DAG folder now and record its DAGs (the scheduler does this by itself)."""
     accepted, problems = api.sync_dags(settings())

@@ -14,6 +14,7 @@ from scheduler.asset_condition import schedule_summary
 from scheduler.errors import DagNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.store import assets as asset_store
+from scheduler.store import dag_versions
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import DagRow, ImportErrorRow, dag_table, import_error_table
 from scheduler.store.pools import unknown_pool_problems
@@ -83,6 +84,7 @@ def sync_files(
                 accepted.append(spec)
     accepted = _refuse_unknown_pools(session, parsed, accepted, problems)
     _upsert(session, accepted, set(known), now, paused_at_creation)
+    dag_versions.record_versions(session, accepted, now)  # a new one only if changed
     asset_store.sync_references(session, accepted, now)  # schedules and outlets on assets
     _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
     _replace_import_errors(session, problems, now)

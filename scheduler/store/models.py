@@ -65,6 +65,8 @@ class DagRunRow(SQLModel, table=True):
     # Bumped by every change made outside the scheduler (clear, mark): the scheduler
     # reloads a run whose version moved under it.
     version: int = 0
+    # The DAG version (dag_version.id) current when the run was created.
+    dag_version_id: int | None = Field(default=None, index=True)
 
 
 class TaskInstanceRow(SQLModel, table=True):
@@ -232,6 +234,7 @@ from scheduler.store import (  # noqa: E402
     models_breakers,  # noqa: F401  (circuit breakers)
     models_celery,  # noqa: F401  (Celery try claims, shipped logs)
     models_connections,  # noqa: F401  (connections, variables)
+    models_dag_versions,  # noqa: F401  (DAG versions)
     models_login,  # noqa: F401  (login throttle)
     models_notifications,  # noqa: F401  (DAG callbacks run)
     models_pools,  # noqa: F401  (pools)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from scheduler.errors import BatonError, RunNotFoundError, TaskNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.states import RunState, TaskState
+from scheduler.store import dag_versions
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import (
     DagRunRow,
@@ -49,6 +50,7 @@ def create_run(
                     dag_id=spec.dag_id,
                     state=RunState.QUEUED,
                     queued_at=now,
+                    dag_version_id=dag_versions.latest_version_id(spec.dag_id),
                     **new.__dict__,
                 )
             ).inserted_primary_key[0]

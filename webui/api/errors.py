@@ -21,6 +21,7 @@ from scheduler.errors import (
     BatonError,
     ConfLimitError,
     DagNotFoundError,
+    DagVersionNotFoundError,
     DatabaseNotReadyError,
     IllegalTransitionError,
     InvalidAssetEventError,
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (DagNotFoundError, 404, "dag_id"),
     (RunNotFoundError, 404, "dag_run_id"),
+    (DagVersionNotFoundError, 404, "version_number"),
     (TaskNotFoundError, 404, "task_id"),
     (ParamValidationError, 400, "conf"),
     (ConfLimitError, 400, "conf"),

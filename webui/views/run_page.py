@@ -17,6 +17,7 @@ from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
 from scheduler.masking import redact_value
 from scheduler.spec import DagSpec
 from scheduler.states import FINISHED_RUN_STATES
+from scheduler.store import dag_versions as version_store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from webui.auth import event_source, login_required, role_required
@@ -48,6 +49,7 @@ def run_details(dag_id: str, run_id: str) -> str:
         tries = run_queries.run_tries(session, dag_id, run_id)
         filters = event_queries.EventFilters(dag_id=dag_id, run_id=run_id)
         events, older = event_queries.events(session, filters, None, EVENTS_SHOWN)
+        version = version_store.version_of_run(session, dag_id, run_id)
     now = datetime.now(UTC)
     bars = [
         Bar(t.task_id, t.try_number, t.state, t.queued_at, t.start_date, t.end_date) for t in tries
@@ -56,6 +58,7 @@ def run_details(dag_id: str, run_id: str) -> str:
         "run.html",
         dag=dag,
         run=run,
+        version=version,
         conf_json=json.dumps(redact_value(run.conf or {}), indent=2, sort_keys=True),
         trigger=describe_trigger(run.run_type, run.triggered_by),
         duration=_duration(run.start_date, run.end_date, now),

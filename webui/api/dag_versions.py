@@ -1,0 +1,32 @@
+"""``/dags/{dag_id}/dagVersions``: a DAG's versions (Airflow 3's DAG version API).
+
+Each version has Airflow's fields (``id``, ``version_number``, ``dag_id``, ``bundle_name``,
+``bundle_version``, ``created_at``) and Baton's: the DAG file (``fileloc``), the sha256 of
+its bytes (``file_hash``) and of the serialized DAG (``spec_hash``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.api import dag_versions
+from webui.api import openapi_dag_versions  # noqa: F401  (documents these routes)
+from webui.api.blueprint import api_bp
+from webui.api.inputs import paging
+from webui.auth import login_required
+from webui.auth.identity import settings
+
+
+@api_bp.get("/dags/<dag_id>/dagVersions")
+@login_required
+def get_dag_versions(dag_id: str) -> dict[str, Any]:
+    page = paging()
+    found = dag_versions.list_dag_versions(settings(), dag_id)
+    shown = found[page.offset : page.offset + page.limit]
+    return {"dag_versions": [v.as_dict() for v in shown], "total_entries": len(found)}
+
+
+@api_bp.get("/dags/<dag_id>/dagVersions/<int:version_number>")
+@login_required
+def get_dag_version(dag_id: str, version_number: int) -> dict[str, Any]:
+    return dag_versions.get_dag_version(settings(), dag_id, version_number).as_dict()
