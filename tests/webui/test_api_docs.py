@@ -1,4 +1,4 @@
-"""Swagger UI at /api/v1/docs: the page, its assets from the swagger-ui-bundle package and
+"""Swagger UI at /api/v1/docs: the page, its assets from the swagger-ui-py package and
 the OpenAPI document it reads."""
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from webui.views import (
     run_page,
     runs,
     tasks,
+    timefmt,
     trigger,
     variables,
     xcoms,
@@ -33,6 +34,7 @@ from webui.views import (
 
 BLUEPRINTS: list[Blueprint] = [
     layout.bp,
+    timefmt.bp,
     errors.bp,
     docs.bp,
     dags.bp,
