@@ -1,8 +1,10 @@
-"""Waking the scheduler: a datagram socket in BATON_HOME, and SQLite's one-scheduler lock.
+"""Waking the schedulers, and SQLite's one-scheduler lock.
 
-``baton dags trigger`` writes the run to the database, then pokes the socket so the run
-starts within milliseconds instead of at the next periodic check. The poke is best effort:
-the scheduler also looks for new runs every few seconds.
+``baton dags trigger`` writes the run to the database, then wakes the schedulers
+(``wake_schedulers``) so the run starts within milliseconds instead of at the next
+periodic check: a datagram to the socket in BATON_HOME for a scheduler on this machine,
+and on PostgreSQL a ``NOTIFY`` that every scheduler, on any machine, LISTENs for
+(``DatabaseWakeup``). Both are best effort: the schedulers also look every few seconds.
 """
 
 from __future__ import annotations
