@@ -154,6 +154,7 @@ def test_the_timezone_switch_rewrites_every_date(
     expect(first).to_have_text(utc_text)
     expect(page.locator("footer [data-tz-label]")).to_have_text("UTC")
 
+    page.click("[data-testid=user-menu] summary")  # the switch is in the user menu
     select = page.locator("[data-testid=tz-select]")
     expect(select.locator("option")).to_have_text(
         ["UTC", "Browser (Asia/Tokyo)", "DAG (America/New_York)"]
@@ -225,6 +226,14 @@ def test_390px_pages_do_not_scroll_sideways(
     page.goto(f"{live.url}/dags")
     table = page.locator("#dag-table")
     assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
+
+
+def test_the_topbar_fits_a_1360px_screen(page: Page, live: LiveBaton, tz_run: str) -> None:
+    # The theme toggle joined the topbar: the nav must still fit without widening the page.
+    for path in ("/dags", f"/dags/tz_new_york/runs/{quote(tz_run, safe='')}"):
+        page.goto(f"{live.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1360, path
+    screenshot(page, "comfort_run_page_1360")
 
 
 def test_sorting_a_table_by_clicking_its_header(page: Page, live: LiveBaton, tz_run: str) -> None:

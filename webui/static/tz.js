@@ -70,7 +70,7 @@
       else dag.remove();
       const choice = read();
       select.value = choice === "dag" && !dagZone ? "utc" : choice;
-      select.hidden = false;
+      select.closest("#tz-pick").hidden = false; // without script, the UTC text stays
       select.addEventListener("change", () => {
         try {
           localStorage.setItem(KEY, select.value);
