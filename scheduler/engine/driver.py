@@ -44,6 +44,7 @@ from scheduler.planner import (
 )
 from scheduler.spec import DagSpec
 from scheduler.states import ACTIVE_TASK_STATES, FINISHED_TASK_STATES, RunState, TaskState
+from scheduler.store import dag_versions as version_store
 from scheduler.store import runs as run_store
 from scheduler.store.compensations import CompensationChange, change_compensations
 from scheduler.store.mapping import expand_task
@@ -139,8 +140,13 @@ class RunDriver:
         by_run: dict[int, list] = {}
         for ti in tis:
             by_run.setdefault(ti.dag_run_id, []).append(ti)
+        # A run keeps the tasks of the DAG version it was created with (issue 10 item 2).
+        pinned = version_store.pinned_specs(
+            session, [r.dag_version_id for r in new if r.dag_version_id]
+        )
         for row in new:
-            run = LiveRun.from_rows(row, specs[row.dag_id], by_run.get(row.id, []))
+            spec = pinned.get(row.dag_version_id, specs[row.dag_id])
+            run = LiveRun.from_rows(row, spec, by_run.get(row.id, []))
             self._load_lengths(session, run)
             self.live.add(run)
         for old in stale:

@@ -157,6 +157,29 @@ def get_version_by_id(session: Session, version_id: int) -> DagVersionRow | None
     return session.get(DagVersionRow, version_id)
 
 
+def pinned_specs(session: Session, version_ids: Sequence[int]) -> dict[int, DagSpec]:
+    """version id -> spec, for those of ``version_ids`` that are no longer their DAG's latest.
+
+    A run created with the latest version needs nothing (the catalog holds that spec), so
+    the common case costs one indexed query and parses no JSON.
+    """
+    if not version_ids:
+        return {}
+    newer = version_table.alias("newer")
+    rows = session.execute(
+        select(version_table.c.id, version_table.c.spec).where(
+            version_table.c.id.in_(set(version_ids)),
+            select(newer.c.id)
+            .where(
+                newer.c.dag_id == version_table.c.dag_id,
+                newer.c.version_number > version_table.c.version_number,
+            )
+            .exists(),
+        )
+    )
+    return {version_id: DagSpec.from_dict(spec) for version_id, spec in rows}
+
+
 def version_of_run(session: Session, dag_id: str, run_id: str) -> DagVersionRow | None:
     """The version a run was created with (None for a run created before versions)."""
     return session.scalar(

@@ -117,3 +117,24 @@ def test_versions_follow_edits_and_runs_keep_theirs(baton: Baton, clients: Any) 
     assert 'href="/dags/shop/versions/1">version 1</a>' in old_page
     new_page = http.get(f"/dags/shop/runs/{new_run}").get_data(as_text=True)
     assert 'href="/dags/shop/versions/2">version 2</a>' in new_page
+
+
+def test_a_run_adopted_after_an_edit_keeps_its_versions_tasks(baton: Baton) -> None:
+    """Clearing a run makes the scheduler mirror it again from the database: it takes the
+    tasks of the run's own version (1), not those of the edited file (version 2)."""
+    path = baton.write_dag("shop.py", V1)
+    baton.start()
+    baton.wait_for_dag("shop")
+    old_run = baton.trigger("shop")
+    assert baton.wait_for_run("shop", old_run) == "success"
+    path.write_text(V2)
+    baton.wait_until("version 2", lambda: len(_versions(baton)) == 2)
+
+    api.clear_run(baton.settings, "shop", old_run, source="test")
+    baton.cli("dags", "trigger", "shop", "--run-id", "after_edit")  # pokes the scheduler
+    assert baton.wait_for_run("shop", "after_edit") == "success"
+    assert baton.wait_for_run("shop", old_run) == "success"
+    assert baton.task_states("shop", old_run) == {"extract": "success"}
+    assert [t.try_number for t in baton.tries("shop", old_run, "extract")] == [1, 2]
+    assert set(baton.task_states("shop", "after_edit")) == {"extract", "load_v2"}
+    assert "Traceback" not in baton.log_text()

@@ -81,3 +81,15 @@ def test_a_run_records_the_version_current_when_it_was_created(db, tmp_path: Pat
     with transaction(db) as session:
         assert dag_versions.get_version_by_id(session, first).version_number == 1
         assert dag_versions.get_version_by_id(session, second).version_number == 2
+
+
+def test_pinned_specs_are_those_of_versions_no_longer_the_latest(db, tmp_path: Path) -> None:
+    path = tmp_path / "orders.py"
+    path.write_text("# v1\n")
+    _sync(db, _spec(path, "a"))
+    _sync(db, _spec(path, "a", "b"))
+    with transaction(db) as session:
+        first, second = dag_versions.list_versions(session, "orders")
+        pinned = dag_versions.pinned_specs(session, [first.id, second.id])
+    assert list(pinned) == [first.id]  # the latest one is the catalog's spec already
+    assert list(pinned[first.id].tasks) == ["a"]
