@@ -13,12 +13,13 @@ from sqlmodel import SQLModel
 from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate
 from scheduler.store.models_rate_limits import rate_limit_bucket_table
+from tests.e2e.conftest import postgres_url  # noqa: F401  (a migrated schema, for e2e)
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def sqlite_bucket_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'baton.db'}"
     engine = make_engine(url)
     migrate(engine)  # the real migration, as `baton db migrate` runs it
@@ -27,7 +28,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_bucket_url() -> Iterator[str]:
     schema = f"baton_ratelimit_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -45,9 +46,10 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """Each test using this runs once per back end."""
-    return request.getfixturevalue(f"{request.param}_url")
+def bucket_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs once per back end. (Named apart from the e2e fixtures'
+    ``postgres_url``, a migrated schema, which the two-scheduler tests use.)"""
+    return request.getfixturevalue(f"{request.param}_bucket_url")
 
 
 def max_in_window(times: list[float], window_s: float = 1.0) -> int:

@@ -38,8 +38,8 @@ def in_processes(url: str, limit: str, counts: list[int]) -> list[float]:
     return times
 
 
-def test_two_processes_share_one_limit(database_url: str) -> None:
-    times = in_processes(database_url, "10/s", [15, 15])
+def test_two_processes_share_one_limit(bucket_url: str) -> None:
+    times = in_processes(bucket_url, "10/s", [15, 15])
     assert len(times) == 30
     # rate x 1 s + the burst of 1, + 1 for when a busy machine wakes a sleeper late and its
     # call lands beside the next one (the bucket's own grants are 0.1 s apart)
@@ -49,17 +49,17 @@ def test_two_processes_share_one_limit(database_url: str) -> None:
     assert 29 / span <= 10.5
 
 
-def test_calls_are_spread_at_the_rate(database_url: str) -> None:
+def test_calls_are_spread_at_the_rate(bucket_url: str) -> None:
     started = time.monotonic()
-    waits = [acquire("svc", 10, limit="5/s", database_url=database_url) for _ in range(6)]
+    waits = [acquire("svc", 10, limit="5/s", database_url=bucket_url) for _ in range(6)]
     elapsed = time.monotonic() - started
     assert waits[0] == 0.0  # a new bucket is full
     assert all(0.1 < w <= 0.21 for w in waits[1:])
     assert 0.95 <= elapsed < 1.6
 
 
-def test_a_burst_goes_at_once_then_the_rate_applies(database_url: str) -> None:
-    with transaction(make_engine(database_url)) as session:
+def test_a_burst_goes_at_once_then_the_rate_applies(bucket_url: str) -> None:
+    with transaction(make_engine(bucket_url)) as session:
         taken = [
             rate_limits.take(session, "connection", "b", rate=2, burst=3, max_wait_s=10)
             for _ in range(4)
@@ -68,31 +68,31 @@ def test_a_burst_goes_at_once_then_the_rate_applies(database_url: str) -> None:
     assert 0.4 < taken[3].wait_s <= 0.5  # 2/s with a burst of 3
 
 
-def test_no_token_within_the_timeout_fails_at_once_and_reserves_nothing(database_url: str) -> None:
-    acquire("slow", 1, limit="1/m", database_url=database_url)  # the only token for 60 s
+def test_no_token_within_the_timeout_fails_at_once_and_reserves_nothing(bucket_url: str) -> None:
+    acquire("slow", 1, limit="1/m", database_url=bucket_url)  # the only token for 60 s
     started = time.monotonic()
     with pytest.raises(RateLimitTimeoutError) as caught:
-        acquire("slow", 2, limit="1/m", database_url=database_url)
+        acquire("slow", 2, limit="1/m", database_url=bucket_url)
     assert time.monotonic() - started < 1.0  # no pointless wait
     message = str(caught.value)
     assert "the rate limit 1/m of connection 'slow' has no token for" in message
     assert "longer than the timeout of 2 s" in message and "rate_limit_timeout_s" in message
-    with transaction(make_engine(database_url)) as session:
+    with transaction(make_engine(bucket_url)) as session:
         bucket = rate_limits.read_bucket(session, "connection", "slow")
     assert bucket is not None and bucket["tokens"] == pytest.approx(0.0, abs=0.01)
 
 
-def test_a_connection_without_rate_limit_is_not_limited(sqlite_url: str) -> None:
+def test_a_connection_without_rate_limit_is_not_limited(sqlite_bucket_url: str) -> None:
     conn = Connection(conn_id="free", conn_type="http", extra={"timeout": 5})
     assert acquire_for_connection(conn) == 0.0
-    with transaction(make_engine(sqlite_url)) as session:
+    with transaction(make_engine(sqlite_bucket_url)) as session:
         assert rate_limits.read_bucket(session, "connection", "free") is None
 
 
 def test_a_connection_extra_sets_the_limit(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    sqlite_bucket_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BATON_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BATON_DATABASE_URL", sqlite_bucket_url)
     extra = {"rate_limit": "4/s", "rate_limit_burst": "2", "rate_limit_timeout_s": "5"}
     conn = Connection(conn_id="api", conn_type="http", extra=extra)
     waits = [acquire_for_connection(conn) for _ in range(3)]
