@@ -109,6 +109,7 @@ class RunDriver:
         self.live = LiveState()
         self.max_map_length = max_map_length
         self.lost_try_limit = lost_try_limit
+        self.finished_runs = 0  # runs ended so far: steps that wait on a run's end look
         self.logs_folder = logs_folder
         self.database_url = database_url
         self.source = source
@@ -565,6 +566,7 @@ class RunDriver:
         )
         run.state = state
         self.live.remove(run)
+        self.finished_runs += 1
         log.info("run %s/%s finished: %s", run.dag_id, run.run_id, state)
 
     def next_wakeup(self) -> datetime | None:

@@ -77,6 +77,7 @@ class SchedulerService:
         self.owned: set[str] = set()
         self._claimed_before = False  # the catalog was loaded just before the first claim
         self._others_alive = False  # other live schedulers: pools are counted across them
+        self._finished_runs_seen = 0
         self.outage = DatabaseOutage(settings.db_outage_limit)
         self._needs_resync = False
         self._signal_r, self._signal_w = socket.socketpair()
@@ -316,7 +317,11 @@ class SchedulerService:
             self._to_cancel += self.driver.take_cancels()  # runs that timed out
             requests = []
             if self._stopping_since is None:
-                advance_backfills(session, self.driver, self.catalog, self.owned, now)
+                # A backfill moves when one of its runs ends or a user acts (a wake-up
+                # makes this a database check): not a query on every pass.
+                if check_db or self.driver.finished_runs != self._finished_runs_seen:
+                    self._finished_runs_seen = self.driver.finished_runs
+                    advance_backfills(session, self.driver, self.catalog, self.owned, now)
                 requests = self.driver.dispatch(
                     session,
                     self.executor.free_slots,
