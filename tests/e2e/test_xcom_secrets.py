@@ -154,4 +154,6 @@ def _every_get_route(baton: Baton, run_id: str) -> dict[str, str]:
 
 
 def _build(rule: str, values: dict[str, Any]) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+    """The rule with its arguments filled; one not in ``values`` (a backfill id, a version
+    number, a connection...) gets 1: a page that answers 404 still must not leak or 500."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values.get(m.group(1), 1)), rule)
