@@ -71,9 +71,10 @@ class NetCut:
 
     def _serve(self, listener: socket.socket, stop: threading.Event) -> None:
         selector = selectors.DefaultSelector()
-        selector.register(listener, selectors.EVENT_READ, None)
         peers: dict[socket.socket, socket.socket] = {}
         try:
+            # Inside the try: a cut right after restore may close the listener first.
+            selector.register(listener, selectors.EVENT_READ, None)
             while not stop.is_set():
                 for key, _ in selector.select(timeout=0.1):
                     sock = key.fileobj
