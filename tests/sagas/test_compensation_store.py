@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from scheduler.engine.live import LiveRun
 from scheduler.engine.driver import RunDriver
+from scheduler.engine.live import LiveRun
 from scheduler.engine.recovery import Recovered, recover_orphaned_tries
-from scheduler.executors.inline import InlineExecutor
 from scheduler.errors import IllegalTransitionError
+from scheduler.executors.inline import InlineExecutor
 from scheduler.planner import TaskView
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import TaskState
