@@ -124,6 +124,12 @@ __all__ = [
     "DateTimeTrigger",
     "TimeDeltaTrigger",
     "FileTrigger",
+    # human in the loop (docs/events.md#approvals)
+    "HITLOperator",
+    "ApprovalOperator",
+    "HITLBranchOperator",
+    "HITLEntryOperator",
+    "HITLTrigger",
     # cross-DAG dependencies
     "TriggerDagRunOperator",
     "ExternalTaskSensor",
@@ -191,6 +197,11 @@ _LAZY = {
     "DateTimeTrigger": "scheduler.triggers",
     "TimeDeltaTrigger": "scheduler.triggers",
     "FileTrigger": "scheduler.triggers",
+    "HITLOperator": "scheduler.authoring.operators.hitl",
+    "ApprovalOperator": "scheduler.authoring.operators.hitl",
+    "HITLBranchOperator": "scheduler.authoring.operators.hitl",
+    "HITLEntryOperator": "scheduler.authoring.operators.hitl",
+    "HITLTrigger": "scheduler.triggers.hitl",
     "AirflowRescheduleException": "scheduler.errors",
     "TaskDeferralTimeout": "scheduler.errors",
 }

@@ -287,6 +287,38 @@ class PoolConflictError(BatonError):
     tasks of active DAGs use."""
 
 
+class HITLDetailNotFoundError(BatonError):
+    """The task instance asks no human-in-the-loop question (it is not a HITL task, or it
+    has not started waiting yet); ``baton hitl list`` shows the pending ones."""
+
+
+class HITLResponseError(BatonError):
+    """An answer that does not fit the question: an option it does not offer, several
+    options where one is asked, or params input its params reject."""
+
+
+class HITLConflictError(BatonError):
+    """The question was answered already (by a person or by its timeout's defaults)."""
+
+
+class HITLForbiddenError(BatonError):
+    """The user may not answer: below the Op role, or not among the task's
+    ``assigned_users``."""
+
+
+class HITLTimeoutError(BatonError):
+    """A human-in-the-loop task timed out (``execution_timeout``) without an answer and
+    without ``defaults`` to take instead (Airflow's)."""
+
+
+class HITLTriggerEventError(BatonError):
+    """The trigger of a human-in-the-loop task reported an error instead of an answer."""
+
+
+class HITLRejectException(BatonError):
+    """``ApprovalOperator(fail_on_reject=True)`` was answered "Reject" (Airflow's)."""
+
+
 class NotSupportedYetError(BatonError, ImportError):
     """``from scheduler import NAME`` of an Airflow name Baton does not implement yet.
 

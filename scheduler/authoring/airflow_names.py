@@ -22,10 +22,6 @@ from typing import Any
 MISSING_NAMES: dict[str, tuple[str, str]] = {
     # operators (apache-airflow-providers-standard)
     "SmoothOperator": ("operator", ""),
-    "HITLOperator": ("operator", "human-in-the-loop tasks"),
-    "HITLBranchOperator": ("operator", "human-in-the-loop tasks"),
-    "HITLEntryOperator": ("operator", "human-in-the-loop tasks"),
-    "ApprovalOperator": ("operator", "human-in-the-loop tasks"),
     "EmailOperator": ("operator", ""),
     "KubernetesPodOperator": ("operator", ""),
     "DockerOperator": ("operator", ""),

@@ -30,6 +30,7 @@ COMMANDS = {
     "breakers": "scheduler.cli.breakers:breakers",
     "pools": "scheduler.cli.pools:pools",
     "assets": "scheduler.cli.assets:assets",
+    "hitl": "scheduler.cli.hitl:hitl_group",
     "users": "scheduler.cli.users:users",
     "jobs": "scheduler.cli.jobs:jobs",
     "rotate-fernet-key": "scheduler.cli.connections:rotate_fernet_key",

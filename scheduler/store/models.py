@@ -235,6 +235,7 @@ from scheduler.store import (  # noqa: E402
     models_celery,  # noqa: F401  (Celery try claims, shipped logs)
     models_connections,  # noqa: F401  (connections, variables)
     models_dag_versions,  # noqa: F401  (DAG versions)
+    models_hitl,  # noqa: F401  (human-in-the-loop questions and answers)
     models_login,  # noqa: F401  (login throttle)
     models_notifications,  # noqa: F401  (DAG callbacks run)
     models_pools,  # noqa: F401  (pools)

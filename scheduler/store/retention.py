@@ -60,6 +60,7 @@ from scheduler.store.models import (
     xcom_table,
 )
 from scheduler.store.models_celery import task_log_chunk_table, try_claim_table
+from scheduler.store.models_hitl import hitl_detail_table
 from scheduler.store.models_notifications import dag_callback_table
 from scheduler.store.races import is_expected_race
 from scheduler.store.retention_archive import (
@@ -89,7 +90,7 @@ DEFAULT_PAUSE = 0.02
 _FINISHED = sorted(str(s) for s in FINISHED_RUN_STATES)
 _RACE_RETRIES = 3
 # Tables whose rows name their run by (dag_id, run_id).
-_BY_RUN_KEY = (task_try_table, xcom_table, try_claim_table, dag_callback_table)
+_BY_RUN_KEY = (task_try_table, xcom_table, try_claim_table, dag_callback_table, hitl_detail_table)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from scheduler.store.models import (
     xcom_table,
 )
 from scheduler.store.models_celery import try_claim_table
+from scheduler.store.models_hitl import hitl_detail_table
 from scheduler.store.runs import get_run, list_task_instances
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 
@@ -111,7 +112,7 @@ def delete_run(session: Session, dag_id: str, run_id: str, *, source: str, now: 
             f"run '{run_id}' of DAG '{dag_id}' is {run.state}; mark it failed (or wait for it "
             "to finish) before deleting it, so that the scheduler lets go of it first"
         )
-    for table in (xcom_table, task_try_table, try_claim_table):
+    for table in (xcom_table, task_try_table, try_claim_table, hitl_detail_table):
         session.execute(delete(table).where(table.c.dag_id == dag_id, table.c.run_id == run_id))
     session.execute(delete(task_instance_table).where(task_instance_table.c.dag_run_id == run.id))
     session.execute(delete(dag_run_table).where(dag_run_table.c.id == run.id))

@@ -23,6 +23,10 @@ from scheduler.errors import (
     DagNotFoundError,
     DagVersionNotFoundError,
     DatabaseNotReadyError,
+    HITLConflictError,
+    HITLDetailNotFoundError,
+    HITLForbiddenError,
+    HITLResponseError,
     IllegalTransitionError,
     InvalidAssetEventError,
     InvalidBackfillError,
@@ -57,6 +61,10 @@ _STATUS: list[tuple[type[BatonError], int, str | None]] = [
     (BackfillNotFoundError, 404, "backfill_id"),
     (InvalidBackfillError, 400, None),
     (BackfillConflictError, 409, None),
+    (HITLDetailNotFoundError, 404, "task_id"),
+    (HITLResponseError, 400, None),
+    (HITLConflictError, 409, None),
+    (HITLForbiddenError, 403, None),
 ]
 # HTTP errors a client can cause, answered as JSON on API paths.
 HTTP_CODES = (400, 401, 403, 404, 405, 406, 413, 415, 429, 500)

@@ -59,9 +59,14 @@ def float_arg(name: str, default: float, *, low: float, high: float) -> float:
 
 def bool_arg(name: str) -> bool:
     """Query parameter ``name`` as a boolean (``true``/``false``, absent: false)."""
+    return bool(optional_bool_arg(name))
+
+
+def optional_bool_arg(name: str) -> bool | None:
+    """Query parameter ``name`` as a boolean, None when absent (a filter not applied)."""
     raw = request.args.get(name)
     if raw is None:
-        return False
+        return None
     if raw.lower() in {"true", "1"}:
         return True
     if raw.lower() in {"false", "0"}:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 07:40:32.861614
+Create Date: 2026-12-03 13:30:10.354210
 """
 
 from collections.abc import Sequence
@@ -218,6 +218,37 @@ def upgrade() -> None:
     with op.batch_alter_table("event_log", schema=None) as batch_op:
         batch_op.create_index("ix_event_log_dag_run", ["dag_id", "run_id"], unique=False)
         batch_op.create_index("ix_event_log_ts", ["ts"], unique=False)
+
+    op.create_table(
+        "hitl_detail",
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("map_index", sa.Integer(), nullable=False),
+        sa.Column("try_number", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("options", scheduler.store.types.JsonText(), nullable=False),
+        sa.Column("defaults", scheduler.store.types.JsonText(), nullable=True),
+        sa.Column("multiple", sa.Boolean(), nullable=False),
+        sa.Column("params", scheduler.store.types.JsonText(), nullable=False),
+        sa.Column("assigned_users", scheduler.store.types.JsonText(), nullable=False),
+        sa.Column("created_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("responded_at", scheduler.store.types.UtcDateTime(), nullable=True),
+        sa.Column(
+            "responded_by_user_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True
+        ),
+        sa.Column(
+            "responded_by_user_name", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True
+        ),
+        sa.Column("chosen_options", scheduler.store.types.JsonText(), nullable=True),
+        sa.Column("params_input", scheduler.store.types.JsonText(), nullable=False),
+        sa.PrimaryKeyConstraint("dag_id", "run_id", "task_id", "map_index"),
+    )
+    with op.batch_alter_table("hitl_detail", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_hitl_detail_pending", ["responded_at", "created_at"], unique=False
+        )
 
     op.create_table(
         "import_error",
@@ -614,6 +645,10 @@ def downgrade() -> None:
     op.drop_table("pool")
     op.drop_table("login_failure")
     op.drop_table("import_error")
+    with op.batch_alter_table("hitl_detail", schema=None) as batch_op:
+        batch_op.drop_index("ix_hitl_detail_pending")
+
+    op.drop_table("hitl_detail")
     with op.batch_alter_table("event_log", schema=None) as batch_op:
         batch_op.drop_index("ix_event_log_ts")
         batch_op.drop_index("ix_event_log_dag_run")
