@@ -82,7 +82,7 @@ HITL_PATHS: dict[str, dict[str, Any]] = {
             "The human-in-the-loop question of a task instance, with its answer if any",
             "HITLDetail",
             params=[DAG, RUN, TASK, MAP_INDEX],
-            errors=(404,),
+            errors=(400, 404),
         ),
         "patch": _op(
             "update_hitl_detail",
