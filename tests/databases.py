@@ -13,8 +13,12 @@ CI has PostgreSQL, Redis and RabbitMQ, and a matrix that skips quietly tests not
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +40,39 @@ BACKENDS = ("sqlite", "postgres")
 
 
 def migrated_sqlite(folder: Path) -> str:
-    """A SQLite file in ``folder`` migrated as ``baton db migrate`` does; its URL."""
-    url = f"sqlite:///{folder / 'baton.db'}"
+    """A SQLite file ``folder/baton.db`` migrated as ``baton db migrate`` does; its URL.
+
+    The real migration runs once per test process, into a template that each test then
+    copies: a few milliseconds, against 150-250 ms for a migration per test. The template's
+    engine is disposed before any copy, so its write-ahead log is checkpointed into the file.
+    """
+    target = folder / "baton.db"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_sqlite_template(), target)
+    return f"sqlite:///{target}"
+
+
+def migrate_database(url: str, home: Path) -> None:
+    """Migrate ``url`` as ``baton db migrate`` does (tests/cli/test_db_migrate.py runs the
+    command itself), in this process: the default ``home/baton.db`` from the template."""
+    if url == f"sqlite:///{home / 'baton.db'}":
+        migrated_sqlite(home)
+        return
     engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+@functools.cache
+def _sqlite_template() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="baton-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    engine = make_engine(f"sqlite:///{folder / 'template.db'}")
     migrate(engine)
     engine.dispose()
-    return url
+    return folder / "template.db"
 
 
 def _admin(sql: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from scheduler import api
 from scheduler.settings import Settings
+from tests.databases import migrate_database
 
 BATON = str(Path(sys.executable).with_name("baton"))
 FINISHED = {"success", "failed", "compensated", "compensation_failed"}
@@ -43,7 +44,7 @@ class Baton:
         }
         self.process: subprocess.Popen[bytes] | None = None
         self.scheduler_log = root / "scheduler.log"
-        self.cli("db", "migrate")
+        migrate_database(self.env["BATON_DATABASE_URL"], self.home)
 
     @property
     def settings(self) -> Settings:
