@@ -13,7 +13,7 @@ from webui.charts import graph_layout
 from webui.charts.gantt import Bar, render_gantt
 from webui.charts.graph import render_graph
 from webui.charts.graph_layout import count_crossings, layout, longest_path_layers
-from webui.charts.timeseries import Series, hbars, lines, stacked_bars
+from webui.charts.hbars import hbars
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,25 +105,6 @@ def test_gantt_has_a_bar_per_try_and_none_before_any_start() -> None:
     assert render_gantt([Bar("a", 1, "queued", T0, None, None)], T0, lambda t: None) is None
 
 
-def test_metric_charts_are_well_formed_with_gaps_and_zeros() -> None:
-    buckets = [T0 + timedelta(hours=i) for i in range(4)]
-    ET.fromstring(
-        str(
-            stacked_bars(
-                buckets, timedelta(hours=1), [Series("ok", "st-success", [0, 2, 0, 1])], "runs/h"
-            )
-        )
-    )
-    ET.fromstring(
-        str(
-            lines(
-                buckets,
-                timedelta(hours=1),
-                [Series("p95", "st-running", [None, 1.5, None, 2.0])],
-                "s",
-            )
-        )
-    )
-    ET.fromstring(str(stacked_bars([], timedelta(hours=1), [], "runs/h")))
+def test_slowest_task_bars_escape_their_labels() -> None:
     svg = str(hbars([("d.<b>", 2.0)], "s", lambda i: None))
     assert "d.&lt;b&gt;" in svg

@@ -106,3 +106,37 @@ def test_read_log_never_splits_a_character(tmp_path) -> None:
 def test_rendered_fields_parses_the_runner_lines() -> None:
     text = "[ts] INFO - Rendered bash_command: 'echo 1'\nother\n"
     assert rendered_fields(text) == [("bash_command", "'echo 1'")]
+
+
+def test_log_download_is_the_whole_log_masked(viewer_client, webui, seed) -> None:
+    from scheduler.masking import clear_secrets, mask_secret
+
+    url = ti_url(webui, seed.success_run, "extract", "tasks.log_download")
+    (log_path,) = [
+        t.log_path for t in api.list_tries(webui.settings, "demo_etl", seed.success_run, "extract")
+    ]
+    with open(log_path, "a", encoding="utf-8") as log:  # a secret the writer did not know yet
+        log.write("late line with tok-7f3a9-secret in it\n")
+    mask_secret("tok-7f3a9-secret")
+    try:
+        response = viewer_client.get(url)
+    finally:
+        clear_secrets()
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="demo_etl_')
+    assert disposition.endswith('_extract_try1.log"') and ":" not in disposition.split("=", 1)[1]
+    text = response.get_data(as_text=True)
+    assert "extracting rows" in text and "late line with *** in it" in text
+    assert "tok-7f3a9-secret" not in text
+
+
+def test_log_download_refuses_a_bad_try_and_a_missing_log(viewer_client, webui, seed) -> None:
+    url = ti_url(webui, seed.success_run, "extract", "tasks.log_download")
+    bad = viewer_client.get(f"{url}?try=first")
+    assert bad.status_code == 400 and "is not a try number" in bad.get_data(as_text=True)
+    assert viewer_client.get(f"{url}?try=9").status_code == 404
+    queued = viewer_client.get(ti_url(webui, "queued_run", "extract", "tasks.log_download"))
+    assert queued.status_code == 404
+    page = viewer_client.get(ti_url(webui, seed.success_run, "extract")).get_data(as_text=True)
+    assert 'data-testid="log-download"' in page and "log.txt?try=1" in page

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, literal
+from sqlalchemy import ColumnElement, Date, Float, cast, func, literal
 from sqlalchemy.orm import Session
 
 from scheduler.store.types import UtcDateTime
@@ -79,3 +79,11 @@ def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[flo
 def bind_time(value: datetime) -> Any:
     """A datetime literal stored the way UtcDateTime stores columns (naive UTC on SQLite)."""
     return literal(value, UtcDateTime())
+
+
+def day_of(session: Session, column: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a stored datetime, as SQL: SQLite's ``date()`` gives text
+    ("2026-12-03"), PostgreSQL's cast a ``date`` (both read back with ``str()``)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column)
+    return cast(column, Date)

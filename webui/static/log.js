@@ -1,5 +1,6 @@
 // Task instance page: tail the log while the try runs, by polling a JSON endpoint with the
-// byte offset where the text shown ends. Text is inserted with textContent: never as HTML.
+// byte offset where the text shown ends. Text goes through log_view.js (one span per line,
+// set with textContent: never as HTML), so its search and filters apply to new lines too.
 "use strict";
 (() => {
   const POLL_MS = 1000;
@@ -19,7 +20,7 @@
           // A new try started (a retry or a clear): show its log from the start.
           pre.dataset.try = String(data.try_number);
           if (pre.dataset.offset !== "0") {
-            pre.textContent = "";
+            window.batonLogView.reset();
             pre.dataset.offset = "0";
             setTimeout(() => tail(pre), 0);
             return;
@@ -27,7 +28,7 @@
         }
         if (data.text) {
           const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
-          pre.append(document.createTextNode(data.text));
+          window.batonLogView.append(data.text);
           if (atBottom) pre.scrollTop = pre.scrollHeight;
         }
         pre.dataset.offset = String(data.offset);

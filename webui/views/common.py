@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from scheduler import api
 from scheduler.errors import BatonError
@@ -31,6 +32,13 @@ def read_session() -> Iterator[Session]:
 def not_found(error: BatonError) -> tuple[str, int]:
     """The 404 page, with the error's own message (what is missing and where to look)."""
     return render_template("error.html", title="Not found", message=str(error)), 404
+
+
+def refused(error: BatonError, code: int, title: str) -> tuple[str, int] | tuple[Response, int]:
+    """A page's error as its error page, or as ``{"error": ...}`` for its ``.json`` twin."""
+    if request.path.endswith(".json"):
+        return jsonify(error=str(error)), code
+    return render_template("error.html", title=title, message=str(error)), code
 
 
 def parse_day(text: str | None, *, end: bool = False) -> datetime | None:
