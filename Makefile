@@ -40,8 +40,12 @@ bench: $(BIN)/baton
 	$(BIN)/python bench/ui_bench.py
 	@if [ -n "$$BENCH_DEFERRAL" ]; then $(BIN)/python bench/deferral_bench.py; fi
 
+# ruff, the layering contracts of pyproject.toml ([tool.importlinter]) and mypy ([tool.mypy]);
+# tests/architecture runs the same checks inside `make test`.
 lint: $(BIN)/baton
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/python tools/check_types.py
 
 format: $(BIN)/baton
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

@@ -9,7 +9,7 @@ are loaded on first use (``from scheduler import BaseHook`` still works).
 
 import importlib
 from difflib import get_close_matches
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.authoring import (
     DAG,
@@ -75,6 +75,22 @@ from scheduler.errors import (
 from scheduler.plugins_package import install as _pin_plugins_package
 from scheduler.states import RunState as DagRunState  # Airflow's names for the states
 from scheduler.states import TaskState as TaskInstanceState
+
+if TYPE_CHECKING:  # the lazy names below, for type checkers (no import at run time)
+    from scheduler.authoring.file_sensor import FileSensor
+    from scheduler.authoring.time_sensors import DateTimeSensor, TimeDeltaSensor
+    from scheduler.connections import BaseHook, Connection, Variable
+    from scheduler.errors import AirflowRescheduleException, TaskDeferralTimeout
+    from scheduler.notifications import BaseNotifier
+    from scheduler.plugins import BatonPlugin, MenuLink
+    from scheduler.triggers import (
+        BaseTrigger,
+        DateTimeTrigger,
+        FileTrigger,
+        TaskDeferred,
+        TimeDeltaTrigger,
+        TriggerEvent,
+    )
 
 # ``plugins`` is Baton's providers even where the current directory has a plugins/ folder.
 _pin_plugins_package()

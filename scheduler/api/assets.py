@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import InvalidAssetEventError
 from scheduler.settings import Settings
@@ -68,7 +68,9 @@ def create_asset_event(
     who = source or process_source("cli")
     with transaction(database(settings)) as session:
         found = asset_queries.get_asset_id(session, asset_id=asset_id, uri=uri)
-        asset_uri = session.scalar(select(asset_table.c.uri).where(asset_table.c.id == found))
+        asset_uri = session.execute(
+            select(asset_table.c.uri).where(asset_table.c.id == found)
+        ).scalar_one()
         event = asset_store.NewAssetEvent(uri=asset_uri, extra=extra, external_source=who)
         (event_id,) = asset_store.record_events(session, [event], now)
         created, _ = asset_queries.list_events(session, asset_id=found, limit=1)

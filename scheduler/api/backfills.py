@@ -10,13 +10,13 @@ from typing import Any
 
 from scheduler.api.databases import database, read_database
 from scheduler.authoring.params import ParamsDict, merge_params
+from scheduler.clock import utcnow
 from scheduler.engine.backfill import (
     PlannedDate,
     backfill_dates,
     check_reprocess_behavior,
     preview,
 )
-from scheduler.engine.driver import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BackfillConflictError, InvalidBackfillError
 from scheduler.json_limits import JsonLimits, check_conf
@@ -27,6 +27,7 @@ from scheduler.store.backfills import BackfillRequest, Progress
 from scheduler.store.db import transaction
 from scheduler.store.events import process_source
 from scheduler.store.models_backfill import BackfillRow
+from scheduler.store.sqlmodel_boundary import stored_id
 
 MAX_ACTIVE_RUNS_LIMIT = 1000
 
@@ -110,7 +111,7 @@ def create_backfill(
         row = store.create_backfill(
             session, request, infos, source=source or process_source("cli"), now=utcnow()
         )
-        view = BackfillView(row, store.progress(session, [row.id])[row.id])
+        view = BackfillView(row, store.progress(session, [stored_id(row)])[stored_id(row)])
     wake_schedulers(settings)
     return view
 
@@ -137,8 +138,8 @@ def list_backfills(
         if dag_id is not None:
             dag_store.get_dag(session, dag_id)
         rows = store.list_backfills(session, dag_id, active=active, limit=limit, offset=offset)
-        found = store.progress(session, [r.id for r in rows])
-        return [BackfillView(r, found[r.id]) for r in rows]
+        found = store.progress(session, [stored_id(r) for r in rows])
+        return [BackfillView(r, found[stored_id(r)]) for r in rows]
 
 
 def count_backfills(settings: Settings, dag_id: str | None = None) -> int:
@@ -149,7 +150,7 @@ def count_backfills(settings: Settings, dag_id: str | None = None) -> int:
 def get_backfill(settings: Settings, backfill_id: int) -> BackfillView:
     with transaction(read_database(settings)) as session:
         row = store.get_backfill(session, backfill_id)
-        return BackfillView(row, store.progress(session, [row.id])[row.id])
+        return BackfillView(row, store.progress(session, [stored_id(row)])[stored_id(row)])
 
 
 def cancel_backfill(
@@ -160,7 +161,7 @@ def cancel_backfill(
         row = store.cancel(
             session, backfill_id, source=source or process_source("cli"), now=utcnow()
         )
-        view = BackfillView(row, store.progress(session, [row.id])[row.id])
+        view = BackfillView(row, store.progress(session, [stored_id(row)])[stored_id(row)])
     wake_schedulers(settings)
     return view
 
@@ -177,7 +178,7 @@ def set_backfill_paused(settings: Settings, backfill_id: int, paused: bool) -> B
         row.is_paused = paused
         row.updated_at = utcnow()
         session.flush()
-        view = BackfillView(row, store.progress(session, [row.id])[row.id])
+        view = BackfillView(row, store.progress(session, [stored_id(row)])[stored_id(row)])
     wake_schedulers(settings)
     return view
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from kombu.exceptions import OperationalError as KombuOperationalError
 from sqlalchemy import select
+from sqlmodel import col
 
 from scheduler.api.databases import read_database
 from scheduler.executors.celery_app import DEFAULT_QUEUE, make_celery_app
@@ -62,7 +63,7 @@ def inspect_workers(settings: Settings, timeout: float = INSPECT_TIMEOUT_S) -> C
 def task_queues(settings: Settings) -> set[str]:
     """Every ``queue=`` the active DAGs' tasks name, from their serialised specs."""
     with transaction(read_database(settings)) as session:
-        specs = session.scalars(select(DagRow.spec).where(DagRow.is_active.is_(True)))
+        specs = session.scalars(select(DagRow.spec).where(col(DagRow.is_active).is_(True)))
         return {
             str(task.get("queue") or DEFAULT_QUEUE)
             for spec in specs

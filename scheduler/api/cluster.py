@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from scheduler.api.celery_cluster import INSPECT_TIMEOUT_S, inspect_workers
 from scheduler.api.databases import read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError
 from scheduler.settings import Settings, mask_url_password
 from scheduler.store import jobs as job_store

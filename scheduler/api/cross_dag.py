@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError, DagNotFoundError, TaskNotFoundError
@@ -69,7 +70,9 @@ def trigger_for_task(
                 f"`baton dags unpause {dag_id}`"
             )
         existing = session.scalar(
-            select(DagRunRow.id).where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
+            select(col(DagRunRow.id)).where(
+                col(DagRunRow.dag_id) == dag_id, col(DagRunRow.run_id) == run_id
+            )
         )
         if existing is None:
             trigger_run(

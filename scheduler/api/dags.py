@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.loader import load_dag_specs
 from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
+from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
 from scheduler.store import pages as page_store
 from scheduler.store.db import transaction
@@ -26,7 +27,7 @@ def sync_dags(settings: Settings) -> tuple[list[str], list[dag_store.ImportProbl
         timeout=settings.dag_file_import_timeout,
         parallelism=settings.parallelism,
     )
-    by_file: dict[str, list] = {}
+    by_file: dict[str, list[DagSpec]] = {}
     for spec in specs.values():
         by_file.setdefault(spec.fileloc, []).append(spec)
     problems_by_file: dict[str, list[dag_store.ImportProblem]] = {}

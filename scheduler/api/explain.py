@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from networkx import has_path
 
 from scheduler.api.databases import read_database
-from scheduler.engine.local_run import find_dag_spec
+from scheduler.api.local_run import find_dag_spec
 from scheduler.errors import DagNotFoundError
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec

@@ -8,7 +8,7 @@ from typing import Any
 
 import pendulum
 
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError
 from scheduler.json_limits import JsonLimits, loads_limited
 

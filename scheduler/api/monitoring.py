@@ -6,7 +6,7 @@ from typing import Any
 
 from scheduler.api.cluster import health_report
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.settings import Settings
 from scheduler.store import pages as page_store
 from scheduler.store.db import transaction

@@ -7,7 +7,7 @@ that an import error was waiting for, parses the DAG files again.
 from __future__ import annotations
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import PoolConflictError
 from scheduler.settings import Settings

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from scheduler.api.databases import database
 from scheduler.api.inputs import parse_timestamp
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError
 from scheduler.settings import Settings, zone_named
 from scheduler.store import retention

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scheduler.api.databases import database
 from scheduler.api.tasks import clear_tasks
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError
 from scheduler.settings import Settings

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.json_limits import JsonLimits

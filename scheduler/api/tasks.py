@@ -9,7 +9,7 @@ import networkx as nx
 from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError
 from scheduler.masking import redact
@@ -86,12 +86,13 @@ def read_log_bytes(
         with path.open("rb") as handle:
             handle.seek(0 if tail is None else max(0, size - tail))
             return chosen.try_number, handle.read(), size
+    log_path = chosen.log_path
     with transaction(read_database(settings)) as session:
-        size = shipped_logs.shipped_size(session, chosen.log_path) if chosen.log_path else None
-        if size is not None:
-            start = 0 if tail is None else max(0, size - tail)
-            data, size = shipped_logs.read_shipped(session, chosen.log_path, start) or (b"", 0)
-            return chosen.try_number, data, size
+        shipped = shipped_logs.shipped_size(session, log_path) if log_path else None
+        if log_path and shipped is not None:
+            start = 0 if tail is None else max(0, shipped - tail)
+            data, total = shipped_logs.read_shipped(session, log_path, start) or (b"", 0)
+            return chosen.try_number, data, total
     raise _no_log_yet(chosen, task_id)
 
 

@@ -7,7 +7,7 @@ import math
 from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.errors import AuthError, LoginThrottledError, UserNotFoundError
 from scheduler.settings import Settings
 from scheduler.store import login_throttle

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from scheduler.api.databases import read_database
 from scheduler.api.runs import get_run, trigger_dag
@@ -54,7 +55,9 @@ class WebhookTarget:
 def find_webhook(settings: Settings, name: str) -> WebhookTarget:
     """The active DAG declaring webhook ``name`` (``WebhookNotFoundError`` if none does)."""
     with transaction(read_database(settings)) as session:
-        rows = session.execute(select(DagRow.dag_id, DagRow.spec).where(DagRow.is_active))
+        rows = session.execute(
+            select(col(DagRow.dag_id), col(DagRow.spec)).where(col(DagRow.is_active))
+        )
         found = [
             WebhookTarget(name, dag_id, hook["secret_conn_id"])
             for dag_id, spec in rows

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from scheduler.breakers import store
 from scheduler.breakers.policy import BreakerPolicy
 from scheduler.breakers.transitions import HALF_OPEN, Admission, BreakerView, admission
+from scheduler.clock import utcnow
 from scheduler.errors import CircuitOpenError, CircuitStillOpenError
 from scheduler.masking import redact
 from scheduler.settings import Settings
@@ -41,10 +42,6 @@ Clock = Callable[[], datetime]
 _MAX_ERROR_CHARS = 500
 _WAIT_POLL_S = 1.0  # how often a waiting call looks again while another process probes
 _engines: dict[tuple[str, int, bool], Engine] = {}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def engine_for(url: str, *, write: bool = True) -> Engine:

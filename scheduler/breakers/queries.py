@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.breakers import store
-from scheduler.breakers.breaker import engine_for, utcnow
+from scheduler.breakers.breaker import engine_for
+from scheduler.clock import utcnow
 from scheduler.errors import BreakerNotFoundError
 from scheduler.settings import Settings
 from scheduler.store.db import transaction

@@ -9,9 +9,9 @@ import click
 
 from scheduler import api
 from scheduler.api.explain import explain_run
+from scheduler.api.local_run import run_dag_in_process
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_object, emit_tasks, output_option
-from scheduler.engine import run_dag_in_process
 from scheduler.errors import BatonError
 from scheduler.json_limits import JsonLimits
 from scheduler.spec import DagSpec

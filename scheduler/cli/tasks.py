@@ -11,10 +11,10 @@ from typing import Any
 import click
 
 from scheduler import api
+from scheduler.api.local_run import find_dag_spec
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_tasks, output_option
-from scheduler.engine.driver import utcnow
-from scheduler.engine.local_run import find_dag_spec
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError, TaskNotFoundError
 from scheduler.executor import TaskRequest
 from scheduler.masking import redact_value

@@ -1,7 +1,6 @@
 """The Engine: the scheduler loop, run creation, planning, dispatch and recovery."""
 
-from scheduler.engine.driver import RunDriver, log_path_for, utcnow
-from scheduler.engine.local_run import RunReport, TaskReport, run_dag_in_process
+from scheduler.engine.driver import RunDriver, log_path_for
 from scheduler.engine.scheduling import create_due_runs, trigger_run
 from scheduler.engine.service import SchedulerService
 from scheduler.engine.wakeup import poke_scheduler
@@ -15,9 +14,4 @@ __all__ = [
     "log_path_for",
     "poke_scheduler",
     "trigger_run",
-    "utcnow",
-    # dags test
-    "RunReport",
-    "TaskReport",
-    "run_dag_in_process",
 ]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.settings import Settings
 from scheduler.store import dag_callbacks as store
 from scheduler.store.db import make_engine, transaction

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scheduler.clock import utcnow
 from scheduler.engine import deferral
 from scheduler.engine.assets import record_task_outlets
 from scheduler.engine.dispatch import PoolBudget, select_for_dispatch
@@ -74,10 +75,6 @@ FINISHED_RESULT_STATES = {"success": TaskState.SUCCESS, "skipped": TaskState.SKI
 _NONE = TaskView(TaskState.NONE)
 # What a branch may still skip: tasks that have not been handed to a worker.
 _SKIPPABLE = frozenset({TaskState.NONE, TaskState.SCHEDULED})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def log_path_for(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from scheduler.errors import RateLimitConfigError
-from scheduler.ratelimit.spec import RateLimit, parse_rate_limit
+from scheduler.rate_limit_spec import RateLimit, parse_rate_limit
 from scheduler.store import rate_limits
 from scheduler.store.pools import PoolLimit
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.settings import Settings
 from scheduler.store import retention
 from scheduler.store.db import make_engine, transaction

@@ -21,11 +21,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from scheduler.clock import utcnow
 from scheduler.engine.assets import create_asset_triggered_runs
 from scheduler.engine.backfill import advance_backfills
 from scheduler.engine.catalog import DagCatalog
 from scheduler.engine.deferral import adopt_resumed
-from scheduler.engine.driver import RunDriver, utcnow
+from scheduler.engine.driver import RunDriver
 from scheduler.engine.outage import DatabaseOutage, is_outage, one_line
 from scheduler.engine.recovery import lost_on_shutdown, recover_orphaned_tries
 from scheduler.engine.scheduling import create_due_runs

@@ -6,8 +6,8 @@ token before a call (``limiter``); ``spec`` parses "10/s", "100/m", "5/h". Hooks
 """
 
 from scheduler.errors import RateLimitConfigError, RateLimitTimeoutError
+from scheduler.rate_limit_spec import RateLimit, parse_rate_limit
 from scheduler.ratelimit.limiter import acquire, acquire_for_connection, connection_limit
-from scheduler.ratelimit.spec import RateLimit, parse_rate_limit
 
 __all__ = [
     "RateLimit",

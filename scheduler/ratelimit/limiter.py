@@ -25,7 +25,7 @@ from typing import Any
 
 from scheduler.breakers import engine_for
 from scheduler.errors import RateLimitConfigError, RateLimitTimeoutError
-from scheduler.ratelimit.spec import RateLimit, parse_rate_limit
+from scheduler.rate_limit_spec import RateLimit, parse_rate_limit
 from scheduler.settings import Settings
 from scheduler.store import rate_limits
 from scheduler.store.db import transaction

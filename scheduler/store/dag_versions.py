@@ -26,10 +26,11 @@ from scheduler.errors import DagVersionNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.store.models import dag_run_table
 from scheduler.store.models_dag_versions import DagVersionRow
+from scheduler.store.sqlmodel_boundary import table_of
 
 log = logging.getLogger(__name__)
 
-version_table = DagVersionRow.__table__  # type: ignore[attr-defined]
+version_table = table_of(DagVersionRow)
 
 
 def spec_hash(spec: DagSpec) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -216,14 +217,14 @@ class SchedulerJobRow(SQLModel, table=True):
     loop_seconds_max: float = 0.0
 
 
-dag_table = DagRow.__table__
-dag_run_table = DagRunRow.__table__
-task_instance_table = TaskInstanceRow.__table__
-task_try_table = TaskTryRow.__table__
-xcom_table = XComRow.__table__
-import_error_table = ImportErrorRow.__table__
-event_table = EventRow.__table__
-scheduler_job_table = SchedulerJobRow.__table__
+dag_table = table_of(DagRow)
+dag_run_table = table_of(DagRunRow)
+task_instance_table = table_of(TaskInstanceRow)
+task_try_table = table_of(TaskTryRow)
+xcom_table = table_of(XComRow)
+import_error_table = table_of(ImportErrorRow)
+event_table = table_of(EventRow)
+scheduler_job_table = table_of(SchedulerJobRow)
 
 # Imported last, once the core tables exist: each area keeps its tables in its own module,
 # and Alembic sees them all through this module.

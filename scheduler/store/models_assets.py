@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -103,11 +104,11 @@ class DagRunAssetEventRow(SQLModel, table=True):
     dag_id: str = Field(max_length=250)
 
 
-asset_table = AssetRow.__table__
-alias_table = AssetAliasRow.__table__
-asset_event_table = AssetEventRow.__table__
-schedule_asset_table = DagScheduleAssetRow.__table__
-schedule_alias_table = DagScheduleAliasRow.__table__
-outlet_asset_table = TaskOutletAssetRow.__table__
-queue_table = AssetDagRunQueueRow.__table__
-run_event_table = DagRunAssetEventRow.__table__
+asset_table = table_of(AssetRow)
+alias_table = table_of(AssetAliasRow)
+asset_event_table = table_of(AssetEventRow)
+schedule_asset_table = table_of(DagScheduleAssetRow)
+schedule_alias_table = table_of(DagScheduleAliasRow)
+outlet_asset_table = table_of(TaskOutletAssetRow)
+queue_table = table_of(AssetDagRunQueueRow)
+run_event_table = table_of(DagRunAssetEventRow)

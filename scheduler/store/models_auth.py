@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 ROLES: tuple[str, ...] = ("Viewer", "Op", "Admin")
@@ -48,5 +49,5 @@ class ApiTokenRow(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-user_table = UserRow.__table__
-api_token_table = ApiTokenRow.__table__
+user_table = table_of(UserRow)
+api_token_table = table_of(ApiTokenRow)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -66,5 +67,5 @@ class BackfillDagRunRow(SQLModel, table=True):
     exception_reason: str | None = Field(default=None, max_length=30)
 
 
-backfill_table = BackfillRow.__table__
-backfill_dag_run_table = BackfillDagRunRow.__table__
+backfill_table = table_of(BackfillRow)
+backfill_dag_run_table = table_of(BackfillDagRunRow)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -34,4 +35,4 @@ class CircuitBreakerRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime)
 
 
-circuit_breaker_table = CircuitBreakerRow.__table__
+circuit_breaker_table = table_of(CircuitBreakerRow)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -51,5 +52,5 @@ class TaskLogChunkRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
-try_claim_table = TryClaimRow.__table__
-task_log_chunk_table = TaskLogChunkRow.__table__
+try_claim_table = table_of(TryClaimRow)
+task_log_chunk_table = table_of(TaskLogChunkRow)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -40,5 +41,5 @@ class VariableRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime)
 
 
-connection_table = ConnectionRow.__table__
-variable_table = VariableRow.__table__
+connection_table = table_of(ConnectionRow)
+variable_table = table_of(VariableRow)

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -28,4 +29,4 @@ class LoginFailureRow(SQLModel, table=True):
     last_at: datetime = Field(sa_type=UtcDateTime)
 
 
-login_failure_table = LoginFailureRow.__table__
+login_failure_table = table_of(LoginFailureRow)

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -32,4 +33,4 @@ class DagCallbackRow(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
 
 
-dag_callback_table = DagCallbackRow.__table__
+dag_callback_table = table_of(DagCallbackRow)

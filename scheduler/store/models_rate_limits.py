@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -26,4 +27,4 @@ class RateLimitBucketRow(SQLModel, table=True):
     burst: float = 1.0  # the bucket's capacity
 
 
-rate_limit_bucket_table = RateLimitBucketRow.__table__
+rate_limit_bucket_table = table_of(RateLimitBucketRow)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -47,5 +48,5 @@ class TriggererJobRow(SQLModel, table=True):
     capacity: int = 1000  # BATON_TRIGGERER_CAPACITY: triggers it runs at most
 
 
-trigger_table = TriggerRow.__table__
-triggerer_job_table = TriggererJobRow.__table__
+trigger_table = table_of(TriggerRow)
+triggerer_job_table = table_of(TriggererJobRow)

@@ -26,7 +26,7 @@ from scheduler.errors import (
     PoolNotFoundError,
     RateLimitConfigError,
 )
-from scheduler.ratelimit.spec import parse_rate_limit
+from scheduler.rate_limit_spec import parse_rate_limit
 from scheduler.spec import DagSpec, TaskSpec
 from scheduler.states import TaskState
 from scheduler.store.events import Event, append_events

@@ -30,7 +30,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from scheduler import api
-from scheduler.engine.local_run import run_dag_in_process
+from scheduler.api.local_run import run_dag_in_process
 from scheduler.settings import Settings
 from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate

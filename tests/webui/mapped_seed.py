@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from scheduler import api
-from scheduler.engine.local_run import run_dag_in_process
+from scheduler.api.local_run import run_dag_in_process
 from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate
 from tests.webui.conftest import (

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from scheduler import api
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.settings import Settings
 from scheduler.store.db import transaction
 from scheduler.store.jobs import LoopStats, end_job, heartbeat, start_job

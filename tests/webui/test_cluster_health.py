@@ -10,7 +10,7 @@ import pytest
 
 from scheduler import api
 from scheduler.api.cluster import check_jobs
-from scheduler.engine.driver import utcnow
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError
 from scheduler.store.db import transaction
 from scheduler.store.jobs import end_job, start_job

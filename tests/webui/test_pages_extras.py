@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from scheduler import api
+from scheduler.api.local_run import run_dag_in_process
 from scheduler.breakers import BreakerPolicy, CircuitBreaker, engine_for
-from scheduler.engine.local_run import run_dag_in_process
 from scheduler.plugins import forget_plugins
 from scheduler.store.db import transaction
 from scheduler.store.models import event_table

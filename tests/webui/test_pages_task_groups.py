@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from scheduler import api
-from scheduler.engine.local_run import run_dag_in_process
+from scheduler.api.local_run import run_dag_in_process
 from scheduler.spec import DagSpec, TaskGroupSpec, TaskSpec
 from scheduler.store.db import make_engine
 from scheduler.store.migrate import migrate

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from scheduler.breakers import BreakerView
-from scheduler.breakers.breaker import utcnow
 from scheduler.breakers.store import shown_breakers
+from scheduler.clock import utcnow
 
 
 def breakers(session: Session) -> list[BreakerView]:

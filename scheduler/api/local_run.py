@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scheduler.authoring import serialize_dag
-from scheduler.engine.driver import RunDriver, utcnow
+from scheduler.clock import utcnow
+from scheduler.engine.driver import RunDriver
 from scheduler.engine.scheduling import create_manual_run
 from scheduler.errors import BatonError, DagNotFoundError
+from scheduler.executor import ExecutorEvent
 from scheduler.executors.inline import InlineExecutor
 from scheduler.json_limits import JsonLimits
 from scheduler.loader import import_dag_file, load_dag_specs
@@ -127,7 +129,7 @@ def run_dag_in_process(
             conf_limits=JsonLimits.from_settings(settings),
         )
         driver.adopt_runs(session, [row], {dag_id: spec})
-        driver.start_run(session, driver.live.get(dag_id, row.run_id), now)
+        driver.start_run(session, driver.live.runs[(dag_id, row.run_id)], now)
     try:
         _drive(db, driver, executor, on_task_done)
     finally:
@@ -160,7 +162,7 @@ def _interrupted_state(state: RunState) -> RunState:
 
 
 def _drive(db: Engine, driver: RunDriver, executor: InlineExecutor, on_task_done: Any) -> None:
-    events: list = []
+    events: list[ExecutorEvent] = []
     while driver.live.runs:
         now = utcnow()
         with transaction(db) as session:
