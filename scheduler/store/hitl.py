@@ -13,9 +13,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import CursorResult, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.errors import HITLConflictError, HITLDetailNotFoundError
@@ -157,16 +157,20 @@ def record_response(
             f"task instance {key} is {state}: no try waits for this answer any more; clear "
             "the task to ask again"
         )
-    answered = session.execute(
-        update(h)
-        .where(key.where(), h.c.responded_at.is_(None))
-        .values(
-            responded_at=now,
-            responded_by_user_id=responder.id if responder else None,
-            responded_by_user_name=responder.name if responder else None,
-            chosen_options=list(chosen_options),
-            params_input=params_input,
-        )
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute says Result.
+    answered = cast(
+        CursorResult[Any],
+        session.execute(
+            update(h)
+            .where(key.where(), h.c.responded_at.is_(None))
+            .values(
+                responded_at=now,
+                responded_by_user_id=responder.id if responder else None,
+                responded_by_user_name=responder.name if responder else None,
+                chosen_options=list(chosen_options),
+                params_input=params_input,
+            ),
+        ),
     )
     if answered.rowcount != 1:  # another answer won the race
         raise HITLConflictError(f"task instance {key} was answered meanwhile")

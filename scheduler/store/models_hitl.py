@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import JsonText, UtcDateTime
 
 
@@ -46,4 +47,4 @@ class HitlDetailRow(SQLModel, table=True):
     params_input: Any = Field(default_factory=dict, sa_type=JsonText)
 
 
-hitl_detail_table = HitlDetailRow.__table__
+hitl_detail_table = table_of(HitlDetailRow)

@@ -50,7 +50,10 @@ def duration_trend(session: Session, dag_id: str, limit: int) -> DurationTrend:
         .limit(limit)
     ).all()
     # to the millisecond: SQLite's julianday arithmetic leaves noise in the last digits
-    found = [RunDuration(*row[:4], round(max(0.0, row[4] or 0.0), 3)) for row in reversed(rows)]
+    found = [
+        RunDuration(row[0], row[1], row[2], row[3], round(max(0.0, row[4] or 0.0), 3))
+        for row in reversed(rows)
+    ]
     ordered = sorted(run.duration for run in found)
     return DurationTrend(found, percentile(ordered, 95), percentile(ordered, 50))
 

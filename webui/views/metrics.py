@@ -43,11 +43,11 @@ def _metrics(dag_id: str | None) -> metric_queries.Metrics:
 @login_required
 def dashboard(dag_id: str | None = None) -> str:
     metrics = _metrics(dag_id)
-    args = {"window": metrics.window.name}
+    window = metrics.window.name
     if dag_id is None:
-        data_url = url_for("metrics.dashboard_json", **args)
+        data_url = url_for("metrics.dashboard_json", window=window)
     else:
-        data_url = url_for("metrics.dashboard_json", dag_id=dag_id, **args)
+        data_url = url_for("metrics.dashboard_json", dag_id=dag_id, window=window)
     return render_template(
         "metrics.html",
         m=metrics,

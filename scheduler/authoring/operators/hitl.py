@@ -25,7 +25,7 @@ This module stays light (DAG files import it): the Store is loaded by
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -50,7 +50,7 @@ POKE_INTERVAL = 5.0
 class HITLOperator(BaseOperator):
     """Ask a person to choose among ``options`` (and fill in ``params``); see the module."""
 
-    template_fields: Collection[str] = ("subject", "body")
+    template_fields: Sequence[str] = ("subject", "body")
 
     def __init__(
         self,
