@@ -16,6 +16,9 @@ PACKAGES = ("scheduler", "webui", "plugins")
 
 
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert LINT_IMPORTS.exists(), (
+        f"{LINT_IMPORTS} is missing: run `make .venv/bin/baton` (dev deps)"
+    )
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache", "--no-logo"],
         cwd=cwd,
