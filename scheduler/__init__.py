@@ -17,6 +17,7 @@ from scheduler.authoring import (
     AssetAlias,
     AssetAll,
     AssetAny,
+    AssetWatcher,
     BaseBranchOperator,
     BaseOperator,
     BaseSensorOperator,
@@ -105,6 +106,7 @@ __all__ = [
     "AssetAlias",
     "AssetAll",
     "AssetAny",
+    "AssetWatcher",
     # operators and tasks
     "BaseOperator",
     "BashOperator",
@@ -140,6 +142,8 @@ __all__ = [
     "DateTimeTrigger",
     "TimeDeltaTrigger",
     "FileTrigger",
+    "BaseEventTrigger",
+    "MessageQueueTrigger",
     # human in the loop (docs/events.md#approvals)
     "HITLOperator",
     "ApprovalOperator",
@@ -213,6 +217,8 @@ _LAZY = {
     "DateTimeTrigger": "scheduler.triggers",
     "TimeDeltaTrigger": "scheduler.triggers",
     "FileTrigger": "scheduler.triggers",
+    "BaseEventTrigger": "scheduler.triggers",
+    "MessageQueueTrigger": "scheduler.triggers",
     "HITLOperator": "scheduler.authoring.operators.hitl",
     "ApprovalOperator": "scheduler.authoring.operators.hitl",
     "HITLBranchOperator": "scheduler.authoring.operators.hitl",

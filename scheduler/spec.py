@@ -179,6 +179,9 @@ class DagSpec:
     callbacks: tuple[str, ...] = ()
     # Inbound webhooks: ``{"name": ..., "secret_conn_id": ...}`` each (authoring/webhooks.py).
     webhooks: tuple[dict[str, str], ...] = ()
+    # AssetWatchers of the assets in the schedule: ``{"uri", "name", "classpath", "kwargs"}``
+    # each (authoring/assets.py); the triggerer runs them (store/asset_watchers.py).
+    asset_watchers: tuple[dict[str, Any], ...] = ()
 
     @cached_property
     def past_dependents(self) -> dict[str, tuple[str, ...]]:
@@ -301,6 +304,7 @@ class DagSpec:
             "asset_condition": self.asset_condition,
             "callbacks": list(self.callbacks),
             "webhooks": [dict(hook) for hook in self.webhooks],
+            "asset_watchers": [dict(watcher) for watcher in self.asset_watchers],
         }
 
     @classmethod
@@ -316,6 +320,7 @@ class DagSpec:
         data["edge_labels"] = tuple(tuple(edge) for edge in data.get("edge_labels", ()))
         data["callbacks"] = tuple(data.get("callbacks", ()))
         data["webhooks"] = tuple(data.get("webhooks", ()))
+        data["asset_watchers"] = tuple(data.get("asset_watchers", ()))
         return cls(**data)
 
 

@@ -4,7 +4,7 @@
 # attaches @task.virtualenv, .external_python, .bash and .sensor.
 from scheduler.authoring import branch_decorators as _branch_decorators  # noqa: F401
 from scheduler.authoring import decorators as _decorators  # noqa: F401
-from scheduler.authoring.assets import Asset, AssetAlias, AssetAll, AssetAny
+from scheduler.authoring.assets import Asset, AssetAlias, AssetAll, AssetAny, AssetWatcher
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
@@ -51,6 +51,7 @@ __all__ = [
     "AssetAlias",
     "AssetAll",
     "AssetAny",
+    "AssetWatcher",
     # DAGs and tasks
     "DAG",
     "dag",

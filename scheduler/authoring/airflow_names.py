@@ -35,7 +35,6 @@ MISSING_NAMES: dict[str, tuple[str, str]] = {
     "WaitSensor": ("sensor", ""),
     "DayOfWeekSensor": ("sensor", ""),
     # assets (data-aware scheduling) and object storage
-    "AssetWatcher": ("class", "assets and asset-triggered schedules"),
     "Metadata": ("class", "asset events"),
     "asset": ("decorator", "assets and asset-triggered schedules"),
     "Dataset": ("class", "Airflow 2's datasets are Airflow 3's assets"),

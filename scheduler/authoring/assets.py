@@ -42,6 +42,7 @@ class Asset(BaseAsset):
         *,
         group: str = DEFAULT_GROUP,
         extra: dict[str, Any] | None = None,
+        watchers: list[AssetWatcher] | None = None,
     ) -> None:
         if name is None and uri is None:
             raise DagDefinitionError("Asset() needs a name or a uri, e.g. Asset('s3://b/k.csv')")
@@ -53,6 +54,7 @@ class Asset(BaseAsset):
                 f"Asset {self.uri!r}: extra must be a dict, got {type(extra).__name__}"
             )
         self.extra = dict(extra or {})
+        self.watchers = _check_watchers(self.uri, watchers)
 
     def condition(self) -> Condition:
         return {"asset": self.uri}
@@ -69,6 +71,40 @@ class Asset(BaseAsset):
 
     def __repr__(self) -> str:
         return f"Asset(name={self.name!r}, uri={self.uri!r}, group={self.group!r})"
+
+
+class AssetWatcher:
+    """Airflow 3's ``AssetWatcher(name, trigger)``: the triggerer runs ``trigger`` (a
+    ``BaseEventTrigger``, e.g. ``MessageQueueTrigger``) for as long as an active, unpaused
+    DAG is scheduled on the asset, and each event it yields is an event of the asset."""
+
+    def __init__(self, name: str, trigger: Any) -> None:
+        from scheduler.triggers.event_trigger import BaseEventTrigger
+
+        self.name = _check_text("watcher name", name)
+        if not isinstance(trigger, BaseEventTrigger):
+            raise DagDefinitionError(
+                f"AssetWatcher {name!r}: trigger must be a BaseEventTrigger (e.g. "
+                f"MessageQueueTrigger(...)), not {type(trigger).__name__}: a task's trigger "
+                "fires once, a watcher's keeps yielding events"
+            )
+        self.trigger = trigger
+
+    def as_dict(self, uri: str) -> dict[str, Any]:
+        """The form kept in a DAG's spec: which asset, the name, the serialized trigger."""
+        from scheduler.triggers import serde
+
+        classpath, kwargs = self.trigger.serialize()
+        where = f"AssetWatcher {self.name!r}: its trigger's kwargs"
+        return {
+            "uri": uri,
+            "name": self.name,
+            "classpath": classpath,
+            "kwargs": serde.encode(kwargs, where),
+        }
+
+    def __repr__(self) -> str:
+        return f"AssetWatcher(name={self.name!r}, trigger={self.trigger!r})"
 
 
 class AssetAlias(BaseAsset):
@@ -135,6 +171,36 @@ def asset_schedule(schedule: Any) -> Condition | None:
             "(Asset, AssetAlias, AssetAll, AssetAny)"
         )
     return None
+
+
+def schedule_watchers(schedule: Any) -> tuple[dict[str, Any], ...]:
+    """The watchers of the assets a ``schedule=`` names (each as ``AssetWatcher.as_dict``)."""
+    found: list[dict[str, Any]] = []
+    pending = list(schedule) if isinstance(schedule, list | tuple) else [schedule]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, Asset):
+            found += [watcher.as_dict(item.uri) for watcher in item.watchers]
+        elif isinstance(item, _AssetBooleanCondition):
+            pending += item.objects
+    unique = {(w["uri"], w["name"]): w for w in found}
+    return tuple(unique.values())
+
+
+def _check_watchers(uri: str, watchers: Any) -> list[AssetWatcher]:
+    if watchers is None:
+        return []
+    if not isinstance(watchers, list | tuple) or not all(
+        isinstance(w, AssetWatcher) for w in watchers
+    ):
+        raise DagDefinitionError(
+            f"Asset {uri!r}: watchers must be a list of AssetWatcher(name=..., trigger=...), "
+            f"got {watchers!r}"
+        )
+    names = [w.name for w in watchers]
+    if len(set(names)) != len(names):
+        raise DagDefinitionError(f"Asset {uri!r}: two watchers share a name in {names}")
+    return list(watchers)
 
 
 def outlet_dicts(values: Any, argument: str, where: str) -> tuple[dict[str, Any], ...]:

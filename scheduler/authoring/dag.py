@@ -18,7 +18,7 @@ import networkx as nx
 
 from scheduler.authoring.airflow_names import AIRFLOW_DAG_ARGS
 from scheduler.authoring.arguments import check_arguments, parameter_names
-from scheduler.authoring.assets import asset_schedule
+from scheduler.authoring.assets import asset_schedule, schedule_watchers
 from scheduler.authoring.checks import check_callbacks, check_id, positive_int
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
@@ -28,6 +28,7 @@ from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defau
 from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.authoring.webhooks import Webhook, check_webhooks
 from scheduler.errors import (
+    BatonError,
     CycleError,
     DagDefinitionError,
     DuplicateTaskIdError,
@@ -89,6 +90,7 @@ class DAG:
         self.default_args: dict[str, Any] = dict(default_args or {})
         # schedule=[asset, ...] or an asset expression: runs come from asset events.
         self.asset_condition = self._asset_condition(schedule)
+        self.asset_watchers = self._asset_watchers(schedule) if self.asset_condition else ()
         self.schedule = None if self.asset_condition else self._normalize_schedule(schedule)
         self._set_dates(start_date, end_date)
         self.catchup = bool(catchup)
@@ -157,6 +159,12 @@ class DAG:
             return asset_schedule(schedule)
         except DagDefinitionError as exc:
             raise self._error(str(exc), InvalidScheduleError) from None
+
+    def _asset_watchers(self, schedule: Any) -> tuple[dict[str, Any], ...]:
+        try:
+            return schedule_watchers(schedule)
+        except BatonError as exc:  # a trigger whose kwargs cannot be stored
+            raise self._error(str(exc)) from None
 
     def _normalize_schedule(self, schedule: Any) -> str | float | None:
         try:

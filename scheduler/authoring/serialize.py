@@ -50,6 +50,7 @@ def serialize_dag(dag: DAG) -> DagSpec:
         dagrun_timeout_s=_seconds(dag.dagrun_timeout),
         asset_condition=dag.asset_condition,
         webhooks=tuple(hook.to_spec() for hook in dag.webhooks),
+        asset_watchers=dag.asset_watchers,
         callbacks=tuple(
             name
             for name in ("on_success_callback", "on_failure_callback")

@@ -131,6 +131,18 @@ def _new_run(queued: list[QueuedEvent], now: datetime) -> NewRun:
         logical_date=now,
         data_interval_start=min(stamps),
         data_interval_end=max(stamps),
-        conf={},
+        conf=_message_conf(queued),
         triggered_by="asset",
     )
+
+
+def _message_conf(queued: list[QueuedEvent]) -> dict[str, Any]:
+    """A run started by watcher events (messages) carries their payloads in its conf:
+    ``payload`` (the last one's) and ``payloads`` (all, oldest first), so a template or a
+    task reads ``dag_run.conf["payload"]``; other asset-triggered runs have an empty conf."""
+    payloads = [
+        event.extra["payload"]
+        for event in queued
+        if isinstance(event.extra, dict) and event.extra.get("from_trigger")
+    ]
+    return {"payload": payloads[-1], "payloads": payloads} if payloads else {}

@@ -140,6 +140,7 @@ def _event_dict(row: Any) -> dict[str, Any]:
         "source_map_index": row.source_map_index,
         "source_alias": row.source_alias,
         "external_source": row.external_source,
+        "error": row.error,  # a failed event's reason (a message that is not JSON)
         "timestamp": row.timestamp,
     }
 

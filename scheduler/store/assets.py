@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.asset_condition import alias_key, asset_key, leaves
 from scheduler.spec import DagSpec
+from scheduler.store import asset_watchers
 from scheduler.store.models import dag_table
 from scheduler.store.models_assets import (
     alias_table,
@@ -45,6 +46,7 @@ class NewAssetEvent:
     source_map_index: int = -1
     source_alias: str | None = None
     external_source: str | None = None
+    error: str | None = None  # a failed event (a bad message): stored, queued for no DAG
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class QueuedEvent:
     key: str  # asset_condition key of its asset
     alias: str | None
     timestamp: datetime
+    extra: Any = None
 
     @property
     def keys(self) -> set[str]:
@@ -70,9 +73,11 @@ def sync_references(session: Session, specs: Sequence[DagSpec], now: datetime) -
     dag_ids = [spec.dag_id for spec in specs]
     for table in (schedule_asset_table, schedule_alias_table, outlet_asset_table):
         session.execute(delete(table).where(table.c.dag_id.in_(dag_ids)))
+    all_ids: dict[str, int] = {}
     for spec in specs:
         declared = _declared_assets(spec)
         ids = {uri: ensure_asset(session, uri, **attrs, now=now) for uri, attrs in declared.items()}
+        all_ids.update(ids)
         if spec.asset_condition is not None:
             uris, aliases = leaves(spec.asset_condition)
             _insert(
@@ -94,6 +99,7 @@ def sync_references(session: Session, specs: Sequence[DagSpec], now: datetime) -
             for outlet in task.outlets:
                 if "alias" in outlet:
                     ensure_alias(session, outlet["alias"], outlet.get("group", "asset"))
+    asset_watchers.sync_declared(session, specs, all_ids)
 
 
 def _declared_assets(spec: DagSpec) -> dict[str, dict[str, Any]]:
@@ -173,23 +179,41 @@ def ensure_alias(session: Session, name: str, group: str = "asset") -> int:
 
 def record_events(session: Session, events: Iterable[NewAssetEvent], now: datetime) -> list[int]:
     """Insert the events and queue each for every active DAG scheduled on its asset (or on
-    the alias it came through); return their ids."""
-    ids = []
+    the alias it came through); return their ids. A batch (a watcher's messages) costs a
+    few statements, not a few per event: one multi-row insert of the events, one of their
+    queue rows, and one look-up per distinct asset."""
+    events = list(events)
+    if not events:
+        return []
+    asset_ids: dict[str, int] = {}
     for event in events:
-        # An event names its asset; only a DAG file's declaration renames one.
-        asset_id = ensure_asset(
-            session, event.uri, name=event.name, group=event.group, now=now, rename=False
-        )
-        values = {k: v for k, v in event.__dict__.items() if k not in ("uri", "name", "group")}
-        event_id = session.execute(
-            insert(asset_event_table).values(**values, asset_id=asset_id, timestamp=now)
-        ).inserted_primary_key[0]
-        rows = [
+        if event.uri not in asset_ids:  # an event names its asset; only a DAG file renames
+            asset_ids[event.uri] = ensure_asset(
+                session, event.uri, name=event.name, group=event.group, now=now, rename=False
+            )
+    rows = [
+        {k: v for k, v in event.__dict__.items() if k not in ("uri", "name", "group")}
+        | {"asset_id": asset_ids[event.uri], "timestamp": now}
+        for event in events
+    ]
+    inserted = session.execute(
+        insert(asset_event_table).returning(asset_event_table.c.id, sort_by_parameter_order=True),
+        rows,
+    )
+    ids = [int(event_id) for event_id in inserted.scalars()]
+    consumers: dict[tuple[int, str | None], list[str]] = {}
+    queued = []
+    for event, event_id in zip(events, ids, strict=True):
+        if event.error is not None:
+            continue  # a failed event starts nothing
+        key = (asset_ids[event.uri], event.source_alias)
+        if key not in consumers:
+            consumers[key] = _consumers(session, *key)
+        queued += [
             {"target_dag_id": dag_id, "event_id": event_id, "created_at": now}
-            for dag_id in _consumers(session, asset_id, event.source_alias)
+            for dag_id in consumers[key]
         ]
-        _insert(session, queue_table, rows)
-        ids.append(event_id)
+    _insert(session, queue_table, queued)
     return ids
 
 
@@ -232,13 +256,14 @@ def queued_events(session: Session, dag_id: str) -> list[QueuedEvent]:
             asset_table.c.uri,
             asset_event_table.c.source_alias,
             asset_event_table.c.timestamp,
+            asset_event_table.c.extra,
         )
         .join(queue_table, queue_table.c.event_id == asset_event_table.c.id)
         .join(asset_table, asset_table.c.id == asset_event_table.c.asset_id)
         .where(queue_table.c.target_dag_id == dag_id)
         .order_by(asset_event_table.c.id)
     )
-    return [QueuedEvent(r.id, asset_key(r.uri), r.source_alias, r.timestamp) for r in rows]
+    return [QueuedEvent(r.id, asset_key(r.uri), r.source_alias, r.timestamp, r.extra) for r in rows]
 
 
 def consume(session: Session, dag_id: str, run_pk: int, event_ids: Sequence[int]) -> None:

@@ -6,7 +6,8 @@ instance, or ``external_source`` (who posted it through the API or CLI).
 ``dag_schedule_asset_reference`` / ``dag_schedule_asset_alias_reference`` say which DAG is
 scheduled on what, ``task_outlet_asset_reference`` which task produces what.
 ``asset_dag_run_queue`` holds each event once per consuming DAG until that DAG's condition
-holds and a run takes it; ``dagrun_asset_event`` links a run to the events that triggered it
+holds and a run takes it; ``asset_watcher`` holds the watchers DAGs declare and the
+triggers running them. ``dagrun_asset_event`` links a run to the events that triggered it
 (unique per consuming DAG and event: two schedulers cannot both consume one event).
 Column-only; the logic is in ``scheduler.store.assets``.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from scheduler.store.sqlmodel_boundary import table_of
@@ -58,6 +59,9 @@ class AssetEventRow(SQLModel, table=True):
     source_alias: str | None = Field(default=None, max_length=1500)
     # Who posted an event from outside (``api:alice``, ``cli:bob``); None for a task's.
     external_source: str | None = Field(default=None, max_length=250)
+    # Why the event failed (a message that is not valid JSON): it is kept, shown, and
+    # queued for no DAG. None for every event that happened.
+    error: str | None = Field(default=None, sa_type=Text)
     timestamp: datetime = Field(sa_type=UtcDateTime, index=True)
 
 
@@ -104,6 +108,23 @@ class DagRunAssetEventRow(SQLModel, table=True):
     dag_id: str = Field(max_length=250)
 
 
+class AssetWatcherRow(SQLModel, table=True):
+    """An ``AssetWatcher`` a DAG declares on an asset of its schedule (Airflow's
+    ``asset_watcher``, keyed per declaring DAG here): the serialized trigger, and the
+    ``trigger`` row running it while the DAG is active and unpaused (None otherwise).
+    DAGs declaring the same watcher on the same asset share one trigger."""
+
+    __tablename__ = "asset_watcher"
+    __table_args__ = (Index("ix_asset_watcher_trigger_id", "trigger_id"),)
+
+    dag_id: str = Field(primary_key=True, max_length=250)
+    asset_id: int = Field(primary_key=True, foreign_key="asset.id")
+    name: str = Field(primary_key=True, max_length=1500)
+    classpath: str = Field(sa_type=Text)
+    kwargs: Any = Field(default_factory=dict, sa_type=JsonText)
+    trigger_id: int | None = None
+
+
 asset_table = table_of(AssetRow)
 alias_table = table_of(AssetAliasRow)
 asset_event_table = table_of(AssetEventRow)
@@ -112,3 +133,4 @@ schedule_alias_table = table_of(DagScheduleAliasRow)
 outlet_asset_table = table_of(TaskOutletAssetRow)
 queue_table = table_of(AssetDagRunQueueRow)
 run_event_table = table_of(DagRunAssetEventRow)
+watcher_table = table_of(AssetWatcherRow)

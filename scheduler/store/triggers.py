@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.deferral import FAIL_METHOD, Deferral
 from scheduler.states import TaskState
+from scheduler.store import asset_watchers
 from scheduler.store.models import task_instance_table
 from scheduler.store.models_triggers import trigger_table, triggerer_job_table
 from scheduler.store.transitions import TaskChange, change_task_states
@@ -43,6 +44,8 @@ class StoredTrigger:
     id: int
     classpath: str
     kwargs: dict[str, Any]
+    # The URIs of the assets it watches (an AssetWatcher's trigger); empty for a task's.
+    watches: tuple[str, ...] = ()
 
 
 def create_trigger(session: Session, deferral: Deferral, now: datetime) -> int:
@@ -122,10 +125,13 @@ def claim_triggers(
 
 def triggers_of(session: Session, triggerer_id: int) -> list[StoredTrigger]:
     t = trigger_table
-    rows = session.execute(
-        select(t.c.id, t.c.classpath, t.c.kwargs).where(t.c.triggerer_id == triggerer_id)
+    rows = list(
+        session.execute(
+            select(t.c.id, t.c.classpath, t.c.kwargs).where(t.c.triggerer_id == triggerer_id)
+        )
     )
-    return [StoredTrigger(r.id, r.classpath, r.kwargs or {}) for r in rows]
+    watched = asset_watchers.watched_assets(session, [r.id for r in rows])
+    return [StoredTrigger(r.id, r.classpath, r.kwargs or {}, watched.get(r.id, ())) for r in rows]
 
 
 # -- events ----------------------------------------------------------------------------------
@@ -217,12 +223,13 @@ def _resume(
 
 def clean_unused(session: Session) -> int:
     """Delete triggers no deferred task instance waits on (it was cleared, marked, timed
-    out, or its run timed out); their triggerers stop them."""
+    out, or its run timed out) and no asset watcher runs; their triggerers stop them."""
     t = trigger_table
     waiting = select(ti_t.c.trigger_id).where(
         ti_t.c.state == TaskState.DEFERRED, ti_t.c.trigger_id.is_not(None)
     )
-    result = session.execute(delete(t).where(t.c.id.not_in(waiting)))
+    watching = asset_watchers.watcher_trigger_ids()
+    result = session.execute(delete(t).where(t.c.id.not_in(waiting), t.c.id.not_in(watching)))
     return int(result.rowcount or 0)
 
 

@@ -8,10 +8,17 @@ triggers to match. A fired event is stored at once, in its own transaction (the 
 instance ``deferred → scheduled``, the event in ``next_kwargs``), then the scheduler's
 wake-up socket is poked so the task is dispatched within milliseconds.
 
+An asset watcher's trigger (``store/asset_watchers.py`` gives each watcher of an active,
+unpaused DAG a trigger row, here, each heartbeat) keeps running: its events are stored in
+batches, one transaction each (up to ``ASSET_BATCH`` events), as asset events queued for
+the DAGs scheduled on the asset, and only then acknowledged to their broker (``ack()`` of
+an ``AckedEvent``); a batch that cannot be stored is retried and stays unacknowledged.
+
 A triggerer killed with -9 stops heartbeating; past ``BATON_TRIGGERER_HEALTH_THRESHOLD``
 its triggers are claimed by another triggerer or by its own restart and run again from
 their serialized kwargs (a ``TimeDeltaTrigger`` keeps its original moment). An event that
-fired but was not stored before the kill is lost with the process; its trigger fires again.
+fired but was not stored before the kill is lost with the process; its trigger fires again
+(a message received but not stored is not acknowledged: its broker delivers it again).
 """
 
 from __future__ import annotations
@@ -31,11 +38,17 @@ from sqlalchemy import Engine
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.processes import set_process_name
 from scheduler.settings import Settings
+from scheduler.store import asset_watchers
 from scheduler.store import triggers as store
+from scheduler.store.assets import NewAssetEvent, record_events
 from scheduler.store.db import make_engine, transaction
 from scheduler.store.races import is_expected_race
 from scheduler.store.schema import check_schema
-from scheduler.triggerer.loop import Fired, TriggerLoop
+from scheduler.triggerer.loop import Fired, TriggerLoop, Watched
+from scheduler.triggers import serde
+from scheduler.triggers.event_trigger import acknowledge
+
+ASSET_BATCH = 1000  # asset events stored in one transaction, at most
 
 log = logging.getLogger("baton.triggerer")
 
@@ -53,6 +66,7 @@ class TriggererJob:
         self._stop: asyncio.Event | None = None
         self.loop = TriggerLoop()
         self._stored: set[int] = set()  # fired and stored: never restarted by a stale list
+        self._stored_batches: asyncio.Queue[list[Watched]] = asyncio.Queue()  # to acknowledge
 
     def run(self) -> None:
         set_process_name("baton-triggerer")
@@ -90,6 +104,8 @@ class TriggererJob:
         for signum in (signal.SIGTERM, signal.SIGINT):
             running.add_signal_handler(signum, self._stop.set)
         writer = asyncio.create_task(self._write_events(), name="event-writer")
+        asset_writer = asyncio.create_task(self._write_asset_events(), name="asset-writer")
+        acker = asyncio.create_task(self._acknowledge_stored(), name="acknowledger")
         try:
             while not self._stop.is_set():
                 try:
@@ -104,8 +120,9 @@ class TriggererJob:
                         self._stop.wait(), timeout=self.settings.triggerer_heartbeat_sec
                     )
         finally:
-            writer.cancel()
-            await asyncio.gather(writer, return_exceptions=True)
+            for task in (writer, asset_writer, acker):
+                task.cancel()
+            await asyncio.gather(writer, asset_writer, acker, return_exceptions=True)
             await self.loop.stop()
 
     def _sync_db(self) -> list[store.StoredTrigger]:
@@ -114,6 +131,7 @@ class TriggererJob:
         stale = timedelta(seconds=self.settings.triggerer_health_threshold)
         with transaction(self.db) as session:
             store.heartbeat(session, self.job_id, now)
+            asset_watchers.assign_triggers(session, now)
             timed_out = store.time_out_deferrals(session, self.job_id, source=self.source, now=now)
             store.clean_unused(session)
             claimed = store.claim_triggers(
@@ -139,6 +157,43 @@ class TriggererJob:
             self._stored |= stored
             if stored:
                 wake_schedulers(self.settings)
+
+    async def _write_asset_events(self) -> None:
+        """Store watchers' events a batch per transaction, then acknowledge them."""
+        queue = self.loop.asset_events
+        while True:
+            batch = [await queue.get()]
+            while not queue.empty() and len(batch) < ASSET_BATCH:
+                batch.append(queue.get_nowait())
+            delay = 0.5
+            while not await asyncio.to_thread(self._store_asset_events, batch):
+                await asyncio.sleep(delay)  # the database is away: unacknowledged, retried
+                delay = min(delay * 2, 10.0)
+            # Acknowledged while the next batch is stored, in order (an AMQP ack with
+            # ``multiple`` must not come after a later one).
+            self._stored_batches.put_nowait(batch)
+
+    async def _acknowledge_stored(self) -> None:
+        while True:
+            await self._acknowledge(await self._stored_batches.get())
+
+    def _store_asset_events(self, batch: list[Watched]) -> bool:
+        events = [event for watched in batch for event in _asset_events(watched)]
+        try:
+            with transaction(self.db) as session:
+                record_events(session, events, _now())
+        except Exception:
+            log.exception("could not store %d asset event(s); retrying", len(events))
+            return False
+        failed = sum(1 for event in events if event.error is not None)
+        log.info("stored %d asset event(s) from watchers (%d failed)", len(events), failed)
+        wake_schedulers(self.settings)
+        return True
+
+    async def _acknowledge(self, batch: list[Watched]) -> None:
+        failed = await acknowledge(watched.event for watched in batch)
+        for exc in failed:  # redelivered later: stored twice, never lost
+            log.warning("could not acknowledge stored messages: %s", exc)
 
     def _store(self, batch: list[Fired]) -> set[int]:
         try:
@@ -175,3 +230,19 @@ class TriggererJob:
             log.info("trigger %s: its task changed meanwhile (%s)", fired[0], exc)
         else:
             log.exception("could not store the event of trigger %s; it runs again", fired[0])
+
+
+def _asset_events(watched: Watched) -> list[NewAssetEvent]:
+    """The asset events of one watcher event: one per watched asset, with Airflow's extra
+    ``{"from_trigger": True, "payload": ...}``; a failed one keeps the reason."""
+    error = getattr(watched.event, "error", None)
+    try:
+        payload = serde.encode(watched.event.payload, "a watcher event's payload")
+    except Exception as exc:
+        payload, error = repr(watched.event.payload)[:2000], str(exc)
+    source = f"asset_watcher:trigger {watched.trigger_id}"
+    extra = {"from_trigger": True, "payload": payload}
+    return [
+        NewAssetEvent(uri=uri, extra=extra, external_source=source, error=error)
+        for uri in watched.uris
+    ]

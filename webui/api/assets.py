@@ -97,6 +97,7 @@ def event_json(event: dict[str, Any]) -> dict[str, Any]:
         "source_map_index": event["source_map_index"],
         "source_alias": event["source_alias"],
         "external_source": event["external_source"],
+        "error": redact_value(event.get("error")),  # a failed event: why (None otherwise)
         "created_dagruns": [
             {"dag_id": r["dag_id"], "dag_run_id": r["run_id"]} for r in event["created_dagruns"]
         ],

@@ -304,6 +304,7 @@ SCHEMAS: dict[str, Any] = {
             "source_map_index": INT,
             "source_alias": NSTR,
             "external_source": NSTR,
+            "error": NSTR,
             "created_dagruns": {
                 "type": "array",
                 "items": _object({"dag_id": STR, "dag_run_id": STR}),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 13:30:10.354210
+Create Date: 2026-12-03 13:47:05.770712
 """
 
 from collections.abc import Sequence
@@ -415,6 +415,7 @@ def upgrade() -> None:
         sa.Column("source_map_index", sa.Integer(), nullable=False),
         sa.Column("source_alias", sqlmodel.sql.sqltypes.AutoString(length=1500), nullable=True),
         sa.Column("external_source", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
         sa.Column("timestamp", scheduler.store.types.UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["asset_id"],
@@ -427,6 +428,23 @@ def upgrade() -> None:
             "ix_asset_event_asset_id_timestamp", ["asset_id", "timestamp"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_asset_event_timestamp"), ["timestamp"], unique=False)
+
+    op.create_table(
+        "asset_watcher",
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("asset_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=1500), nullable=False),
+        sa.Column("classpath", sa.Text(), nullable=False),
+        sa.Column("kwargs", scheduler.store.types.JsonText(), nullable=False),
+        sa.Column("trigger_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["asset_id"],
+            ["asset.id"],
+        ),
+        sa.PrimaryKeyConstraint("dag_id", "asset_id", "name"),
+    )
+    with op.batch_alter_table("asset_watcher", schema=None) as batch_op:
+        batch_op.create_index("ix_asset_watcher_trigger_id", ["trigger_id"], unique=False)
 
     op.create_table(
         "backfill_dag_run",
@@ -622,6 +640,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_backfill_dag_run_backfill_id_sort")
 
     op.drop_table("backfill_dag_run")
+    with op.batch_alter_table("asset_watcher", schema=None) as batch_op:
+        batch_op.drop_index("ix_asset_watcher_trigger_id")
+
+    op.drop_table("asset_watcher")
     with op.batch_alter_table("asset_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_asset_event_timestamp"))
         batch_op.drop_index("ix_asset_event_asset_id_timestamp")

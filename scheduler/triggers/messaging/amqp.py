@@ -1,0 +1,48 @@
+"""RabbitMQ (AMQP 0-9-1) through aio-pika: consume a durable queue, ack after the store.
+
+Up to ``prefetch_count`` messages are in flight unacknowledged; the triggerer acks each
+once its asset event is committed. A triggerer that dies first leaves them unacked, and
+RabbitMQ redelivers them to the next consumer (the restarted or another triggerer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from scheduler.triggers.messaging.brokers import broker_address
+from scheduler.triggers.messaging.received import Received
+
+log = logging.getLogger("baton.triggerer")
+
+
+async def consume_amqp(conn_id: str, queue: str, prefetch_count: int) -> AsyncIterator[Received]:
+    import aio_pika
+
+    address = await asyncio.to_thread(broker_address, conn_id, port=5672, schema="/")
+    url = (
+        f"amqp://{quote(address.login or 'guest', safe='')}:"
+        f"{quote(address.password or '', safe='')}@{address.host}:{address.port}/"
+        f"{quote(address.schema, safe='')}"
+    )
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=prefetch_count)
+        declared = await channel.declare_queue(queue, durable=True)
+        log.info("consuming AMQP queue %r on %s:%s", queue, address.host, address.port)
+        async with declared.iterator() as messages:
+            async for message in messages:
+                yield Received(message.body, message, _ack_all, f"amqp:{queue}")
+    finally:
+        await connection.close()
+
+
+async def _ack_all(messages: list[Any]) -> None:
+    """One ``basic.ack`` with ``multiple``: the channel's messages up to the latest one
+    (the triggerer stores a consumer's messages in the order they came, so every earlier
+    one of this channel is stored too)."""
+    await max(messages, key=lambda m: m.delivery_tag).ack(multiple=True)
