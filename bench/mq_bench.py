@@ -4,9 +4,10 @@ Through the real processes: ``baton scheduler`` and ``baton triggerer`` on a fre
 BATON_HOME (SQLite, or ``BENCH_MQ_DATABASE_URL``), one DAG per broker scheduled on an asset
 whose ``AssetWatcher`` runs a ``MessageQueueTrigger``: RabbitMQ, a Redis stream, a Redis
 list, Mosquitto. For each broker, N JSON messages are published as fast as the blocking
-client can (MQTT: at most MQTT_AHEAD ahead of the stores, see ``_publish_paced``); measured: N over the time from the first publish to the N-th asset event
-committed (target 500/s), and the runs the consumer DAG got meanwhile (several events
-per run: Airflow's asset-triggered run takes every queued event).
+client can (MQTT: at most MQTT_AHEAD ahead of the stores, see ``_publish_paced``).
+Measured: N over the time from the first publish to the N-th asset event committed
+(target 500/s), and the runs the consumer DAG got meanwhile (several events per run:
+Airflow's asset-triggered run takes every queued event).
 
     .venv/bin/python bench/mq_bench.py         # BENCH_MQ_N=5000, BENCH_MQ_BROKERS=amqp,...
 """

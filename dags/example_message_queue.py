@@ -10,7 +10,7 @@ The brokers are the default connections on localhost (``amqp_default``: RabbitMQ
 guest/guest on 5672, ``redis_default``: Redis on 6379, ``mqtt_default``: Mosquitto on
 1883); point them elsewhere with ``baton connections add``. Send one::
 
-    python -c "import redis; redis.Redis().xadd('shop.events', {'data': '{\\"kind\\": \\"signup\\"}'})"
+    redis-cli XADD shop.events '*' data '{"kind": "signup"}'
     mosquitto_pub -q 1 -t shop/sensors/door -m '{"open": true}'
 
 A body that is not JSON becomes a failed asset event with the reason (Assets page, and
