@@ -82,9 +82,11 @@ if TYPE_CHECKING:  # the lazy names below, for type checkers (no import at run t
     from scheduler.authoring.time_sensors import DateTimeSensor, TimeDeltaSensor
     from scheduler.connections import BaseHook, Connection, Variable
     from scheduler.errors import AirflowRescheduleException, TaskDeferralTimeout
+    from scheduler.messaging import MessageQueueTrigger
     from scheduler.notifications import BaseNotifier
     from scheduler.plugins import BatonPlugin, MenuLink
     from scheduler.triggers import (
+        BaseEventTrigger,
         BaseTrigger,
         DateTimeTrigger,
         FileTrigger,
@@ -218,7 +220,7 @@ _LAZY = {
     "TimeDeltaTrigger": "scheduler.triggers",
     "FileTrigger": "scheduler.triggers",
     "BaseEventTrigger": "scheduler.triggers",
-    "MessageQueueTrigger": "scheduler.triggers",
+    "MessageQueueTrigger": "scheduler.messaging",
     "HITLOperator": "scheduler.authoring.operators.hitl",
     "ApprovalOperator": "scheduler.authoring.operators.hitl",
     "HITLBranchOperator": "scheduler.authoring.operators.hitl",

@@ -178,6 +178,7 @@ class TriggererJob:
             await self._acknowledge(await self._stored_batches.get())
 
     def _store_asset_events(self, batch: list[Watched]) -> bool:
+        assert self.db is not None
         events = [event for watched in batch for event in _asset_events(watched)]
         try:
             with transaction(self.db) as session:

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from scheduler.masking import redact
 from scheduler.store.triggers import StoredTrigger
@@ -106,7 +106,8 @@ class TriggerLoop:
             try:
                 trigger = build_trigger(stored)
                 log.info("watching %s with trigger %s", ", ".join(stored.watches), stored.id)
-                async with contextlib.aclosing(trigger.run()) as events:
+                run = cast(AsyncGenerator[TriggerEvent, None], trigger.run())  # the contract
+                async with contextlib.aclosing(run) as events:
                     async for event in events:
                         await self.asset_events.put(Watched(stored.id, stored.watches, event))
                         delay = _RESTART_BACKOFF[0]

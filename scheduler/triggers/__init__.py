@@ -3,14 +3,12 @@
 from scheduler.triggers.base import BaseTrigger, TaskDeferred, TriggerEvent, classpath_of
 from scheduler.triggers.event_trigger import AckedEvent, BaseEventTrigger
 from scheduler.triggers.file import FileTrigger
-from scheduler.triggers.messaging import MessageQueueTrigger
 from scheduler.triggers.temporal import DateTimeTrigger, TimeDeltaTrigger
 
 __all__ = [
     "AckedEvent",
     "BaseEventTrigger",
     "BaseTrigger",
-    "MessageQueueTrigger",
     "DateTimeTrigger",
     "FileTrigger",
     "TaskDeferred",

@@ -46,9 +46,8 @@ async def acknowledge(events: Iterable[TriggerEvent]) -> list[Exception]:
     returns the errors (a consumer whose connection dropped: its broker redelivers)."""
     groups: dict[int, tuple[Callable[[list[Any]], Awaitable[Any]], list[Any]]] = {}
     for event in events:
-        ack_many = getattr(event, "ack_many", None)
-        if ack_many is not None:
-            groups.setdefault(id(ack_many), (ack_many, []))[1].append(event.ref)
+        if isinstance(event, AckedEvent) and event.ack_many is not None:
+            groups.setdefault(id(event.ack_many), (event.ack_many, []))[1].append(event.ref)
     failed = []
     for ack_many, refs in groups.values():
         try:

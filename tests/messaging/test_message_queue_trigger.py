@@ -12,10 +12,10 @@ import pytest
 from scheduler import DAG, Asset, AssetWatcher, EmptyOperator, MessageQueueTrigger
 from scheduler.authoring import serialize_dag
 from scheduler.errors import BatonError, DagDefinitionError, NotSupportedYetError
+from scheduler.messaging.received import Received
+from scheduler.messaging.redis_streams import MissingField
 from scheduler.triggers import TimeDeltaTrigger
 from scheduler.triggers.event_trigger import AckedEvent, acknowledge
-from scheduler.triggers.messaging.received import Received
-from scheduler.triggers.messaging.redis_streams import MissingField
 
 
 def test_the_queue_uri_and_the_scheme_forms_serialize_alike() -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
-from scheduler.triggers.messaging.brokers import broker_address
-from scheduler.triggers.messaging.received import Received
+from scheduler.messaging.brokers import broker_address
+from scheduler.messaging.received import Received
 
 log = logging.getLogger("baton.triggerer")
 
@@ -25,7 +25,9 @@ class MqttDisconnected(ConnectionError):
     pass
 
 
-async def consume_mqtt(conn_id: str, topics: list[str], client_id: str) -> AsyncIterator[Received]:
+async def consume_mqtt(
+    conn_id: str, topics: list[str], client_id: str
+) -> AsyncGenerator[Received, None]:
     import paho.mqtt.client as mqtt
 
     address = await asyncio.to_thread(broker_address, conn_id, port=1883)

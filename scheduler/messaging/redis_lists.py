@@ -9,17 +9,17 @@ hands over what the processing list still holds (received before a kill, not sto
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
-from scheduler.triggers.messaging.received import Received
-from scheduler.triggers.messaging.redis_streams import redis_client
+from scheduler.messaging.received import Received
+from scheduler.messaging.redis_streams import redis_client
 
 log = logging.getLogger("baton.triggerer")
 
 
 async def consume_list(
     conn_id: str, key: str, processing_key: str, batch_size: int
-) -> AsyncIterator[Received]:
+) -> AsyncGenerator[Received, None]:
     client = await redis_client(conn_id)
 
     async def ack_many(values: list[bytes]) -> None:

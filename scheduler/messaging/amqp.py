@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import quote
 
-from scheduler.triggers.messaging.brokers import broker_address
-from scheduler.triggers.messaging.received import Received
+from scheduler.messaging.brokers import broker_address
+from scheduler.messaging.received import Received
 
 log = logging.getLogger("baton.triggerer")
 
 
-async def consume_amqp(conn_id: str, queue: str, prefetch_count: int) -> AsyncIterator[Received]:
+async def consume_amqp(
+    conn_id: str, queue: str, prefetch_count: int
+) -> AsyncGenerator[Received, None]:
     import aio_pika
 
     address = await asyncio.to_thread(broker_address, conn_id, port=5672, schema="/")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
-from scheduler.triggers.messaging.brokers import broker_address
-from scheduler.triggers.messaging.received import Received
+from scheduler.messaging.brokers import broker_address
+from scheduler.messaging.received import Received
 
 log = logging.getLogger("baton.triggerer")
 
@@ -35,7 +35,7 @@ async def redis_client(conn_id: str) -> Any:
 
 async def consume_stream(
     conn_id: str, stream: str, group: str, consumer: str, field: str, batch_size: int
-) -> AsyncIterator[Received]:
+) -> AsyncGenerator[Received, None]:
     import redis.exceptions
 
     client = await redis_client(conn_id)

@@ -22,16 +22,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 from urllib.parse import unquote
 
 from scheduler.errors import BatonError, NotSupportedYetError
+from scheduler.messaging.received import Received
+from scheduler.messaging.redis_streams import MissingField
 from scheduler.triggers.event_trigger import AckedEvent, BaseEventTrigger
-from scheduler.triggers.messaging.received import Received
-from scheduler.triggers.messaging.redis_streams import MissingField
 
-_CLASSPATH = "scheduler.triggers.messaging.trigger.MessageQueueTrigger"
+_CLASSPATH = "scheduler.messaging.trigger.MessageQueueTrigger"
 _RAW_LIMIT = 2000  # characters of a bad body kept with its failed event
 _CONTENT_TYPES = ("json", "text")
 
@@ -131,25 +131,25 @@ class MessageQueueTrigger(BaseEventTrigger):
                 error=f"a message on {received.source} is not valid JSON: {exc}",
             )
 
-    def _consume(self) -> AsyncIterator[Received]:
+    def _consume(self) -> AsyncGenerator[Received, None]:
         o = self.options
         if self.scheme == "amqp":
-            from scheduler.triggers.messaging.amqp import consume_amqp
+            from scheduler.messaging.amqp import consume_amqp
 
             return consume_amqp(o["amqp_conn_id"], o["amqp_queue"], o["prefetch_count"])
         if self.scheme == "redis+stream":
-            from scheduler.triggers.messaging.redis_streams import consume_stream
+            from scheduler.messaging.redis_streams import consume_stream
 
             consumer = o["consumer"] or f"baton-{_digest(o['stream'], o['group'])}"
             return consume_stream(
                 o["redis_conn_id"], o["stream"], o["group"], consumer, o["field"], o["batch_size"]
             )
         if self.scheme == "redis+list":
-            from scheduler.triggers.messaging.redis_lists import consume_list
+            from scheduler.messaging.redis_lists import consume_list
 
             processing = o["processing_key"] or f"{o['key']}:processing"
             return consume_list(o["redis_conn_id"], o["key"], processing, o["batch_size"])
-        from scheduler.triggers.messaging.mqtt import consume_mqtt
+        from scheduler.messaging.mqtt import consume_mqtt
 
         client_id = o["client_id"] or f"baton-{_digest(o['mqtt_conn_id'], *o['topics'])}"
         return consume_mqtt(o["mqtt_conn_id"], o["topics"], client_id)

@@ -1,5 +1,5 @@
 """Message-queue triggers for ``AssetWatcher``: RabbitMQ, Redis streams and lists, MQTT."""
 
-from scheduler.triggers.messaging.trigger import MessageQueueTrigger
+from scheduler.messaging.trigger import MessageQueueTrigger
 
 __all__ = ["MessageQueueTrigger"]
