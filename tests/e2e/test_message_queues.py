@@ -2,13 +2,17 @@
 each of the machine's brokers (RabbitMQ, Redis stream and list, Mosquitto), run by a real
 ``baton triggerer`` beside a real scheduler: a message starts a run of the DAG scheduled
 on the asset, with its payload in ``triggering_asset_events`` and the run's conf; a body
-that is not JSON is a failed asset event shown by the API and the asset page."""
+that is not JSON is a failed asset event shown by the API and the asset page. The same
+processes run ``dags/example_order_flow.py`` (on a queue of its own): a small order is
+fulfilled at once, a big one waits deferred for the fraud review until an Op approves it
+with ``baton hitl respond``."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +31,9 @@ from tests.e2e.triggerer_support import Triggerer
 from webui import create_app
 
 pytestmark = pytest.mark.e2e
+
+ORDER_FLOW = Path(__file__).resolve().parents[2] / "dags" / "example_order_flow.py"
+FLOW = "example_order_flow"
 
 WATCHED = """
 from scheduler import DAG, Asset, AssetWatcher, MessageQueueTrigger, task
@@ -62,10 +69,14 @@ def watched(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Bat
     triggerer = Triggerer(baton)
     try:
         baton.write_dag("watched.py", WATCHED.format(name=name))
+        flow = ORDER_FLOW.read_text().replace('"shop.orders"', f'"{name}-orders"')
+        baton.write_dag(ORDER_FLOW.name, flow)
+        # op-e2e: answers the fraud review, reads the API and the asset page
+        baton.op_token = api_token(baton, role="Op")  # type: ignore[attr-defined]
         baton.start()
         triggerer.start()
-        for kind in ("amqp", "stream", "list", "mqtt"):
-            baton.wait_for_dag(f"on_{kind}")
+        for dag_id in ("on_amqp", "on_stream", "on_list", "on_mqtt", FLOW):
+            baton.wait_for_dag(dag_id)
         # MQTT keeps messages only for a session that subscribed: wait for the subscription.
         baton.wait_until("the watchers listening", lambda: "subscribed to MQTT" in triggerer.text())
         baton.triggerer = triggerer  # type: ignore[attr-defined]
@@ -74,6 +85,7 @@ def watched(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Bat
         triggerer.stop()
         baton.stop()
         delete_amqp_queue(name)
+        delete_amqp_queue(f"{name}-orders")
         with redis_client() as r:
             r.delete(name, f"{name}-list", f"{name}-list:processing")
 
@@ -135,7 +147,7 @@ def test_a_message_that_is_not_json_is_a_failed_event_shown_by_the_api_and_the_u
     assert event["created_dagruns"] == []  # a failed event starts nothing
 
     app = create_app({"BATON_SETTINGS": watched.settings, "TESTING": True}).test_client()
-    headers = {"Authorization": f"Bearer {api_token(watched, role='Viewer')}"}
+    headers = {"Authorization": f"Bearer {watched.op_token}"}
     listed = app.get(f"/api/v1/assets/events?asset_id={event['asset_id']}", headers=headers)
     assert listed.status_code == 200, listed.data[:500]
     (shown,) = [e for e in listed.get_json()["asset_events"] if e["id"] == event["id"]]
@@ -144,3 +156,35 @@ def test_a_message_that_is_not_json_is_a_failed_event_shown_by_the_api_and_the_u
     assert page.status_code == 200
     assert 'data-testid="event-error"' in page.get_data(as_text=True)
     assert "is not valid JSON" in page.get_data(as_text=True)
+
+
+def _returned(baton: Baton, dag_id: str, run_id: str, task_id: str) -> Any:
+    (xcom,) = api.list_xcoms(baton.settings, dag_id, run_id, task_id)
+    return json.loads(xcom.value)
+
+
+def test_the_order_flow_example_holds_a_big_order_for_the_fraud_review(
+    watched: Baton, name: str
+) -> None:
+    publish_amqp(f"{name}-orders", [json.dumps({"order_id": "S-1", "amount": 20})])
+    (small,) = watched.wait_until("a run", lambda: api.list_runs(watched.settings, FLOW))
+    assert watched.wait_for_run(FLOW, small.run_id) == "success"
+    states = watched.task_states(FLOW, small.run_id)
+    assert states["fulfil_small"] == "success" and states["fraud_review"] == "skipped"
+    assert _returned(watched, FLOW, small.run_id, "fulfil_small") == ["S-1"]
+
+    publish_amqp(f"{name}-orders", [json.dumps({"order_id": "L-1", "amount": 2500})])
+
+    def second_run() -> list[Any]:
+        return [r for r in api.list_runs(watched.settings, FLOW) if r.run_id != small.run_id]
+
+    big = watched.wait_until("a second run", second_run)[0].run_id
+    watched.wait_until(
+        "the review waiting deferred",
+        lambda: watched.task_states(FLOW, big).get("fraud_review") == "deferred",
+    )
+    watched.cli("hitl", "respond", FLOW, big, "fraud_review", "--option", "Approve",
+                "--username", "op-e2e")  # fmt: skip
+    assert watched.wait_for_run(FLOW, big) == "success"
+    assert _returned(watched, FLOW, big, "fulfil_large") == ["L-1"]
+    assert _returned(watched, FLOW, big, "fulfil_small") == []
