@@ -177,6 +177,12 @@ class DagSpec:
     # The DAG-level callbacks the DAG file sets (``on_success_callback``,
     # ``on_failure_callback``): the scheduler starts a callback process only for these.
     callbacks: tuple[str, ...] = ()
+    # Deadline alerts (authoring/deadline.py): ``{"reference", "datetime"?, "interval_s",
+    # "name", "callback"}`` each, in the order of ``DAG(deadline=[...])``.
+    deadlines: tuple[dict[str, Any], ...] = ()
+    # Tasks that set Baton's ``on_longer_than_usual_callback``: only for these does the
+    # scheduler start a callback process when a try runs longer than usual.
+    long_try_callbacks: tuple[str, ...] = ()
     # Inbound webhooks: ``{"name": ..., "secret_conn_id": ...}`` each (authoring/webhooks.py).
     webhooks: tuple[dict[str, str], ...] = ()
     # AssetWatchers of the assets in the schedule: ``{"uri", "name", "classpath", "kwargs"}``
@@ -305,6 +311,8 @@ class DagSpec:
             "callbacks": list(self.callbacks),
             "webhooks": [dict(hook) for hook in self.webhooks],
             "asset_watchers": [dict(watcher) for watcher in self.asset_watchers],
+            "deadlines": [dict(alert) for alert in self.deadlines],
+            "long_try_callbacks": list(self.long_try_callbacks),
         }
 
     @classmethod
@@ -321,6 +329,8 @@ class DagSpec:
         data["callbacks"] = tuple(data.get("callbacks", ()))
         data["webhooks"] = tuple(data.get("webhooks", ()))
         data["asset_watchers"] = tuple(data.get("asset_watchers", ()))
+        data["deadlines"] = tuple(data.get("deadlines", ()))
+        data["long_try_callbacks"] = tuple(data.get("long_try_callbacks", ()))
         return cls(**data)
 
 

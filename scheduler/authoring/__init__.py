@@ -8,6 +8,12 @@ from scheduler.authoring.assets import Asset, AssetAlias, AssetAll, AssetAny, As
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
 from scheduler.authoring.dag import DAG
+from scheduler.authoring.deadline import (
+    AsyncCallback,
+    DeadlineAlert,
+    DeadlineReference,
+    SyncCallback,
+)
 from scheduler.authoring.dependencies import chain, chain_linear, cross_downstream
 from scheduler.authoring.edges import EdgeModifier, Label
 from scheduler.authoring.external_task import ExternalTaskMarker, ExternalTaskSensor
@@ -64,6 +70,11 @@ __all__ = [
     "Context",
     "TriggerRule",
     "WeightRule",
+    # deadline alerts
+    "DeadlineAlert",
+    "DeadlineReference",
+    "AsyncCallback",
+    "SyncCallback",
     # setup and teardown
     "setup",
     "teardown",

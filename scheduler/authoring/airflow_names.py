@@ -53,10 +53,6 @@ MISSING_NAMES: dict[str, tuple[str, str]] = {
     "BaseOperatorLink": ("class", "operator extra links"),
     "get_parsing_context": ("function", ""),
     "literal": ("function", "template literals"),
-    "DeadlineAlert": ("class", "deadline alerts"),
-    "DeadlineReference": ("class", "deadline alerts"),
-    "AsyncCallback": ("class", "deadline alerts"),
-    "SyncCallback": ("class", "deadline alerts"),
     "PriorityWeightStrategy": (
         "class",
         "custom weight rules; use weight_rule='downstream', 'upstream' or 'absolute'",
@@ -182,7 +178,6 @@ AIRFLOW_CLASS_ARGS: dict[str, frozenset[str]] = {
 NEUTRAL_VALUES: dict[str, tuple[Any, ...]] = {
     # DAG
     "max_consecutive_failed_dag_runs": (0, None),
-    "deadline": (None,),
     "sla_miss_callback": (None,),
     "access_control": (None,),
     "jinja_environment_kwargs": (None,),

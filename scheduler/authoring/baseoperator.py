@@ -58,6 +58,8 @@ _CALLBACKS = (
     "on_skipped_callback",
     # Baton's: the task's compensation failed for good (the task goes compensation_failed).
     "on_compensation_failure_callback",
+    # Baton's: a try runs past the p95 of the task's usual durations (engine/long_tries.py).
+    "on_longer_than_usual_callback",
 )
 
 
@@ -108,6 +110,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
         on_retry_callback: Callback | list[Callback] | None = None,
         on_skipped_callback: Callback | list[Callback] | None = None,
         on_compensation_failure_callback: Callback | list[Callback] | None = None,
+        on_longer_than_usual_callback: Callback | list[Callback] | None = None,
         do_xcom_push: bool = True,
         params: Mapping[str, Any] | None = None,
         dag: DAG | None = None,
@@ -178,6 +181,7 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
             on_retry_callback,
             on_skipped_callback,
             on_compensation_failure_callback,
+            on_longer_than_usual_callback,
         )
         for name, value in zip(_CALLBACKS, callbacks, strict=True):
             setattr(self, name, check_callbacks(name, value, where, self.location))

@@ -22,6 +22,7 @@ from scheduler.authoring.assets import asset_schedule, schedule_watchers
 from scheduler.authoring.checks import check_callbacks, check_id, positive_int
 from scheduler.authoring.collector import register
 from scheduler.authoring.context import pop_dag, push_dag
+from scheduler.authoring.deadline import DeadlineAlert, check_deadlines
 from scheduler.authoring.location import caller_file, caller_location
 from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.params import NOTSET, DagParam, ParamsDict, check_defaults
@@ -71,6 +72,7 @@ class DAG:
         dagrun_timeout: timedelta | None = None,
         on_success_callback: Any = None,
         on_failure_callback: Any = None,
+        deadline: DeadlineAlert | list[DeadlineAlert] | None = None,
         webhooks: Iterable[Webhook] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -121,6 +123,9 @@ class DAG:
         self.on_failure_callback = check_callbacks(
             "on_failure_callback", on_failure_callback, where, self._location
         )
+        # Airflow 3.1's deadline alerts: the scheduler stores each run's deadlines and calls
+        # back once when one passes with the run unfinished (engine/deadlines.py).
+        self.deadline = check_deadlines(deadline, where, self._location)
         # Inbound webhooks (POST /hooks/<name>) that trigger this DAG (authoring/webhooks.py).
         self.webhooks = check_webhooks(webhooks, where, self._location)
         self.task_dict: dict[str, BaseOperator] = {}

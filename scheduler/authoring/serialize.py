@@ -51,6 +51,12 @@ def serialize_dag(dag: DAG) -> DagSpec:
         asset_condition=dag.asset_condition,
         webhooks=tuple(hook.to_spec() for hook in dag.webhooks),
         asset_watchers=dag.asset_watchers,
+        deadlines=tuple(alert.to_spec() for alert in dag.deadline),
+        long_try_callbacks=tuple(
+            t.task_id
+            for t in dag.task_dict.values()
+            if getattr(t, "on_longer_than_usual_callback", None)
+        ),
         callbacks=tuple(
             name
             for name in ("on_success_callback", "on_failure_callback")

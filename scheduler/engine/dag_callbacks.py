@@ -12,15 +12,13 @@ Why not in a worker, like task callbacks: a run's state is decided by the schedu
 its last try has reported, when no worker holds anything of it; a worker slot would be
 taken from tasks, and the executors would need a new kind of request. Airflow 3 runs DAG
 callbacks in its DAG processor for the same reason: the process that imports DAG files
-without being the scheduler. A callback process that runs past ``TIMEOUT`` is killed.
+without being the scheduler. A callback process that runs past
+``callback_processes.TIMEOUT`` is killed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -29,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scheduler.clock import utcnow
+from scheduler.engine.callback_processes import CallbackProcesses, callback_log_path, outcome
 from scheduler.settings import Settings
 from scheduler.store import dag_callbacks as store
 from scheduler.store.db import make_engine, transaction
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 LOOKBACK = timedelta(minutes=10)  # a restarted scheduler still calls back for these
-TIMEOUT = 300.0
 LATE_COMMITS = timedelta(seconds=60)  # re-read: an event may commit after a higher id
 
 
@@ -52,7 +50,7 @@ class DagCallbackRunner:
     def __init__(self, settings: Settings, source: str) -> None:
         self.settings = settings
         self.source = source
-        self.running: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
+        self.processes = CallbackProcesses(settings)
         self.seen: dict[int, float] = {}  # event ids handled lately (the window re-read)
 
     def run_forever(self) -> None:
@@ -88,35 +86,16 @@ class DagCallbackRunner:
         return cursor
 
     def start(self, engine: Engine, due: store.Due) -> None:
-        path = self.log_path(due)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "scheduler.notifications.dag_run_callback",
-                 due.dag_id, due.run_id, due.callback, due.fileloc],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "BATON_HOME": str(self.settings.home)},
-            )  # fmt: skip
-        self.running[due.event_id] = (process, time.monotonic())
-        log.info("%s of %s/%s started (pid %d)", due.callback, due.dag_id, due.run_id, process.pid)
+        args = (due.dag_id, due.run_id, due.callback, due.fileloc)
+        self.processes.start(due.event_id, "scheduler.notifications.dag_run_callback", args,
+                             self.log_path(due))  # fmt: skip
 
     def log_path(self, due: store.Due) -> Path:
-        run = due.run_id.replace("/", "_")
-        folder = self.settings.logs_folder / f"dag_id={due.dag_id}" / f"run_id={run}"
-        return folder / "dag_callbacks" / f"{due.callback}.{due.event_id}.log"
+        name = f"{due.callback}.{due.event_id}"
+        return callback_log_path(self.settings, due.dag_id, due.run_id, name)
 
     def reap(self, engine: Engine) -> None:
-        for event_id, (process, started) in list(self.running.items()):
-            code = process.poll()
-            if code is None and time.monotonic() - started > TIMEOUT:
-                process.kill()
-                code = process.wait()
-            if code is None:
-                continue
-            del self.running[event_id]
-            error = None if code == 0 else f"the callback process exited {code}; see its log"
+        for event_id, code in self.processes.reap():
+            state, error = outcome(code)
             with transaction(engine) as session:
-                store.finish(
-                    session, event_id, "success" if code == 0 else "failed", error, utcnow()
-                )
+                store.finish(session, event_id, state, error, utcnow())  # type: ignore[arg-type]

@@ -27,7 +27,11 @@ from scheduler.store.db import make_engine, transaction
 from scheduler.store.models import DagRunRow, TaskInstanceRow
 from scheduler.store.runs import get_run, list_task_instances
 
-REASONS = {"on_success_callback": "success", "on_failure_callback": "task_failure"}
+REASONS = {
+    "on_success_callback": "success",
+    "on_failure_callback": "task_failure",
+    "on_longer_than_usual_callback": "longer_than_usual",  # notifications/timing_callback.py
+}
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,8 @@ class TaskTryRow(SQLModel, table=True):
         UniqueConstraint(
             "dag_id", "run_id", "task_id", "map_index", "kind", "try_number", name="uq_task_try_key"
         ),
+        # A task's recent successful durations (its usual time, predicted finishes).
+        Index("ix_task_try_history", "dag_id", "task_id", "state", "end_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -241,6 +243,7 @@ from scheduler.store import (  # noqa: E402
     models_notifications,  # noqa: F401  (DAG callbacks run)
     models_pools,  # noqa: F401  (pools)
     models_rate_limits,  # noqa: F401  (rate-limit token buckets)
+    models_timing,  # noqa: F401  (run deadlines, tries longer than usual)
     models_triggers,  # noqa: F401  (deferrable tasks: triggers, triggerers)
     models_ui,  # noqa: F401  (indexes for the web UI pages)
 )

@@ -62,6 +62,7 @@ from scheduler.store.models import (
 from scheduler.store.models_celery import task_log_chunk_table, try_claim_table
 from scheduler.store.models_hitl import hitl_detail_table
 from scheduler.store.models_notifications import dag_callback_table
+from scheduler.store.models_timing import deadline_table, long_try_table
 from scheduler.store.races import is_expected_race
 from scheduler.store.retention_archive import (
     ARCHIVE_PREFIX,
@@ -90,7 +91,10 @@ DEFAULT_PAUSE = 0.02
 _FINISHED = sorted(str(s) for s in FINISHED_RUN_STATES)
 _RACE_RETRIES = 3
 # Tables whose rows name their run by (dag_id, run_id).
-_BY_RUN_KEY = (task_try_table, xcom_table, try_claim_table, dag_callback_table, hitl_detail_table)
+_BY_RUN_KEY = (
+    task_try_table, xcom_table, try_claim_table, dag_callback_table, hitl_detail_table,
+    deadline_table, long_try_table,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

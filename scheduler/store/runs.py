@@ -15,6 +15,7 @@ from scheduler.errors import BatonError, RunNotFoundError, TaskNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.states import RunState, TaskState
 from scheduler.store import dag_versions
+from scheduler.store.deadlines import create_deadlines
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import (
     DagRunRow,
@@ -74,6 +75,7 @@ def create_run(
             for task in spec.tasks.values()
         ],
     )
+    create_deadlines(session, spec, new.run_id, new.logical_date, now)
     event = Event(
         "run_created",
         now,

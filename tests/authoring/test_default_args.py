@@ -58,6 +58,13 @@ TAKES_EFFECT = {
         notify,
         lambda op, spec: op.on_compensation_failure_callback is notify,
     ),
+    "on_longer_than_usual_callback": (
+        notify,
+        lambda op, spec: (
+            op.on_longer_than_usual_callback is notify
+            and serialize_dag(op.dag).long_try_callbacks == ("t",)
+        ),
+    ),
     "do_xcom_push": (False, lambda op, spec: op.do_xcom_push is False),
     "params": ({"limit": 3}, lambda op, spec: op.params["limit"] == 3),
     "doc_md": ("# docs", lambda op, spec: spec.doc_md == "# docs"),

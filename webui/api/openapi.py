@@ -137,7 +137,9 @@ PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/dags/{dag_id}/dagRuns/{dag_run_id}": {
-        "get": _op("get_dag_run", "Get a run", "DAGRun", params=[DAG, RUN], errors=(404,)),
+        "get": _op(
+            "get_dag_run", "Get a run", "DAGRunWithTiming", params=[DAG, RUN], errors=(404,)
+        ),
         "patch": _op(
             "patch_dag_run",
             "Mark a run success or failed (through its task instances)",

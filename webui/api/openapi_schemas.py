@@ -37,6 +37,21 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+_RUN_FIELDS: dict[str, Any] = {
+    "dag_id": STR,
+    "dag_run_id": STR,
+    "run_type": STR,
+    "state": {"type": "string", "enum": [s.value for s in RunState]},
+    "logical_date": TIME,
+    "data_interval_start": TIME,
+    "data_interval_end": TIME,
+    "queued_at": TIME,
+    "start_date": NTIME,
+    "end_date": NTIME,
+    "conf": {"type": "object"},
+    "triggered_by": NSTR,
+}
+
 POOL_BODY = {
     # Non-blank: at least one character that is not whitespace.
     "name": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": "\\S"},
@@ -70,23 +85,43 @@ SCHEMAS: dict[str, Any] = {
     ),
     "DAGCollection": _page("DAG", "dags"),
     "DAGPatch": _object({"is_paused": BOOL}),
-    "DAGRun": _object(
+    "DAGRun": _object(_RUN_FIELDS),
+    "DAGRunCollection": _page("DAGRun", "dag_runs"),
+    # GET of one run: Airflow's fields plus Baton's timing (scheduler/api/run_timing.py).
+    "DAGRunWithTiming": _object(
         {
-            "dag_id": STR,
-            "dag_run_id": STR,
-            "run_type": STR,
-            "state": {"type": "string", "enum": [s.value for s in RunState]},
-            "logical_date": TIME,
-            "data_interval_start": TIME,
-            "data_interval_end": TIME,
-            "queued_at": TIME,
-            "start_date": NTIME,
-            "end_date": NTIME,
-            "conf": {"type": "object"},
-            "triggered_by": NSTR,
+            **_RUN_FIELDS,
+            "baton_predicted_finish": {
+                **NTIME,
+                "description": "Baton: when the running run should finish, from its tasks' "
+                "p50 durations along its critical path; null when it is not running.",
+            },
+            "baton_predicted_remaining_s": {"type": ["number", "null"]},
+            "baton_critical_path": {
+                "type": "array",
+                "items": STR,
+                "description": "Baton: the longest remaining path of tasks by p50 durations.",
+            },
+            "baton_unpredicted_tasks": {
+                "type": "array",
+                "items": STR,
+                "description": "Baton: unfinished tasks without a successful try yet "
+                "(counted as taking no time).",
+            },
+            "baton_deadlines": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "name": NSTR,
+                        "reference": STR,
+                        "deadline_time": TIME,
+                        "state": {"type": "string", "enum": ["pending", "missed", "met"]},
+                        "callback_state": NSTR,
+                    }
+                ),
+            },
         }
     ),
-    "DAGRunCollection": _page("DAGRun", "dag_runs"),
     "DAGRunTrigger": _object(
         {
             "dag_run_id": {"type": "string", "minLength": 1, "maxLength": 250},

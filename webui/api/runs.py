@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler import api
+from scheduler.api.run_timing import run_timing
 from scheduler.api.sync_runs import MAX_WAIT_S, wait_for_run
 from scheduler.errors import InvalidRunIdError, RunNotFoundError
 from scheduler.run_ids import check_run_id
@@ -59,7 +60,9 @@ def post_dag_run(dag_id: str) -> dict[str, Any] | tuple[dict[str, Any], int]:
 @api_bp.get("/dags/<dag_id>/dagRuns/<dag_run_id>")
 @login_required
 def get_dag_run(dag_id: str, dag_run_id: str) -> dict[str, Any]:
-    return serialize.dag_run(api.get_run(settings(), dag_id, dag_run_id))
+    """Airflow's fields, then Baton's timing ones (``baton_predicted_finish``...)."""
+    run = serialize.dag_run(api.get_run(settings(), dag_id, dag_run_id))
+    return {**run, **run_timing(settings(), dag_id, dag_run_id).api_fields()}
 
 
 def _check_new_run_id(dag_id: str, run_id: str) -> None:

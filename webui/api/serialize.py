@@ -7,13 +7,12 @@ through ``scheduler.masking`` so secrets never leave the server.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from scheduler.masking import redact, redact_value
+from scheduler.run_payload import dag_run_payload, iso
 from scheduler.store.models import (
     DagRow,
-    DagRunRow,
     EventRow,
     ImportErrorRow,
     TaskInstanceRow,
@@ -21,9 +20,7 @@ from scheduler.store.models import (
     XComRow,
 )
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+_iso = iso
 
 
 def dag(row: DagRow) -> dict[str, Any]:
@@ -46,21 +43,7 @@ def dag(row: DagRow) -> dict[str, Any]:
     }
 
 
-def dag_run(row: DagRunRow) -> dict[str, Any]:
-    return {
-        "dag_id": row.dag_id,
-        "dag_run_id": row.run_id,
-        "run_type": row.run_type,
-        "state": row.state,
-        "logical_date": _iso(row.logical_date),
-        "data_interval_start": _iso(row.data_interval_start),
-        "data_interval_end": _iso(row.data_interval_end),
-        "queued_at": _iso(row.queued_at),
-        "start_date": _iso(row.start_date),
-        "end_date": _iso(row.end_date),
-        "conf": redact_value(row.conf or {}),
-        "triggered_by": row.triggered_by,
-    }
+dag_run = dag_run_payload  # shared with the deadline callbacks' context
 
 
 def task_instance(row: TaskInstanceRow) -> dict[str, Any]:

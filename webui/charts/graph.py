@@ -8,7 +8,7 @@ only that class while a run goes, so colours update without redrawing the pictur
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -27,12 +27,14 @@ def render_graph(
     toggle_url: Callable[[str], str] | None = None,
     map_counts: Mapping[str, int] | None = None,
     durations: Mapping[str, float | None] | None = None,
+    critical_path: Sequence[str] = (),
 ) -> Markup:
     """The SVG of ``spec``; ``states`` maps task_id to state (missing: no status) and
     ``compensations`` to the phase of its compensation in the run (sagas), if any. A mapped
     task's node shows "[n]", ``map_counts``' number of instances ("[ ]" until expanded), and
     ``states`` should hold their aggregate state. ``durations`` (seconds) show at a node's
-    bottom right.
+    bottom right. The tasks of ``critical_path`` (a running run's longest remaining path,
+    ``scheduler/planner/forecast.py``) and the edges between them get ``data-critical``.
 
     Task groups are frames around their tasks, or single nodes for the groups in
     ``collapsed``; ``toggle_url(group_id)`` is where a click on a group goes (the same page
@@ -40,7 +42,8 @@ def render_graph(
     shape = cached_shape(spec, collapsed)
     tree = GroupTree(spec)
     centres = {node: box.centre for node, box in {**shape.nodes, **shape.collapsed}.items()}
-    edges = [_edge(a, b, shape.routes[(a, b)]) for a, b, _label in shape.edges]
+    critical = set(itertools.pairwise(critical_path))
+    edges = [_edge(a, b, shape.routes[(a, b)], (a, b) in critical) for a, b, _label in shape.edges]
     labels = [_edge_label(shape.routes[(a, b)], text) for a, b, text in shape.edges if text]
     phases = compensations or {}
     marks = {
@@ -59,6 +62,7 @@ def render_graph(
             _short_name(tree, task_id),
             _map_label(task.mapping, (map_counts or {}).get(task_id)),
             (durations or {}).get(task_id),
+            task_id in critical_path,
         )
         for task_id, task in spec.tasks.items()
         if task_id in shape.nodes
@@ -213,11 +217,12 @@ def edge_path(points: list[tuple[float, float]]) -> str:
     return " ".join(parts)
 
 
-def _edge(up: str, down: str, points: list[tuple[float, float]]) -> Markup:
+def _edge(up: str, down: str, points: list[tuple[float, float]], critical: bool = False) -> Markup:
     x2, y2 = points[-1]
     arrow = f"M{x2 - 7:.1f},{y2 - 4:.1f} L{x2:.1f},{y2:.1f} L{x2 - 7:.1f},{y2 + 4:.1f}"
     attrs = {"d": edge_path(points) + " " + arrow, "class_": "edge"}
-    return element("path", {**attrs, "data_from": up, "data_to": down})
+    mark = {"data_critical": "true"} if critical else {}
+    return element("path", {**attrs, "data_from": up, "data_to": down, **mark})
 
 
 def _compensation_mark(task_id: str, centre: tuple[float, float], phase: str | None) -> Markup:
@@ -266,6 +271,7 @@ def _node(
     name: str | None = None,
     map_label: str | None = None,
     duration: float | None = None,
+    critical: bool = False,
 ) -> Markup:
     state = states.get(task_id, "none")
     x, y = centre[0] - NODE_W / 2, centre[1] - NODE_H / 2
@@ -299,4 +305,7 @@ def _node(
         body.append(element("text", count, map_label))
     url = task_url(task_id)
     inner = element("a", {"href": url}, *body) if url else Markup("").join(body)
-    return element("g", {"class_": f"node st-{state}", "data_task_id": task_id}, inner)
+    attrs = {"class_": f"node st-{state}", "data_task_id": task_id}
+    if critical:
+        attrs["data_critical"] = "true"
+    return element("g", attrs, inner)

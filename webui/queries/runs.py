@@ -15,6 +15,7 @@ from scheduler.store.models import (
     task_instance_table,
     task_try_table,
 )
+from scheduler.store.models_timing import long_try_table
 from webui.charts.group_state import group_state
 from webui.queries.common import Page, page_request
 from webui.queries.mapped import MappedSummary, instance_counts
@@ -52,6 +53,8 @@ class Grid:
     # (run pk, task_id) -> the expanded instances of a mapped task (a cell's state is theirs
     # aggregated, its try the highest)
     mapped: dict[tuple[int, str], MappedSummary] = field(default_factory=dict)
+    # (run pk, task_id) of the cells whose latest try ran longer than usual (the badge)
+    long: frozenset[tuple[int, str]] = frozenset()
 
 
 def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
@@ -66,7 +69,28 @@ def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
     summaries = instance_counts(session, [r.id for r in runs])
     cells = {key: (summary.state, summary.try_number) for key, summary in summaries.items()}
     mapped = {key: summary for key, summary in summaries.items() if summary.mapped}
-    return Grid(runs, cells, mapped)
+    return Grid(runs, cells, mapped, _long_cells(session, dag_id, runs, cells))
+
+
+def _long_cells(
+    session: Session, dag_id: str, runs: list, cells: dict[tuple[int, str], tuple[str, int]]
+) -> frozenset[tuple[int, str]]:
+    """The cells whose current try is flagged in ``long_try`` (one indexed query)."""
+    pks = {r.run_id: r.id for r in runs}
+    if not pks:
+        return frozenset()
+    t = long_try_table
+    rows = session.execute(
+        select(t.c.run_id, t.c.task_id, t.c.try_number).where(
+            t.c.dag_id == dag_id, t.c.run_id.in_(pks)
+        )
+    )
+    found = set()
+    for run_id, task_id, try_number in rows:
+        key = (pks[run_id], task_id)
+        if key in cells and cells[key][1] == try_number:
+            found.add(key)
+    return frozenset(found)
 
 
 def _filtered(query: Select, dag_id: str | None, filters: RunFilters) -> Select:

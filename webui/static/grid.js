@@ -112,9 +112,11 @@
       if (!cell) continue;
       if (!link) { missing = true; continue; } // a new instance: redraw the table
       const mapped = cell.map_count !== undefined;
-      link.className = "s-" + cell.state + (mapped ? " mapped" : "");
+      link.className = "s-" + cell.state + (mapped ? " mapped" : "") + (cell.longer_than_usual ? " long" : "");
       link.title = `${td.dataset.taskId} in ${td.dataset.runId}: ` +
-        (mapped ? cell.map_summary : cell.state + (cell.try_number > 1 ? ` (try ${cell.try_number})` : ""));
+        (mapped ? cell.map_summary : cell.state + (cell.try_number > 1 ? ` (try ${cell.try_number})` : "")) +
+        (cell.longer_than_usual ? ", longer than usual" : "");
+      if (cell.longer_than_usual) link.dataset.testid = "longer-than-usual";
       if (mapped) link.dataset.mapCount = String(cell.map_count);
     }
     for (const td of table.querySelectorAll("tbody td[data-group-id]")) {

@@ -12,6 +12,8 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from scheduler.api.run_timing import timing_in
+from scheduler.clock import utcnow
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
 from scheduler.spec import DagSpec
 from scheduler.states import FINISHED_RUN_STATES, RunState, TaskState
@@ -150,6 +152,7 @@ def graph(dag_id: str) -> str:
         run = _selected_run(session, dag_id)
         states = run_queries.task_states(session, run.id) if run else {}
         recent = run_queries.grid(session, dag_id, limit=25).runs
+        ahead = timing_in(session, dag_id, run.run_id, utcnow()).forecast if run else None
     collapsed = _collapsed(spec)
     run_args = {"run_id": run.run_id} if run else {}
     picture = render_graph(
@@ -161,6 +164,7 @@ def graph(dag_id: str) -> str:
         toggle_url=_toggle_url("dag.graph", dag_id, collapsed, **run_args),
         map_counts={t: info["map_count"] for t, info in states.items() if "map_count" in info},
         durations={task: info["duration"] for task, info in states.items()},
+        critical_path=ahead.critical_path if ahead else (),
     )
     groups_url = {
         "collapse": url_for(
@@ -176,6 +180,7 @@ def graph(dag_id: str) -> str:
         run=run,
         picture=picture,
         recent=recent,
+        forecast=ahead,
         groups_url=groups_url if spec.task_groups else None,
         state_priority=" ".join(STATE_PRIORITY),
     )

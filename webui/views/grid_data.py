@@ -125,6 +125,8 @@ def grid_json(spec: DagSpec, grid: Grid, data: GridData, rows: list[GridRow]) ->
         if pk not in by_pk:
             continue
         cell: dict[str, Any] = {"state": state, "try_number": try_number}
+        if (pk, task_id) in grid.long:
+            cell["longer_than_usual"] = True
         mapped = grid.mapped.get((pk, task_id))
         if mapped is not None:
             cell["map_count"], cell["map_summary"] = mapped.total, mapped.text()

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from scheduler import api
 from scheduler.api.explain import explain_run_state, task_states_of
+from scheduler.api.run_timing import timing_in
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError
 from scheduler.masking import redact_value
 from scheduler.spec import DagSpec
@@ -50,7 +51,8 @@ def run_details(dag_id: str, run_id: str) -> str:
         filters = event_queries.EventFilters(dag_id=dag_id, run_id=run_id)
         events, older = event_queries.events(session, filters, None, EVENTS_SHOWN)
         version = version_store.version_of_run(session, dag_id, run_id)
-    now = datetime.now(UTC)
+        now = datetime.now(UTC)
+        timing = timing_in(session, dag_id, run_id, now)
     bars = [
         Bar(t.task_id, t.try_number, t.state, t.queued_at, t.start_date, t.end_date) for t in tries
     ]
@@ -64,6 +66,7 @@ def run_details(dag_id: str, run_id: str) -> str:
         duration=_duration(run.start_date, run.end_date, now),
         finished=run.state in FINISHED_RUN_STATES,
         instances=instances,
+        timing=timing,
         gantt=render_gantt(bars, now, task_url(dag_id, run_id)),
         events=events,
         more_events=older is not None,

@@ -19,6 +19,7 @@ from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, Tas
 from scheduler.states import ACTIVE_TASK_STATES, TaskState
 from scheduler.store.compensations import COMPENSATE
 from scheduler.store.models import TaskTryRow
+from scheduler.store.task_history import long_tries
 from webui.auth import event_source, role_required
 from webui.queries import runs as run_queries
 from webui.queries import tasks as task_queries
@@ -122,6 +123,11 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
         xcoms = task_queries.xcoms(session, dag_id, run_id, task_id, map_index)
         links = extra_links(session, dag_id, task_id, xcoms)
         summary = instance_counts(session, [run.id], [task_id]).get((run.id, task_id))
+        long = {
+            key[4]: row
+            for key, row in long_tries(session, dag_id, run_id).items()
+            if key[2:4] == (task_id, map_index)
+        }
     shown = comp_tries if kind == COMPENSATE else tries
     chosen = _chosen_try(shown, request.args.get("try"))
     with read_session() as session:
@@ -141,6 +147,7 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
         live=_live(ti, chosen, shown, kind),
         map_args={"map_index": map_index} if map_index >= 0 else {},
         mapped=summary if summary is not None and summary.mapped else None,
+        long=long,  # try number -> its long_try row: it ran longer than usual
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 13:47:05.770712
+Create Date: 2026-12-03 13:54:33.969315
 """
 
 from collections.abc import Sequence
@@ -201,6 +201,27 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "deadline",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("alert_index", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+        sa.Column("reference", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column("deadline_time", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("resolved_at", scheduler.store.types.UtcDateTime(), nullable=True),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=True),
+        sa.Column("callback_state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("log_path", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("deadline", schema=None) as batch_op:
+        batch_op.create_index("ix_deadline_dag_run", ["dag_id", "run_id"], unique=False)
+        batch_op.create_index("ix_deadline_due", ["state", "deadline_time"], unique=False)
+
+    op.create_table(
         "event_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ts", scheduler.store.types.UtcDateTime(), nullable=False),
@@ -272,6 +293,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("scope", "key", name="uq_login_failure_key"),
     )
     op.create_table(
+        "long_try",
+        sa.Column("dag_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("task_id", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("map_index", sa.Integer(), nullable=False),
+        sa.Column("try_number", sa.Integer(), nullable=False),
+        sa.Column("usual_s", sa.Float(), nullable=False),
+        sa.Column("samples", sa.Integer(), nullable=False),
+        sa.Column("flagged_at", scheduler.store.types.UtcDateTime(), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
+        sa.Column("callback_state", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("log_path", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("dag_id", "run_id", "task_id", "map_index", "try_number"),
+    )
+    with op.batch_alter_table("long_try", schema=None) as batch_op:
+        batch_op.create_index("ix_long_try_dag_run", ["dag_id", "run_id"], unique=False)
+
+    op.create_table(
         "pool",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
         sa.Column("slots", sa.Integer(), nullable=False),
@@ -340,6 +380,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_task_try_dag_id_end_date", ["dag_id", "end_date"], unique=False)
         batch_op.create_index(
             "ix_task_try_end_date", ["end_date", "state", "try_number"], unique=False
+        )
+        batch_op.create_index(
+            "ix_task_try_history", ["dag_id", "task_id", "state", "end_date"], unique=False
         )
 
     op.create_table(
@@ -658,6 +701,7 @@ def downgrade() -> None:
 
     op.drop_table("trigger")
     with op.batch_alter_table("task_try", schema=None) as batch_op:
+        batch_op.drop_index("ix_task_try_history")
         batch_op.drop_index("ix_task_try_end_date")
         batch_op.drop_index("ix_task_try_dag_id_end_date")
 
@@ -666,6 +710,10 @@ def downgrade() -> None:
     op.drop_table("scheduler_job")
     op.drop_table("rate_limit_bucket")
     op.drop_table("pool")
+    with op.batch_alter_table("long_try", schema=None) as batch_op:
+        batch_op.drop_index("ix_long_try_dag_run")
+
+    op.drop_table("long_try")
     op.drop_table("login_failure")
     op.drop_table("import_error")
     with op.batch_alter_table("hitl_detail", schema=None) as batch_op:
@@ -677,6 +725,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_event_log_dag_run")
 
     op.drop_table("event_log")
+    with op.batch_alter_table("deadline", schema=None) as batch_op:
+        batch_op.drop_index("ix_deadline_due")
+        batch_op.drop_index("ix_deadline_dag_run")
+
+    op.drop_table("deadline")
     op.drop_table("dag_version")
     with op.batch_alter_table("dag_run", schema=None) as batch_op:
         batch_op.drop_index("ix_dag_run_state")
