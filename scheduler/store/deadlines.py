@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.spec import DagSpec
@@ -92,10 +92,14 @@ def due_deadlines(session: Session, now: datetime, limit: int = 200) -> list[Due
 
 def resolve(session: Session, deadline_id: int, state: str, source: str, now: datetime) -> bool:
     """Move a pending deadline to ``missed`` or ``met``; False when another scheduler did."""
-    result = session.execute(
-        update(deadline_table)
-        .where(deadline_table.c.id == deadline_id, deadline_table.c.state == PENDING)
-        .values(state=state, source=source, resolved_at=now)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute says Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(deadline_table)
+            .where(deadline_table.c.id == deadline_id, deadline_table.c.state == PENDING)
+            .values(state=state, source=source, resolved_at=now)
+        ),
     )
     return result.rowcount == 1
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -61,5 +62,5 @@ class LongTryRow(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
 
 
-deadline_table = DeadlineRow.__table__
-long_try_table = LongTryRow.__table__
+deadline_table = table_of(DeadlineRow)
+long_try_table = table_of(LongTryRow)

@@ -305,7 +305,7 @@ def _node(
         body.append(element("text", count, map_label))
     url = task_url(task_id)
     inner = element("a", {"href": url}, *body) if url else Markup("").join(body)
-    attrs = {"class_": f"node st-{state}", "data_task_id": task_id}
+    attrs: dict[str, object] = {"class_": f"node st-{state}", "data_task_id": task_id}
     if critical:
         attrs["data_critical"] = "true"
     return element("g", attrs, inner)
