@@ -150,6 +150,8 @@ def test_calendar_day_links_to_its_runs(page: Page, live: LiveBaton, runs: dict[
 def test_log_search_filter_wrap_jump_and_download(
     page: Page, live: LiveBaton, runs: dict[str, str]
 ) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live.url}/dags/log_tools/runs/{runs['failed']}/tasks/noisy/")
     log = page.locator("#log")
     expect(log.locator(".log-line").first).to_be_visible()
@@ -166,7 +168,9 @@ def test_log_search_filter_wrap_jump_and_download(
     page.select_option("#log-level", "WARNING")
     visible = log.locator(".log-line:visible")
     expect(visible.first).to_contain_text("WARNING")
-    assert "routine output" not in log.inner_text()
+    shown = log.inner_text()
+    assert "routine output" not in shown and "the token is" not in shown  # prints are INFO
+    assert "Traceback (most recent call last)" in shown  # an ERROR record's own lines
     page.select_option("#log-level", "DEBUG")
     # Wrap toggle: off keeps long lines on one line (pre), kept across reloads.
     assert log.evaluate("el => getComputedStyle(el).whiteSpace") == "pre-wrap"
@@ -191,3 +195,4 @@ def test_log_search_filter_wrap_jump_and_download(
     text = download.path().read_text(encoding="utf-8")
     assert "first real error here" in text and "routine output line 119" in text
     assert SECRET not in text and "the token is ***" in text
+    assert errors == []  # no script error on the page

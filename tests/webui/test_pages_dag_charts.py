@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 from sqlalchemy import insert
 
@@ -126,6 +129,11 @@ def test_metrics_json_has_throughput_error_rates_and_latency(viewer_client) -> N
     assert viewer_client.get("/dags/nope/metrics.json").status_code == 404
     html = viewer_client.get("/dags/demo_etl/metrics?window=hour").get_data(as_text=True)
     assert 'data-chart-src="/dags/demo_etl/metrics.json?window=hour"' in html
+    # The page carries the same charts (no second query to draw them).
+    carried = re.search(r'data-charts="([^"]*)"', html)
+    assert carried is not None
+    same = viewer_client.get("/dags/demo_etl/metrics.json?window=hour").get_json()["charts"]
+    assert json.loads(unescape(carried.group(1)))["charts"].keys() == same.keys()
 
 
 def test_chart_json_refuses_series_of_the_wrong_length() -> None:

@@ -1,8 +1,9 @@
 // Time charts drawn with uPlot (vendor/uplot, served from here, never a CDN). An element
-// with data-chart-src names a JSON endpoint ({charts: {name: chart}}, webui/charts/uplot.py);
-// each [data-chart=name] inside it becomes that chart. Hover shows the values in the legend,
-// dragging across zooms in, a double-click zooms out; a chart with links opens the point
-// clicked. Charts are redrawn for the dark/light theme and the timezone switch.
+// with data-chart-src names a JSON endpoint ({charts: {name: chart}}, webui/charts/uplot.py),
+// whose answer it may carry already in data-charts; each [data-chart=name] inside it becomes
+// that chart. Hover shows the values in the legend, dragging across zooms in, a double-click
+// zooms out; a chart with links opens the point clicked. Charts are redrawn for the
+// dark/light theme and the timezone switch.
 "use strict";
 (() => {
   const HEIGHT = 220;
@@ -138,9 +139,13 @@
     const url = new URL(source.dataset.chartSrc, window.location.href);
     let body;
     try {
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-      body = await response.json();
+      // A page may carry its charts' JSON (data-charts) to spare the request.
+      if (source.dataset.charts) body = JSON.parse(source.dataset.charts);
+      else {
+        const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+        body = await response.json();
+      }
     } catch (error) {
       for (const el of source.querySelectorAll("[data-chart]")) {
         el.textContent = `The chart's data could not be loaded (${error.message}); reload the page.`;

@@ -1,19 +1,24 @@
 // The task log's tools: search (matching lines only, matches marked), a lowest-level filter,
 // a wrap toggle (kept in localStorage) and "jump to first error". The log is kept as one
 // <span> per line, each knowing its level: a line of Baton's format ("[time] LEVEL - ...")
-// gives it, and the lines after it (a print, a traceback) keep it until the next such line.
+// gives it, the lines that continue that record (indented, a traceback) keep it, and any
+// other line (a print of the task) counts as INFO.
 // log.js appends the live tail through window.batonLogView. Text is only ever set with
 // textContent: a log is never parsed as HTML.
 "use strict";
 (() => {
   const RANK = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3, CRITICAL: 4 };
   const LEVEL_LINE = /^\[[^\]]*\]\s+(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b/;
+  // What continues a log record on the lines after it: indented lines and a traceback's.
+  const CONTINUATION =
+    /^(\s|Traceback \(most recent call last\)|During handling|The above exception|[\w.]+(Error|Exception|Warning|Exit|Interrupt)\b)/;
   const WRAP_KEY = "baton.logWrap";
 
   class LogView {
     constructor(pre) {
       this.pre = pre;
       this.level = "INFO"; // what a log's first lines count as, before any level line
+      this.attached = false; // whether the last line belongs to a log record
       this.partial = null; // the span of a line whose newline has not arrived yet
       this.query = "";
       this.minimum = 0;
@@ -26,6 +31,7 @@
       this.pre.textContent = "";
       this.partial = null;
       this.level = "INFO";
+      this.attached = false;
       this.update();
     }
 
@@ -59,8 +65,18 @@
     }
 
     classify(span) {
-      const match = LEVEL_LINE.exec(span.dataset.text);
-      if (match) this.level = match[1];
+      // A line still growing is classified again: from the state the line before left.
+      if (span.stateBefore) [this.level, this.attached] = span.stateBefore;
+      else span.stateBefore = [this.level, this.attached];
+      const text = span.dataset.text;
+      const match = LEVEL_LINE.exec(text);
+      if (match) {
+        this.level = match[1];
+        this.attached = true;
+      } else if (!(this.attached && CONTINUATION.test(text))) {
+        this.level = "INFO"; // output of the task's own (a print): not part of a log record
+        this.attached = false;
+      }
       span.dataset.level = this.level;
     }
 
