@@ -34,6 +34,7 @@ from scheduler.store.db import make_engine
 from scheduler.store.models_assets import asset_event_table, asset_table
 from tests.e2e.message_queues import (
     delete_amqp_queue,
+    end_mqtt_session,
     publish_amqp,
     publish_mqtt,
     redis_client,
@@ -52,7 +53,7 @@ TRIGGERS = {{
     "amqp": MessageQueueTrigger(scheme="amqp", amqp_queue="{name}"),
     "stream": MessageQueueTrigger(scheme="redis+stream", stream="{name}"),
     "list": MessageQueueTrigger(scheme="redis+list", key="{name}-list"),
-    "mqtt": MessageQueueTrigger(scheme="mqtt", topics=["bench/{name}"]),
+    "mqtt": MessageQueueTrigger(scheme="mqtt", topics=["bench/{name}"], client_id="{name}"),
 }}
 for kind, trigger in TRIGGERS.items():
     asset = Asset(f"mq://bench/{{kind}}", watchers=[AssetWatcher(kind, trigger)])
@@ -160,6 +161,7 @@ def main() -> None:
         for proc in procs:
             proc.wait(timeout=60)
         delete_amqp_queue(name)
+        end_mqtt_session(name)
         with redis_client() as r:
             r.delete(name, f"{name}-list", f"{name}-list:processing")
     load = os.getloadavg()

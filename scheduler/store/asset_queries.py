@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.errors import AssetNotFoundError
+from scheduler.store import asset_watchers
 from scheduler.store.models import dag_run_table
 from scheduler.store.models_assets import (
     alias_table,
@@ -41,7 +42,8 @@ def get_asset_id(session: Session, *, asset_id: int | None = None, uri: str | No
 
 
 def list_assets(session: Session) -> list[dict[str, Any]]:
-    """Every asset with its producers (dag_id, task_id), consumers (dag_ids) and last event."""
+    """Every asset with its producers (dag_id, task_id), consumers (dag_ids), watchers and
+    last event."""
     last = (
         select(
             asset_event_table.c.asset_id,
@@ -61,6 +63,7 @@ def list_assets(session: Session) -> list[dict[str, Any]]:
     consumers: dict[int, list[str]] = {}
     for r in session.execute(select(schedule_asset_table).order_by(schedule_asset_table.c.dag_id)):
         consumers.setdefault(r.asset_id, []).append(r.dag_id)
+    watchers = asset_watchers.watchers_by_asset(session)
     return [
         {
             "id": r.id,
@@ -73,6 +76,7 @@ def list_assets(session: Session) -> list[dict[str, Any]]:
             "last_event_at": r.at,
             "producing_tasks": producers.get(r.id, []),
             "consuming_dags": consumers.get(r.id, []),
+            "watchers": watchers.get(r.id, []),
         }
         for r in rows
     ]

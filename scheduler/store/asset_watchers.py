@@ -124,20 +124,14 @@ def watcher_trigger_ids() -> Any:
     return select(w.c.trigger_id).where(w.c.trigger_id.is_not(None))
 
 
-def list_watchers(session: Session, asset_id: int) -> list[dict[str, Any]]:
-    """An asset's watchers, for its page and the REST API (the trigger's kwargs are the
-    DAG file's own: connection ids, never credentials)."""
-    rows = session.execute(select(w).where(w.c.asset_id == asset_id).order_by(w.c.name, w.c.dag_id))
-    return [
-        {
-            "name": r.name,
-            "dag_id": r.dag_id,
-            "classpath": r.classpath,
-            "kwargs": r.kwargs,
-            "trigger_id": r.trigger_id,
-        }
-        for r in rows
-    ]
+def watchers_by_asset(session: Session) -> dict[int, list[dict[str, Any]]]:
+    """asset id -> its watchers (name, declaring DAG, the running trigger or None), for the
+    Assets page and the REST API."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in session.execute(select(w).order_by(w.c.name, w.c.dag_id)):
+        watcher = {"name": r.name, "dag_id": r.dag_id, "trigger_id": r.trigger_id}
+        found.setdefault(r.asset_id, []).append(watcher)
+    return found
 
 
 def _set_trigger(session: Session, row: Any, trigger_id: int | None) -> None:

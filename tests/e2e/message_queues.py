@@ -49,3 +49,12 @@ def publish_mqtt(topic: str, bodies: Iterable[bytes | str]) -> None:
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+def end_mqtt_session(client_id: str) -> None:
+    """Drop a persistent session (Mosquitto keeps it on disk otherwise): connect once with
+    the same client id and clean_session=True."""
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         clean_session=True)  # fmt: skip
+    client.connect(*MOSQUITTO)
+    client.disconnect()

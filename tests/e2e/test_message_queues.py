@@ -19,10 +19,11 @@ import pytest
 
 from scheduler import api
 from scheduler.api import assets as asset_api
+from scheduler.api import users as user_api
 from tests.e2e.harness import Baton
-from tests.e2e.http_calls import api_token
 from tests.e2e.message_queues import (
     delete_amqp_queue,
+    end_mqtt_session,
     publish_amqp,
     publish_mqtt,
     redis_client,
@@ -42,7 +43,8 @@ TRIGGERS = {{
     "amqp": MessageQueueTrigger(queue="amqp://amqp_default/{name}"),
     "stream": MessageQueueTrigger(scheme="redis+stream", stream="{name}", group="baton"),
     "list": MessageQueueTrigger(scheme="redis+list", key="{name}-list"),
-    "mqtt": MessageQueueTrigger(scheme="mqtt", topics=["baton-test/{name}/#"]),
+    "mqtt": MessageQueueTrigger(scheme="mqtt", topics=["baton-test/{name}/#"],
+                                client_id="{name}"),
 }}
 
 for kind, trigger in TRIGGERS.items():
@@ -71,8 +73,11 @@ def watched(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Bat
         baton.write_dag("watched.py", WATCHED.format(name=name))
         flow = ORDER_FLOW.read_text().replace('"shop.orders"', f'"{name}-orders"')
         baton.write_dag(ORDER_FLOW.name, flow)
-        # op-e2e: answers the fraud review, reads the API and the asset page
-        baton.op_token = api_token(baton, role="Op")  # type: ignore[attr-defined]
+        # op-e2e: answers the fraud review, reads the API and the asset page (made in this
+        # process, as `baton users create` / `users tokens create` would: two CLI starts less)
+        op = user_api.create_user(baton.settings, "op-e2e", "a-long-password-1", "Op")
+        _, token = user_api.create_token(baton.settings, op.id, "e2e", source="test")
+        baton.op_token = token  # type: ignore[attr-defined]
         baton.start()
         triggerer.start()
         for dag_id in ("on_amqp", "on_stream", "on_list", "on_mqtt", FLOW):
@@ -86,6 +91,7 @@ def watched(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Bat
         baton.stop()
         delete_amqp_queue(name)
         delete_amqp_queue(f"{name}-orders")
+        end_mqtt_session(name)
         with redis_client() as r:
             r.delete(name, f"{name}-list", f"{name}-list:processing")
 
@@ -156,6 +162,15 @@ def test_a_message_that_is_not_json_is_a_failed_event_shown_by_the_api_and_the_u
     assert page.status_code == 200
     assert 'data-testid="event-error"' in page.get_data(as_text=True)
     assert "is not valid JSON" in page.get_data(as_text=True)
+
+    # The asset lists its watcher, running as a trigger, in the API and on the Assets page.
+    (asset,) = [a for a in app.get("/api/v1/assets", headers=headers).get_json()["assets"]
+                if a["uri"] == uri]  # fmt: skip
+    (watcher,) = asset["watchers"]
+    assert (watcher["name"], watcher["dag_id"]) == ("amqp_watcher", "on_amqp")
+    assert isinstance(watcher["trigger_id"], int)
+    assets_page = app.get("/assets", headers=headers).get_data(as_text=True)
+    assert "amqp_watcher" in assets_page
 
 
 def _returned(baton: Baton, dag_id: str, run_id: str, task_id: str) -> Any:

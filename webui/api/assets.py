@@ -80,6 +80,8 @@ def asset_json(asset: dict[str, Any]) -> dict[str, Any]:
         "updated_at": _iso(asset["updated_at"]),
         "producing_tasks": asset["producing_tasks"],
         "scheduled_dags": [{"dag_id": d} for d in asset["consuming_dags"]],
+        # Airflow's AssetWatcherResponse fields, and the DAG declaring each watcher
+        "watchers": [dict(w) for w in asset["watchers"]],
         "last_asset_event": {"timestamp": _iso(last)} if last else None,
     }
 

@@ -320,6 +320,10 @@ SCHEMAS: dict[str, Any] = {
                 "items": _object({"dag_id": STR, "task_id": STR}),
             },
             "scheduled_dags": {"type": "array", "items": _object({"dag_id": STR})},
+            "watchers": {
+                "type": "array",
+                "items": _object({"name": STR, "dag_id": STR, "trigger_id": NINT}),
+            },
             "last_asset_event": {
                 "anyOf": [{"type": "null"}, _object({"timestamp": TIME})],
             },
