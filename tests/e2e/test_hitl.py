@@ -15,7 +15,7 @@ import pytest
 
 from scheduler import api
 from tests.e2e.harness import Baton
-from tests.e2e.http_calls import api_token, call
+from tests.e2e.http_calls import call
 from tests.e2e.triggerer_support import Triggerer
 from tests.e2e.webserver import running_webui
 
@@ -67,6 +67,19 @@ def _pending(baton: Baton, url: str, token: str, run_id: str) -> dict:
     return baton.wait_until(f"the question of run {run_id}", found)
 
 
+def _token(baton: Baton, role: str) -> str:
+    """A user of ``role`` and an API token, made in-process (a CLI call costs seconds here)."""
+    user = api.create_user(baton.settings, f"{role.lower()}-e2e", "a-long-password-1", role)
+    return api.create_token(baton.settings, user.id, "e2e", source="test")[1]
+
+
+def _trigger(url: str, token: str, dag_id: str, conf: dict | None = None) -> str:
+    reply = call("POST", f"{url}/api/v1/dags/{dag_id}/dagRuns", json.dumps({"conf": conf or {}}),
+                 token=token)  # fmt: skip
+    assert reply.status == 200, reply.body
+    return reply.json["dag_run_id"]
+
+
 def _returned(baton: Baton, dag_id: str, run_id: str, task_id: str) -> object:
     rows = api.list_xcoms(baton.settings, dag_id, run_id, task_id)
     return next(json.loads(r.value) for r in rows if r.key == "return_value")
@@ -74,12 +87,13 @@ def _returned(baton: Baton, dag_id: str, run_id: str, task_id: str) -> object:
 
 def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None:
     baton.write_dag("refund.py", DAGS)
-    op, viewer = api_token(baton, "Op"), api_token(baton, "Viewer")
+    op, viewer = _token(baton, "Op"), _token(baton, "Viewer")
     baton.start()
     baton.wait_for_dag("refund")
     with running_webui(baton) as url:
+        timeouts = _trigger(url, op, "timeouts")  # 1 s timeouts, checked at the end
         # -- approve through the REST API --------------------------------------------------
-        run_id = baton.trigger("refund", {"amount": 120, "order": "A-7"})
+        run_id = _trigger(url, op, "refund", {"amount": 120, "order": "A-7"})
         detail = _pending(baton, url, viewer, run_id)
         assert detail["subject"] == "Refund 120 EUR?" and detail["body"] == "Order A-7"
         assert detail["options"] == ["Approve", "Reject"] and detail["multiple"] is False
@@ -111,7 +125,7 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
         assert got["response_received"] is True and got["responded_by_user"]["name"] == "op-e2e"
 
         # -- reject through the REST API: the downstream task is skipped -----------------
-        run_id = baton.trigger("refund", {"amount": 9000})
+        run_id = _trigger(url, op, "refund", {"amount": 9000})
         _pending(baton, url, op, run_id)
         path = f"{url}/api/v1/dags/refund/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
         reply = call("PATCH", path, json.dumps({"chosen_options": ["Reject"]}), token=op)
@@ -120,7 +134,7 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
         assert baton.task_states("refund", run_id) == {"approve": "success", "pay": "skipped"}
 
         # -- approve through the CLI -----------------------------------------------------
-        run_id = baton.trigger("refund", {"amount": 5})
+        run_id = _trigger(url, op, "refund", {"amount": 5})
         _pending(baton, url, op, run_id)
         listed = baton.cli_json("hitl", "list", "--run-id", run_id)
         assert [d["task_instance"]["task_id"] for d in listed] == ["approve"]
@@ -133,7 +147,7 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
         assert _returned(baton, "refund", run_id, "pay") == {"paid": True, "note": "by cli"}
 
         # -- timeouts: defaults taken, or the task fails without them --------------------
-        run_id = baton.trigger("timeouts")
+        run_id = timeouts
         assert baton.wait_for_run("timeouts", run_id) == "failed"
         states = baton.task_states("timeouts", run_id)
         assert states == {"entry": "success", "no_defaults": "failed"}

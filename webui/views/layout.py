@@ -20,6 +20,7 @@ bp = Blueprint("layout", __name__)
 NAV_LINKS: list[tuple[str, str]] = [
     ("dags.dag_list", "DAGs"),
     ("runs.run_list", "Runs"),
+    ("required_actions.required_actions", "Required actions"),
     ("backfills.backfill_list", "Backfills"),
     ("dag_dependencies.dependencies", "DAG dependencies"),
     ("assets.asset_list", "Assets"),

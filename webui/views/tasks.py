@@ -15,6 +15,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.wrappers import Response
 
 from scheduler import api
+from scheduler.api import hitl
+from scheduler.api.hitl import HitlKey
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, TaskNotFoundError
 from scheduler.states import ACTIVE_TASK_STATES, TaskState
 from scheduler.store.compensations import COMPENSATE
@@ -26,6 +28,8 @@ from webui.queries import tasks as task_queries
 from webui.queries.mapped import instance_counts
 from webui.views.common import not_found, read_session, settings
 from webui.views.extra_links import extra_links
+from webui.views.param_form import FormError
+from webui.views.required_actions import answer_form, submit_answer
 
 bp = Blueprint("tasks", __name__, url_prefix="/dags/<dag_id>/runs/<run_id>/tasks/<task_id>")
 
@@ -148,6 +152,7 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
         map_args={"map_index": map_index} if map_index >= 0 else {},
         mapped=summary if summary is not None and summary.mapped else None,
         long=long,  # try number -> its long_try row: it ran longer than usual
+        hitl=answer_form(dag_id, run_id, task_id, map_index),
     )
 
 
@@ -285,4 +290,26 @@ def mark(dag_id: str, run_id: str, task_id: str) -> Response:
         else:
             name = f"{task_id} [{map_index}]" if map_index >= 0 else task_id
             flash(f"Marked '{name}' {state}.", "success")
+    return redirect(_instance_url(dag_id, run_id, task_id, map_index))
+
+
+@bp.route("/required_actions")
+@role_required("Viewer")
+def required_action(dag_id: str, run_id: str, task_id: str) -> Response:
+    """Airflow's link to a question (``HITLOperator.generate_link_to_ui``): this page, its
+    form pre-filled with the query's ``_options`` and params."""
+    args = request.args.to_dict(flat=False)
+    target = url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id, **args)
+    return redirect(f"{target}#required-action")
+
+
+@bp.route("/required_actions", methods=["POST"])
+@role_required(hitl.RESPONDER_ROLE)
+def answer(dag_id: str, run_id: str, task_id: str) -> Response:
+    """Answer the task instance's human-in-the-loop question (the form on its page)."""
+    map_index = _map_index(request.form)
+    try:
+        flash(submit_answer(HitlKey(dag_id, run_id, task_id, map_index), request.form), "success")
+    except (BatonError, FormError) as exc:
+        flash(str(exc), "error")
     return redirect(_instance_url(dag_id, run_id, task_id, map_index))
