@@ -82,7 +82,14 @@ from scheduler.states import RunState as DagRunState  # Airflow's names for the 
 from scheduler.states import TaskState as TaskInstanceState
 
 if TYPE_CHECKING:  # the lazy names below, for type checkers (no import at run time)
+    from scheduler.api.hitl_trigger import HITLTrigger
     from scheduler.authoring.file_sensor import FileSensor
+    from scheduler.authoring.operators.hitl import (
+        ApprovalOperator,
+        HITLBranchOperator,
+        HITLEntryOperator,
+        HITLOperator,
+    )
     from scheduler.authoring.time_sensors import DateTimeSensor, TimeDeltaSensor
     from scheduler.connections import BaseHook, Connection, Variable
     from scheduler.errors import AirflowRescheduleException, TaskDeferralTimeout
@@ -234,7 +241,7 @@ _LAZY = {
     "ApprovalOperator": "scheduler.authoring.operators.hitl",
     "HITLBranchOperator": "scheduler.authoring.operators.hitl",
     "HITLEntryOperator": "scheduler.authoring.operators.hitl",
-    "HITLTrigger": "scheduler.triggers.hitl",
+    "HITLTrigger": "scheduler.api.hitl_trigger",
     "AirflowRescheduleException": "scheduler.errors",
     "TaskDeferralTimeout": "scheduler.errors",
 }

@@ -129,6 +129,11 @@ class Settings:
     def logs_folder(self) -> Path:
         return self.home / "logs"
 
+    @property
+    def webui_url(self) -> str:
+        """BATON_WEBUI_BASE_URL, else ``http://`` + BATON_WEBUI_BIND, without a trailing /."""
+        return (self.webui_base_url or f"http://{self.webui_bind}").rstrip("/")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Read the effective settings; raise ``ConfigError`` naming a bad value."""

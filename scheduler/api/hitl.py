@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduler.api.cross_dag import worker_settings
 from scheduler.api.databases import database, read_database
 from scheduler.api.users import require_user
 from scheduler.authoring.params import ParamsDict
@@ -38,6 +39,7 @@ __all__ = [
     "respond",
     "responder_named",
     "take_defaults",
+    "worker_settings",
 ]
 
 

@@ -13,8 +13,7 @@ _SAFE = "!$&'()*+,:;=@"
 
 def base_url(settings: Settings | None = None) -> str:
     """``BATON_WEBUI_BASE_URL``, else ``http://`` + ``BATON_WEBUI_BIND``, without a trailing /."""
-    conf = settings or Settings.from_env()
-    return (conf.webui_base_url or f"http://{conf.webui_bind}").rstrip("/")
+    return (settings or Settings.from_env()).webui_url
 
 
 def run_url(dag_id: str, run_id: str, settings: Settings | None = None) -> str:

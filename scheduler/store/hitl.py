@@ -4,7 +4,7 @@ A HITL task's try writes its question (``upsert_request``) before it defers; an 
 recorded once (``record_response``: a second one is a conflict), with who gave it and when,
 in the event log too, and in the same transaction fires the trigger the task waits on, so
 the task resumes as soon as the scheduler is poked. An answer given before the task had
-deferred is found by its trigger, which polls ``hitl_detail`` (``scheduler/triggers/hitl.py``).
+deferred is found by its trigger, which polls ``hitl_detail`` (``scheduler/api/hitl_trigger.py``).
 """
 
 from __future__ import annotations

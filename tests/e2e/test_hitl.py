@@ -42,9 +42,9 @@ with DAG("refund", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=UTC)):
 with DAG("timeouts", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=UTC)):
     HITLEntryOperator(task_id="entry", subject="Anything to add?",
                       params={"n": Param(3, type="integer")},
-                      execution_timeout=timedelta(seconds=1))
+                      execution_timeout=timedelta(seconds=3))
     HITLOperator(task_id="no_defaults", subject="Pick", options=["a", "b"],
-                 execution_timeout=timedelta(seconds=1))
+                 execution_timeout=timedelta(seconds=3))
 """
 
 
@@ -91,7 +91,7 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
     baton.start()
     baton.wait_for_dag("refund")
     with running_webui(baton) as url:
-        timeouts = _trigger(url, op, "timeouts")  # 1 s timeouts, checked at the end
+        timeouts = _trigger(url, op, "timeouts")  # 3 s timeouts, checked at the end
         # -- approve through the REST API --------------------------------------------------
         run_id = _trigger(url, op, "refund", {"amount": 120, "order": "A-7"})
         detail = _pending(baton, url, viewer, run_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -298,9 +299,9 @@ def mark(dag_id: str, run_id: str, task_id: str) -> Response:
 def required_action(dag_id: str, run_id: str, task_id: str) -> Response:
     """Airflow's link to a question (``HITLOperator.generate_link_to_ui``): this page, its
     form pre-filled with the query's ``_options`` and params."""
-    args = request.args.to_dict(flat=False)
-    target = url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id, **args)
-    return redirect(f"{target}#required-action")
+    target = url_for("tasks.task_instance", dag_id=dag_id, run_id=run_id, task_id=task_id)
+    query = urlencode(list(request.args.items(multi=True)))
+    return redirect(f"{target}?{query}#required-action" if query else f"{target}#required-action")
 
 
 @bp.route("/required_actions", methods=["POST"])

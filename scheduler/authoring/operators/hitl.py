@@ -18,13 +18,13 @@ defaults the task fails with ``HITLTimeoutError``.
   ``options_mapping``), like a branch.
 - ``HITLEntryOperator``: a form (``params``) with one "OK" option; returns the input.
 
-This module stays light (DAG files import it): the Store is loaded by
-``scheduler.api.hitl`` when the task runs.
+This module stays light (DAG files import it): the question is stored and the trigger
+built by ``scheduler.api.hitl`` and ``scheduler.api.hitl_trigger``, imported when the task
+runs (Airflow's operators go through the Task SDK's API client there).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +40,7 @@ from scheduler.errors import (
     HITLTimeoutError,
     HITLTriggerEventError,
 )
-from scheduler.triggers.hitl import HITLTrigger
+from scheduler.settings import Settings
 
 #: How often the trigger looks for an answer given before the task deferred (seconds);
 #: an answer through the API, the UI or the CLI resumes the task without waiting for it.
@@ -105,11 +105,12 @@ class HITLOperator(BaseOperator):
         return own.spec()
 
     def execute(self, context: Mapping[str, Any]) -> None:
+        # Imported here, when the task runs: they load the Store, which DAG files must not.
+        from scheduler.api import hitl as backend
+        from scheduler.api.hitl_trigger import HITLTrigger
+
         ti = context["ti"]
-        backend = importlib.import_module("scheduler.api.hitl")  # loads the Store: late
-        settings = importlib.import_module("scheduler.api.cross_dag").worker_settings(
-            getattr(ti, "database_url", None)
-        )
+        settings = backend.worker_settings(getattr(ti, "database_url", None))
         key = backend.HitlKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
         request = {
             "subject": str(self.subject),
@@ -191,7 +192,7 @@ class HITLOperator(BaseOperator):
                 raise ValueError(f"params {sorted(unknown)} are not valid params")
             query.update(params_input)
         if not base_url:
-            base_url = importlib.import_module("scheduler.notifications.links").base_url()
+            base_url = Settings.from_env().webui_url
         query["map_index"] = task_instance.map_index
         path = "/".join(
             quote(str(part), safe="")

@@ -8,16 +8,19 @@ an answer given before the task had deferred. Past ``timeout_datetime`` the ques
 an error and the task fails with ``HITLTimeoutError``, as in Airflow.
 
 The database is the triggerer's own (``BATON_DATABASE_URL``): the trigger was claimed there.
+A trigger that reads the Store lives above it, here in ``scheduler.api`` (the triggerer
+imports triggers by classpath, so any layer can hold one).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduler.api.hitl import HitlKey, read_answer, take_defaults
+from scheduler.settings import Settings
 from scheduler.triggers.base import BaseTrigger, TriggerEvent
 
 TIMEOUT_ERROR = "The timeout has passed, and the response has not yet been received."
@@ -52,7 +55,7 @@ class HITLTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
-            "scheduler.triggers.hitl.HITLTrigger",
+            "scheduler.api.hitl_trigger.HITLTrigger",
             {
                 "dag_id": self.dag_id,
                 "run_id": self.run_id,
@@ -74,9 +77,9 @@ class HITLTrigger(BaseTrigger):
                 if self.defaults is None:
                     yield TriggerEvent({"error": TIMEOUT_ERROR, "error_type": "timeout"})
                     return
-                yield TriggerEvent(await asyncio.to_thread(self._call, "take_defaults"))
+                yield TriggerEvent(await asyncio.to_thread(self._call, take_defaults))
                 return
-            answer = await asyncio.to_thread(self._call, "read_answer")
+            answer = await asyncio.to_thread(self._call, read_answer)
             if answer is not None:
                 yield TriggerEvent(answer)
                 return
@@ -85,9 +88,6 @@ class HITLTrigger(BaseTrigger):
                 wait = min(wait, max(0.0, (self.timeout_datetime - now).total_seconds()))
             await asyncio.sleep(wait)
 
-    def _call(self, name: str) -> Any:
-        # The Store is loaded here, in the triggerer, not when a DAG file imports the operators.
-        backend = importlib.import_module("scheduler.api.hitl")
-        settings = importlib.import_module("scheduler.settings").Settings.from_env()
-        key = backend.HitlKey(self.dag_id, self.run_id, self.task_id, self.map_index)
-        return getattr(backend, name)(settings, key)
+    def _call(self, backend: Callable[[Settings, HitlKey], Any]) -> Any:
+        key = HitlKey(self.dag_id, self.run_id, self.task_id, self.map_index)
+        return backend(Settings.from_env(), key)
