@@ -353,3 +353,12 @@ class RateLimitConfigError(BatonError):
 class RateLimitTimeoutError(BatonError):
     """A call could not get a token of its rate limit within its timeout. Retryable: the
     task's retries apply, by when the bucket has refilled."""
+
+
+class ThrottleConfigError(BatonError):
+    """A connection's ``adaptive*`` extras hold a value adaptive throttling cannot use."""
+
+
+class ThrottleTimeoutError(BatonError):
+    """A call waited longer than ``adaptive_timeout_s`` for its turn under the connection's
+    adaptive rate (or its ``Retry-After``). Retryable: the task's retries apply."""

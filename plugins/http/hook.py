@@ -5,8 +5,10 @@ The connection gives the base URL (``host``, or ``schema://host:port`` where ``s
 (extra ``token`` or ``bearer_token``), headers (extra ``headers``, plus any other string
 extra, as Airflow does), ``timeout`` and ``verify``. Every call goes through the
 connection's circuit breaker (``breaker_*`` extras), waits for a token of the connection's
-``rate_limit`` extra when it has one (``scheduler.ratelimit``), and is retried within the
-try per ``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
+``rate_limit`` extra when it has one (``scheduler.ratelimit``) — or, on a connection with
+``{"adaptive": true}``, for its turn at the adaptive rate, which each answer adjusts (a 429 or
+5xx lowers it, its ``Retry-After`` pauses it; ``scheduler.throttle``) — and is retried within
+the try per ``HttpRetryPolicy``. An ``idempotency_key`` is sent as the ``Idempotency-Key`` header on
 every attempt (unless the call's own ``headers`` carry one, which is never replaced), so the
 service can recognise a repeated call; ``try_number``, when given, goes in a header of its
 own, ``Baton-Try-Number``, so that the key stays the same from one try to the next.
@@ -227,12 +229,19 @@ class HttpHook(BaseHook):
         """One call through the breaker, which counts it as failed only for an outage: no
         answer, or an outage status that is not a business error."""
         policy = self.breaker.policy
-        self.wait_for_rate_limit(self.connection)  # every attempt is a call the service sees
-        with self.breaker.guard(is_failure=_is_service_failure) as call:
+        # every attempt is a call the service sees: it waits for its turn and is judged
+        with (
+            self.throttled_call(self.connection, is_overload=_is_service_failure) as turn,
+            self.breaker.guard(is_failure=_is_service_failure) as call,
+        ):
             response = session.request(self.method, url, timeout=self.request_timeout(), **kwargs)
             business = bool(self.is_business_error and self.is_business_error(response))
+            status = f"HTTP {response.status_code} {response.reason}"
             if policy.is_outage_status(response.status_code) and not business:
-                call.mark_failure(f"HTTP {response.status_code} {response.reason}")
+                call.mark_failure(status)
+            if turn.is_overload_status(response.status_code) and not business:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                turn.overloaded(status, retry_after_s=retry_after)
         kind = " (a business error)" if business else ""
         self.log.info("%s %s answered %d%s", self.method, redact(url), response.status_code, kind)
         return response, business
@@ -290,7 +299,7 @@ def _extra_headers(extra: Mapping[str, Any]) -> dict[str, str]:
             ) from None
     headers = dict(declared)
     for key, value in extra.items():
-        if key in _OPTION_KEYS or key.startswith(("breaker_", "retry_", "rate_limit")):
+        if key in _OPTION_KEYS or key.startswith(("breaker_", "retry_", "rate_limit", "adaptive")):
             continue
         if isinstance(value, str):
             headers[key] = value

@@ -7,7 +7,10 @@ the file). Bind parameters are named, ``:name`` in the SQL and ``{"name": value}
 
 Connecting goes through the connection's circuit breaker: a database that cannot be
 reached counts as a failure, a bad query never does. Each statement of ``run`` first waits
-for a token of the connection's ``rate_limit`` extra, when it has one (``scheduler.ratelimit``).
+for a token of the connection's ``rate_limit`` extra, when it has one (``scheduler.ratelimit``),
+or on a connection with ``{"adaptive": true}`` for its turn at the adaptive rate, which a
+database that is busy (too many connections, lock or statement timeouts, a dropped
+connection) or answers far slower than usual lowers (``scheduler.throttle``).
 """
 
 from __future__ import annotations
@@ -152,12 +155,14 @@ class SqlHook(BaseHook):
         results: list[Any] = []
         with self.connect(autocommit) as sa:
             for statement in statements:
-                self.wait_for_rate_limit(self.connection)  # each statement is one call
                 self.log.info("Running statement: %s, parameters: %s", statement, params or None)
-                result = sa.execute(text(statement), params)
-                if handler is not None:
-                    results.append(handler(ResultCursor(result)))
-                result.close()
+                # each statement is one call: it waits for its turn, and an operational
+                # error (too many connections, a lock timeout) or a slow answer slows the pace
+                with self.throttled_call(self.connection, is_overload=_overloaded):
+                    result = sa.execute(text(statement), params)
+                    if handler is not None:
+                        results.append(handler(ResultCursor(result)))
+                    result.close()
         if handler is None:
             return None
         return results[-1] if return_last and results else results
@@ -197,3 +202,31 @@ def _checked_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
+
+
+# What a database says when it is too busy, not when the query is wrong (a missing table is
+# an OperationalError on SQLite too, and must not slow anyone down).
+_BUSY_WORDS = (
+    "too many",
+    "timeout",
+    "timed out",
+    "lock",
+    "busy",
+    "closed",
+    "terminat",
+    "could not connect",
+    "connection refused",
+    "server has gone away",
+)
+
+
+def _overloaded(exc: BaseException) -> bool:
+    """Whether a statement's error means the database is overloaded (see ``_BUSY_WORDS``)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    message = str(exc.orig or exc).lower()
+    return any(word in message for word in _BUSY_WORDS)

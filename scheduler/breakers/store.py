@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scheduler.breakers.policy import BreakerPolicy
@@ -26,6 +25,7 @@ from scheduler.breakers.transitions import (
     shown,
 )
 from scheduler.store.events import Event, append_events
+from scheduler.store.insert_missing import insert_if_missing
 from scheduler.store.models_breakers import circuit_breaker_table as table
 
 EVENT = "breaker"
@@ -113,20 +113,9 @@ def _locked(session: Session, conn_id: str, now: datetime) -> BreakerView:
 
 
 def _insert_if_missing(session: Session, conn_id: str, now: datetime) -> None:
-    """``INSERT`` that does nothing when another process created the row first."""
+    """A closed breaker, unless another process created the row first."""
     values = {"conn_id": conn_id, "updated_at": now}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect in ("mysql", "mariadb"):
-        statement = mysql.insert(table).values(values).prefix_with("IGNORE")
-    else:  # any other database: check first (a concurrent insert then fails loudly)
-        if read_breaker(session, conn_id) is not None:
-            return
-        statement = table.insert().values(values)
-    session.execute(statement)
+    insert_if_missing(session, table, values, lambda: read_breaker(session, conn_id) is not None)
 
 
 def _write(session: Session, view: BreakerView, now: datetime) -> None:

@@ -9,6 +9,8 @@ connections of the hook's ``conn_type`` when a plugin registers the hook for tha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from scheduler.connections.connection import Connection
@@ -43,10 +45,23 @@ class BaseHook:
     def wait_for_rate_limit(self, conn: Connection) -> float:
         """Wait for a token of ``conn``'s ``rate_limit`` extra (shared by every worker and
         scheduler through the database) before one call; a no-op without one. Returns the
-        seconds waited; ``RateLimitTimeoutError`` past ``rate_limit_timeout_s``."""
-        from scheduler.ratelimit import acquire_for_connection  # late: hooks stay light
+        seconds waited; ``RateLimitTimeoutError`` past ``rate_limit_timeout_s``. On an
+        ``adaptive`` connection it waits for a turn at the adaptive rate instead, but
+        judges nothing: ``throttled_call`` also tells the throttle how the call went."""
+        from scheduler.throttle import wait_for_turn  # late: hooks stay light
 
-        return acquire_for_connection(conn)
+        return wait_for_turn(conn)
+
+    def throttled_call(
+        self, conn: Connection, is_overload: Callable[[BaseException], bool] | None = None
+    ) -> AbstractContextManager[Any]:
+        """A context manager around one call: it waits for the call's turn (the adaptive
+        rate of ``{"adaptive": true}``, else the fixed ``rate_limit``) and counts the outcome;
+        inside, ``call.overloaded(reason, retry_after_s)`` reports a push-back. An exception
+        counts as one when ``is_overload(exc)`` is true. See ``scheduler.throttle``."""
+        from scheduler.throttle import throttled  # late: hooks stay light
+
+        return throttled(conn, is_overload=is_overload)
 
     def get_conn(self) -> Any:
         """The client of the outside system; every hook implements it."""

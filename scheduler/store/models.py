@@ -243,6 +243,7 @@ from scheduler.store import (  # noqa: E402
     models_notifications,  # noqa: F401  (DAG callbacks run)
     models_pools,  # noqa: F401  (pools)
     models_rate_limits,  # noqa: F401  (rate-limit token buckets)
+    models_throttle,  # noqa: F401  (adaptive throttling per connection)
     models_timing,  # noqa: F401  (run deadlines, tries longer than usual)
     models_triggers,  # noqa: F401  (deferrable tasks: triggers, triggerers)
     models_ui,  # noqa: F401  (indexes for the web UI pages)

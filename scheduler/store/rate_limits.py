@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from scheduler.store.insert_missing import insert_if_missing
 from scheduler.store.models_rate_limits import rate_limit_bucket_table as table
 
 CONNECTION = "connection"
 POOL = "pool"
+ADAPTIVE = "adaptive"  # a connection's adaptive rate (``scheduler.throttle``)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,35 @@ def take(
     The row's rate and burst follow the caller's, so a changed limit applies from the next
     take on. Not granted when the token would be due in more than ``max_wait_s``.
     """
+    tokens, stamp = _refilled(session, kind, name, rate, burst, now)
+    wait_s = 0.0 if tokens >= 1 else (1 - tokens) / rate
+    if wait_s > max_wait_s:
+        return Taken(False, wait_s, tokens)
+    tokens -= 1
+    _store(session, kind, name, tokens, stamp, rate, burst)
+    return Taken(True, wait_s, tokens)
+
+
+def postpone(
+    session: Session,
+    kind: str,
+    name: str,
+    *,
+    rate: float,
+    burst: float,
+    seconds: float,
+    now: datetime | None = None,
+) -> None:
+    """Make the bucket's next token due no sooner than ``seconds`` from now (a service's
+    ``Retry-After``): later takers queue behind it at ``rate``, not all at once."""
+    tokens, stamp = _refilled(session, kind, name, rate, burst, now)
+    _store(session, kind, name, min(tokens, 1 - rate * seconds), stamp, rate, burst)
+
+
+def _refilled(
+    session: Session, kind: str, name: str, rate: float, burst: float, now: datetime | None
+) -> tuple[float, datetime]:
+    """The bucket's tokens refilled up to now, with its row locked, and the time to store."""
     _insert_if_missing(session, kind, name, rate, burst, now or database_now(session))
     row = session.execute(
         select(table.c.tokens, table.c.updated_at)
@@ -58,17 +88,23 @@ def take(
     ).one()
     now = now or database_now(session)  # read once the lock is held, not before its wait
     elapsed = max((now - row.updated_at).total_seconds(), 0.0)  # a clock behind never refunds
-    tokens = min(burst, row.tokens + elapsed * rate)
-    wait_s = 0.0 if tokens >= 1 else (1 - tokens) / rate
-    if wait_s > max_wait_s:
-        return Taken(False, wait_s, tokens)
-    tokens -= 1
+    return min(burst, row.tokens + elapsed * rate), max(now, row.updated_at)
+
+
+def _store(
+    session: Session,
+    kind: str,
+    name: str,
+    tokens: float,
+    stamp: datetime,
+    rate: float,
+    burst: float,
+) -> None:
     session.execute(
         update(table)
         .where(table.c.kind == kind, table.c.name == name)
-        .values(tokens=tokens, updated_at=max(now, row.updated_at), rate=rate, burst=burst)
+        .values(tokens=tokens, updated_at=stamp, rate=rate, burst=burst)
     )
-    return Taken(True, wait_s, tokens)
 
 
 def database_now(session: Session) -> datetime:
@@ -95,15 +131,4 @@ def _insert_if_missing(
     """A full bucket, unless another process created the row first."""
     values = {"kind": kind, "name": name, "tokens": burst, "updated_at": now}
     values |= {"rate": rate, "burst": burst}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-    elif dialect in ("mysql", "mariadb"):
-        statement = mysql.insert(table).values(values).prefix_with("IGNORE")
-    else:  # any other database: check first (a concurrent insert then fails loudly)
-        if read_bucket(session, kind, name) is not None:
-            return
-        statement = table.insert().values(values)
-    session.execute(statement)
+    insert_if_missing(session, table, values, lambda: read_bucket(session, kind, name) is not None)

@@ -180,6 +180,41 @@ def test_breakers_page_shows_every_breaker(viewer_client, open_breaker) -> None:
     assert 'href="/breakers"' in html  # in the nav
 
 
+@pytest.fixture
+def paused_throttle(webui: WebUI) -> Iterator[None]:
+    """Connection ``legacy_api``'s adaptive throttle after a 429 with Retry-After: 30 s."""
+    from scheduler.throttle import AdaptiveThrottle, ThrottledCall, ThrottlePolicy
+
+    url = webui.settings.database_url
+    policy = ThrottlePolicy(max_rate=8.0, min_rate=1.0, initial_rate=8.0, increase=1.0)
+    throttle = AdaptiveThrottle("legacy_api", policy, database_url=url)
+    call = ThrottledCall("legacy_api", policy, started_at=throttle.wait_for_turn())
+    call.overloaded("HTTP 429 <i>Too Many Requests</i>", retry_after_s=30)
+    throttle.record(call, None)
+    yield
+    engine_for(url).dispose()
+    engine_for(url, write=False).dispose()
+
+
+def test_breakers_page_and_api_show_adaptive_throttles(viewer_client, paused_throttle) -> None:
+    html = viewer_client.get("/breakers").get_data(as_text=True)
+    assert 'data-testid="throttles"' in html and 'data-conn-id="legacy_api"' in html
+    assert 'class="state thr-paused"' in html
+    assert '<td class="num" data-testid="throttle-rate">4</td>' in html  # 8/s halved
+    assert "HTTP 429 &lt;i&gt;Too Many Requests&lt;/i&gt;" in html
+    body = viewer_client.get("/api/v1/throttles").get_json()
+    assert body["total_entries"] == 1
+    (row,) = body["throttles"]
+    assert (row["conn_id"], row["state"], row["rate"], row["max_rate"]) == (
+        "legacy_api",
+        "paused",
+        4.0,
+        8.0,
+    )
+    assert row["paused_until"] is not None and row["overloads"] == 1
+    assert viewer_client.get("/api/v1/throttles?limit=x").status_code == 400
+
+
 def test_breaker_reset_needs_op_and_csrf(webui, viewer_client, op_client, open_breaker) -> None:
     form = {"conn_id": "orders_api"}
     assert viewer_client.submit("/breakers/reset", form).status_code == 403

@@ -404,6 +404,15 @@ PATHS: dict[str, dict[str, Any]] = {
             errors=(400,),
         ),
     },
+    "/throttles": {
+        "get": _op(
+            "get_throttles",
+            "Each connection's adaptive throttle: its state and allowed rate",
+            "ThrottleCollection",
+            params=PAGING,
+            errors=(400,),
+        ),
+    },
     "/health": {
         "get": _op(
             "get_health",

@@ -305,6 +305,29 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "BreakerCollection": _page("Breaker", "breakers"),
+    "Throttle": _object(
+        {
+            "conn_id": STR,
+            "state": {
+                "type": "string",
+                "enum": ["full", "throttled", "paused"],
+                "description": "paused: waiting out a Retry-After; throttled: below max_rate.",
+            },
+            "rate": {"type": "number", "description": "Calls per second allowed now"},
+            "max_rate": {"type": "number", "description": "The rate it recovers to"},
+            "ceiling": {
+                "type": ["number", "null"],
+                "description": "Calls/s the service accepted at its last push-back",
+            },
+            "paused_until": NTIME,
+            "calls": INT,
+            "overloads": {"type": "integer", "description": "Push-backs counted"},
+            "latency_s": {"type": ["number", "null"], "description": "Smoothed latency"},
+            "last_signal": NSTR,
+            "last_signal_at": NTIME,
+        }
+    ),
+    "ThrottleCollection": _page("Throttle", "throttles"),
     # assets (webui/api/assets.py)
     "Asset": _object(
         {

@@ -25,7 +25,8 @@ bp = Blueprint("breakers", __name__)
 def breaker_list() -> str:
     with read_session() as session:
         rows = breaker_queries.breakers(session)
-    return render_template("breakers.html", rows=rows)
+        throttles = breaker_queries.throttles(session)
+    return render_template("breakers.html", rows=rows, throttles=throttles)
 
 
 @bp.route("/breakers/reset", methods=["POST"])
