@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ def insert_if_missing(
     """Insert ``values`` into ``table`` unless the row's key is taken; on a database without
     such an ``INSERT``, ``exists()`` is asked first (and a concurrent insert fails loudly)."""
     dialect = session.get_bind().dialect.name
+    statement: Executable
     if dialect == "postgresql":
         statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
     elif dialect == "sqlite":

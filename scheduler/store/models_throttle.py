@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
+from scheduler.store.sqlmodel_boundary import table_of
 from scheduler.store.types import UtcDateTime
 
 
@@ -39,4 +40,4 @@ class AdaptiveThrottleRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime)
 
 
-adaptive_throttle_table = AdaptiveThrottleRow.__table__
+adaptive_throttle_table = table_of(AdaptiveThrottleRow)

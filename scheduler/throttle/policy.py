@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduler.errors import RateLimitConfigError, ThrottleConfigError
-from scheduler.ratelimit import parse_rate_limit
+from scheduler.rate_limit_spec import parse_rate_limit
 
 DEFAULT_MAX_RATE = "10/s"
 DEFAULT_MIN_RATE = "1/m"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store import rate_limits
@@ -97,13 +97,6 @@ def list_throttles(session: Session) -> list[ThrottleView]:
 def read_throttle(session: Session, conn_id: str) -> ThrottleView | None:
     row = session.execute(select(table).where(table.c.conn_id == conn_id)).first()
     return ThrottleView.from_row(row) if row is not None else None
-
-
-def forget_throttle(session: Session, conn_id: str) -> bool:
-    """Drop the row and its bucket: the next call starts afresh at the initial rate."""
-    gone = session.execute(delete(table).where(table.c.conn_id == conn_id)).rowcount
-    rate_limits.forget_bucket(session, rate_limits.ADAPTIVE, conn_id)
-    return bool(gone)
 
 
 def _read_or_create(
