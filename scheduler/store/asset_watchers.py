@@ -76,8 +76,8 @@ def assign_triggers(session: Session, now: datetime) -> int:
         w.c.classpath,
         w.c.kwargs,
         w.c.trigger_id,
-        running.label("running"),
-    ).join(dag_table, dag_table.c.dag_id == w.c.dag_id)
+        running.label("running"),  # NULL for a DAG deleted meanwhile: stopped too
+    ).outerjoin(dag_table, dag_table.c.dag_id == w.c.dag_id)
     if session.get_bind().dialect.name == "postgresql":
         watchers = watchers.with_for_update(of=w)  # two triggerers: one assigns, one waits
     rows = list(session.execute(watchers))

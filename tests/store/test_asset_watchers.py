@@ -1,12 +1,13 @@
 """Asset watchers in the Store, on SQLite and PostgreSQL: declared by a DAG's spec, given
 a trigger (shared by two DAGs declaring the same watcher) while their DAG is active and
-unpaused, kept by ``clean_unused``, and stopped when the DAG is paused or drops them."""
+unpaused, kept by ``clean_unused``, and stopped when the DAG is paused, deleted or drops
+them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from scheduler import DAG, Asset, AssetWatcher, EmptyOperator, MessageQueueTrigger
 from scheduler.authoring import serialize_dag
@@ -71,3 +72,8 @@ def test_watchers_share_a_trigger_that_lives_while_a_dag_runs_them(db: Engine) -
             select(trigger_table.c.kwargs).where(trigger_table.c.id == watchers["one"])
         )
     assert kwargs["amqp_queue"] == "payments"
+
+    with transaction(db) as session:  # "one" deleted (baton dags delete): its trigger goes
+        session.execute(delete(dag_table).where(dag_table.c.dag_id == "one"))
+    watchers, remaining = _assigned(db)
+    assert watchers["one"] is None and remaining == [watchers["two"]]
