@@ -78,6 +78,7 @@ def test_durations_page(webui, viewer_client) -> None:
     html = viewer_client.get("/dags/demo_etl/durations?limit=25").get_data(as_text=True)
     assert 'data-chart-src="/dags/demo_etl/durations.json?limit=25"' in html
     assert 'data-chart="durations"' in html and "vendor/uplot/uPlot.iife.min.js" in html
+    assert viewer_client.get("/dags/demo_etl/durations?limit=0").status_code == 400
     empty = viewer_client.get("/dags/demo_fail/durations").get_data(as_text=True)
     assert "data-chart-src" in empty  # the seed's failed run finished: one point
 

@@ -51,17 +51,13 @@ class Month:
 
 def year_weeks(year: int, days: dict[date, dict[str, int]]) -> list[list[DayCell | None]]:
     """Columns of 7 cells (Monday..Sunday); None pads the first and last weeks."""
-    first = date(year, 1, 1)
-    day = first - timedelta(days=first.weekday())
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    monday = first - timedelta(days=first.weekday())
     weeks: list[list[DayCell | None]] = []
-    while day.year <= year:
-        week: list[DayCell | None] = []
-        for _ in range(7):
-            week.append(DayCell(day, days.get(day, {})) if day.year == year else None)
-            day += timedelta(days=1)
-        weeks.append(week)
-        if day.year > year:
-            break
+    while monday <= last:
+        week = [monday + timedelta(days=i) for i in range(7)]
+        weeks.append([DayCell(d, days.get(d, {})) if d.year == year else None for d in week])
+        monday += timedelta(days=7)
     return weeks
 
 

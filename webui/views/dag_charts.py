@@ -4,7 +4,9 @@ the outcome of that day's runs, linking to them)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response
@@ -51,20 +53,21 @@ def _limit() -> int:
 @bp.route("/durations")
 @login_required
 def durations(dag_id: str) -> str:
-    limit = request.args.get("limit", "")
-    chosen = int(limit) if limit.isdigit() and int(limit) in TREND_CHOICES else 50
+    """The chart of ``?limit=N`` runs (default 50); the page carries its JSON (one query)."""
+    limit = _limit()
     with read_session() as session:
         dag, spec = _load(session, dag_id)
-        trend = run_trends.duration_trend(session, dag_id, chosen)
+        trend = run_trends.duration_trend(session, dag_id, limit)
     return _page(
         "dag/durations.html",
         dag,
         spec,
         "durations",
         trend=trend,
-        limit=chosen,
+        limit=limit,
         choices=TREND_CHOICES,
-        data_url=url_for("dag_charts.durations_json", dag_id=dag_id, limit=chosen),
+        data_url=url_for("dag_charts.durations_json", dag_id=dag_id, limit=limit),
+        charts_json=json.dumps(_durations_body(dag_id, trend)),
     )
 
 
@@ -77,6 +80,10 @@ def durations_json(dag_id: str) -> Response:
     with read_session() as session:
         dag_store.get_dag(session, dag_id)
         trend = run_trends.duration_trend(session, dag_id, limit)
+    return jsonify(_durations_body(dag_id, trend))
+
+
+def _durations_body(dag_id: str, trend: run_trends.DurationTrend) -> dict[str, Any]:
     runs = trend.runs
     # One series of points per run state (its colour), then the p95 as a dashed line.
     states = sorted({run.state for run in runs}, key=lambda s: (s != "success", s != "failed", s))
@@ -92,10 +99,10 @@ def durations_json(dag_id: str) -> Response:
         [*points, ChartSeries("p95", "link", [trend.p95] * len(runs), dash=True)],
         links=[url_for("run.run_details", dag_id=dag_id, run_id=run.run_id) for run in runs],
     )
-    return jsonify(
-        p50=trend.p50,
-        p95=trend.p95,
-        runs=[
+    return {
+        "p50": trend.p50,
+        "p95": trend.p95,
+        "runs": [
             {
                 "run_id": run.run_id,
                 "logical_date": run.logical_date.isoformat(),
@@ -104,8 +111,8 @@ def durations_json(dag_id: str) -> Response:
             }
             for run in runs
         ],
-        charts={"durations": body},
-    )
+        "charts": {"durations": body},
+    }
 
 
 @bp.route("/calendar")
