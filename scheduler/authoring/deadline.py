@@ -2,8 +2,9 @@
 callback=AsyncCallback(fn, kwargs={...})))``.
 
 A run's deadline is its reference time plus the interval: ``DAGRUN_LOGICAL_DATE`` (the
-run's logical date), ``DAGRUN_QUEUED_AT`` (when the run was queued) or
-``FIXED_DATETIME(dt)``. The scheduler stores each run's deadlines when it creates the run
+run's logical date), ``DAGRUN_QUEUED_AT`` (when the run was queued), ``FIXED_DATETIME(dt)``
+or ``AVERAGE_RUNTIME(max_runs, min_runs)`` (when the run was created plus the DAG's average
+run time). The scheduler stores each run's deadlines when it creates the run
 (``store/deadlines.py``) and, when one passes with the run unfinished, calls the callback
 once (``engine/deadlines.py``, in a process that imports the DAG file).
 
@@ -135,6 +136,32 @@ class _FixedDatetime(_Reference):
         return f"DeadlineReference.FIXED_DATETIME({self.when.isoformat()})"
 
 
+class _AverageRuntime(_Reference):
+    """When the run was created plus the average duration of the DAG's last ``max_runs``
+    finished runs; no deadline while fewer than ``min_runs`` (default: ``max_runs``) have
+    finished (Airflow's ``AverageRuntimeDeadline``)."""
+
+    name = "AVERAGE_RUNTIME"
+    DEFAULT_LIMIT = 10
+
+    def __init__(self, max_runs: int, min_runs: int | None) -> None:
+        min_runs = max_runs if min_runs is None else min_runs
+        for label, value in (("max_runs", max_runs), ("min_runs", min_runs)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise DagDefinitionError(
+                    f"DeadlineReference.AVERAGE_RUNTIME({label}={value!r}): {label} must be a "
+                    "whole number of runs, at least 1"
+                )
+        self.max_runs = max_runs
+        self.min_runs = min_runs
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"reference": self.name, "max_runs": self.max_runs, "min_runs": self.min_runs}
+
+    def __repr__(self) -> str:
+        return f"DeadlineReference.AVERAGE_RUNTIME({self.max_runs}, {self.min_runs})"
+
+
 class DeadlineReference:
     """Airflow's built-in deadline references."""
 
@@ -146,11 +173,8 @@ class DeadlineReference:
         return _FixedDatetime(dt)
 
     @staticmethod
-    def AVERAGE_RUNTIME(*args: Any, **kwargs: Any) -> _Reference:
-        raise DagDefinitionError(
-            "DeadlineReference.AVERAGE_RUNTIME is an Airflow deadline reference Baton does not "
-            "support yet; use DAGRUN_QUEUED_AT or DAGRUN_LOGICAL_DATE with an interval"
-        )
+    def AVERAGE_RUNTIME(max_runs: int = 0, min_runs: int | None = None) -> _Reference:
+        return _AverageRuntime(max_runs or _AverageRuntime.DEFAULT_LIMIT, min_runs)
 
 
 class DeadlineAlert:
@@ -168,7 +192,7 @@ class DeadlineAlert:
             raise TypeError(
                 f"DeadlineAlert(reference={reference!r}): use "
                 "DeadlineReference.DAGRUN_LOGICAL_DATE, "
-                ".DAGRUN_QUEUED_AT or .FIXED_DATETIME(datetime)"
+                ".DAGRUN_QUEUED_AT, .FIXED_DATETIME(datetime) or .AVERAGE_RUNTIME()"
             )
         if not isinstance(interval, timedelta):
             raise TypeError(

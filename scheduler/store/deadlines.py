@@ -16,8 +16,14 @@ from scheduler.store.models_timing import deadline_table
 PENDING, MISSED, MET = "pending", "missed", "met"
 
 
-def deadline_time(alert: dict[str, Any], logical_date: datetime, queued_at: datetime) -> datetime:
-    """The alert's reference time plus its interval (``DagSpec.deadlines`` entries)."""
+def deadline_time(
+    alert: dict[str, Any],
+    logical_date: datetime,
+    queued_at: datetime,
+    average_s: float | None = None,
+) -> datetime | None:
+    """The alert's reference time plus its interval (``DagSpec.deadlines`` entries); None
+    for ``AVERAGE_RUNTIME`` without enough finished runs (``average_s`` None)."""
     reference = alert["reference"]
     if reference == "DAGRUN_LOGICAL_DATE":
         start = logical_date
@@ -25,30 +31,55 @@ def deadline_time(alert: dict[str, Any], logical_date: datetime, queued_at: date
         start = queued_at
     elif reference == "FIXED_DATETIME":
         start = datetime.fromisoformat(alert["datetime"])
+    elif reference == "AVERAGE_RUNTIME":
+        if average_s is None:
+            return None
+        start = queued_at + timedelta(seconds=average_s)
     else:  # a spec written by a newer Baton: say so rather than guess
         raise ValueError(f"unknown deadline reference {reference!r}")
     return start + timedelta(seconds=alert["interval_s"])
+
+
+def average_runtime(session: Session, dag_id: str, max_runs: int, min_runs: int) -> float | None:
+    """Seconds the DAG's last ``max_runs`` finished runs (by logical date) took on average;
+    None when fewer than ``min_runs`` have finished (Airflow then creates no deadline)."""
+    run = dag_run_table
+    rows = session.execute(
+        select(run.c.start_date, run.c.end_date)
+        .where(run.c.dag_id == dag_id, run.c.start_date.is_not(None), run.c.end_date.is_not(None))
+        .order_by(run.c.logical_date.desc())
+        .limit(max_runs)
+    ).all()
+    if len(rows) < min_runs:
+        return None
+    return sum((end - start).total_seconds() for start, end in rows) / len(rows)
 
 
 def create_deadlines(
     session: Session, spec: DagSpec, run_id: str, logical_date: datetime, queued_at: datetime
 ) -> None:
     """One ``pending`` row per alert of ``spec``, written in the run's own transaction."""
-    if not spec.deadlines:
-        return
-    rows = [
-        {
-            "dag_id": spec.dag_id,
-            "run_id": run_id,
-            "alert_index": index,
-            "name": alert.get("name"),
-            "reference": alert["reference"],
-            "deadline_time": deadline_time(alert, logical_date, queued_at),
-            "state": PENDING,
-        }
-        for index, alert in enumerate(spec.deadlines)
-    ]
-    session.execute(insert(deadline_table), rows)
+    rows = []
+    for index, alert in enumerate(spec.deadlines):
+        average = None
+        if alert["reference"] == "AVERAGE_RUNTIME":
+            average = average_runtime(session, spec.dag_id, alert["max_runs"], alert["min_runs"])
+        when = deadline_time(alert, logical_date, queued_at, average)
+        if when is None:
+            continue
+        rows.append(
+            {
+                "dag_id": spec.dag_id,
+                "run_id": run_id,
+                "alert_index": index,
+                "name": alert.get("name"),
+                "reference": alert["reference"],
+                "deadline_time": when,
+                "state": PENDING,
+            }
+        )
+    if rows:
+        session.execute(insert(deadline_table), rows)
 
 
 @dataclass(frozen=True)

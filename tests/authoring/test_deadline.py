@@ -59,6 +59,11 @@ def test_deadlines_reach_the_spec_in_order() -> None:
                 interval=timedelta(minutes=-30),
                 callback=SyncCallback(record),
             ),
+            DeadlineAlert(
+                reference=DeadlineReference.AVERAGE_RUNTIME(min_runs=3),
+                interval=timedelta(minutes=5),
+                callback=AsyncCallback(record),
+            ),
         ],
     ) as dag:
         EmptyOperator(task_id="t", on_longer_than_usual_callback=record)
@@ -66,7 +71,9 @@ def test_deadlines_reach_the_spec_in_order() -> None:
     assert [(d["reference"], d["interval_s"], d["name"]) for d in spec.deadlines] == [
         ("DAGRUN_LOGICAL_DATE", 7200.0, "two hours"),
         ("FIXED_DATETIME", -1800.0, None),
+        ("AVERAGE_RUNTIME", 300.0, None),
     ]
+    assert (spec.deadlines[2]["max_runs"], spec.deadlines[2]["min_runs"]) == (10, 3)
     assert spec.deadlines[1]["datetime"] == fixed.isoformat()
     assert spec.deadlines[0]["callback"].endswith("test_deadline.record")
     assert spec.long_try_callbacks == ("t",)
@@ -103,7 +110,7 @@ def test_the_callback_gets_its_kwargs_and_the_context_and_a_notifier_is_built() 
         (lambda: AsyncCallback(record, kwargs={"context": 1}), "'context' is passed by"),
         (lambda: SyncCallback(record, executor="celery"), "drop executor="),
         (lambda: DeadlineReference.FIXED_DATETIME("tomorrow"), "takes a datetime"),
-        (lambda: DeadlineReference.AVERAGE_RUNTIME(), "Baton does not support yet"),
+        (lambda: DeadlineReference.AVERAGE_RUNTIME(10, 0), r"min_runs=0\): min_runs must be"),
     ],
 )  # fmt: skip
 def test_wrong_arguments_say_what_to_write(build: Any, message: str) -> None:

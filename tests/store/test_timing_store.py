@@ -105,3 +105,25 @@ def test_a_try_is_flagged_longer_than_usual_once(db):
         assert set(flagged) == {("d", "r1", "t", -1, 2)}
         assert flagged[("d", "r1", "t", -1, 2)]["usual_s"] == 4.5
         assert task_history.flagged(session, [running]) == {("d", "r1", "t", -1, 2)}
+
+
+def test_an_average_runtime_deadline_needs_min_runs_finished_runs(db):
+    alert = {"reference": "AVERAGE_RUNTIME", "max_runs": 3, "min_runs": 2, "interval_s": 60.0,
+             "name": None, "callback": "x"}  # fmt: skip
+    task = TaskSpec(task_id="t", operator="EmptyOperator", upstream=())
+    spec = DagSpec(dag_id="avg", fileloc="/dags/avg.py", tasks={"t": task}, deadlines=(alert,))
+    took = {"old": 1000, "a": 10, "b": 20, "c": 30}  # "old" is the 4th newest: left out
+    with transaction(db) as session:
+        _run(session, spec, "first", NOW - timedelta(days=9))  # none finished yet: no deadline
+        for n, (run_id, seconds) in enumerate(took.items()):
+            logical = NOW - timedelta(days=8 - n)
+            _run(session, spec, run_id, logical)
+            session.execute(update(dag_run_table).where(dag_run_table.c.run_id == run_id)
+                            .values(state="success", start_date=logical,
+                                    end_date=logical + timedelta(seconds=seconds)))  # fmt: skip
+        _run(session, spec, "next", NOW)
+    with transaction(db) as session:
+        assert deadlines.run_deadlines(session, "avg", "first") == []
+        (row,) = deadlines.run_deadlines(session, "avg", "next")
+    # created at NOW (queued) + the average of the last 3 finished runs (20 s) + 60 s
+    assert row["deadline_time"] == NOW + timedelta(seconds=20 + 60)
