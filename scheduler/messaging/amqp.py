@@ -35,16 +35,17 @@ async def consume_amqp(
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=prefetch_count)
         declared = await channel.declare_queue(queue, durable=True)
+
+        async def ack_many(messages: list[Any]) -> None:
+            """One ``basic.ack`` with ``multiple`` on this channel, up to its latest stored
+            message (the triggerer stores a consumer's messages in the order they came, so
+            every earlier one is stored too). One closure per channel: the triggerer
+            groups acknowledgements by it, never mixing two channels' delivery tags."""
+            await max(messages, key=lambda m: m.delivery_tag).ack(multiple=True)
+
         log.info("consuming AMQP queue %r on %s:%s", queue, address.host, address.port)
         async with declared.iterator() as messages:
             async for message in messages:
-                yield Received(message.body, message, _ack_all, f"amqp:{queue}")
+                yield Received(message.body, message, ack_many, f"amqp:{queue}")
     finally:
         await connection.close()
-
-
-async def _ack_all(messages: list[Any]) -> None:
-    """One ``basic.ack`` with ``multiple``: the channel's messages up to the latest one
-    (the triggerer stores a consumer's messages in the order they came, so every earlier
-    one of this channel is stored too)."""
-    await max(messages, key=lambda m: m.delivery_tag).ack(multiple=True)

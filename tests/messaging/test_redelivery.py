@@ -13,11 +13,13 @@ from collections.abc import AsyncGenerator
 import paho.mqtt.client as mqtt
 import pytest
 
+from scheduler.messaging import MessageQueueTrigger
 from scheduler.messaging.amqp import consume_amqp
 from scheduler.messaging.mqtt import consume_mqtt
 from scheduler.messaging.received import Received
 from scheduler.messaging.redis_lists import consume_list
 from scheduler.messaging.redis_streams import consume_stream
+from scheduler.triggers.event_trigger import acknowledge
 from tests.e2e.message_queues import (
     MOSQUITTO,
     amqp_ready_count,
@@ -139,3 +141,28 @@ def test_mqtt_redelivers_an_unacknowledged_message_to_the_same_session() -> None
         assert after.body == b'{"n": 2}'  # the first one was acknowledged: not sent again
     finally:
         end_mqtt_session(client_id)
+
+
+def test_two_amqp_consumers_acknowledged_in_one_batch_each_ack_their_own() -> None:
+    """The triggerer acknowledges a stored batch per consumer: two queues' messages in one
+    batch are both acknowledged (one AMQP ``multiple`` ack must not swallow the other)."""
+    queues = [_unique(), _unique()]
+    trigger = MessageQueueTrigger(scheme="amqp", amqp_queue="unused")
+
+    async def receive_both_then_acknowledge() -> None:
+        consumers = [consume_amqp("test_amqp", q, 10) for q in queues]
+        try:
+            received = [await asyncio.wait_for(anext(c), DEADLINE) for c in consumers]
+            assert await acknowledge([trigger.event_of(r) for r in received]) == []
+        finally:
+            for consumer in consumers:
+                await consumer.aclose()
+
+    try:
+        for queue in queues:
+            publish_amqp(queue, [b"{}"])
+        asyncio.run(receive_both_then_acknowledge())
+        assert [amqp_ready_count(q) for q in queues] == [0, 0]  # none came back
+    finally:
+        for queue in queues:
+            delete_amqp_queue(queue)
