@@ -27,6 +27,7 @@ from scheduler.breakers.transitions import (
 from scheduler.store.events import Event, append_events
 from scheduler.store.insert_missing import insert_if_missing
 from scheduler.store.models_breakers import circuit_breaker_table as table
+from scheduler.store.sqlmodel_boundary import execute_write
 
 EVENT = "breaker"
 
@@ -82,7 +83,7 @@ def claim_probe(
         .where(table.c.conn_id == conn_id, or_(due, stale))
         .values(state=HALF_OPEN, probe_owner=owner, probe_started_at=now, updated_at=now)
     )
-    if session.execute(statement).rowcount != 1:
+    if execute_write(session, statement).rowcount != 1:
         return False
     if before is not None:
         _log_change(session, before, claimed(before, owner, now), now, owner)

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from cryptography.fernet import MultiFernet
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.connections.connection import Connection
 from scheduler.connections.crypto import decrypt, encrypt
 from scheduler.settings import Settings
 from scheduler.store.models_connections import ConnectionRow, VariableRow
+from scheduler.store.sqlmodel_boundary import execute_write
 
 
 @dataclass(frozen=True)
@@ -46,19 +48,21 @@ def _now() -> datetime:
 
 
 def read_connection(session: Session, cipher: Cipher, conn_id: str) -> Connection | None:
-    row = session.scalars(select(ConnectionRow).where(ConnectionRow.conn_id == conn_id)).first()
+    row = session.scalars(
+        select(ConnectionRow).where(col(ConnectionRow.conn_id) == conn_id)
+    ).first()
     return None if row is None else _connection(row, cipher)
 
 
 def list_connections(session: Session, cipher: Cipher) -> list[Connection]:
-    rows = session.scalars(select(ConnectionRow).order_by(ConnectionRow.conn_id))
+    rows = session.scalars(select(ConnectionRow).order_by(col(ConnectionRow.conn_id)))
     return [_connection(row, cipher) for row in rows]
 
 
 def put_connection(session: Session, cipher: Cipher, conn: Connection) -> bool:
     """Insert or replace ``conn``; True when it replaced an existing one."""
     row = session.scalars(
-        select(ConnectionRow).where(ConnectionRow.conn_id == conn.conn_id)
+        select(ConnectionRow).where(col(ConnectionRow.conn_id) == conn.conn_id)
     ).first()
     existed = row is not None
     row = row or ConnectionRow(conn_id=conn.conn_id, conn_type="", updated_at=_now())
@@ -73,24 +77,26 @@ def put_connection(session: Session, cipher: Cipher, conn: Connection) -> bool:
 
 
 def delete_connection(session: Session, conn_id: str) -> bool:
-    result = session.execute(delete(ConnectionRow).where(ConnectionRow.conn_id == conn_id))
+    result = execute_write(
+        session, delete(ConnectionRow).where(col(ConnectionRow.conn_id) == conn_id)
+    )
     return bool(result.rowcount)
 
 
 def read_variable(session: Session, cipher: Cipher, key: str) -> StoredVariable | None:
-    row = session.scalars(select(VariableRow).where(VariableRow.key == key)).first()
+    row = session.scalars(select(VariableRow).where(col(VariableRow.key) == key)).first()
     return None if row is None else _variable(row, cipher)
 
 
 def list_variables(session: Session, cipher: Cipher) -> list[StoredVariable]:
-    rows = session.scalars(select(VariableRow).order_by(VariableRow.key))
+    rows = session.scalars(select(VariableRow).order_by(col(VariableRow.key)))
     return [_variable(row, cipher) for row in rows]
 
 
 def put_variable(
     session: Session, cipher: Cipher, key: str, value: str, description: str | None = None
 ) -> None:
-    row = session.scalars(select(VariableRow).where(VariableRow.key == key)).first()
+    row = session.scalars(select(VariableRow).where(col(VariableRow.key) == key)).first()
     row = row or VariableRow(key=key, val="", updated_at=_now())
     row.val = cipher.encrypt(value) or ""
     if description is not None:
@@ -100,7 +106,7 @@ def put_variable(
 
 
 def delete_variable(session: Session, key: str) -> bool:
-    result = session.execute(delete(VariableRow).where(VariableRow.key == key))
+    result = execute_write(session, delete(VariableRow).where(col(VariableRow.key) == key))
     return bool(result.rowcount)
 
 

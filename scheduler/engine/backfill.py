@@ -30,6 +30,7 @@ from scheduler.store.actions import clear_tasks
 from scheduler.store.models import DagRunRow
 from scheduler.store.models_backfill import BackfillDagRunRow, BackfillRow
 from scheduler.store.runs import ACTIVE_RUN_STATES, NewRun, create_run
+from scheduler.store.sqlmodel_boundary import stored_id
 from scheduler.store.transitions import change_run_state
 from scheduler.timetables import RunInfo, TimeRestriction, timetable_for
 
@@ -166,17 +167,17 @@ def advance_backfills(
     for backfill in backfills:
         if not ownership.lock_owned_dag(session, backfill.dag_id, driver.job_id):
             continue  # another scheduler took the DAG a moment ago
-        active = store.active_runs_of(session, backfill.id)
+        active = store.active_runs_of(session, stored_id(backfill))
         if backfill.cancelled_at is not None:
             active = _fail_queued(session, driver, backfill, active, now)
         elif not backfill.is_paused and backfill.dag_id not in paused:
             spec = specs[backfill.dag_id]
             new = _start_next(session, driver, spec, backfill, len(active), now)
-            active = store.active_runs_of(session, backfill.id) if new else active
+            active = store.active_runs_of(session, stored_id(backfill)) if new else active
             started += new
-        if not active and not store.has_pending_dates(session, backfill.id):
+        if not active and not store.has_pending_dates(session, stored_id(backfill)):
             store.complete(session, backfill, source=driver.source, now=now)
-            log.info("backfill %d of %s completed", backfill.id, backfill.dag_id)
+            log.info("backfill %d of %s completed", stored_id(backfill), backfill.dag_id)
     if started:  # plan the new runs now: their first tasks go out in this pass's dispatch
         driver.plan(session, now)
 
@@ -194,7 +195,7 @@ def _start_next(
     started, looked = 0, 0
     while active + started < backfill.max_active_runs and looked < MAX_DATES_PER_PASS:
         dates = store.pending_dates(
-            session, backfill.id, backfill.max_active_runs - active - started
+            session, stored_id(backfill), backfill.max_active_runs - active - started
         )
         if not dates:
             break
@@ -228,15 +229,17 @@ def _run_for_date(
     except BatonError as exc:
         # A run_id taken by a run of another date, a task that cannot be cleared: this one
         # date is left alone, and the scheduler's transaction goes on.
-        log.warning("backfill %d: leaving %s alone: %s", backfill.id, date.logical_date, exc)
+        log.warning(
+            "backfill %d: leaving %s alone: %s", stored_id(backfill), date.logical_date, exc
+        )
         row, action = None, store.ALREADY_EXISTS
     if row is None:
-        store.record_date(session, date.id, reason=action)
+        store.record_date(session, stored_id(date), reason=action)
         return None
-    store.claim_run(session, row.id, backfill.id)
+    store.claim_run(session, stored_id(row), stored_id(backfill))
     session.refresh(row)
-    store.record_date(session, date.id, dag_run_id=row.id)
-    log.info("backfill %d: %s run %s/%s", backfill.id, action, row.dag_id, row.run_id)
+    store.record_date(session, stored_id(date), dag_run_id=stored_id(row))
+    log.info("backfill %d: %s run %s/%s", stored_id(backfill), action, row.dag_id, row.run_id)
     return row
 
 
@@ -292,7 +295,7 @@ def _fail_queued(
             source=driver.source,
             now=now,
             values={"end_date": now},
-            detail=f"backfill {backfill.id} cancelled",
+            detail=f"backfill {stored_id(backfill)} cancelled",
         )
         live = driver.live.get(row.dag_id, row.run_id)
         if live is not None:

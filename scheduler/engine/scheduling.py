@@ -28,7 +28,7 @@ def create_due_runs(
     With catchup this walks the missed intervals in order; the DAG row remembers the last
     interval so a restarted scheduler continues where it stopped (no gap, no duplicate).
     """
-    created = []
+    created: list[DagRunRow] = []
     spec = entry.spec
     # The cached upcoming run was computed when the timer was set; with catchup=False a
     # later interval may be the right one now (the scheduler was down, say).

@@ -186,7 +186,9 @@ class LocalExecutor(Executor):
         process.start()
         child_conn.close()
         with contextlib.suppress(OSError):
-            os.setpgid(process.pid, process.pid)  # also done by the child; whoever is first
+            pid = process.pid  # set by start()
+            if pid is not None:
+                os.setpgid(pid, pid)  # also done by the child; whoever is first
         worker = _Worker(process, parent_conn)
         self._workers.append(worker)
         self._idle.append(worker)

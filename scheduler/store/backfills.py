@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.errors import BackfillConflictError, BackfillNotFoundError
 from scheduler.states import RunState
@@ -25,6 +26,7 @@ from scheduler.store.models_backfill import (
     backfill_table,
 )
 from scheduler.store.runs import ACTIVE_RUN_STATES
+from scheduler.store.sqlmodel_boundary import execute_write
 from scheduler.timetables import RunInfo
 
 # Built once: the scheduler runs it on every pass.
@@ -92,10 +94,11 @@ def create_backfill(
         )
     values = asdict(request)
     values["dag_run_conf"] = request.dag_run_conf or {}
-    backfill_id = session.execute(
+    backfill_id = execute_write(
+        session,
         insert(backfill_table).values(
             **values, created_at=now, updated_at=now, created_by=source, is_paused=False
-        )
+        ),
     ).inserted_primary_key[0]
     session.execute(
         insert(backfill_dag_run_table),
@@ -132,11 +135,11 @@ def list_backfills(
     limit: int = 50,
     offset: int = 0,
 ) -> list[BackfillRow]:
-    query = select(BackfillRow).order_by(BackfillRow.id.desc()).limit(limit).offset(offset)
+    query = select(BackfillRow).order_by(col(BackfillRow.id).desc()).limit(limit).offset(offset)
     if dag_id is not None:
-        query = query.where(BackfillRow.dag_id == dag_id)
+        query = query.where(col(BackfillRow.dag_id) == dag_id)
     if active is not None:
-        done = BackfillRow.completed_at.is_not(None)
+        done = col(BackfillRow.completed_at).is_not(None)
         query = query.where(~done if active else done)
     return list(session.scalars(query))
 
@@ -150,7 +153,7 @@ def count_backfills(session: Session, dag_id: str | None = None) -> int:
 
 def active_backfill_of(session: Session, dag_id: str) -> BackfillRow | None:
     query = select(BackfillRow).where(
-        BackfillRow.dag_id == dag_id, BackfillRow.completed_at.is_(None)
+        col(BackfillRow.dag_id) == dag_id, col(BackfillRow.completed_at).is_(None)
     )
     return session.scalars(query.limit(1)).first()
 
@@ -165,7 +168,7 @@ def active_backfills(session: Session, dag_ids: Collection[str]) -> list[Backfil
     ids = [i for i, dag_id in session.connection().execute(_ACTIVE) if dag_id in dag_ids]
     if not ids:
         return []
-    rows = select(BackfillRow).where(BackfillRow.id.in_(ids)).order_by(BackfillRow.id)
+    rows = select(BackfillRow).where(col(BackfillRow.id).in_(ids)).order_by(col(BackfillRow.id))
     return list(session.scalars(rows))
 
 
@@ -174,11 +177,11 @@ def pending_dates(session: Session, backfill_id: int, limit: int) -> list[Backfi
     query = (
         select(BackfillDagRunRow)
         .where(
-            BackfillDagRunRow.backfill_id == backfill_id,
-            BackfillDagRunRow.dag_run_id.is_(None),
-            BackfillDagRunRow.exception_reason.is_(None),
+            col(BackfillDagRunRow.backfill_id) == backfill_id,
+            col(BackfillDagRunRow.dag_run_id).is_(None),
+            col(BackfillDagRunRow.exception_reason).is_(None),
         )
-        .order_by(BackfillDagRunRow.sort_ordinal)
+        .order_by(col(BackfillDagRunRow.sort_ordinal))
         .limit(limit)
     )
     return list(session.scalars(query))
@@ -191,7 +194,7 @@ def has_pending_dates(session: Session, backfill_id: int) -> bool:
 def active_runs_of(session: Session, backfill_id: int) -> list[DagRunRow]:
     """The backfill's runs that are queued, running or compensating."""
     query = select(DagRunRow).where(
-        DagRunRow.backfill_id == backfill_id, DagRunRow.state.in_(ACTIVE_RUN_STATES)
+        col(DagRunRow.backfill_id) == backfill_id, col(DagRunRow.state).in_(ACTIVE_RUN_STATES)
     )
     return list(session.scalars(query))
 
@@ -200,8 +203,8 @@ def latest_run_at(session: Session, dag_id: str, logical_date: datetime) -> DagR
     """The newest run of ``dag_id`` for ``logical_date`` (any run type), if there is one."""
     query = (
         select(DagRunRow)
-        .where(DagRunRow.dag_id == dag_id, DagRunRow.logical_date == logical_date)
-        .order_by(DagRunRow.id.desc())
+        .where(col(DagRunRow.dag_id) == dag_id, col(DagRunRow.logical_date) == logical_date)
+        .order_by(col(DagRunRow.id).desc())
         .limit(1)
     )
     return session.scalars(query).first()
@@ -213,8 +216,8 @@ def runs_at(session: Session, dag_id: str, dates: Sequence[datetime]) -> dict[da
         return {}
     query = (
         select(DagRunRow)
-        .where(DagRunRow.dag_id == dag_id, DagRunRow.logical_date.in_(list(dates)))
-        .order_by(DagRunRow.id)
+        .where(col(DagRunRow.dag_id) == dag_id, col(DagRunRow.logical_date).in_(list(dates)))
+        .order_by(col(DagRunRow.id))
     )
     return {row.logical_date: row for row in session.scalars(query)}
 

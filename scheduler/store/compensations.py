@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.errors import BatonError, ConcurrentChangeError
 from scheduler.states import RunState, TaskState, check_compensation_transition
@@ -108,8 +109,8 @@ def _event(change: CompensationChange, source: str, now: datetime) -> Event:
 def compensations_in_flight(session: Session) -> list[TaskInstanceRow]:
     """Task instances whose compensation try is queued or running (for recovery)."""
     query = select(TaskInstanceRow).where(
-        TaskInstanceRow.state == TaskState.COMPENSATING,
-        TaskInstanceRow.compensation_state.in_(ACTIVE_PHASES),
+        col(TaskInstanceRow.state) == TaskState.COMPENSATING,
+        col(TaskInstanceRow.compensation_state).in_(ACTIVE_PHASES),
     )
     return list(session.scalars(query))
 

@@ -19,6 +19,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.errors import BatonError
 from scheduler.setup_scope import clear_scope
@@ -43,12 +44,12 @@ def count_task_instances(
     query = (
         select(func.count())
         .select_from(TaskInstanceRow)
-        .join(DagRunRow, DagRunRow.id == TaskInstanceRow.dag_run_id)
+        .join(DagRunRow, col(DagRunRow.id) == col(TaskInstanceRow.dag_run_id))
         .where(
-            TaskInstanceRow.dag_id == dag_id,
-            TaskInstanceRow.task_id.in_(list(task_ids)),
-            TaskInstanceRow.state.in_(list(states)),
-            DagRunRow.logical_date.in_(list(logical_dates)),
+            col(TaskInstanceRow.dag_id) == dag_id,
+            col(TaskInstanceRow.task_id).in_(list(task_ids)),
+            col(TaskInstanceRow.state).in_(list(states)),
+            col(DagRunRow.logical_date).in_(list(logical_dates)),
         )
     )
     return session.scalar(query) or 0
@@ -59,9 +60,9 @@ def count_runs(
 ) -> int:
     """Runs of ``dag_id`` at ``logical_dates`` in ``states``."""
     query = select(func.count()).where(
-        DagRunRow.dag_id == dag_id,
-        DagRunRow.state.in_(list(states)),
-        DagRunRow.logical_date.in_(list(logical_dates)),
+        col(DagRunRow.dag_id) == dag_id,
+        col(DagRunRow.state).in_(list(states)),
+        col(DagRunRow.logical_date).in_(list(logical_dates)),
     )
     return session.scalar(query) or 0
 
@@ -93,12 +94,12 @@ def count_group_runs(
     if not task_ids:
         return 0
     rows = session.execute(
-        select(TaskInstanceRow.dag_run_id, TaskInstanceRow.state)
-        .join(DagRunRow, DagRunRow.id == TaskInstanceRow.dag_run_id)
+        select(col(TaskInstanceRow.dag_run_id), col(TaskInstanceRow.state))
+        .join(DagRunRow, col(DagRunRow.id) == col(TaskInstanceRow.dag_run_id))
         .where(
-            TaskInstanceRow.dag_id == spec.dag_id,
-            TaskInstanceRow.task_id.in_(task_ids),
-            DagRunRow.logical_date.in_(list(logical_dates)),
+            col(TaskInstanceRow.dag_id) == spec.dag_id,
+            col(TaskInstanceRow.task_id).in_(task_ids),
+            col(DagRunRow.logical_date).in_(list(logical_dates)),
         )
     )
     by_run: dict[int, list[str]] = {}
@@ -207,9 +208,9 @@ def _follow(
     if external_task_id not in external.tasks:
         return
     runs = session.scalars(
-        select(DagRunRow.run_id)
-        .where(DagRunRow.dag_id == external_dag_id, DagRunRow.logical_date == when)
-        .order_by(DagRunRow.id)
+        select(col(DagRunRow.run_id))
+        .where(col(DagRunRow.dag_id) == external_dag_id, col(DagRunRow.logical_date) == when)
+        .order_by(col(DagRunRow.id))
     )
     for external_run_id in list(runs):
         _clear(session, walk, external, external_run_id, [external_task_id], True, depth=depth + 1)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.errors import DagVersionNotFoundError
 from scheduler.spec import DagSpec
@@ -134,8 +135,8 @@ def list_versions(session: Session, dag_id: str) -> list[DagVersionRow]:
     """The DAG's versions, oldest first."""
     query = (
         select(DagVersionRow)
-        .where(DagVersionRow.dag_id == dag_id)
-        .order_by(DagVersionRow.version_number)
+        .where(col(DagVersionRow.dag_id) == dag_id)
+        .order_by(col(DagVersionRow.version_number))
     )
     return list(session.scalars(query))
 
@@ -143,7 +144,7 @@ def list_versions(session: Session, dag_id: str) -> list[DagVersionRow]:
 def get_version(session: Session, dag_id: str, version_number: int) -> DagVersionRow:
     row = session.scalar(
         select(DagVersionRow).where(
-            DagVersionRow.dag_id == dag_id, DagVersionRow.version_number == version_number
+            col(DagVersionRow.dag_id) == dag_id, col(DagVersionRow.version_number) == version_number
         )
     )
     if row is None:
@@ -185,7 +186,7 @@ def version_of_run(session: Session, dag_id: str, run_id: str) -> DagVersionRow 
     """The version a run was created with (None for a run created before versions)."""
     return session.scalar(
         select(DagVersionRow)
-        .join(dag_run_table, dag_run_table.c.dag_version_id == DagVersionRow.id)
+        .join(dag_run_table, dag_run_table.c.dag_version_id == col(DagVersionRow.id))
         .where(dag_run_table.c.dag_id == dag_id, dag_run_table.c.run_id == run_id)
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.asset_condition import schedule_summary
 from scheduler.errors import DagNotFoundError
@@ -18,6 +19,7 @@ from scheduler.store import dag_versions
 from scheduler.store.events import Event, append_events
 from scheduler.store.models import DagRow, ImportErrorRow, dag_table, import_error_table
 from scheduler.store.pools import unknown_pool_problems
+from scheduler.store.sqlmodel_boundary import execute_write
 
 _ROW_COLUMNS = (
     "fileloc",
@@ -194,10 +196,11 @@ def deactivate_files(session: Session, paths: Iterable[str]) -> int:
     paths = list(paths)
     if not paths:
         return 0
-    result = session.execute(
+    result = execute_write(
+        session,
         update(dag_table)
         .where(dag_table.c.fileloc.in_(paths), dag_table.c.is_active.is_(True))
-        .values(is_active=False)
+        .values(is_active=False),
     )
     session.execute(delete(import_error_table).where(import_error_table.c.filename.in_(paths)))
     return result.rowcount
@@ -256,9 +259,9 @@ def get_spec(session: Session, dag_id: str) -> DagSpec:
 
 
 def list_dags(session: Session, *, include_inactive: bool = False) -> list[DagRow]:
-    query = select(DagRow).order_by(DagRow.dag_id)
+    query = select(DagRow).order_by(col(DagRow.dag_id))
     if not include_inactive:
-        query = query.where(DagRow.is_active.is_(True))
+        query = query.where(col(DagRow.is_active).is_(True))
     return list(session.scalars(query))
 
 
@@ -274,5 +277,7 @@ def set_paused(session: Session, dag_id: str, paused: bool, *, source: str, now:
 
 
 def list_import_errors(session: Session) -> list[ImportErrorRow]:
-    query = select(ImportErrorRow).order_by(ImportErrorRow.filename, ImportErrorRow.lineno)
+    query = select(ImportErrorRow).order_by(
+        col(ImportErrorRow.filename), col(ImportErrorRow.lineno)
+    )
     return list(session.scalars(query))

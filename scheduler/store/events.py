@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.masking import redact
 from scheduler.store.models import EventRow, event_table
@@ -84,12 +85,12 @@ def list_events(
     limit: int = 100,
     offset: int = 0,
 ) -> list[EventRow]:
-    query = select(EventRow).order_by(EventRow.id.desc()).limit(limit).offset(offset)
+    query = select(EventRow).order_by(col(EventRow.id).desc()).limit(limit).offset(offset)
     for column, value in (
-        (EventRow.dag_id, dag_id),
-        (EventRow.run_id, run_id),
-        (EventRow.task_id, task_id),
-        (EventRow.event, event),
+        (col(EventRow.dag_id), dag_id),
+        (col(EventRow.run_id), run_id),
+        (col(EventRow.task_id), task_id),
+        (col(EventRow.event), event),
     ):
         if value is not None:
             query = query.where(column == value)

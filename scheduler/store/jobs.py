@@ -9,19 +9,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models import SchedulerJobRow, scheduler_job_table
+from scheduler.store.sqlmodel_boundary import execute_write
 
 
 def start_job(session: Session, now: datetime) -> int:
-    result = session.execute(
+    result = execute_write(
+        session,
         insert(scheduler_job_table).values(
             hostname=socket.gethostname(),
             pid=os.getpid(),
             state="running",
             started_at=now,
             last_heartbeat=now,
-        )
+        ),
     )
     return result.inserted_primary_key[0]
 
@@ -65,8 +68,8 @@ def end_job(session: Session, job_id: int, now: datetime) -> None:
 def end_other_jobs(session: Session, job_id: int, now: datetime) -> list[int]:
     """Mark every other 'running' job stopped: used when this scheduler holds the lock."""
     rows = session.scalars(
-        select(SchedulerJobRow.id).where(
-            SchedulerJobRow.state == "running", SchedulerJobRow.id != job_id
+        select(col(SchedulerJobRow.id)).where(
+            col(SchedulerJobRow.state) == "running", col(SchedulerJobRow.id) != job_id
         )
     ).all()
     if rows:
@@ -79,7 +82,7 @@ def end_other_jobs(session: Session, job_id: int, now: datetime) -> list[int]:
 
 
 def latest_heartbeat(session: Session) -> SchedulerJobRow | None:
-    query = select(SchedulerJobRow).order_by(SchedulerJobRow.last_heartbeat.desc()).limit(1)
+    query = select(SchedulerJobRow).order_by(col(SchedulerJobRow.last_heartbeat).desc()).limit(1)
     return session.scalar(query)
 
 
@@ -88,5 +91,5 @@ def is_alive(job: SchedulerJobRow | None, now: datetime, threshold: timedelta) -
 
 
 def alive_job_ids(session: Session, now: datetime, threshold: timedelta) -> set[int]:
-    rows = session.scalars(select(SchedulerJobRow).where(SchedulerJobRow.state == "running"))
+    rows = session.scalars(select(SchedulerJobRow).where(col(SchedulerJobRow.state) == "running"))
     return {row.id for row in rows if row.id is not None and is_alive(row, now, threshold)}

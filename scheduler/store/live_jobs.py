@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.jobs import is_alive
 from scheduler.store.models import SchedulerJobRow
@@ -22,11 +23,11 @@ def running_jobs(
     """Jobs marked running, newest heartbeat first; ``limit`` 0 means all of them."""
     query = (
         select(SchedulerJobRow)
-        .where(SchedulerJobRow.state == "running")
-        .order_by(SchedulerJobRow.last_heartbeat.desc(), SchedulerJobRow.id.desc())
+        .where(col(SchedulerJobRow.state) == "running")
+        .order_by(col(SchedulerJobRow.last_heartbeat).desc(), col(SchedulerJobRow.id).desc())
     )
     if hostname is not None:
-        query = query.where(SchedulerJobRow.hostname == hostname)
+        query = query.where(col(SchedulerJobRow.hostname) == hostname)
     if limit > 0:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.states import TaskState
 from scheduler.store.models import (
@@ -100,23 +101,23 @@ def orphaned_tries(session: Session, job_id: int) -> list[TaskInstanceRow]:
     """Task instances of this scheduler's DAGs with a try (or a compensation try) in
     flight that another scheduler dispatched: it is gone, and they are this one's now."""
     in_flight = or_(
-        TaskInstanceRow.state.in_(_IN_FLIGHT),
+        col(TaskInstanceRow.state).in_(_IN_FLIGHT),
         and_(
-            TaskInstanceRow.state == TaskState.COMPENSATING,
-            TaskInstanceRow.compensation_state.in_(_IN_FLIGHT),
+            col(TaskInstanceRow.state) == TaskState.COMPENSATING,
+            col(TaskInstanceRow.compensation_state).in_(_IN_FLIGHT),
         ),
     )
     query = (
         select(TaskInstanceRow)
-        .join(dag_table, dag_table.c.dag_id == TaskInstanceRow.dag_id)
-        .join(dag_run_table, dag_run_table.c.id == TaskInstanceRow.dag_run_id)
+        .join(dag_table, dag_table.c.dag_id == col(TaskInstanceRow.dag_id))
+        .join(dag_run_table, dag_run_table.c.id == col(TaskInstanceRow.dag_run_id))
         .where(
             dag_table.c.scheduler_job_id == job_id,
             dag_run_table.c.run_type.not_in(_NOT_MIRRORED),
             in_flight,
             or_(
-                TaskInstanceRow.scheduler_job_id.is_(None),
-                TaskInstanceRow.scheduler_job_id != job_id,
+                col(TaskInstanceRow.scheduler_job_id).is_(None),
+                col(TaskInstanceRow.scheduler_job_id) != job_id,
             ),
         )
     )
@@ -140,10 +141,10 @@ def end_dead_local_jobs(session: Session, job_id: int, now: datetime) -> list[in
     threshold."""
     host = socket.gethostname()
     rows = session.execute(
-        select(SchedulerJobRow.id, SchedulerJobRow.pid).where(
-            SchedulerJobRow.state == "running",
-            SchedulerJobRow.hostname == host,
-            SchedulerJobRow.id != job_id,
+        select(col(SchedulerJobRow.id), col(SchedulerJobRow.pid)).where(
+            col(SchedulerJobRow.state) == "running",
+            col(SchedulerJobRow.hostname) == host,
+            col(SchedulerJobRow.id) != job_id,
         )
     ).all()
     dead = [job for job, pid in rows if not _process_exists(pid)]

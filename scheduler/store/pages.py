@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models import DagRow, DagRunRow, EventRow, ImportErrorRow
 
@@ -25,9 +26,9 @@ def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tupl
 def dags_page(
     session: Session, *, limit: int, offset: int, include_inactive: bool = False
 ) -> tuple[list[DagRow], int]:
-    query = select(DagRow).order_by(DagRow.dag_id)
+    query = select(DagRow).order_by(col(DagRow.dag_id))
     if not include_inactive:
-        query = query.where(DagRow.is_active.is_(True))
+        query = query.where(col(DagRow.is_active).is_(True))
     return _page(session, query, limit, offset)
 
 
@@ -35,9 +36,11 @@ def runs_page(
     session: Session, dag_id: str, *, state: str | None, limit: int, offset: int
 ) -> tuple[list[DagRunRow], int]:
     """Newest first, like ``baton runs list``."""
-    query = select(DagRunRow).where(DagRunRow.dag_id == dag_id).order_by(DagRunRow.id.desc())
+    query = (
+        select(DagRunRow).where(col(DagRunRow.dag_id) == dag_id).order_by(col(DagRunRow.id).desc())
+    )
     if state is not None:
-        query = query.where(DagRunRow.state == state)
+        query = query.where(col(DagRunRow.state) == state)
     return _page(session, query, limit, offset)
 
 
@@ -48,7 +51,7 @@ def events_page(
     unknown = set(filters) - EVENT_FILTERS
     if unknown:
         raise ValueError(f"cannot filter events by {sorted(unknown)}; use {sorted(EVENT_FILTERS)}")
-    query = select(EventRow).order_by(EventRow.id.desc())
+    query = select(EventRow).order_by(col(EventRow.id).desc())
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(EventRow, name) == value)
@@ -58,5 +61,7 @@ def events_page(
 def import_errors_page(
     session: Session, *, limit: int, offset: int
 ) -> tuple[list[ImportErrorRow], int]:
-    query = select(ImportErrorRow).order_by(ImportErrorRow.filename, ImportErrorRow.lineno)
+    query = select(ImportErrorRow).order_by(
+        col(ImportErrorRow.filename), col(ImportErrorRow.lineno)
+    )
     return _page(session, query, limit, offset)

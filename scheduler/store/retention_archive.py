@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from scheduler.store.db import transaction
+from scheduler.store.sqlmodel_boundary import execute_write
 
 ARCHIVE_PREFIX = "_baton_deleted__"
 
@@ -44,7 +45,7 @@ def move(session: Session, tbl: Table, where: ColumnElement[bool], archive: str 
         target = table(archive, *(column(c.name) for c in tbl.columns))
         names = [c.name for c in tbl.columns]
         session.execute(insert(target).from_select(names, select(*tbl.columns).where(where)))
-    return session.execute(delete(tbl).where(where)).rowcount or 0
+    return execute_write(session, delete(tbl).where(where)).rowcount or 0
 
 
 def _ensure_archive(session: Session, tbl: Table, name: str) -> None:

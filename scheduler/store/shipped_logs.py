@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models_celery import TaskLogChunkRow
 
@@ -28,9 +29,9 @@ def append_chunk(session: Session, log_path: str, offset: int, data: bytes, now:
 def shipped_size(session: Session, log_path: str) -> int | None:
     """How many bytes of the log were shipped; None if none were (no chunk at all)."""
     row = session.execute(
-        select(TaskLogChunkRow.offset, func.length(TaskLogChunkRow.data))
-        .where(TaskLogChunkRow.log_path == log_path)
-        .order_by(TaskLogChunkRow.offset.desc())
+        select(col(TaskLogChunkRow.offset), func.length(col(TaskLogChunkRow.data)))
+        .where(col(TaskLogChunkRow.log_path) == log_path)
+        .order_by(col(TaskLogChunkRow.offset).desc())
         .limit(1)
     ).first()
     return None if row is None else row[0] + row[1]
@@ -46,13 +47,13 @@ def read_shipped(
     start = min(max(0, offset), size)
     end = size if limit is None else min(size, start + limit)
     rows = session.execute(  # only the chunks that overlap [start, end)
-        select(TaskLogChunkRow.offset, TaskLogChunkRow.data)
+        select(col(TaskLogChunkRow.offset), col(TaskLogChunkRow.data))
         .where(
-            TaskLogChunkRow.log_path == log_path,
-            TaskLogChunkRow.offset + func.length(TaskLogChunkRow.data) > start,
-            TaskLogChunkRow.offset < end,
+            col(TaskLogChunkRow.log_path) == log_path,
+            col(TaskLogChunkRow.offset) + func.length(col(TaskLogChunkRow.data)) > start,
+            col(TaskLogChunkRow.offset) < end,
         )
-        .order_by(TaskLogChunkRow.offset)
+        .order_by(col(TaskLogChunkRow.offset))
     ).all()
     if not rows:
         return b"", size

@@ -1,15 +1,18 @@
-"""Typed access where SQLModel's annotations and what the database holds differ.
+"""Typed access where the ORM's annotations and what the database returns differ.
 
-A table model's fields are annotated as Python values (``id: int | None``) and its Core
-table is set by SQLModel's metaclass without a declaration: these helpers give the rest of
-the Store the types the rows really have, in one place.
+A table model's fields are annotated as Python values (``id: int | None``), its Core table
+is set by SQLModel's metaclass without a declaration, and ``Session.execute`` is annotated
+to return a ``Result`` even for an INSERT, UPDATE or DELETE (whose result is a
+``CursorResult``, with ``rowcount`` and ``inserted_primary_key``): these helpers give the rest
+of the Store the types the values really have, in one place.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Executable, Table
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 
@@ -33,3 +36,8 @@ def stored_id(row: _Keyed) -> int:
     if row.id is None:
         raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
     return row.id
+
+
+def execute_write(session: Session, statement: Executable) -> CursorResult[Any]:
+    """``session.execute`` of an INSERT, UPDATE or DELETE, typed as what it returns."""
+    return cast(CursorResult[Any], session.execute(statement))

@@ -14,12 +14,14 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.executor import TryKey
 from scheduler.store.models_celery import TryClaimRow, try_claim_table
+from scheduler.store.sqlmodel_boundary import execute_write
 
 RUNNING, FINISHED = "running", "finished"
 CANCELLED, CANCEL_REQUESTED = "cancelled", "cancel_requested"
@@ -37,8 +39,9 @@ def _key_values(key: TryKey) -> dict[str, object]:
     }
 
 
-def _where(key: TryKey) -> list[object]:
-    return [getattr(TryClaimRow, name) == value for name, value in _key_values(key).items()]
+def _where(key: TryKey) -> list[ColumnElement[bool]]:
+    columns = try_claim_table.c
+    return [columns[name] == value for name, value in _key_values(key).items()]
 
 
 def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
@@ -55,8 +58,8 @@ def _insert_if_absent(session: Session, values: dict[str, object]) -> bool:
             .returning(try_claim_table.c.state)
         )
         return session.execute(statement).first() is not None
-    statement = mysql.insert(try_claim_table).values(values).prefix_with("IGNORE")
-    return session.execute(statement).rowcount == 1
+    ignoring = mysql.insert(try_claim_table).values(values).prefix_with("IGNORE")
+    return execute_write(session, ignoring).rowcount == 1
 
 
 def claim(
@@ -77,17 +80,20 @@ def claim(
     if _insert_if_absent(session, values):
         return None
     row = session.execute(
-        select(TryClaimRow.state, TryClaimRow.outcome, TryClaimRow.claimed_at).where(*_where(key))
+        select(col(TryClaimRow.state), col(TryClaimRow.outcome), col(TryClaimRow.claimed_at)).where(
+            *_where(key)
+        )
     ).first()
     if row is None:
         return RUNNING
     paused = row.state == FINISHED and (row.outcome or {}).get("state") in _PAUSED
     if resumed and paused:
-        result = session.execute(
+        result = execute_write(
+            session,
             update(TryClaimRow)
-            .where(*_where(key), TryClaimRow.state == FINISHED)
-            .where(TryClaimRow.claimed_at == row.claimed_at)
-            .values(state=RUNNING, worker=worker, claimed_at=now, heartbeat_at=now, outcome=None)
+            .where(*_where(key), col(TryClaimRow.state) == FINISHED)
+            .where(col(TryClaimRow.claimed_at) == row.claimed_at)
+            .values(state=RUNNING, worker=worker, claimed_at=now, heartbeat_at=now, outcome=None),
         )
         if result.rowcount == 1:
             return None
@@ -102,7 +108,7 @@ def request_cancel(session: Session, key: TryKey, now: datetime) -> bool:
         return False
     session.execute(
         update(TryClaimRow)
-        .where(*_where(key), TryClaimRow.state == RUNNING)
+        .where(*_where(key), col(TryClaimRow.state) == RUNNING)
         .values(state=CANCEL_REQUESTED)
     )
     return True
@@ -112,7 +118,7 @@ def heartbeat(session: Session, key: TryKey, now: datetime) -> str | None:
     """Record that the try's worker is alive; return the claim's state (the worker stops
     the try on ``cancel_requested``)."""
     session.execute(update(TryClaimRow).where(*_where(key)).values(heartbeat_at=now))
-    return session.scalar(select(TryClaimRow.state).where(*_where(key)))
+    return session.scalar(select(col(TryClaimRow.state)).where(*_where(key)))
 
 
 def finish(
@@ -132,7 +138,7 @@ def get_claims(session: Session, keys: Collection[TryKey]) -> dict[TryKey, TryCl
     if not keys:
         return {}
     run_ids = sorted({key.run_id for key in keys})
-    rows = session.scalars(select(TryClaimRow).where(TryClaimRow.run_id.in_(run_ids)))
+    rows = session.scalars(select(TryClaimRow).where(col(TryClaimRow.run_id).in_(run_ids)))
     wanted = set(keys)
     found = {}
     for row in rows:

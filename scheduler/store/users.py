@@ -14,6 +14,7 @@ from functools import cache
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.errors import AuthError, UserExistsError, UserNotFoundError
@@ -24,6 +25,7 @@ from scheduler.store.models_auth import (
     api_token_table,
     user_table,
 )
+from scheduler.store.sqlmodel_boundary import execute_write
 
 TOKEN_PREFIX = "baton_"
 _MIN_PASSWORD_LENGTH = 8
@@ -74,7 +76,7 @@ def create_user(
         raise AuthError(
             f"user name {username!r} is not valid; use 1 to 100 printable characters, no spaces"
         )
-    if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
+    if session.scalar(select(UserRow).where(col(UserRow.username) == username)) is not None:
         raise UserExistsError(
             f"user '{username}' already exists; pick another name or delete it first"
         )
@@ -87,11 +89,11 @@ def create_user(
 
 
 def list_users(session: Session) -> list[User]:
-    return [_user(r) for r in session.scalars(select(UserRow).order_by(UserRow.username))]
+    return [_user(r) for r in session.scalars(select(UserRow).order_by(col(UserRow.username)))]
 
 
 def find_user(session: Session, username: str) -> User | None:
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    row = session.scalar(select(UserRow).where(col(UserRow.username) == username))
     return None if row is None else _user(row)
 
 
@@ -119,7 +121,7 @@ def end_sessions(session: Session, user_id: int, now: datetime) -> None:
 
 def check_password(session: Session, username: str, password: str, *, now: datetime) -> User | None:
     """The user if the password is right (and records the login), else None."""
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    row = session.scalar(select(UserRow).where(col(UserRow.username) == username))
     if row is None:
         check_password_hash(_dummy_hash(), password)
         return None
@@ -136,7 +138,7 @@ def password_matches(session: Session, user_id: int, password: str) -> bool:
 
 
 def _require_row(session: Session, username: str) -> UserRow:
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    row = session.scalar(select(UserRow).where(col(UserRow.username) == username))
     if row is None:
         raise UserNotFoundError(
             f"no user '{username}'; see the existing ones with baton users list"
@@ -172,7 +174,9 @@ def set_active(session: Session, username: str, active: bool, *, now: datetime) 
 def count_active_admins(session: Session) -> int:
     return len(
         session.scalars(
-            select(UserRow.id).where(UserRow.role == "Admin", UserRow.active.is_(True))
+            select(col(UserRow.id)).where(
+                col(UserRow.role) == "Admin", col(UserRow.active).is_(True)
+            )
         ).all()
     )
 
@@ -199,16 +203,19 @@ def create_token(session: Session, user_id: int, name: str, *, now: datetime) ->
 
 
 def list_tokens(session: Session, user_id: int) -> list[ApiTokenRow]:
-    query = select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
+    query = (
+        select(ApiTokenRow).where(col(ApiTokenRow.user_id) == user_id).order_by(col(ApiTokenRow.id))
+    )
     return list(session.scalars(query))
 
 
 def revoke_token(session: Session, user_id: int, token_id: int) -> bool:
     """Delete one of the user's tokens; False if the user has no such token."""
-    result = session.execute(
+    result = execute_write(
+        session,
         delete(api_token_table).where(
             api_token_table.c.id == token_id, api_token_table.c.user_id == user_id
-        )
+        ),
     )
     return result.rowcount > 0
 
@@ -217,7 +224,9 @@ def find_token(session: Session, token: str) -> ApiTokenRow | None:
     """The stored token whose hash matches ``token``, or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    return session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _token_hash(token)))
+    return session.scalar(
+        select(ApiTokenRow).where(col(ApiTokenRow.token_hash) == _token_hash(token))
+    )
 
 
 def needs_touch(row: ApiTokenRow, now: datetime) -> bool:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.db import make_engine
 from scheduler.store.models import XComRow, xcom_table
@@ -68,10 +69,10 @@ def replace_xcoms(
 def list_xcoms(
     session: Session, dag_id: str, run_id: str, task_id: str | None = None
 ) -> list[XComRow]:
-    query = select(XComRow).where(XComRow.dag_id == dag_id, XComRow.run_id == run_id)
+    query = select(XComRow).where(col(XComRow.dag_id) == dag_id, col(XComRow.run_id) == run_id)
     if task_id is not None:
-        query = query.where(XComRow.task_id == task_id)
-    order = (XComRow.task_id, XComRow.map_index, XComRow.key)
+        query = query.where(col(XComRow.task_id) == task_id)
+    order = (col(XComRow.task_id), col(XComRow.map_index), col(XComRow.key))
     return list(session.scalars(query.order_by(*order)))
 
 

@@ -3,9 +3,11 @@ and a new import against the layers breaks one (proved on a copy of the tree).""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,22 @@ def test_a_new_import_against_the_layers_breaks_a_contract(
     result = _lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert reported in result.stdout
+
+
+def test_every_part_of_the_tree_has_a_layer() -> None:
+    """A new module or package of ``scheduler`` must be placed in the layers, or nothing
+    would hold its imports."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    placed = {name.strip() for layer in layers["layers"] for name in re.split(r"[|:]", layer)}
+    parts = {
+        f"scheduler.{path.stem if path.is_file() else path.name}"
+        for path in (ROOT / "scheduler").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").exists())
+    }
+    missing = sorted(parts - placed)
+    assert not missing, (
+        f"{', '.join(missing)}: not in any layer of [tool.importlinter] in pyproject.toml; "
+        "add each where it belongs (docs/architecture.md#layers)"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models import DagRow
 
@@ -34,7 +35,9 @@ class DagDependency:
 def dag_dependencies(session: Session) -> list[DagDependency]:
     """Every cross-DAG edge declared by an active DAG, sorted by upstream, downstream."""
     rows = session.execute(
-        select(DagRow.dag_id, DagRow.spec).where(DagRow.is_active.is_(True)).order_by(DagRow.dag_id)
+        select(col(DagRow.dag_id), col(DagRow.spec))
+        .where(col(DagRow.is_active).is_(True))
+        .order_by(col(DagRow.dag_id))
     )
     edges = []
     for dag_id, spec in rows:
@@ -50,7 +53,7 @@ def dag_dependencies(session: Session) -> list[DagDependency]:
 
 def task_link(session: Session, dag_id: str, task_id: str) -> dict[str, Any] | None:
     """The stored ``cross_dag`` of one task (``CrossDagRef.to_dict()``), or None."""
-    spec = session.scalar(select(DagRow.spec).where(DagRow.dag_id == dag_id))
+    spec = session.scalar(select(col(DagRow.spec)).where(col(DagRow.dag_id) == dag_id))
     for task in (spec or {}).get("tasks", ()):
         if task.get("task_id") == task_id:
             return task.get("cross_dag")

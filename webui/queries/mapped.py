@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models import TaskInstanceRow, task_instance_table
 from webui.charts.group_state import STATE_PRIORITY, group_state
@@ -100,12 +101,16 @@ def instances_page(
     the instance key's unique index, so a late page of 10,000 instances stays cheap."""
     run_pk, dag_id, run_id = run
     ti = TaskInstanceRow
-    where = [ti.dag_id == dag_id, ti.run_id == run_id, ti.task_id == task_id, ti.map_index >= 0]
+    where = [
+        col(ti.dag_id) == dag_id,
+        col(ti.run_id) == run_id,
+        col(ti.task_id) == task_id,
+        col(ti.map_index) >= 0,
+    ]
     if states:
-        where.append(ti.state.in_(list(states)))
+        where.append(col(ti.state).in_(list(states)))
     total = session.scalar(select(func.count()).select_from(ti).where(*where)) or 0
-    rows = list(
-        session.scalars(select(ti).where(*where).order_by(ti.map_index).limit(limit).offset(offset))
-    )
+    page = select(ti).where(*where).order_by(col(ti.map_index)).limit(limit).offset(offset)
+    rows = list(session.scalars(page))
     summary = instance_counts(session, [run_pk], [task_id]).get((run_pk, task_id))
     return InstancesPage(rows, total, summary if summary and summary.mapped else None)
