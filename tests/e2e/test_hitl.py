@@ -3,7 +3,8 @@
 An ``ApprovalOperator`` waits deferred (no worker slot) until a person answers through the
 REST API or the CLI: "Approve" lets the downstream task run with the answer in the XCom,
 "Reject" skips it. A Viewer gets 403, a wrong option 400, a second answer 409. Past
-``execution_timeout`` the defaults are taken; without defaults the task fails.
+``execution_timeout`` the defaults are taken; without defaults the task fails. A notifier is
+called when the wait starts, with a link to the form.
 """
 
 from __future__ import annotations
@@ -22,8 +23,23 @@ from tests.e2e.webserver import running_webui
 pytestmark = pytest.mark.e2e
 
 DAGS = """
+import os
 from datetime import UTC, datetime, timedelta
-from scheduler import DAG, ApprovalOperator, HITLEntryOperator, HITLOperator, Param, task
+from scheduler import (DAG, ApprovalOperator, BaseNotifier, HITLEntryOperator, HITLOperator,
+                       Param, task)
+
+class Tell(BaseNotifier):  # what a Slack notifier would send: the subject and the link
+    template_fields = ("message",)
+
+    def __init__(self, message):
+        super().__init__()
+        self.message = message
+
+    def notify(self, context):
+        link = HITLOperator.generate_link_to_ui_from_context(context=context,
+                                                             base_url="https://ui.example")
+        with open(os.path.join(os.path.dirname(__file__), "told.txt"), "a") as out:
+            out.write(f"{self.message} {link}\\n")
 
 with DAG("refund", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=UTC)):
     approve = ApprovalOperator(
@@ -31,6 +47,7 @@ with DAG("refund", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=UTC)):
         subject="Refund {{ dag_run.conf.get('amount', 0) }} EUR?",
         body="Order {{ dag_run.conf.get('order') }}",
         params={"note": Param("", type="string")},
+        notifiers=[Tell("waiting: {{ task.subject }}")],
     )
 
     @task
@@ -98,6 +115,9 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
         assert detail["subject"] == "Refund 120 EUR?" and detail["body"] == "Order A-7"
         assert detail["options"] == ["Approve", "Reject"] and detail["multiple"] is False
         assert detail["params"]["note"]["schema"] == {"type": "string"}
+        told = (baton.dags / "told.txt").read_text()
+        assert "waiting: Refund 120 EUR? https://ui.example/dags/refund/runs/" in told
+        assert "/tasks/approve/required_actions?map_index=-1" in told
         deferred = lambda: baton.task_states("refund", run_id)["approve"] == "deferred"  # noqa: E731
         baton.wait_until("approve deferred", deferred)
         path = f"{url}/api/v1/dags/refund/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
