@@ -40,6 +40,7 @@ bench: $(BIN)/baton
 	$(BIN)/python bench/ui_bench.py
 	@if [ -n "$$BENCH_DEFERRAL" ]; then $(BIN)/python bench/deferral_bench.py; fi
 	@if [ -n "$$BENCH_MQ" ]; then $(BIN)/python bench/mq_bench.py; fi
+	@if [ -n "$$BENCH_ADAPTIVE" ]; then $(BIN)/python bench/adaptive_throttle_bench.py; fi
 
 # ruff, the layering contracts of pyproject.toml ([tool.importlinter]) and mypy ([tool.mypy]);
 # tests/architecture runs the same checks inside `make test`.

@@ -20,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduler.store.db import make_engine
+from scheduler.store.db import make_engine, transaction
 from scheduler.store.migrate import migrate
+from scheduler.throttle.store import read_throttle
 from tests.throttle.capacity_service import CapacityService, summarize, timeline
 
 
@@ -61,11 +62,15 @@ def main() -> None:
         for proc in procs:
             proc.join()
         answered = list(service.answered)
+        with transaction(make_engine(url, write=False)) as session:
+            final = read_throttle(session, "fragile")
     print(
         f"{workers} workers, {seconds:g} s, capacity {capacity:g}/s, load {os.getloadavg()[0]:.1f}"
     )
     print("per second, ok [429]:", timeline(answered))
     print(summarize(answered, seconds / 3).line(capacity))
+    if final is not None:  # below the rate served: the workers could not go faster
+        print(f"allowed rate at the end: {final.rate:.2f}/s (max {final.max_rate:g}/s)")
 
 
 if __name__ == "__main__":

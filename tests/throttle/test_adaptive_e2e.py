@@ -4,8 +4,8 @@ that answers 429 above 10 calls a second, through one ``{"adaptive": true}`` con
 Each of 4 mapped tasks calls the service with ``HttpHook`` as fast as the hook lets it for
 18 s. The throttle, shared through the database, must find the service's capacity: no 429
 in the last 6 s, at least 75% of the capacity served then, few 429s overall (without it
-there would be hundreds a second), ``throttle`` events in the event log and the connection
-shown by ``baton breakers list``.
+there would be hundreds a second), ``throttle`` events in the event log and the connection's
+rate, near the capacity, shown by ``baton breakers list``.
 """
 
 from __future__ import annotations
@@ -84,3 +84,7 @@ def test_adaptive_throttle_finds_the_capacity_of_a_service_that_answers_429(
         ).all()  # fmt: skip
     assert events and all("connection 'fragile'" in e.detail for e in events)
     assert any("HTTP 429" in e.detail and "Retry-After" in e.detail for e in events)
+    (shown,) = [row for row in baton.cli_json("breakers", "list") if row["conn_id"] == "fragile"]
+    assert shown["state"] == "closed"  # the service never went down: 429s are the throttle's
+    assert shown["throttle"] in ("full", "throttled")
+    assert 0.5 * CAPACITY <= shown["throttle_rate"] <= CAPACITY
