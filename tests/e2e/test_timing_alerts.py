@@ -171,9 +171,14 @@ def test_longer_than_usual_and_predicted_finish(baton: Baton, client: Any) -> No
         # the badge: on the grid, the run page and the task page
         grid = web.get("/dags/etl/grid", headers=auth).get_data(as_text=True)
         assert grid.count('data-testid="longer-than-usual"') == 1
+        live = web.get("/dags/etl/grid.json", headers=auth).get_json()  # what grid.js polls
+        assert live["tasks"]["extract"][slow]["longer_than_usual"] is True
+        assert "longer_than_usual" not in live["tasks"]["extract"][usual[0]]
         run_page = web.get(f"/dags/etl/runs/{slow}", headers=auth).get_data(as_text=True)
         assert 'data-testid="longer-than-usual"' in run_page
         assert 'data-testid="run-predicted-finish"' in run_page
+        task_page = web.get(f"/dags/etl/runs/{slow}/tasks/extract/", headers=auth)
+        assert 'data-testid="longer-than-usual"' in task_page.get_data(as_text=True)
         graph = web.get("/dags/etl/graph", query_string={"run_id": slow}, headers=auth)
         graph = graph.get_data(as_text=True)
         assert graph.count('data-critical="true"') == 3  # two nodes and the edge between
