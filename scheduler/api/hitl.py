@@ -128,7 +128,8 @@ def respond(
     above); Airflow's HITLDetailResponse. Wrong options or params input: HITLResponseError;
     answered already: HITLConflictError; not an assigned user: HITLForbiddenError."""
     with transaction(database(settings)) as session:
-        row, _ = store.get_detail(session, key)
+        row, state = store.get_detail(session, key)
+        store.check_unanswered(row, state, key)
         _check_assigned(row, responder, key)
         chosen, values = check_response(row, chosen_options, params_input)
         row = store.record_response(

@@ -134,6 +134,21 @@ def list_details(
     return [(row, state) for row, state in session.execute(query)], int(total)
 
 
+def check_unanswered(row: HitlDetailRow, state: str, key: HitlKey) -> None:
+    """Raise HITLConflictError if ``key`` was answered already or no try waits any more."""
+    if row.responded_at is not None:
+        by = row.responded_by_user_name or "its timeout's defaults"
+        raise HITLConflictError(
+            f"task instance {key} was answered already, at {row.responded_at.isoformat()} by "
+            f"{by} ({row.chosen_options}); an answer cannot be changed"
+        )
+    if state not in WAITING_STATES:
+        raise HITLConflictError(
+            f"task instance {key} is {state}: no try waits for this answer any more; clear "
+            "the task to ask again"
+        )
+
+
 def record_response(
     session: Session,
     key: HitlKey,
@@ -146,17 +161,7 @@ def record_response(
 ) -> HitlDetailRow:
     """Record the one answer of ``key`` and resume its task if it waits deferred."""
     row, state = get_detail(session, key)
-    if row.responded_at is not None:
-        by = row.responded_by_user_name or "its timeout's defaults"
-        raise HITLConflictError(
-            f"task instance {key} was answered already, at {row.responded_at.isoformat()} by "
-            f"{by} ({row.chosen_options}); an answer cannot be changed"
-        )
-    if state not in WAITING_STATES:
-        raise HITLConflictError(
-            f"task instance {key} is {state}: no try waits for this answer any more; clear "
-            "the task to ask again"
-        )
+    check_unanswered(row, state, key)
     # An UPDATE's result is a CursorResult (it has rowcount); Session.execute says Result.
     answered = cast(
         CursorResult[Any],
