@@ -49,6 +49,7 @@ from scheduler.triggers import serde
 from scheduler.triggers.event_trigger import acknowledge
 
 ASSET_BATCH = 1000  # asset events stored in one transaction, at most
+_STOP_GRACE_S = 10.0  # a clean stop waits this long for a store and its acknowledgements
 
 log = logging.getLogger("baton.triggerer")
 
@@ -67,6 +68,7 @@ class TriggererJob:
         self.loop = TriggerLoop()
         self._stored: set[int] = set()  # fired and stored: never restarted by a stale list
         self._stored_batches: asyncio.Queue[list[Watched]] = asyncio.Queue()  # to acknowledge
+        self._assets_idle = asyncio.Event()  # no asset store under way
 
     def run(self) -> None:
         set_process_name("baton-triggerer")
@@ -120,9 +122,9 @@ class TriggererJob:
                         self._stop.wait(), timeout=self.settings.triggerer_heartbeat_sec
                     )
         finally:
-            for task in (writer, asset_writer, acker):
-                task.cancel()
-            await asyncio.gather(writer, asset_writer, acker, return_exceptions=True)
+            writer.cancel()
+            await self._stop_asset_writes(asset_writer, acker)
+            await asyncio.gather(writer, return_exceptions=True)
             await self.loop.stop()
 
     def _sync_db(self) -> list[store.StoredTrigger]:
@@ -162,7 +164,9 @@ class TriggererJob:
         """Store watchers' events a batch per transaction, then acknowledge them."""
         queue = self.loop.asset_events
         while True:
+            self._assets_idle.set()
             batch = [await queue.get()]
+            self._assets_idle.clear()  # a store under way: a clean stop waits for it
             while not queue.empty() and len(batch) < ASSET_BATCH:
                 batch.append(queue.get_nowait())
             delay = 0.5
@@ -176,6 +180,20 @@ class TriggererJob:
     async def _acknowledge_stored(self) -> None:
         while True:
             await self._acknowledge(await self._stored_batches.get())
+            self._stored_batches.task_done()
+
+    async def _stop_asset_writes(self, asset_writer: asyncio.Task, acker: asyncio.Task) -> None:
+        """A clean stop acknowledges what it stored, so a restart does not store it twice:
+        the batch being stored is finished (its thread cannot be interrupted anyway) and
+        every stored batch acknowledged, within ``_STOP_GRACE_S``; what was received and
+        not stored stays unacknowledged, for the broker to deliver again."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._assets_idle.wait(), _STOP_GRACE_S)
+        asset_writer.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stored_batches.join(), _STOP_GRACE_S)
+        acker.cancel()
+        await asyncio.gather(asset_writer, acker, return_exceptions=True)
 
     def _store_asset_events(self, batch: list[Watched]) -> bool:
         assert self.db is not None
