@@ -184,3 +184,6 @@ def test_longer_than_usual_and_predicted_finish(baton: Baton, client: Any) -> No
         assert graph.count('data-critical="true"') == 3  # two nodes and the edge between
         finished = web.get(f"/api/v1/dags/etl/dagRuns/{usual[0]}", headers=auth).get_json()
         assert finished["baton_predicted_finish"] is None
+        # done: stop the slow try (the scheduler cancels it) rather than wait for it at exit
+        api.mark_run(baton.settings, "etl", slow, "failed", source="test")
+        assert baton.wait_for_run("etl", slow, timeout=60) == "failed"
