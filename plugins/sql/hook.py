@@ -10,7 +10,8 @@ reached counts as a failure, a bad query never does. Each statement of ``run`` f
 for a token of the connection's ``rate_limit`` extra, when it has one (``scheduler.ratelimit``),
 or on a connection with ``{"adaptive": true}`` for its turn at the adaptive rate, which a
 database that is busy (too many connections, lock or statement timeouts, a dropped
-connection) or answers far slower than usual lowers (``scheduler.throttle``).
+connection) lowers — and so does a lasting rise in latency, when the connection sets its
+own ``adaptive_latency_factor`` (``scheduler.throttle``).
 """
 
 from __future__ import annotations
@@ -153,12 +154,17 @@ class SqlHook(BaseHook):
         statements = _statements(sql, split_statements)
         params = _checked_parameters(parameters)
         results: list[Any] = []
+        # Statements differ in cost by design (a report query is not an overload): their
+        # latency is judged only when the connection asks for it with its own factor.
+        judge_latency = "adaptive_latency_factor" in self.connection.extra_dejson
         with self.connect(autocommit) as sa:
             for statement in statements:
                 self.log.info("Running statement: %s, parameters: %s", statement, params or None)
                 # each statement is one call: it waits for its turn, and an operational
                 # error (too many connections, a lock timeout) or a slow answer slows the pace
-                with self.throttled_call(self.connection, is_overload=_overloaded):
+                with self.throttled_call(
+                    self.connection, is_overload=_overloaded, judge_latency=judge_latency
+                ):
                     result = sa.execute(text(statement), params)
                     if handler is not None:
                         results.append(handler(ResultCursor(result)))

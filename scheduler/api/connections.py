@@ -22,6 +22,7 @@ from scheduler.plugins import check_connection, process_plugins
 from scheduler.plugins.connection_check import ConnectionCheck
 from scheduler.settings import Settings
 from scheduler.store.events import process_source
+from scheduler.throttle import ThrottlePolicy
 
 CONN_ID_MAX = 250
 
@@ -72,6 +73,7 @@ def update_connection(
             password=stored.password if keep_password else conn.password,
             extra=merge_extra(stored.extra, conn.extra),
         )
+        ThrottlePolicy.from_extra(merged.extra, merged.conn_id)  # bad adaptive* extras: now
         connection_store.put_connection(session, cipher, merged)
     _audit(settings, "connection_update", merged, source)
     return merged

@@ -53,15 +53,20 @@ class BaseHook:
         return wait_for_turn(conn)
 
     def throttled_call(
-        self, conn: Connection, is_overload: Callable[[BaseException], bool] | None = None
+        self,
+        conn: Connection,
+        is_overload: Callable[[BaseException], bool] | None = None,
+        *,
+        judge_latency: bool = True,
     ) -> AbstractContextManager[Any]:
         """A context manager around one call: it waits for the call's turn (the adaptive
         rate of ``{"adaptive": true}``, else the fixed ``rate_limit``) and counts the outcome;
         inside, ``call.overloaded(reason, retry_after_s)`` reports a push-back. An exception
-        counts as one when ``is_overload(exc)`` is true. See ``scheduler.throttle``."""
+        counts as one when ``is_overload(exc)`` is true, and a lasting rise in latency does
+        too unless ``judge_latency=False``. See ``scheduler.throttle``."""
         from scheduler.throttle import throttled  # late: hooks stay light
 
-        return throttled(conn, is_overload=is_overload)
+        return throttled(conn, is_overload=is_overload, judge_latency=judge_latency)
 
     def get_conn(self) -> Any:
         """The client of the outside system; every hook implements it."""

@@ -25,6 +25,7 @@ from scheduler.connections.lookup import (
 )
 from scheduler.errors import BatonError, ConnectionNotFoundError, FernetKeyError
 from scheduler.settings import Settings
+from scheduler.throttle import ThrottlePolicy
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ class Listed:
 
 
 def add_connection(settings: Settings, conn: Connection) -> None:
-    """Store a new connection; an existing conn_id is an error (delete it first)."""
+    """Store a new connection; an existing conn_id is an error (delete it first), and so are
+    ``adaptive*`` extras the throttle could not use (said now, not at the first call)."""
+    ThrottlePolicy.from_extra(conn.extra, conn.conn_id)
     with writing(settings) as (session, cipher):
         if store.read_connection(session, cipher, conn.conn_id) is not None:
             raise BatonError(

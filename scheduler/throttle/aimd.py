@@ -28,6 +28,7 @@ MIN_WINDOW_S = 1.0  # a shorter window says too little about what the service ac
 MIN_WINDOW_CALLS = 3
 MAX_WINDOW_S = 30.0  # an older window may hold idle time: it starts again
 LATENCY_ALPHA = 0.2  # weight of the newest call in the smoothed latency
+LATENCY_CLIP = 4.0  # a call counts in it as at most this many times the smoothed latency
 FLOOR_DRIFT = 0.01  # how fast the usual latency follows a lasting change
 
 
@@ -92,8 +93,8 @@ def after_outcome(
     view = configured(replace(view, calls=view.calls + 1), policy)
     reason = outcome.overload
     if reason is None and outcome.latency_s is not None:
+        reason = slow_call(view, policy, outcome.latency_s)  # against the latency so far
         view = _with_latency(view, outcome.latency_s)
-        reason = slow_call(view, policy, outcome.latency_s)
     if reason is None:
         return _increased(view, policy, now)
     return _pushed_back(view, policy, outcome, reason, now)
@@ -101,7 +102,8 @@ def after_outcome(
 
 def slow_call(view: ThrottleView, policy: ThrottlePolicy, latency_s: float) -> str | None:
     """Why a call this slow is a push-back (None: it is not): both it and the smoothed
-    latency are ``latency_factor`` times the usual and ``latency_min_s`` above it."""
+    latency of the calls before it are ``latency_factor`` times the usual and
+    ``latency_min_s`` above it — a lasting rise, not one slow call (a big report query)."""
     usual, smoothed = view.latency_floor_s, view.latency_ewma_s
     if not policy.latency_factor or usual is None or smoothed is None:
         return None
@@ -170,7 +172,11 @@ def _accepted_rate(view: ThrottleView, now: datetime) -> float | None:
 
 def _with_latency(view: ThrottleView, latency_s: float) -> ThrottleView:
     smoothed = view.latency_ewma_s
-    smoothed = latency_s if smoothed is None else smoothed + LATENCY_ALPHA * (latency_s - smoothed)
+    if smoothed is None:
+        smoothed = latency_s
+    else:  # one call moves it at most so far: a single huge call is not a trend
+        sample = min(latency_s, smoothed * LATENCY_CLIP)
+        smoothed += LATENCY_ALPHA * (sample - smoothed)
     usual = view.latency_floor_s
     if usual is None or smoothed < usual:
         usual = smoothed

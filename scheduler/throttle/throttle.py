@@ -137,9 +137,12 @@ def throttled(
     conn: Any,
     *,
     is_overload: Callable[[BaseException], bool] | None = None,
+    judge_latency: bool = True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[ThrottledCall]:
-    """Run the block as one call through ``conn``'s throttle (see the module docstring)."""
+    """Run the block as one call through ``conn``'s throttle (see the module docstring).
+    ``judge_latency=False`` counts the outcome but not the time it took (calls whose cost
+    differs by design, such as SQL statements)."""
     policy = ThrottlePolicy.of_connection(conn)
     if policy is None:
         acquire_for_connection(conn, sleep=sleep)  # the fixed rate_limit, if it has one
@@ -156,7 +159,8 @@ def throttled(
         if call.overload is not None:
             throttle.record(call, None)
         raise
-    throttle.record(call, None if call.overload else time.monotonic() - began)
+    latency = time.monotonic() - began if judge_latency and not call.overload else None
+    throttle.record(call, latency)
 
 
 def wait_for_turn(conn: Any, *, sleep: Callable[[float], None] = time.sleep) -> float:

@@ -133,3 +133,18 @@ def test_a_lowered_max_applies_at_once() -> None:
     lower = replace(POLICY, max_rate=5.0)
     view = after_outcome(view, lower, Outcome(at(1), latency_s=0.01), at(1))
     assert (view.rate, view.max_rate) == (5.0, 5.0)
+
+
+def test_one_slow_call_is_not_a_push_back_a_lasting_rise_is() -> None:
+    view = fresh("c", POLICY, T0)
+    for n in range(30):
+        view = ok(view, n * 0.05, latency_s=0.02)
+    view = ok(view, 2.0, latency_s=10.0)  # a big report, once
+    for n in range(5):
+        view = ok(view, 12 + n * 0.05, latency_s=0.02)
+    assert view.overloads == 0
+    slow = 0
+    while view.overloads == 0:  # the service itself got slow: a few calls in a row count
+        slow += 1
+        view = ok(view, 13 + slow * 0.05, latency_s=1.0)
+    assert 3 <= slow <= 10

@@ -55,3 +55,22 @@ def test_bad_values_name_the_connection_the_key_and_the_fix(extra: dict, message
     with pytest.raises(ThrottleConfigError, match="connection 'api'") as caught:
         ThrottlePolicy.from_extra({"adaptive": True, **extra}, "api")
     assert message in str(caught.value)
+
+
+def test_connections_add_refuses_bad_adaptive_extras_before_storing(
+    sqlite_throttle_url: str,
+) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    env = {"BATON_DATABASE_URL": sqlite_throttle_url}
+    extra = '{"adaptive": true, "adaptive_decrease": 2}'
+    args = ["connections", "add", "api", "--conn-type", "http", "--conn-extra", extra]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code != 0
+    assert "connection 'api': extra adaptive_decrease=2 must be a number > 0 and < 1" in (
+        result.output + str(result.exception)
+    )
+    listed = CliRunner().invoke(cli, ["connections", "list", "-o", "json"], env=env)
+    assert '"api"' not in listed.output  # nothing was stored
