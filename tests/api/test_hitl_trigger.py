@@ -17,6 +17,7 @@ from scheduler import api
 from scheduler.api import hitl
 from scheduler.api.hitl import HitlKey, Responder
 from scheduler.api.hitl_trigger import TIMEOUT_ERROR, HITLTrigger
+from scheduler.errors import HITLForbiddenError
 from scheduler.settings import Settings
 from scheduler.store.db import make_engine, transaction
 from scheduler.store.migrate import migrate
@@ -97,3 +98,13 @@ def test_past_the_timeout_without_defaults_the_event_is_an_error(
     past = datetime.now(UTC) - timedelta(seconds=1)
     event = _first_event(_trigger(key, timeout_datetime=past))
     assert event == {"error": TIMEOUT_ERROR, "error_type": "timeout"}
+
+
+def test_the_cli_answers_as_a_user_of_role_op_or_above(waiting: tuple[Settings, HitlKey]) -> None:
+    settings, _key = waiting
+    for name, role in (("vic", "Viewer"), ("olga", "Op"), ("ada", "Admin")):
+        api.create_user(settings, name, "a-long-password-1", role)
+    with pytest.raises(HITLForbiddenError, match=r"role Viewer; answering needs .* Op or above"):
+        hitl.responder_named(settings, "vic")
+    assert hitl.responder_named(settings, "olga").name == "olga"
+    assert hitl.responder_named(settings, "ada").name == "ada"
