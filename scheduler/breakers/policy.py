@@ -10,6 +10,7 @@ Set per connection through its extras (all optional)::
      "breaker_when_open": "fail",        # "fail": fail fast; "wait": wait for the cool-down
      "breaker_max_wait_s": 300,          # "wait" gives up (retryable error) after this
      "breaker_failure_statuses": [429, 502, 503, 504],   # answers that signal an outage
+                                         #   (without 429 when "adaptive" is on)
      "breaker_enabled": true}
 
 Only what signals an outage counts as a failure: no answer (a connection error, a timeout)
@@ -33,6 +34,10 @@ WHEN_OPEN = ("fail", "wait")
 #: Too many requests, bad gateway, unavailable, gateway timeout: the service (or the way to
 #: it) is down or overloaded. A plain 500 is often a handled error, so it is not in the list.
 OUTAGE_STATUSES = (429, 502, 503, 504)
+#: On a connection with adaptive throttling (``{"adaptive": true}``) a 429 is the throttle's
+#: to handle (it slows the calls down): by default the breaker counts only the service down.
+THROTTLED_OUTAGE_STATUSES = (502, 503, 504)
+TRUE_WORDS = ("1", "true", "yes", "on")  # how a URI's extra writes true
 
 
 @dataclass(frozen=True)
@@ -91,10 +96,17 @@ class BreakerPolicy:
                     f"{known}"
                 )
             values[name] = _convert(conn_id, key, raw, str(types[name]))
+        if "failure_statuses" not in values and _adaptive(extra or {}):
+            values["failure_statuses"] = THROTTLED_OUTAGE_STATUSES
         try:
             return cls(**values)
         except BreakerConfigError as exc:
             raise BreakerConfigError(f"connection '{conn_id}': {exc}") from None
+
+
+def _adaptive(extra: Mapping[str, Any]) -> bool:
+    value = extra.get("adaptive")
+    return value is True or str(value).strip().lower() in TRUE_WORDS
 
 
 def _convert(conn_id: str, key: str, raw: Any, type_name: str) -> Any:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scheduler.breakers.policy import TRUE_WORDS
 from scheduler.errors import RateLimitConfigError, ThrottleConfigError
 from scheduler.rate_limit_spec import parse_rate_limit
 
@@ -86,7 +87,7 @@ def _flag(value: Any, conn_id: str) -> bool:
     if value is None or isinstance(value, bool):
         return bool(value)
     text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
+    if text in TRUE_WORDS:
         return True
     if text in ("", "0", "false", "no", "off"):
         return False

@@ -90,3 +90,11 @@ def test_bad_extras_name_the_connection_and_the_value(extra: dict, message: str)
         BreakerPolicy.from_extra(extra, "api")
     assert str(error.value).startswith("connection 'api': ")
     assert message in str(error.value)
+
+
+def test_an_adaptive_connection_leaves_429s_to_its_throttle_unless_told_otherwise() -> None:
+    assert BreakerPolicy.from_extra({}, "c").is_outage_status(429)
+    adaptive = BreakerPolicy.from_extra({"adaptive": "true"}, "c")
+    assert not adaptive.is_outage_status(429) and adaptive.is_outage_status(503)
+    counted = BreakerPolicy.from_extra({"adaptive": True, "breaker_failure_statuses": [429]}, "c")
+    assert counted.is_outage_status(429)
