@@ -23,6 +23,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler import api
 from scheduler.settings import Settings
@@ -44,9 +45,12 @@ class BatonCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with transaction(api.read_database(self.settings)) as session:
-            yield _by_state(session, DagRunRow.state, "baton_dag_runs", "DAG runs by state.")
+            yield _by_state(session, col(DagRunRow.state), "baton_dag_runs", "DAG runs by state.")
             yield _by_state(
-                session, TaskInstanceRow.state, "baton_task_instances", "Task instances by state."
+                session,
+                col(TaskInstanceRow.state),
+                "baton_task_instances",
+                "Task instances by state.",
             )
             yield _recent_tries(session)
             yield _queue_depth(session)
@@ -64,7 +68,7 @@ def _by_state(session: Session, column: Any, name: str, doc: str) -> GaugeMetric
 
 def _recent_window(session: Session) -> int:
     """The lowest task_try id of the RECENT_TRIES newest tries (ids only grow)."""
-    newest = session.scalar(select(func.max(TaskTryRow.id))) or 0
+    newest = session.scalar(select(func.max(col(TaskTryRow.id)))) or 0
     return newest - RECENT_TRIES
 
 
@@ -75,9 +79,9 @@ def _recent_tries(session: Session) -> GaugeMetricFamily:
         labels=["state"],
     )
     query = (
-        select(TaskTryRow.state, func.count())
-        .where(TaskTryRow.id > _recent_window(session))
-        .group_by(TaskTryRow.state)
+        select(col(TaskTryRow.state), func.count())
+        .where(col(TaskTryRow.id) > _recent_window(session))
+        .group_by(col(TaskTryRow.state))
     )
     for state, count in session.execute(query):
         metric.add_metric([state], count)
@@ -85,7 +89,9 @@ def _recent_tries(session: Session) -> GaugeMetricFamily:
 
 
 def _queue_depth(session: Session) -> GaugeMetricFamily:
-    count = session.scalar(select(func.count()).where(TaskInstanceRow.state.in_(QUEUED_STATES)))
+    count = session.scalar(
+        select(func.count()).where(col(TaskInstanceRow.state).in_(QUEUED_STATES))
+    )
     return GaugeMetricFamily(
         "baton_queue_depth",
         "Task instances waiting for a worker (scheduled or queued).",
@@ -143,12 +149,14 @@ def hop_latencies(session: Session) -> list[float]:
     """Hop latencies of the recent tries that have upstream tries in the same window."""
     rows = session.execute(
         select(
-            TaskTryRow.dag_id,
-            TaskTryRow.run_id,
-            TaskTryRow.task_id,
-            TaskTryRow.start_date,
-            TaskTryRow.end_date,
-        ).where(TaskTryRow.id > _recent_window(session), TaskTryRow.start_date.is_not(None))
+            col(TaskTryRow.dag_id),
+            col(TaskTryRow.run_id),
+            col(TaskTryRow.task_id),
+            col(TaskTryRow.start_date),
+            col(TaskTryRow.end_date),
+        ).where(
+            col(TaskTryRow.id) > _recent_window(session), col(TaskTryRow.start_date).is_not(None)
+        )
     ).all()
     ends: dict[tuple[str, str, str], list[datetime]] = {}
     for dag_id, run_id, task_id, _start, end in rows:
@@ -172,7 +180,9 @@ def _upstream_of(session: Session, dag_ids: set[str]) -> dict[str, dict[str, lis
     """dag_id → task_id → its upstream task_ids, from the serialised DAGs."""
     if not dag_ids:
         return {}
-    specs = session.execute(select(DagRow.dag_id, DagRow.spec).where(DagRow.dag_id.in_(dag_ids)))
+    specs = session.execute(
+        select(col(DagRow.dag_id), col(DagRow.spec)).where(col(DagRow.dag_id).in_(dag_ids))
+    )
     return {
         dag_id: {task["task_id"]: list(task.get("upstream", ())) for task in spec.get("tasks", [])}
         for dag_id, spec in specs

@@ -29,6 +29,7 @@ from scheduler.store import assets as asset_store
 from scheduler.store.assets import NewAssetEvent, QueuedEvent
 from scheduler.store.models import DagRunRow
 from scheduler.store.runs import NewRun, create_run
+from scheduler.store.sqlmodel_boundary import stored_id
 
 log = logging.getLogger("baton.scheduler")
 
@@ -112,7 +113,7 @@ def create_run_if_ready(
     if not _ready(queued, spec):
         return None  # another scheduler took them first
     row = create_run(session, spec, _new_run(queued, now), source=source, now=now)
-    asset_store.consume(session, spec.dag_id, row.id, [e.event_id for e in queued])
+    asset_store.consume(session, spec.dag_id, stored_id(row), [e.event_id for e in queued])
     log.info("created run %s/%s from %d asset event(s)", row.dag_id, row.run_id, len(queued))
     return row
 

@@ -148,7 +148,7 @@ class DagCatalog:
         self.invalidate()
 
 
-def _entry(row) -> DagEntry:  # type: ignore[no-untyped-def]
+def _entry(row) -> DagEntry:
     last = None
     if row.last_scheduled_start is not None and row.last_scheduled_end is not None:
         last = DataInterval(row.last_scheduled_start, row.last_scheduled_end)

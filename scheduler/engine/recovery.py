@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.engine.driver import RunDriver
 from scheduler.executor import Executor, TaskFinished, TryKey
@@ -80,13 +81,13 @@ def _key(row: TaskInstanceRow) -> TryKey:
 def _append_to_log(session: Session, key: TryKey, line: str) -> None:
     """Say in the try's log why it ended, when that log is on this machine."""
     path = session.scalar(
-        select(TaskTryRow.log_path).where(
-            TaskTryRow.dag_id == key.dag_id,
-            TaskTryRow.run_id == key.run_id,
-            TaskTryRow.task_id == key.task_id,
-            TaskTryRow.map_index == key.map_index,
-            TaskTryRow.try_number == key.try_number,
-            TaskTryRow.kind == (COMPENSATE if key.compensation else "task"),
+        select(col(TaskTryRow.log_path)).where(
+            col(TaskTryRow.dag_id) == key.dag_id,
+            col(TaskTryRow.run_id) == key.run_id,
+            col(TaskTryRow.task_id) == key.task_id,
+            col(TaskTryRow.map_index) == key.map_index,
+            col(TaskTryRow.try_number) == key.try_number,
+            col(TaskTryRow.kind) == (COMPENSATE if key.compensation else "task"),
         )
     )
     if not path or not Path(path).parent.is_dir():

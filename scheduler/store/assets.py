@@ -30,6 +30,7 @@ from scheduler.store.models_assets import (
     schedule_alias_table,
     schedule_asset_table,
 )
+from scheduler.store.sqlmodel_boundary import inserted_id
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,9 @@ def ensure_asset(
         values = {"uri": uri, "name": name or uri, "group": group or "asset", "extra": extra or {}}
         try:
             with session.begin_nested():  # another scheduler may create it at the same time
-                return session.execute(
-                    insert(asset_table).values(**values, created_at=now, updated_at=now)
-                ).inserted_primary_key[0]
+                return inserted_id(
+                    session, insert(asset_table).values(**values, created_at=now, updated_at=now)
+                )
         except IntegrityError:
             return session.scalar(select(asset_table.c.id).where(asset_table.c.uri == uri))
     wanted = {
@@ -167,9 +168,7 @@ def ensure_alias(session: Session, name: str, group: str = "asset") -> int:
         return found
     try:
         with session.begin_nested():
-            return session.execute(
-                insert(alias_table).values(name=name, group=group)
-            ).inserted_primary_key[0]
+            return inserted_id(session, insert(alias_table).values(name=name, group=group))
     except IntegrityError:
         return session.scalar(select(alias_table.c.id).where(alias_table.c.name == name))
 

@@ -26,7 +26,7 @@ from scheduler.store.models_backfill import (
     backfill_table,
 )
 from scheduler.store.runs import ACTIVE_RUN_STATES
-from scheduler.store.sqlmodel_boundary import execute_write
+from scheduler.store.sqlmodel_boundary import inserted_id
 from scheduler.timetables import RunInfo
 
 # Built once: the scheduler runs it on every pass.
@@ -94,12 +94,12 @@ def create_backfill(
         )
     values = asdict(request)
     values["dag_run_conf"] = request.dag_run_conf or {}
-    backfill_id = execute_write(
+    backfill_id = inserted_id(
         session,
         insert(backfill_table).values(
             **values, created_at=now, updated_at=now, created_by=source, is_paused=False
         ),
-    ).inserted_primary_key[0]
+    )
     session.execute(
         insert(backfill_dag_run_table),
         [

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from scheduler.store.models import SchedulerJobRow, scheduler_job_table
-from scheduler.store.sqlmodel_boundary import execute_write
+from scheduler.store.sqlmodel_boundary import inserted_id
 
 
 def start_job(session: Session, now: datetime) -> int:
-    result = execute_write(
+    return inserted_id(
         session,
         insert(scheduler_job_table).values(
             hostname=socket.gethostname(),
@@ -26,7 +26,6 @@ def start_job(session: Session, now: datetime) -> int:
             last_heartbeat=now,
         ),
     )
-    return result.inserted_primary_key[0]
 
 
 @dataclass

@@ -339,7 +339,7 @@ def clean(engine: Engine, policy: CleanPolicy, *, logs_folder: Path) -> CleanRep
     return report
 
 
-def _with_retries(step):  # type: ignore[no-untyped-def]
+def _with_retries(step):
     """Run one batch; a batch that lost a race with another writer (a deadlock, a lock it
     could not get) is tried again, then given up (None): the next clean takes it."""
     for attempt in range(_RACE_RETRIES):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.errors import BatonError, RunNotFoundError, TaskNotFoundError
 from scheduler.spec import DagSpec
@@ -25,6 +26,7 @@ from scheduler.store.models import (
     dag_table,
     task_instance_table,
 )
+from scheduler.store.sqlmodel_boundary import inserted_id
 
 ACTIVE_RUN_STATES = (RunState.QUEUED, RunState.RUNNING, RunState.COMPENSATING)
 
@@ -46,15 +48,16 @@ def create_run(
     """Insert a queued run and one ``none`` task instance per task, in one go."""
     try:
         with session.begin_nested():
-            run_pk = session.execute(
+            run_pk = inserted_id(
+                session,
                 insert(dag_run_table).values(
                     dag_id=spec.dag_id,
                     state=RunState.QUEUED,
                     queued_at=now,
                     dag_version_id=dag_versions.latest_version_id(spec.dag_id),
                     **new.__dict__,
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
     except IntegrityError:
         raise BatonError(
             f"DAG '{spec.dag_id}' already has a run '{new.run_id}'; choose another run_id"
@@ -91,7 +94,7 @@ def create_run(
 
 def get_run(session: Session, dag_id: str, run_id: str) -> DagRunRow:
     row = session.scalar(
-        select(DagRunRow).where(DagRunRow.dag_id == dag_id, DagRunRow.run_id == run_id)
+        select(DagRunRow).where(col(DagRunRow.dag_id) == dag_id, col(DagRunRow.run_id) == run_id)
     )
     if row is None:
         raise RunNotFoundError(
@@ -111,15 +114,15 @@ def active_runs(
     scheduler job owns (store/ownership.py)."""
     query = (
         select(DagRunRow)
-        .where(DagRunRow.state.in_(ACTIVE_RUN_STATES))
-        .order_by(DagRunRow.logical_date, DagRunRow.id)
+        .where(col(DagRunRow.state).in_(ACTIVE_RUN_STATES))
+        .order_by(col(DagRunRow.logical_date), col(DagRunRow.id))
     )
     if run_types is not None:
-        query = query.where(DagRunRow.run_type.in_(run_types))
+        query = query.where(col(DagRunRow.run_type).in_(run_types))
     if exclude_run_types:
-        query = query.where(DagRunRow.run_type.not_in(exclude_run_types))
+        query = query.where(col(DagRunRow.run_type).not_in(exclude_run_types))
     if owner is not None:
-        query = query.join(dag_table, dag_table.c.dag_id == DagRunRow.dag_id).where(
+        query = query.join(dag_table, dag_table.c.dag_id == col(DagRunRow.dag_id)).where(
             dag_table.c.scheduler_job_id == owner
         )
     return list(session.scalars(query))
@@ -128,7 +131,7 @@ def active_runs(
 def task_instances_of_runs(session: Session, run_pks: Sequence[int]) -> list[TaskInstanceRow]:
     if not run_pks:
         return []
-    query = select(TaskInstanceRow).where(TaskInstanceRow.dag_run_id.in_(run_pks))
+    query = select(TaskInstanceRow).where(col(TaskInstanceRow.dag_run_id).in_(run_pks))
     return list(session.scalars(query))
 
 
@@ -147,11 +150,11 @@ def list_runs(
     limit: int = 50,
     offset: int = 0,
 ) -> list[DagRunRow]:
-    query = select(DagRunRow).order_by(DagRunRow.id.desc()).limit(limit).offset(offset)
+    query = select(DagRunRow).order_by(col(DagRunRow.id).desc()).limit(limit).offset(offset)
     if dag_id is not None:
-        query = query.where(DagRunRow.dag_id == dag_id)
+        query = query.where(col(DagRunRow.dag_id) == dag_id)
     if state is not None:
-        query = query.where(DagRunRow.state == state)
+        query = query.where(col(DagRunRow.state) == state)
     return list(session.scalars(query))
 
 
@@ -159,8 +162,8 @@ def list_task_instances(session: Session, dag_id: str, run_id: str) -> list[Task
     get_run(session, dag_id, run_id)
     query = (
         select(TaskInstanceRow)
-        .where(TaskInstanceRow.dag_id == dag_id, TaskInstanceRow.run_id == run_id)
-        .order_by(TaskInstanceRow.id)
+        .where(col(TaskInstanceRow.dag_id) == dag_id, col(TaskInstanceRow.run_id) == run_id)
+        .order_by(col(TaskInstanceRow.id))
     )
     return in_task_order(session.scalars(query))
 
@@ -180,10 +183,10 @@ def get_task_instance(
 ) -> TaskInstanceRow:
     row = session.scalar(
         select(TaskInstanceRow).where(
-            TaskInstanceRow.dag_id == dag_id,
-            TaskInstanceRow.run_id == run_id,
-            TaskInstanceRow.task_id == task_id,
-            TaskInstanceRow.map_index == map_index,
+            col(TaskInstanceRow.dag_id) == dag_id,
+            col(TaskInstanceRow.run_id) == run_id,
+            col(TaskInstanceRow.task_id) == task_id,
+            col(TaskInstanceRow.map_index) == map_index,
         )
     )
     if row is None:
@@ -194,10 +197,10 @@ def get_task_instance(
 
 def has_task(session: Session, dag_id: str, run_id: str, task_id: str) -> bool:
     """Whether the run has any instance of ``task_id`` (mapped or not)."""
-    query = select(TaskInstanceRow.id).where(
-        TaskInstanceRow.dag_id == dag_id,
-        TaskInstanceRow.run_id == run_id,
-        TaskInstanceRow.task_id == task_id,
+    query = select(col(TaskInstanceRow.id)).where(
+        col(TaskInstanceRow.dag_id) == dag_id,
+        col(TaskInstanceRow.run_id) == run_id,
+        col(TaskInstanceRow.task_id) == task_id,
     )
     return session.scalar(query.limit(1)) is not None
 
@@ -206,10 +209,10 @@ def _no_instance(session: Session, dag_id: str, run_id: str, task_id: str, map_i
     """Why there is no such task instance, and what to ask for instead."""
     indexes = list(
         session.scalars(
-            select(TaskInstanceRow.map_index).where(
-                TaskInstanceRow.dag_id == dag_id,
-                TaskInstanceRow.run_id == run_id,
-                TaskInstanceRow.task_id == task_id,
+            select(col(TaskInstanceRow.map_index)).where(
+                col(TaskInstanceRow.dag_id) == dag_id,
+                col(TaskInstanceRow.run_id) == run_id,
+                col(TaskInstanceRow.task_id) == task_id,
             )
         )
     )
@@ -243,12 +246,12 @@ def list_tries(
     query = (
         select(TaskTryRow)
         .where(
-            TaskTryRow.dag_id == dag_id,
-            TaskTryRow.run_id == run_id,
-            TaskTryRow.task_id == task_id,
-            TaskTryRow.map_index == map_index,
-            TaskTryRow.kind == kind,
+            col(TaskTryRow.dag_id) == dag_id,
+            col(TaskTryRow.run_id) == run_id,
+            col(TaskTryRow.task_id) == task_id,
+            col(TaskTryRow.map_index) == map_index,
+            col(TaskTryRow.kind) == kind,
         )
-        .order_by(TaskTryRow.try_number)
+        .order_by(col(TaskTryRow.try_number))
     )
     return list(session.scalars(query))

@@ -41,3 +41,11 @@ def stored_id(row: _Keyed) -> int:
 def execute_write(session: Session, statement: Executable) -> CursorResult[Any]:
     """``session.execute`` of an INSERT, UPDATE or DELETE, typed as what it returns."""
     return cast(CursorResult[Any], session.execute(statement))
+
+
+def inserted_id(session: Session, statement: Executable) -> int:
+    """Run a one-row INSERT and return the key the database gave the row."""
+    key = execute_write(session, statement).inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the INSERT returned no primary key: was it a one-row INSERT?")
+    return int(key[0])

@@ -89,6 +89,6 @@ class ShellCommand:
         process.wait()
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+def _die_with_parent(parent_pid: int) -> Callable[[], bool]:
     """A ``preexec_fn`` asking Linux to SIGKILL the child when its parent thread exits."""
     return functools.partial(die_with_parent, signal.SIGKILL, parent_pid)
