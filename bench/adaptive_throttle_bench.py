@@ -1,7 +1,8 @@
 """Adaptive throttling against a service of fixed capacity: how close it gets, how fast.
 
-``python bench/adaptive_throttle_bench.py [capacity/s] [seconds] [workers]`` (default 10, 20,
-4): a local HTTP service answers 429 (``Retry-After: 1``) above ``capacity`` calls a second;
+``python bench/adaptive_throttle_bench.py [capacity/s] [seconds] [workers] [burst]`` (default
+10, 20, 4, 3): a local HTTP service answers 429 (``Retry-After: 1``) above ``capacity`` calls a
+second (its own token bucket, ``burst`` calls at once);
 ``workers`` processes call it as fast as ``HttpHook`` lets them through one connection with
 ``{"adaptive": true, "adaptive_max_rate": 4 x capacity}``, sharing the throttle through a
 SQLite database. Printed: the ok calls and 429s per second, and the last third's rate as a
@@ -48,7 +49,9 @@ def main() -> None:
     capacity = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20.0
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-    with tempfile.TemporaryDirectory() as folder, CapacityService(capacity) as service:
+    burst = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
+    service = CapacityService(capacity, burst=burst)
+    with tempfile.TemporaryDirectory() as folder, service:
         url = f"sqlite:///{Path(folder) / 'baton.db'}"
         migrate(make_engine(url))
         conn = {"conn_type": "http", "host": service.url, "extra": connection_extra(capacity)}
