@@ -10,6 +10,7 @@ from scheduler.api import backfills
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_object, output_option
 from scheduler.json_limits import JsonLimits
+from scheduler.store.sqlmodel_boundary import stored_id
 
 LIST_COLUMNS = [
     "id",
@@ -89,7 +90,7 @@ def create(
             click.echo(f"{len(planned)} logical date(s); {runs} would run. Nothing was changed.")
         return
     view = backfills.create_backfill(config, request)
-    backfill_id = view.row.id
+    backfill_id = stored_id(view.row)
     if output == "json":
         emit_object(view.as_dict(), output)
         return

@@ -17,6 +17,7 @@ from scheduler.errors import TaskNotFoundError
 from scheduler.states import TaskState
 from scheduler.store.db import transaction
 from scheduler.store.models import TaskInstanceRow, task_instance_table
+from scheduler.store.sqlmodel_boundary import stored_id
 from webui.api import serialize
 from webui.api.blueprint import api_bp
 from webui.api.errors import ApiError
@@ -120,7 +121,7 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str) -> dic
     with transaction(api.read_database(settings())) as session:
         found = instances_page(
             session,
-            (run.id, dag_id, dag_run_id),
+            (stored_id(run), dag_id, dag_run_id),
             task_id,
             limit=page.limit,
             offset=page.offset,

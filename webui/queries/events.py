@@ -46,7 +46,7 @@ def events(
     """Newest first, up to ``limit`` events older than ``before_id``; and the id to pass for
     the next (older) page, or None at the end of the log."""
     e = event_table.c
-    query = select(e).order_by(e.id.desc()).limit(limit + 1)
+    query = select(event_table).order_by(e.id.desc()).limit(limit + 1)
     for column, value in (
         (e.dag_id, filters.dag_id),
         (e.run_id, filters.run_id),
