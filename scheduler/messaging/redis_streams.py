@@ -30,6 +30,11 @@ async def redis_client(conn_id: str) -> Any:
         db=int(address.schema or 0),
         username=address.login,
         password=address.password,
+        # Longer than a blocking read (5 s): redis-py's default socket timeout is 5 s too,
+        # and an idle XREADGROUP/BLMOVE racing it failed now and then; a server silent
+        # for 30 s is gone, and the watcher reconnects.
+        socket_timeout=30.0,
+        socket_connect_timeout=5.0,
     )
 
 
