@@ -21,7 +21,8 @@ from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
 from scheduler.store.db import transaction
 from scheduler.store.deadlines import run_deadlines
-from scheduler.store.task_history import long_tries, recent_durations
+from scheduler.store.sqlmodel_boundary import stored_id
+from scheduler.store.task_history import long_tries, recent_durations, task_progress_rows
 
 FORECAST_STATES = (RunState.QUEUED, RunState.RUNNING)
 
@@ -73,8 +74,7 @@ def timing_in(session: Session, dag_id: str, run_id: str, now: datetime) -> RunT
     ahead = None
     if run.state in FORECAST_STATES:
         spec = _spec_of_run(session, dag_id, run.dag_version_id)
-        instances = run_store.list_task_instances(session, dag_id, run_id)
-        progress = progress_of([(ti.task_id, ti.state, ti.start_date) for ti in instances], now)
+        progress = progress_of(task_progress_rows(session, stored_id(run)), now)
         open_tasks = [t for t, p in progress.items() if not p.done]
         history = recent_durations(session, dag_id, open_tasks)
         p50 = {task_id: typical(history.get(task_id, [])) for task_id in open_tasks}

@@ -72,24 +72,23 @@ class Forecast:
 
 
 def progress_of(
-    instances: Sequence[tuple[str, str, datetime | None]], now: datetime
+    rows: Sequence[tuple[str, str, int, datetime | None]], now: datetime
 ) -> dict[str, TaskProgress]:
-    """``(task_id, state, start_date)`` of each task instance to each task's progress."""
-    grouped: dict[str, list[tuple[str, datetime | None]]] = {}
-    for task_id, state, start in instances:
-        grouped.setdefault(task_id, []).append((state, start))
+    """Each task's progress from ``(task_id, state, instances, latest start_date)`` rows:
+    a run's task instances counted per task and state (a mapped task's 10,000 instances
+    are a few rows)."""
+    grouped: dict[str, list[tuple[str, int, datetime | None]]] = {}
+    for task_id, state, count, start in rows:
+        grouped.setdefault(task_id, []).append((state, count, start))
     progress = {}
-    for task_id, rows in grouped.items():
-        running = [
-            (now - start).total_seconds()
-            for state, start in rows
-            if state == TaskState.RUNNING and start is not None
-        ]
-        open_rows = [state for state, _ in rows if state not in FINISHED_TASK_STATES]
+    for task_id, states in grouped.items():
+        open_count = sum(n for state, n, _ in states if state not in FINISHED_TASK_STATES)
+        running = [(n, start) for state, n, start in states if state == TaskState.RUNNING]
+        starts = [start for _, start in running if start is not None]
         progress[task_id] = TaskProgress(
-            done=not open_rows,
-            running_s=min(running) if running else None,
-            waiting=len(open_rows) > len(running),
+            done=open_count == 0,
+            running_s=(now - max(starts)).total_seconds() if starts else None,
+            waiting=open_count > sum(n for n, _ in running),
         )
     return progress
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, union_all, update
+from sqlalchemy import Select, func, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,18 @@ def _latest(dag_id: str, task_id: str, limit: int) -> Select:
     )
     # wrapped: SQLite takes no ORDER BY / LIMIT on a UNION's members themselves
     return select(newest.c.task_id, newest.c.duration)
+
+
+def task_progress_rows(session: Session, run_pk: int) -> list[tuple[str, str, int, Any]]:
+    """``(task_id, state, instances, latest start_date)`` of a run's task instances, counted
+    in SQL (``planner.forecast.progress_of``): never the 10,000 rows of a mapped task."""
+    ti = task_instance_table
+    query = (
+        select(ti.c.task_id, ti.c.state, func.count(), func.max(ti.c.start_date))
+        .where(ti.c.dag_run_id == run_pk)
+        .group_by(ti.c.task_id, ti.c.state)
+    )
+    return [(task_id, state, int(n), start) for task_id, state, n, start in session.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -86,13 +86,12 @@ def test_a_run_with_everything_done_has_no_forecast() -> None:
 
 def test_progress_groups_the_instances_of_a_mapped_task() -> None:
     started = NOW - timedelta(seconds=8)
-    rows = [
-        ("m", "success", NOW - timedelta(seconds=30)),
-        ("m", "running", NOW - timedelta(seconds=20)),
-        ("m", "running", started),
-        ("m", "scheduled", None),
-        ("done", "skipped", None),
-        ("solo", "running", started),
+    rows = [  # (task_id, state, instances, latest start_date): counted per task and state
+        ("m", "success", 40, NOW - timedelta(seconds=30)),
+        ("m", "running", 2, started),  # the latest-started running instance: 8 s ago
+        ("m", "scheduled", 3, None),
+        ("done", "skipped", 1, None),
+        ("solo", "running", 1, started),
     ]
     progress = progress_of(rows, NOW)
     assert progress["m"] == TaskProgress(done=False, running_s=8.0, waiting=True)
