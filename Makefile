@@ -26,9 +26,14 @@ run: $(BIN)/baton
 		--password-from-env BATON_ADMIN_PASSWORD --if-missing
 	$(BIN)/baton standalone
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; most tests wait on real processes
+# and services, so more workers than cores pays), then the `serial` tests alone: they stop a
+# service the others use (a RabbitMQ restart). `make test TEST_WORKERS=0` runs all in one.
+TEST_WORKERS ?= 3
 test: $(BIN)/baton
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # kill -9 of the scheduler and its workers over 50 runs, then the checks (docs: tests/chaos).
 # `make test` runs it too; BATON_CHAOS_SEED=N replays one, BATON_CHAOS_RUNS=N changes the count.

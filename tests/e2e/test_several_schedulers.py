@@ -324,6 +324,7 @@ def test_celery_survives_a_killed_scheduler_and_a_killed_worker(
     assert any("stopped heartbeating" in e for e in errors), "the worker kill hit no try"
 
 
+@pytest.mark.serial  # stops the machine's RabbitMQ: no other test may use it meanwhile
 def test_celery_rides_out_a_rabbitmq_restart_mid_run(tmp_path: Path, postgres_url: str) -> None:
     """``rabbitmqctl stop_app`` / ``start_app`` while tries run: the schedulers' event
     consumers and the workers reconnect, every run completes, no try runs twice."""
