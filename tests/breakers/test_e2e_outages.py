@@ -52,7 +52,8 @@ def service() -> Iterator[FakeService]:
 def test_refusals_leave_the_breaker_closed_and_its_shown_state_is_the_effective_one(
     baton: Baton, service: FakeService
 ) -> None:
-    extra = "breaker_failure_threshold=2&breaker_reset_timeout_s=6"
+    # 15 s of cool-down: the three orders and the checks below fit in it on a loaded machine
+    extra = "breaker_failure_threshold=2&breaker_reset_timeout_s=15"
     baton.env["BATON_CONN_PAYMENTS"] = f"http://127.0.0.1:{service.port}/?{extra}"
     baton.env["BATON_TEST_PASSWORD"] = "a-long-test-password"
     baton.cli("users", "create", "--username", "ops", "--role", "Viewer",
@@ -85,7 +86,7 @@ def test_refusals_leave_the_breaker_closed_and_its_shown_state_is_the_effective_
         assert api_state(url, token["token"]) == ("open", 2)
 
         # No call arrives; once the cool-down has passed the breaker shows what it will do.
-        baton.wait_until("the cool-down", lambda: breaker(baton)["state"] == "half_open", 30)
+        baton.wait_until("the cool-down", lambda: breaker(baton)["state"] == "half_open", 60)
         assert time.time() >= _epoch(shown["half_open_at"]) - 0.5
         assert len(service.calls) == 7  # nothing probed: the state is read, not changed
         status, page = get(f"{url}/breakers", token["token"])

@@ -107,7 +107,11 @@ def test_every_page_loads_with_a_plugins_folder_in_the_current_directory(
     pages = _pages(site.baton, run_id)
     assert len(pages) > 30
     answers = {page: session.get(site.url + page, timeout=30).status_code for page in pages}
-    missing = {page for page in pages if "/backfills/1" in page}  # no backfill to show
+    missing = {  # no backfill to show; no task of site_dag asks a person anything (HITL)
+        page
+        for page in pages
+        if "/backfills/1" in page or ("/taskInstances/" in page and page.endswith("/hitlDetails"))
+    }
     assert {page: code for page, code in answers.items() if page in missing} == dict.fromkeys(
         missing, 404
     )
