@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 if TYPE_CHECKING:
     from scheduler.spec import DagSpec
 
@@ -50,6 +48,8 @@ def teardowns_of(dag: DagSpec, setup_id: str) -> tuple[str, ...]:
 def relevant_setups(dag: DagSpec) -> dict[str, tuple[str, ...]]:
     """For each task that is not a teardown, the setups whose scope it is in (direct upstream
     ones included): setups above it without teardowns, or with a teardown below it."""
+    import networkx as nx
+
     setups = [t for t, task in dag.tasks.items() if task.is_setup]
     if not setups:
         return {}
@@ -92,6 +92,8 @@ def clear_scope(dag: DagSpec, task_ids: Iterable[str], downstream: bool = False)
     ``partial_subset`` without upstream): each task, everything below it if ``downstream``,
     the setups of every work task among them with those setups' teardowns, and the teardowns
     of a setup cleared on its own. Unknown ids are kept for the caller to report."""
+    import networkx as nx
+
     chosen = list(dict.fromkeys(task_ids))
     known = [t for t in chosen if t in dag.tasks]
     included = set(chosen)

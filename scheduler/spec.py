@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from scheduler import setup_scope
 from scheduler.trigger_rule import TriggerRule
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: ~100 ms that only graph work needs
 
 Schedule = str | float | None
 #: Airflow's map_index of a task instance that is not mapped (or not expanded yet).
@@ -206,6 +207,8 @@ class DagSpec:
     @cached_property
     def graph(self) -> nx.DiGraph:
         """The task graph: an edge ``a → b`` means b runs after a."""
+        import networkx as nx
+
         graph = nx.DiGraph()
         graph.add_nodes_from(self.tasks)
         for task in self.tasks.values():
@@ -218,6 +221,8 @@ class DagSpec:
 
     @cached_property
     def topological_order(self) -> tuple[str, ...]:
+        import networkx as nx
+
         return tuple(nx.topological_sort(self.graph))
 
     @cached_property
@@ -270,6 +275,8 @@ class DagSpec:
     def compensable_descendants(self) -> dict[str, tuple[str, ...]]:
         """For each task with a compensation, the tasks with a compensation below it (at any
         depth): the compensations that must finish before its own may start."""
+        import networkx as nx
+
         order = self.task_index
         return {
             task_id: tuple(

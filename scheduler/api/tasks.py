@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
@@ -152,6 +151,8 @@ def clear_tasks(
     with transaction(database(settings)) as session:
         spec = dag_store.get_spec(session, dag_id)
         if upstream:
+            import networkx as nx
+
             above = set().union(*(nx.ancestors(spec.graph, t) for t in task_ids if t in spec.tasks))
             task_ids = [*task_ids, *(t for t in spec.tasks if t in above)]
         clear = cross_dag_store.clear_across_dags if recursive else _clear_here

@@ -8,8 +8,6 @@ import sys
 import click
 
 from scheduler import api
-from scheduler.api.explain import explain_run
-from scheduler.api.local_run import run_dag_in_process
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_object, emit_tasks, output_option
 from scheduler.errors import BatonError
@@ -169,6 +167,10 @@ def sync() -> None:
 @output_option
 def test(dag_id: str, conf: str | None, logical_date: str | None, output: str) -> None:
     """Run one whole run of DAG_ID in this process; exit 0 only if it succeeds."""
+    # Imported here: the whole engine, runner and triggerer, which no other command needs.
+    from scheduler.api.explain import explain_run
+    from scheduler.api.local_run import run_dag_in_process
+
     conf_value = api.parse_conf(conf, JsonLimits.from_settings(settings()))
     conf_obj = settings()
 

@@ -11,14 +11,12 @@ from typing import Any
 import click
 
 from scheduler import api
-from scheduler.api.local_run import find_dag_spec
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_tasks, output_option
 from scheduler.clock import utcnow
 from scheduler.errors import BatonError, TaskNotFoundError
 from scheduler.executor import TaskRequest
 from scheduler.masking import redact_value
-from scheduler.runner import InMemoryXComReader, run_try
 from scheduler.spec import DagSpec
 
 
@@ -178,6 +176,10 @@ def test(
     map_index: int | None,
 ) -> None:
     """Run one task once, in this process, ignoring dependencies and recording nothing."""
+    # Imported here: the runner and the DAG loader, which no other command needs.
+    from scheduler.api.local_run import find_dag_spec
+    from scheduler.runner import InMemoryXComReader, run_try
+
     config = settings()
     spec = find_dag_spec(config, api.database(config), dag_id)
     if task_id not in spec.tasks:
