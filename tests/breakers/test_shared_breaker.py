@@ -40,8 +40,10 @@ def test_failures_from_two_workers_add_up_and_open_the_breaker(database_url: str
 
 
 def test_an_open_breaker_fails_fast_in_every_worker(database_url: str) -> None:
-    in_processes([{"url": database_url, "policy": POLICY, "fail": True}] * 3)
-    call = {"url": database_url, "policy": POLICY, "fail": False}
+    # A cool-down longer than starting the workers can take on a loaded machine.
+    policy = BreakerPolicy(failure_threshold=3, reset_timeout_s=60)
+    in_processes([{"url": database_url, "policy": policy, "fail": True}] * 3)
+    call = {"url": database_url, "policy": policy, "fail": False}
     outcomes = [o for worker in in_processes([call], [call]) for o in worker]
     assert {o.result for o in outcomes} == {"refused"}
     assert not any(o.reached_service for o in outcomes)

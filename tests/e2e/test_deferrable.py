@@ -101,7 +101,7 @@ def test_a_triggerer_killed_with_minus_9_has_its_triggers_resumed_by_its_restart
     baton = Baton(tmp_path, triggerer_health_threshold="2", triggerer_heartbeat_sec="0.5")
     first, second = Triggerer(baton, "first"), Triggerer(baton, "second")
     try:
-        baton.write_dag("defer.py", DEFER_DAG.format(count=3, seconds=6))
+        baton.write_dag("defer.py", DEFER_DAG.format(count=3, seconds=12))
         baton.start()
         first.start()
         baton.wait_for_dag("defer")
@@ -114,9 +114,10 @@ def test_a_triggerer_killed_with_minus_9_has_its_triggers_resumed_by_its_restart
         assert "claimed 3 trigger(s)" in second.text()
         for i in range(3):
             returned = _returned(baton, "defer", run_id, f"wait_{i}")
-            # The restarted trigger kept its moment: 6 s after the deferral, not after the
-            # restart (the restart took over within the 2 s health threshold + a heartbeat).
-            assert 6.0 <= returned["waited"] < 6.0 + 8.0
+            # The restarted trigger kept its moment: 12 s after the deferral (long enough
+            # that the kill lands before it on a loaded machine), not after the restart
+            # (which took over within the 2 s health threshold + a heartbeat).
+            assert 12.0 <= returned["waited"] < 12.0 + 8.0
             assert returned["try"] == 1
     finally:
         first.stop()

@@ -25,7 +25,8 @@ from scheduler import DAG, PythonOperator
 
 def slow():
     (Path(__file__).parent / "started").touch()
-    time.sleep(3)
+    while not (Path(__file__).parent / "go").exists():  # the test opens the gate
+        time.sleep(0.05)
 
 with DAG("slow", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)):
     PythonOperator(task_id="no_retries", python_callable=slow, retries=0)
@@ -58,6 +59,7 @@ def test_a_scheduler_killed_mid_try_re_runs_it_at_once_without_using_retries(
     )
     baton.kill(signal.SIGKILL)
     baton.start()
+    (baton.dags / "go").touch()
     assert baton.wait_for_run("slow", run_id, timeout=60) == "success"
     for task_id in ("no_retries", "long_delay"):
         ti = baton.task_instance("slow", run_id, task_id)

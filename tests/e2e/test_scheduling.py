@@ -121,8 +121,11 @@ from datetime import datetime, timedelta, timezone
 from scheduler import DAG, PythonOperator, chain
 def step(task=None, ti=None):
     pathlib.Path("{marker}", f"{{task.task_id}}.{{ti.try_number}}").touch()
-    # Long enough that the kill lands inside s2 even on a loaded machine.
-    time.sleep(2.0 if task.task_id == "s2" else 0.3)
+    # s2 waits for the test to open its gate, so the kill lands inside it however slow
+    # the machine is.
+    while task.task_id == "s2" and not pathlib.Path("{marker}", "go").exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
 with DAG("long", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
          default_args={{"retries": 1, "retry_delay": timedelta(seconds=0)}}) as dag:
     chain(*[PythonOperator(task_id=f"s{{i}}", python_callable=step) for i in range(6)])
@@ -136,6 +139,7 @@ with DAG("long", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
     assert baton.cli_json("runs", "list", "long")[0]["state"] == "running"
 
     baton.start()
+    (marker / "go").touch()
     assert baton.wait_for_run("long", run_id) == "success"
     states = baton.task_states("long", run_id)
     assert set(states.values()) == {"success"}
@@ -150,7 +154,7 @@ with DAG("long", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.
     assert "lost" in interrupted[0].error
     # Each step ran once per try: exactly one marker per recorded try.
     tries = sum(len(baton.tries("long", run_id, f"s{i}")) for i in range(6))
-    assert tries == len(list(marker.iterdir()))
+    assert tries == len([p for p in marker.iterdir() if p.name != "go"])
 
 
 def test_sigterm_stops_the_scheduler_cleanly(baton: Baton) -> None:
