@@ -122,7 +122,9 @@ def test_small_batches_hold_the_lock_briefly(db, history, tmp_path):
     )
     # 15 runs of 6 rows (5 instances + the run) at about 10 per batch; events: 15 batches
     assert report.batches >= 15 + 15
-    assert 0 < report.longest_transaction < 1.0
+    # Milliseconds each on an idle machine (the figure is docs/operations.md's); the bound
+    # only says no batch held the lock for the whole clean, whatever the machine's load.
+    assert 0 < report.longest_transaction < 5.0
     assert report.rows["dag_run"] == 15
 
 
