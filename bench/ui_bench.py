@@ -32,7 +32,7 @@ from webui.auth.identity import SESSION_USER_KEY
 
 DAGS, RUNS_PER_DAG, TASKS = 200, 50, 10  # 200 * 50 * 10 = 100,000 task instances
 REPEATS = int(os.environ.get("BENCH_UI_REPEATS", "15"))
-TARGET_MS = 300
+TARGET_MS = 100  # issue 11: every page and the grid's JSON <= 100 ms median
 PAGES = {
     "dag_list": "/dags",
     "dag_grid": "/dags/bench_dag_007/grid",
