@@ -28,7 +28,7 @@ run: $(BIN)/baton
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist; most tests wait on real processes
 # and services, so more workers than cores pays), then the `serial` tests alone: they stop a
-# service the others use (a RabbitMQ restart). `make test TEST_WORKERS=0` runs all in one.
+# service the others use (a RabbitMQ restart) or measure a rate against the clock. `make test TEST_WORKERS=0` runs all in one.
 TEST_WORKERS ?= 3
 test: $(BIN)/baton
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

@@ -43,6 +43,7 @@ def baton(tmp_path: Path) -> Iterator[Baton]:
         instance.stop()
 
 
+@pytest.mark.serial  # measures a rate against the clock: alone, on a quiet machine
 def test_a_pools_tries_are_dispatched_at_its_rate(baton: Baton, tmp_path: Path) -> None:
     out = tmp_path / "starts"
     out.mkdir()

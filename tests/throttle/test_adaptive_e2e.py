@@ -54,6 +54,7 @@ def service() -> Iterator[CapacityService]:
         yield svc
 
 
+@pytest.mark.serial  # measures a rate against the clock: alone, on a quiet machine
 def test_adaptive_throttle_finds_the_capacity_of_a_service_that_answers_429(
     baton: Baton, service: CapacityService
 ) -> None:
