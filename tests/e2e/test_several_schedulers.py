@@ -276,6 +276,7 @@ def test_a_scheduler_killed_and_restarted_at_once_resumes_with_a_second_one_aliv
     cluster.check_no_retries_used(runs)
 
 
+@pytest.mark.serial  # the worker kill must land inside a try: alone, on a quiet machine
 @pytest.mark.parametrize("broker", sorted(BROKERS))
 def test_celery_survives_a_killed_scheduler_and_a_killed_worker(
     tmp_path: Path, postgres_url: str, broker: str

@@ -75,6 +75,7 @@ def test_a_connection_limit_holds_across_two_schedulers(tmp_path: Path, postgres
     assert span >= 23 / 5 - 0.3
 
 
+@pytest.mark.serial  # measures a rate against the clock: alone, on a quiet machine
 def test_a_pool_limit_holds_across_two_schedulers(tmp_path: Path, postgres_url: str) -> None:
     out = tmp_path / "starts"
     out.mkdir()
