@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 from typing import Any
@@ -135,9 +136,20 @@ def unused_default_args(default_args: dict[str, Any], classes: Iterable[type]) -
     return sorted(k for k in default_args if k not in known)
 
 
-@functools.cache
+# Weakly keyed, unlike functools.cache: an operator class defined in a DAG file goes away
+# with the file's module when the file is parsed again.
+_init_parameter_names: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def init_parameter_names(cls: type) -> frozenset[str]:
     """Names of the arguments accepted by any ``__init__`` in ``cls``'s hierarchy."""
+    names = _init_parameter_names.get(cls)
+    if names is None:
+        names = _init_parameter_names[cls] = _collect_init_parameter_names(cls)
+    return names
+
+
+def _collect_init_parameter_names(cls: type) -> frozenset[str]:
     names: set[str] = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")

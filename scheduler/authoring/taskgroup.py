@@ -92,7 +92,12 @@ class TaskGroup(DependencyMixin):
             raise self._error(f"default_args={default_args!r} must be a dict")
         self.default_args: dict[str, Any] = copy.deepcopy(dict(default_args or {}))
         if group_id is None:  # the root group of a DAG (TaskGroup.create_root)
-            self.dag = dag
+            if dag is None:
+                raise DagDefinitionError(
+                    "a TaskGroup without a group_id is the root group of a DAG and needs it: "
+                    "pass dag=..., or give the group a group_id"
+                )
+            self.dag: DAG = dag
             return
         self._check_group_id(group_id)
         self._join(parent_group, dag, add_suffix_on_collision)
@@ -207,6 +212,8 @@ class TaskGroup(DependencyMixin):
     def add(self, node: BaseOperator | TaskGroup) -> None:
         """Make ``node`` (a task or a group) a child of this group."""
         key = node.node_id
+        if key is None:
+            raise self._error("a DAG's root group cannot be a child of another group")
         existing = self.children.get(key)
         if existing is node:
             return

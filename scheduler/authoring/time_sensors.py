@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduler.authoring.sensors import BaseSensorOperator
-from scheduler.errors import DagDefinitionError
+from scheduler.errors import DagDefinitionError, TaskExecutionError
 
 
 class _MomentSensor(BaseSensorOperator):
@@ -62,6 +62,12 @@ class TimeDeltaSensor(_MomentSensor):
 
     def target(self, context: Mapping[str, Any]) -> datetime:
         end = context.get("data_interval_end") or context.get("logical_date")
+        if not isinstance(end, datetime):
+            raise TaskExecutionError(
+                f"task '{self.task_id}': TimeDeltaSensor waits from the run's "
+                f"data_interval_end or logical_date, and this context has neither ({end!r}); "
+                "use a DateTimeSensor with an explicit target_time instead"
+            )
         return _aware(end) + self.delta
 
 

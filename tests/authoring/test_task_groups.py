@@ -184,6 +184,19 @@ def test_task_group_outside_a_dag_is_refused():
         TaskGroup("lonely")
 
 
+def test_a_root_group_without_its_dag_is_refused():
+    with pytest.raises(DagDefinitionError, match="root group of a DAG and needs it"):
+        TaskGroup(None)
+
+
+def test_a_root_group_cannot_be_a_child():
+    other = DAG("other")
+    with DAG("roots"), TaskGroup("g") as group:
+        pass
+    with pytest.raises(DagDefinitionError, match="root group cannot be a child"):
+        group.add(other.task_group)
+
+
 def test_task_group_decorator_returns_the_group_or_the_returned_task():
     @task
     def make(n):

@@ -14,7 +14,7 @@ skipped upstreams, such as ``none_failed_min_one_success``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scheduler.authoring.baseoperator import BaseOperator
@@ -28,7 +28,7 @@ BranchChoice = str | Iterable[str] | None
 class BranchMixIn(SkipMixin):
     """``do_branch``: follow a choice, log it and keep it as the task's return value."""
 
-    def do_branch(self, context: dict[str, Any], branches_to_execute: BranchChoice) -> Any:
+    def do_branch(self, context: Mapping[str, Any], branches_to_execute: BranchChoice) -> Any:
         """Skip the direct downstream tasks not in ``branches_to_execute``; return the choice.
 
         The choice becomes the ``return_value`` XCom even when tasks are skipped (the skip
@@ -53,14 +53,14 @@ class BaseBranchOperator(BaseOperator, BranchMixIn):
 
     inherits_from_skipmixin = True
 
-    def choose_branch(self, context: dict[str, Any]) -> BranchChoice:
+    def choose_branch(self, context: Mapping[str, Any]) -> BranchChoice:
         """The task id(s) / task group id(s) to follow, or None to skip every downstream."""
         raise NotImplementedError(
             f"{type(self).__name__} must implement choose_branch(self, context) returning the "
             "task_id(s) to follow"
         )
 
-    def execute(self, context: dict[str, Any]) -> Any:
+    def execute(self, context: Mapping[str, Any]) -> Any:
         return self.do_branch(context, self.choose_branch(context))
 
 
@@ -68,7 +68,7 @@ class BranchPythonOperator(BaseBranchOperator, PythonOperator):
     """A branch whose ``python_callable`` returns the task id(s) to follow (called like a
     ``PythonOperator``'s)."""
 
-    def choose_branch(self, context: dict[str, Any]) -> BranchChoice:
+    def choose_branch(self, context: Mapping[str, Any]) -> BranchChoice:
         return PythonOperator.execute(self, context)
 
 

@@ -15,7 +15,7 @@ date with ``use_task_logical_date=True`` (useful for catch-up).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,7 +59,7 @@ class BranchDateTimeOperator(BaseBranchOperator):
         self.follow_task_ids_if_false = follow_task_ids_if_false
         self.use_task_logical_date = use_task_logical_date
 
-    def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str]:
+    def choose_branch(self, context: Mapping[str, Any]) -> str | Iterable[str]:
         now = context["logical_date"] if self.use_task_logical_date else datetime.now(UTC)
         if in_window(now, self.target_lower, self.target_upper, self.dag.timezone):
             return self.follow_task_ids_if_true

@@ -11,6 +11,7 @@ past the schedule's end) it is the latest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ class LatestOnlyOperator(BaseBranchOperator):
 
     ui_color = "#e9ffdb"
 
-    def choose_branch(self, context: dict[str, Any]) -> list[str]:
+    def choose_branch(self, context: Mapping[str, Any]) -> list[str]:
         dag_run = context["dag_run"]
         if dag_run.run_type in _MANUAL_RUN_TYPES:
             self.log.info("Manually triggered run: allowing execution to proceed.")

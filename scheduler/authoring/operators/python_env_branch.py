@@ -8,6 +8,7 @@ the direct downstream tasks, or None to skip them all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scheduler.authoring.operators.branch import BaseBranchOperator, BranchChoice
@@ -20,12 +21,12 @@ from scheduler.authoring.operators.python_virtualenv import (
 class BranchPythonVirtualenvOperator(BaseBranchOperator, PythonVirtualenvOperator):
     """A branch chosen by a function run in a cached virtualenv."""
 
-    def choose_branch(self, context: dict[str, Any]) -> BranchChoice:
+    def choose_branch(self, context: Mapping[str, Any]) -> BranchChoice:
         return PythonVirtualenvOperator.execute(self, context)
 
 
 class BranchExternalPythonOperator(BaseBranchOperator, ExternalPythonOperator):
     """A branch chosen by a function run in an existing interpreter, ``python``."""
 
-    def choose_branch(self, context: dict[str, Any]) -> BranchChoice:
+    def choose_branch(self, context: Mapping[str, Any]) -> BranchChoice:
         return ExternalPythonOperator.execute(self, context)

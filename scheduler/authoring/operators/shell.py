@@ -18,11 +18,19 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Protocol
 
 from scheduler.processes import die_with_parent
 
 _PR_SET_PDEATHSIG = 1
+
+
+class LineSink(Protocol):
+    """Where a command's output goes: a text stream, or anything that writes and flushes."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class ShellCommand:
         self.encoding = encoding
         self.process: subprocess.Popen[bytes] | None = None
 
-    def run(self, out: TextIO | None = None) -> CommandResult:
+    def run(self, out: LineSink | None = None) -> CommandResult:
         """Run to completion, copying each output line to ``out`` (default ``sys.stdout``)."""
         self.process = subprocess.Popen(
             self.argv,
@@ -70,7 +78,7 @@ class ShellCommand:
                 self.process.stdout.close()
         return CommandResult(exit_code, last_line)
 
-    def _stream(self, out: TextIO) -> str:
+    def _stream(self, out: LineSink) -> str:
         assert self.process is not None and self.process.stdout is not None
         last_line = ""
         for raw in iter(self.process.stdout.readline, b""):

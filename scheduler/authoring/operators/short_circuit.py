@@ -12,6 +12,7 @@ A truthy result lets the pipeline go on and becomes the XCom. A falsy one skips:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scheduler.authoring.operators.python import PythonOperator
@@ -28,7 +29,7 @@ class ShortCircuitOperator(PythonOperator, SkipMixin):
         super().__init__(**kwargs)
         self.ignore_downstream_trigger_rules = bool(ignore_downstream_trigger_rules)
 
-    def execute(self, context: dict[str, Any]) -> Any:
+    def execute(self, context: Mapping[str, Any]) -> Any:
         condition = super().execute(context)
         self.log.info("Condition result is %s", condition)
         if condition:

@@ -25,7 +25,6 @@ import fcntl
 import hashlib
 import importlib
 import importlib.util
-import io
 import json
 import logging
 import os
@@ -38,7 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from scheduler.authoring.operators.shell import ShellCommand
+from scheduler.authoring.operators.shell import LineSink, ShellCommand
 from scheduler.errors import TaskExecutionError
 
 MARKER = "baton-venv.json"  # written last: a directory without it is not a finished build
@@ -257,18 +256,17 @@ def _installer_env() -> dict[str, str]:
     return env
 
 
-class _Tail(io.TextIOBase):
+class _Tail:
     """Copies what it is given to ``out`` and keeps the last lines, for the error."""
 
-    def __init__(self, out: io.TextIOBase | object) -> None:
-        super().__init__()
+    def __init__(self, out: LineSink) -> None:
         self._out = out
         self.lines: deque[str] = deque(maxlen=_TAIL_LINES)
 
     def write(self, text: str) -> int:
-        self._out.write(text)  # type: ignore[attr-defined]
+        self._out.write(text)
         self.lines.extend(line for line in text.splitlines() if line.strip())
         return len(text)
 
     def flush(self) -> None:
-        self._out.flush()  # type: ignore[attr-defined]
+        self._out.flush()

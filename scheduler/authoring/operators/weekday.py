@@ -16,7 +16,7 @@ The day is today's in the DAG's time zone, or the run's logical date's (UTC) wit
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,7 +87,7 @@ class BranchDayOfWeekOperator(BaseBranchOperator):
         self.week_day = week_day
         self.use_task_logical_date = use_task_logical_date
 
-    def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str]:
+    def choose_branch(self, context: Mapping[str, Any]) -> str | Iterable[str]:
         if self.use_task_logical_date:
             day = context["logical_date"]
         else:
