@@ -151,7 +151,11 @@ def ensure_asset(
                     session, insert(asset_table).values(**values, created_at=now, updated_at=now)
                 )
         except IntegrityError:
-            return session.scalar(select(asset_table.c.id).where(asset_table.c.uri == uri))
+            # The row another scheduler inserted: it exists, or the IntegrityError was
+            # about something else and scalar_one() says so.
+            return session.execute(
+                select(asset_table.c.id).where(asset_table.c.uri == uri)
+            ).scalar_one()
     wanted = {
         k: v for k, v in (("name", name), ("group", group), ("extra", extra)) if v is not None
     }
@@ -170,7 +174,9 @@ def ensure_alias(session: Session, name: str, group: str = "asset") -> int:
         with session.begin_nested():
             return inserted_id(session, insert(alias_table).values(name=name, group=group))
     except IntegrityError:
-        return session.scalar(select(alias_table.c.id).where(alias_table.c.name == name))
+        return session.execute(
+            select(alias_table.c.id).where(alias_table.c.name == name)
+        ).scalar_one()
 
 
 # -- events and the queue -----------------------------------------------------------------------
@@ -217,15 +223,15 @@ def record_events(session: Session, events: Iterable[NewAssetEvent], now: dateti
 
 
 def _consumers(session: Session, asset_id: int, alias: str | None) -> list[str]:
-    query = select(schedule_asset_table.c.dag_id).where(schedule_asset_table.c.asset_id == asset_id)
-    if alias is not None:
-        by_alias = (
-            select(schedule_alias_table.c.dag_id)
-            .join(alias_table, alias_table.c.id == schedule_alias_table.c.alias_id)
-            .where(alias_table.c.name == alias)
-        )
-        query = query.union(by_alias)
-    dag_ids = set(session.scalars(query))
+    by_asset = select(schedule_asset_table.c.dag_id).where(
+        schedule_asset_table.c.asset_id == asset_id
+    )
+    by_alias = (
+        select(schedule_alias_table.c.dag_id)
+        .join(alias_table, alias_table.c.id == schedule_alias_table.c.alias_id)
+        .where(alias_table.c.name == alias)
+    )
+    dag_ids = set(session.scalars(by_asset if alias is None else by_asset.union(by_alias)))
     if not dag_ids:
         return []
     active = select(dag_table.c.dag_id).where(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from scheduler.store.models import SchedulerJobRow, scheduler_job_table
-from scheduler.store.sqlmodel_boundary import inserted_id
+from scheduler.store.sqlmodel_boundary import inserted_id, key_column
 
 
 def start_job(session: Session, now: datetime) -> int:
@@ -67,7 +67,7 @@ def end_job(session: Session, job_id: int, now: datetime) -> None:
 def end_other_jobs(session: Session, job_id: int, now: datetime) -> list[int]:
     """Mark every other 'running' job stopped: used when this scheduler holds the lock."""
     rows = session.scalars(
-        select(col(SchedulerJobRow.id)).where(
+        select(key_column(SchedulerJobRow)).where(
             col(SchedulerJobRow.state) == "running", col(SchedulerJobRow.id) != job_id
         )
     ).all()

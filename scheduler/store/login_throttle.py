@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from scheduler.store.models_login import LoginFailureRow
 
@@ -148,5 +149,5 @@ def _keys(attempt: Attempt) -> list[tuple[str, str]]:
 
 def _row(session: Session, scope: str, key: str) -> LoginFailureRow | None:
     row = LoginFailureRow
-    query = select(row).where(row.scope == scope, row.key == key)
+    query = select(row).where(col(row.scope) == scope, col(row.key) == key)
     return session.scalar(query)

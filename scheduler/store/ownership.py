@@ -38,6 +38,7 @@ from scheduler.store.models import (
     scheduler_job_table,
     task_instance_table,
 )
+from scheduler.store.sqlmodel_boundary import key_column
 
 _IN_FLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
 _NOT_MIRRORED = ("test",)  # `baton dags test` drives its own run in its own process
@@ -141,7 +142,7 @@ def end_dead_local_jobs(session: Session, job_id: int, now: datetime) -> list[in
     threshold."""
     host = socket.gethostname()
     rows = session.execute(
-        select(col(SchedulerJobRow.id), col(SchedulerJobRow.pid)).where(
+        select(key_column(SchedulerJobRow), col(SchedulerJobRow.pid)).where(
             col(SchedulerJobRow.state) == "running",
             col(SchedulerJobRow.hostname) == host,
             col(SchedulerJobRow.id) != job_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Executable, Table
+from sqlalchemy import Column, CursorResult, Executable, Table
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -28,6 +28,12 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model (table=True)")
     return table
+
+
+def key_column(model: type[SQLModel]) -> Column[int]:
+    """The ``id`` column of a table model, typed as what a stored row holds: SQLModel types
+    the field ``int | None`` (a new row has none until flushed), the column is NOT NULL."""
+    return table_of(model).c.id
 
 
 def stored_id(row: _Keyed) -> int:

@@ -27,6 +27,7 @@ from scheduler.states import TaskState
 from scheduler.store import asset_watchers
 from scheduler.store.models import task_instance_table
 from scheduler.store.models_triggers import trigger_table, triggerer_job_table
+from scheduler.store.sqlmodel_boundary import execute_write
 from scheduler.store.transitions import TaskChange, change_task_states
 from scheduler.triggers import serde
 
@@ -229,7 +230,9 @@ def clean_unused(session: Session) -> int:
         ti_t.c.state == TaskState.DEFERRED, ti_t.c.trigger_id.is_not(None)
     )
     watching = asset_watchers.watcher_trigger_ids()
-    result = session.execute(delete(t).where(t.c.id.not_in(waiting), t.c.id.not_in(watching)))
+    result = execute_write(
+        session, delete(t).where(t.c.id.not_in(waiting), t.c.id.not_in(watching))
+    )
     return int(result.rowcount or 0)
 
 
