@@ -92,10 +92,12 @@ def adopt_resumed(session: Session, live: LiveState) -> int:
     adopted = 0
     for row in session.execute(query):
         run = live.get(row.dag_id, row.run_id)
+        if run is None:
+            continue  # another scheduler's run
         key = (row.task_id, row.map_index)
-        view = run.tasks.get(key) if run is not None else None
+        view = run.tasks.get(key)
         if view is None or view.state != TaskState.DEFERRED:
-            continue  # another scheduler's run, or already mirrored
+            continue  # already mirrored
         live.set_task(run, key, TaskView(TaskState.SCHEDULED, view.try_number))
         resume = resume_of(row)
         if resume is not None:

@@ -259,7 +259,7 @@ class RunDriver:
         new_state, retry_at = self._outcome(run, key, event)
         started = event.started_at
         duration = (event.ended_at - started).total_seconds() if started else None
-        values = {
+        values: dict[str, Any] = {  # task instance columns (TaskChange.values)
             "end_date": event.ended_at,
             "duration": duration,
             "next_retry_at": retry_at,
@@ -588,7 +588,7 @@ class RunDriver:
         (the scheduler's), no pool goes past its slots; without, pools are not applied
         (``baton dags test`` runs one DAG in its own process). ``others``: the pool slots
         other schedulers' tries take, (queued + running, deferred)."""
-        runs = self.live.runs.values()
+        runs: Iterable[LiveRun] = self.live.runs.values()
         if paused:
             runs = [r for r in runs if r.dag_id not in paused]
         budget = None
@@ -602,6 +602,7 @@ class RunDriver:
         )
         changes, tries, requests = [], [], []
         phases: list[CompensationChange] = []
+        row: dict[str, Any] | None
         for run, key, compensation in picked:
             if compensation:
                 phase, row, request = self._queue_compensation(run, key[0], now)
@@ -639,7 +640,7 @@ class RunDriver:
             | _FRESH_TRY,
             map_index=map_index,
         )
-        row = {
+        row: dict[str, Any] | None = {  # the try's row; a resumed try keeps its own
             "dag_id": run.dag_id,
             "run_id": run.run_id,
             "task_id": task_id,
@@ -658,7 +659,7 @@ class RunDriver:
 
     def _queue_compensation(
         self, run: LiveRun, task_id: str, now: datetime
-    ) -> tuple[CompensationChange, dict, TaskRequest]:
+    ) -> tuple[CompensationChange, dict[str, Any], TaskRequest]:
         number = run.compensations[task_id].try_number + 1
         path = log_path_for(self.logs_folder, run.dag_id, run.run_id, task_id, number)
         path = compensation_log_path(path)

@@ -315,7 +315,8 @@ class LiveState:
         was_active = old is not None and old.state in ACTIVE_TASK_STATES
         is_active = view is not None and view.state in ACTIVE_TASK_STATES
         self.active_tasks[run.dag_id] += int(is_active) - int(was_active)
-        self._move_pool(run, task_id, True, old.state if old else None, view and view.state)
+        new = view.state if view is not None else None
+        self._move_pool(run, task_id, True, old.state if old else None, new)
         if view is None:
             run.compensations.pop(task_id, None)
         else:

@@ -193,6 +193,7 @@ class SagaSteps:
         if event.state in _SUCCEEDED:
             return self._end(run, task_id, number, T.COMPENSATED, try_values, event.error)
         values: dict[str, Any] = {}
+        retry_at: datetime | None
         if event.lost and run.lost.get((task_id, UNMAPPED), 0) < self.lost_try_limit:
             # Lost to the infrastructure: again at once, its retries not used (recovery.py).
             lost = run.lost[(task_id, UNMAPPED)] = run.lost.get((task_id, UNMAPPED), 0) + 1

@@ -16,7 +16,7 @@ import socket
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -213,7 +213,11 @@ class SchedulerService:
             if self._stopping_since is not None and self._done_stopping():
                 return
             # Rebuilt each time: a restarted loader or worker brings a new handle.
-            handles = [self._signal_r, self.wakeup, *self.db_wakeup.handles()]
+            handles: list[Connection | socket.socket | int] = [
+                self._signal_r,
+                self.wakeup.fileno(),
+                *self.db_wakeup.handles(),
+            ]
             if not self._loader_down:
                 handles.append(self.loader.connection)
             wait(handles + self.executor.wait_handles(), timeout=self._timeout())
