@@ -45,6 +45,8 @@ class SecretsMasker:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._byte_pattern: re.Pattern[bytes] | None = None
+        self._longest_bytes = 0
         self._lock = threading.Lock()
 
     def add(self, value: Any) -> None:
@@ -57,6 +59,9 @@ class SecretsMasker:
             # Longest first, so a secret containing another is replaced whole.
             ordered = sorted(self._secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            encoded = [s.encode("utf-8", "replace") for s in ordered]
+            self._byte_pattern = re.compile(b"|".join(re.escape(s) for s in encoded))
+            self._longest_bytes = max(len(s) for s in encoded)
 
     def redact(self, text: str) -> str:
         pattern = self._pattern  # one read: a concurrent add() swaps in a new pattern
@@ -69,10 +74,21 @@ class SecretsMasker:
         pattern = self._pattern
         return set(pattern.findall(text)) if pattern is not None and text else set()
 
+    def byte_spans(self, data: bytes) -> list[tuple[int, int]]:
+        """Where the registered secrets (UTF-8 encoded) lie in ``data``: ``(start, end)``s."""
+        pattern = self._byte_pattern
+        return [m.span() for m in pattern.finditer(data)] if pattern is not None else []
+
+    @property
+    def longest_bytes(self) -> int:
+        return self._longest_bytes
+
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
             self._pattern = None
+            self._byte_pattern = None
+            self._longest_bytes = 0
 
     def __len__(self) -> int:
         return len(self._secrets)
@@ -94,6 +110,31 @@ def redact(text: str) -> str:
 def secrets_in(text: str) -> set[str]:
     """The known secrets ``text`` contains, as they appear in it."""
     return _masker.found_in(text)
+
+
+def redact_bytes(data: bytes, start: int = 0, end: int | None = None) -> str:
+    """``data[start:end]`` decoded (leniently), each known secret that overlaps it replaced
+    by ``***``, including one the range cuts: the bytes around the range are what let a
+    reader of one chunk of a file find a secret that begins or ends outside the chunk
+    (pass ``secret_context()`` bytes either side)."""
+    end = len(data) if end is None else end
+    pieces, position = [], start
+    for found_start, found_end in _masker.byte_spans(data):
+        if found_end <= position or found_start >= end:
+            continue
+        pieces.append(data[position:found_start] if found_start > position else b"")
+        pieces.append(REDACTED.encode())
+        position = min(found_end, end)
+        if position >= end:
+            break
+    pieces.append(data[position:end])
+    return b"".join(pieces).decode("utf-8", "replace")
+
+
+def secret_context() -> int:
+    """How many bytes either side of a chunk ``redact_bytes`` needs to see every secret that
+    overlaps the chunk whole: the longest known secret's."""
+    return _masker.longest_bytes
 
 
 # Deeper than this, a value is hidden whole rather than walked: two frames a level would

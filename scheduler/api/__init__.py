@@ -46,9 +46,7 @@ if TYPE_CHECKING:
         list_tries,
         list_xcoms,
         mark_tasks,
-        read_log_bytes,
         read_task_log,
-        task_log_path,
     )
     from scheduler.api.users import (
         LOGIN_FAILURE_WINDOW,
@@ -113,9 +111,7 @@ _HOMES = {
     "list_tries": "scheduler.api.tasks",
     "list_xcoms": "scheduler.api.tasks",
     "mark_tasks": "scheduler.api.tasks",
-    "read_log_bytes": "scheduler.api.tasks",
     "read_task_log": "scheduler.api.tasks",
-    "task_log_path": "scheduler.api.tasks",
     "LOGIN_FAILURE_WINDOW": "scheduler.api.users",
     "LOGIN_MAX_FAILURES": "scheduler.api.users",
     "LOGIN_POLICY": "scheduler.api.users",
@@ -169,12 +165,10 @@ __all__ = [
     "list_task_instances",
     "list_mapped_instances",
     "list_tries",
-    "task_log_path",
     "clear_tasks",
     "mark_tasks",
     "get_task_instance",
     "list_xcoms",
-    "read_log_bytes",
     "read_task_log",
     # users
     "LOGIN_FAILURE_WINDOW",

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from scheduler.api.databases import database, read_database
+from scheduler.api.task_logs import read_try_log
 from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import BatonError
-from scheduler.masking import redact
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec
-from scheduler.store import actions, shipped_logs
+from scheduler.store import actions
 from scheduler.store import cross_dag as cross_dag_store
 from scheduler.store import dags as dag_store
 from scheduler.store import runs as run_store
@@ -46,53 +45,6 @@ def list_tries(
     with transaction(database(settings)) as session:
         run_store.get_task_instance(session, dag_id, run_id, task_id, map_index)
         return run_store.list_tries(session, dag_id, run_id, task_id, kind, map_index)
-
-
-def task_log_path(
-    settings: Settings,
-    dag_id: str,
-    run_id: str,
-    task_id: str,
-    try_number: int | None,
-    kind: str = "task",
-    map_index: int = -1,
-) -> Path:
-    """The log file of a try; ``kind="compensate"``: of a compensation try (sagas)."""
-    chosen = _chosen_try(settings, dag_id, run_id, task_id, try_number, kind, map_index)
-    if not chosen.log_path or not Path(chosen.log_path).exists():
-        raise _no_log_yet(chosen, task_id)
-    return Path(chosen.log_path)
-
-
-def read_log_bytes(
-    settings: Settings,
-    dag_id: str,
-    run_id: str,
-    task_id: str,
-    try_number: int | None,
-    kind: str = "task",
-    map_index: int = -1,
-    *,
-    tail: int | None = None,
-) -> tuple[int, bytes, int]:
-    """``(try_number, bytes, size)``: a try's whole log, or its last ``tail`` bytes. From
-    the file on this machine if there is one, else from what the worker that ran the try
-    shipped to the database (a Celery worker on another machine)."""
-    chosen = _chosen_try(settings, dag_id, run_id, task_id, try_number, kind, map_index)
-    path = Path(chosen.log_path) if chosen.log_path else None
-    if path is not None and path.exists():
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            handle.seek(0 if tail is None else max(0, size - tail))
-            return chosen.try_number, handle.read(), size
-    log_path = chosen.log_path
-    with transaction(read_database(settings)) as session:
-        shipped = shipped_logs.shipped_size(session, log_path) if log_path else None
-        if log_path and shipped is not None:
-            start = 0 if tail is None else max(0, shipped - tail)
-            data, total = shipped_logs.read_shipped(session, log_path, start) or (b"", 0)
-            return chosen.try_number, data, total
-    raise _no_log_yet(chosen, task_id)
 
 
 def _no_log_yet(chosen: TaskTryRow, task_id: str) -> BatonError:
@@ -243,13 +195,16 @@ def read_task_log(
     task_id: str,
     try_number: int | None,
     *,
-    max_bytes: int,
+    max_bytes: int | None,
     kind: str = "task",
     map_index: int = -1,
 ) -> tuple[int, str, bool]:
-    """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes, secrets masked;
-    ``kind="compensate"`` reads a compensation try's log."""
-    number, data, size = read_log_bytes(
-        settings, dag_id, run_id, task_id, try_number, kind, map_index, tail=max_bytes
-    )
-    return number, redact(data.decode("utf-8", errors="replace")), size > max_bytes
+    """``(try_number, text, truncated)``: the log's last ``max_bytes`` bytes (None: all of
+    it), secrets masked (``task_logs.read_try_log``); ``kind="compensate"`` reads a compensation
+    try's log. From the file on this machine, else from what the worker that ran the try
+    shipped to the database (a Celery worker on another machine)."""
+    chosen = _chosen_try(settings, dag_id, run_id, task_id, try_number, kind, map_index)
+    chunk = read_try_log(settings, chosen.log_path, limit=None, tail=max_bytes)
+    if not chunk.exists:
+        raise _no_log_yet(chosen, task_id)
+    return chosen.try_number, chunk.text, chunk.start > 0

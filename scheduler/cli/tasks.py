@@ -89,8 +89,10 @@ def logs(
     kind = "compensate" if compensation else "task"
     index = -1 if map_index is None else map_index
     # The file here, or the chunks a worker on another machine shipped to the database.
-    _, data, _ = api.read_log_bytes(settings(), dag_id, run_id, task_id, try_number, kind, index)
-    click.echo(data.decode("utf-8", errors="replace"), nl=False)
+    _, text, _ = api.read_task_log(
+        settings(), dag_id, run_id, task_id, try_number, max_bytes=None, kind=kind, map_index=index
+    )
+    click.echo(text, nl=False)
 
 
 @tasks.command()

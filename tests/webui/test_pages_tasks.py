@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from scheduler import api
-from webui.queries.tasks import read_log, rendered_fields
+from webui.queries.tasks import rendered_fields
 
 
 def ti_url(webui, run_id: str, task_id: str, endpoint: str = "tasks.task_instance", **kw) -> str:
@@ -92,15 +92,6 @@ def test_unknown_task_is_a_404(viewer_client, webui, seed) -> None:
     assert response.status_code == 404 and "has no task &#39;nope&#39;" in response.get_data(
         as_text=True
     )
-
-
-def test_read_log_never_splits_a_character(tmp_path) -> None:
-    log = tmp_path / "try.log"
-    log.write_bytes("é".encode() * 3)  # 6 bytes
-    first = read_log(str(log), 0, limit=3)
-    assert first.text == "é" and first.offset == 2 and first.more
-    second = read_log(str(log), first.offset, limit=100)
-    assert second.text == "éé" and not second.more
 
 
 def test_rendered_fields_parses_the_runner_lines() -> None:

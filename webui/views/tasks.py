@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from werkzeug.wrappers import Response
 
 from scheduler import api
-from scheduler.api import hitl
+from scheduler.api import hitl, task_logs
 from scheduler.api.hitl import HitlKey
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, TaskNotFoundError
 from scheduler.states import ACTIVE_TASK_STATES, TaskState
@@ -135,8 +135,7 @@ def task_instance(dag_id: str, run_id: str, task_id: str) -> str | Response:
         }
     shown = comp_tries if kind == COMPENSATE else tries
     chosen = _chosen_try(shown, request.args.get("try"))
-    with read_session() as session:
-        log = task_queries.read_log(chosen.log_path if chosen else None, session=session)
+    log = task_logs.read_try_log(settings(), chosen.log_path if chosen else None)
     return render_template(
         "task_instance.html",
         ti=ti,
@@ -175,8 +174,7 @@ def log_tail(dag_id: str, run_id: str, task_id: str) -> Response:
         ti = task_queries.task_instance(session, dag_id, run_id, task_id, map_index)
         tries = task_queries.tries(session, dag_id, run_id, task_id, kind, map_index)
     chosen = _chosen_try(tries, request.args.get("try"))
-    with read_session() as session:
-        chunk = task_queries.read_log(chosen.log_path if chosen else None, offset, session=session)
+    chunk = task_logs.read_try_log(settings(), chosen.log_path if chosen else None, offset)
     running = _live(ti, chosen, tries, kind)
     return jsonify(
         text=chunk.text,
