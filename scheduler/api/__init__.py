@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     )
     from scheduler.api.run_actions import clear_run, delete_run, mark_run
     from scheduler.api.runs import compensate_run, get_run, list_runs, runs_page, trigger_dag
+    from scheduler.api.task_test import run_task_test
     from scheduler.api.tasks import (
         clear_tasks,
         get_task_instance,
@@ -112,6 +113,7 @@ _HOMES = {
     "list_xcoms": "scheduler.api.tasks",
     "mark_tasks": "scheduler.api.tasks",
     "read_task_log": "scheduler.api.tasks",
+    "run_task_test": "scheduler.api.task_test",
     "LOGIN_FAILURE_WINDOW": "scheduler.api.users",
     "LOGIN_MAX_FAILURES": "scheduler.api.users",
     "LOGIN_POLICY": "scheduler.api.users",
@@ -170,6 +172,7 @@ __all__ = [
     "get_task_instance",
     "list_xcoms",
     "read_task_log",
+    "run_task_test",
     # users
     "LOGIN_FAILURE_WINDOW",
     "LOGIN_MAX_FAILURES",

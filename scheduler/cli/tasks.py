@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,9 +11,6 @@ import click
 from scheduler import api
 from scheduler.cli.context import settings
 from scheduler.cli.output import emit, emit_tasks, output_option
-from scheduler.clock import utcnow
-from scheduler.errors import BatonError, TaskNotFoundError
-from scheduler.executor import TaskRequest
 from scheduler.masking import redact_value
 from scheduler.spec import DagSpec
 
@@ -178,43 +173,9 @@ def test(
     map_index: int | None,
 ) -> None:
     """Run one task once, in this process, ignoring dependencies and recording nothing."""
-    # Imported here: the runner and the DAG loader, which no other command needs.
-    from scheduler.api.local_run import find_dag_spec
-    from scheduler.runner import InMemoryXComReader, run_try
-
-    config = settings()
-    spec = find_dag_spec(config, api.database(config), dag_id)
-    if task_id not in spec.tasks:
-        raise TaskNotFoundError(
-            f"DAG '{dag_id}' has no task '{task_id}'; its tasks: {', '.join(spec.tasks)}"
-        )
-    mapped = spec.tasks[task_id].mapping is not None
-    if mapped != (map_index is not None):
-        raise BatonError(
-            f"task '{task_id}' is mapped: name an instance with --map-index N"
-            if mapped
-            else f"task '{task_id}' is not mapped: leave out --map-index"
-        )
-    when = api.parse_logical_date(logical_date) or utcnow()
-    with tempfile.TemporaryDirectory(prefix="baton-task-test-") as folder:
-        log_path = Path(folder) / "task.log"
-        request = TaskRequest(
-            dag_id=dag_id,
-            task_id=task_id,
-            run_id=f"test__{when.isoformat()}",
-            try_number=1,
-            fileloc=spec.fileloc,
-            log_path=str(log_path),
-            logical_date=when,
-            data_interval_start=when,
-            data_interval_end=when,
-            run_type="test",
-            conf=api.parse_conf(conf),
-            execution_timeout_s=spec.tasks[task_id].execution_timeout_s,
-            map_index=-1 if map_index is None else map_index,
-        )
-        result = run_try(request, InMemoryXComReader())
-        if log_path.exists():
-            click.echo(log_path.read_text(errors="replace"), nl=False)
+    result = api.run_task_test(
+        settings(), dag_id, task_id, logical_date=logical_date, conf=conf, map_index=map_index
+    )
+    click.echo(result.log, nl=False)
     click.echo(f"Task {task_id}: {result.state}" + (f" ({result.error})" if result.error else ""))
-    sys.exit(0 if result.state == "success" else 1)
+    sys.exit(0 if result.succeeded else 1)
