@@ -53,7 +53,30 @@ def to_json(value: Deferral | Reschedule | Resume | None) -> dict[str, Any] | No
     return {"kind": kind, **serde.encode(value.__dict__, f"a {kind}")}
 
 
-def from_json(body: dict[str, Any] | None) -> Deferral | Reschedule | Resume | None:
+def outcome_from_json(body: dict[str, Any] | None) -> Deferral | Reschedule | None:
+    """A finished try's ``deferral`` from ``to_json``: a Deferral or a Reschedule."""
+    value = _from_json(body)
+    if isinstance(value, Resume):
+        raise _unexpected(value, "a finished try's deferral (a Deferral or a Reschedule)")
+    return value
+
+
+def resume_from_json(body: dict[str, Any] | None) -> Resume | None:
+    """A task request's ``resume`` from ``to_json``."""
+    value = _from_json(body)
+    if value is not None and not isinstance(value, Resume):
+        raise _unexpected(value, "a task request's resume (a Resume)")
+    return value
+
+
+def _unexpected(value: object, wanted: str) -> ValueError:
+    return ValueError(
+        f"a message holds a {type(value).__name__} where {wanted} belongs; do the scheduler "
+        "and the Celery workers run the same version of Baton?"
+    )
+
+
+def _from_json(body: dict[str, Any] | None) -> Deferral | Reschedule | Resume | None:
     """The inverse of ``to_json``."""
     from scheduler.triggers import serde
 

@@ -45,7 +45,7 @@ def decode_request(body: dict[str, Any]) -> TaskRequest:
     values = {k: v for k, v in body.items() if k in names}
     for name in _DATES:
         values[name] = datetime.fromisoformat(values[name])
-    values["resume"] = deferral.from_json(values.get("resume"))
+    values["resume"] = deferral.resume_from_json(values.get("resume"))
     return TaskRequest(**values)
 
 
@@ -111,6 +111,6 @@ def decode_event(body: dict[str, Any]) -> ExecutorEvent:
         sealed_xcoms=tuple(tuple(pair) for pair in body["sealed_xcoms"]),
         skip_tasks=tuple(body["skip_tasks"]),
         lost=body.get("lost", False),
-        deferral=deferral.from_json(body.get("deferral")),
+        deferral=deferral.outcome_from_json(body.get("deferral")),
         outlet_events=tuple(body.get("outlet_events", ())),
     )

@@ -335,8 +335,8 @@ class LocalExecutor(Executor):
         alive = {w.process.sentinel: w for w in self._workers}
         give_up = time.monotonic() + self.STOP_TIMEOUT_S
         while alive and time.monotonic() < give_up:
-            for sentinel in wait(list(alive), timeout=max(0.0, give_up - time.monotonic())):
-                alive.pop(sentinel)
+            ended = set(wait(list(alive), timeout=max(0.0, give_up - time.monotonic())))
+            alive = {sentinel: w for sentinel, w in alive.items() if sentinel not in ended}
         for worker in alive.values():
             _kill_group(worker.pid, signal.SIGKILL)
         for worker in list(self._workers):

@@ -105,16 +105,16 @@ def _reporting_exit() -> Iterator[None]:
     Only in this process: a child the file forked exits quietly."""
     real_exit, me = os._exit, os.getpid()
 
-    def reporting_exit(code: int) -> NoReturn:
+    def reporting_exit(status: int) -> NoReturn:  # os._exit's signature, keywords too
         if os.getpid() == me:
             with contextlib.suppress(BaseException):
                 frames = traceback.extract_stack()[:-1]
                 lines = [f'  File "{f.filename}", line {f.lineno} in {f.name}' for f in frames]
                 stack = "\n".join(reversed(lines))
-                sys.stderr.write(f"os._exit({code}) called\nStack (most recent call first):\n")
+                sys.stderr.write(f"os._exit({status}) called\nStack (most recent call first):\n")
                 sys.stderr.write(stack + "\n")
                 sys.stderr.flush()
-        real_exit(code)
+        real_exit(status)
 
     os._exit = reporting_exit
     try:

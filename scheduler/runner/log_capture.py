@@ -40,13 +40,11 @@ _MAX_PENDING = 1 << 20
 class BatonLogFormatter(logging.Formatter):
     """``[ISO time with milliseconds, UTC] LEVEL - message``; tracebacks follow the line."""
 
-    converter = time.gmtime
-
     def __init__(self) -> None:
         super().__init__("[%(asctime)s] %(levelname)s - %(message)s")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         return f"{stamp}.{int(record.msecs):03d}+0000"
 
 

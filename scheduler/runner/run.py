@@ -110,9 +110,9 @@ class _TryRun:
             r.run_id,
         )
         try:
-            self._prepare()
+            context = self._prepare()
             self._call("on_execute_callback")
-            result = self._execute()
+            result = self._execute(context)
             self._push_return_value(result)
             self.xcoms.sealed()  # here, so a missing Fernet key fails the try with its reason
         except DownstreamTasksSkipped as exc:
@@ -132,7 +132,8 @@ class _TryRun:
         self.log.info("Marking task as SUCCESS")
         return self._finished("success")
 
-    def _prepare(self) -> None:
+    def _prepare(self) -> dict[str, Any]:
+        """Load the task, build its context (kept for the callbacks) and render it."""
         r = self.request
         dag, task = get_dag_and_task(r.fileloc, r.dag_id, r.task_id)
         if r.compensation:
@@ -155,16 +156,17 @@ class _TryRun:
         self.task = rendered
         self.context["task"] = rendered
         self.context["ti"].task = rendered
+        return self.context
 
-    def _execute(self) -> Any:
+    def _execute(self, context: dict[str, Any]) -> Any:
         timeout_s = self._timeout_s()
         if timeout_s and not can_enforce_timeout():
             self.log.warning("execution_timeout is not enforced: the try is not in a main thread")
-        with execution_timeout(timeout_s), current_context(self.context):
+        with execution_timeout(timeout_s), current_context(context):
             resume = self.request.resume
             if resume is not None and resume.next_method:
-                return resume_deferred(self.task, self.context, resume, self.log)
-            return self.task.execute(self.context)
+                return resume_deferred(self.task, context, resume, self.log)
+            return self.task.execute(context)
 
     def _timeout_s(self) -> float | None:
         if self.request.execution_timeout_s is not None:
@@ -275,8 +277,10 @@ def _merged_params(dag: Any, task: Any, conf: dict[str, Any]) -> dict[str, Any]:
     declared = ParamsDict(getattr(dag, "params", None))
     task_params = getattr(task, "params", None) or {}
     for key in task_params:
-        is_dict = isinstance(task_params, ParamsDict)
-        declared[key] = task_params.get_param(key) if is_dict else task_params[key]
+        if isinstance(task_params, ParamsDict):  # keeps the Param, with its schema
+            declared[key] = task_params.get_param(key)
+        else:
+            declared[key] = task_params[key]
     return merge_params(declared, conf)
 
 

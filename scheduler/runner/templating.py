@@ -43,8 +43,8 @@ def template_searchpath(dag: Any) -> list[str]:
     if fileloc:
         folders.append(str(Path(fileloc).resolve().parent))
     extra = getattr(dag, "template_searchpath", None) or []
-    folders += [extra] if isinstance(extra, str | Path) else list(extra)
-    return [str(folder) for folder in folders]
+    extra_folders = [extra] if isinstance(extra, str | Path) else list(extra)
+    return folders + [str(folder) for folder in extra_folders]
 
 
 def create_jinja_env(dag: Any) -> jinja2.Environment:
