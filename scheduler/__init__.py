@@ -7,9 +7,8 @@ without a database. Connections, variables, hooks and plugin classes, which need
 are loaded on first use (``from scheduler import BaseHook`` still works).
 """
 
-import importlib
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scheduler.authoring import (
     DAG,
@@ -77,6 +76,7 @@ from scheduler.errors import (
     BatonTaskTimeout,
     NotSupportedYetError,
 )
+from scheduler.lazy_exports import lazy_exports
 from scheduler.plugins_package import install as _pin_plugins_package
 from scheduler.states import RunState as DagRunState  # Airflow's names for the states
 from scheduler.states import TaskState as TaskInstanceState
@@ -247,15 +247,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise _missing(name)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
 def _missing(name: str) -> Exception:
     """An Airflow name Baton lacks is an ImportError that says so (the DAG file's import
     error then names the missing feature); any other name is an AttributeError."""
@@ -265,3 +256,6 @@ def _missing(name: str) -> Exception:
     close = get_close_matches(name, __all__, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return AttributeError(f"module 'scheduler' has no attribute {name!r}{hint}", name=name)
+
+
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY, missing=_missing)
