@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import ConfigError
@@ -241,14 +241,16 @@ def _read_env(env: dict[str, str]) -> dict[str, Any]:
 
 def _convert(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    types = {f.name: f.type for f in fields(Settings)}
+    # The fields' types, not the strings of their annotations (dataclasses.Field.type is
+    # what the annotation says, a str under `from __future__ import annotations`).
+    types = get_type_hints(Settings)
     for name, raw in values.items():
         kind = types[name]
         try:
             out[name] = _coerce(kind, raw)
         except ValueError:
             raise ConfigError(
-                f"BATON_{name.upper()}={raw!r} is not a valid {kind}; "
+                f"BATON_{name.upper()}={raw!r} is not a valid {kind.__name__}; "
                 "set it to a value of that type or unset it"
             ) from None
     if out.get("parallelism", 1) < 1:
@@ -282,10 +284,10 @@ def check_bind(bind: str, name: str) -> str:
     return bind
 
 
-def _coerce(kind: str, raw: Any) -> Any:
-    if kind == "Path":
+def _coerce(kind: type, raw: Any) -> Any:
+    if kind is Path:
         return Path(str(raw)).expanduser().resolve()
-    if kind == "bool":
+    if kind is bool:
         if isinstance(raw, bool):
             return raw
         lowered = str(raw).strip().lower()
@@ -294,8 +296,8 @@ def _coerce(kind: str, raw: Any) -> Any:
         if lowered in {"0", "false", "no", "off"}:
             return False
         raise ValueError(raw)
-    if kind == "int":
+    if kind is int:
         return int(raw)
-    if kind == "float":
+    if kind is float:
         return float(raw)
     return str(raw)

@@ -94,12 +94,13 @@ def clean(
 
 
 def _emit_report(report: CleanReport, output: str) -> None:
+    archives = sorted(report.archives.values())
     summary = {
         "dry_run": report.dry_run,
         "before": report.before,
         "rows": report.rows,
         "log_files": report.log_files,
-        "archives": sorted(report.archives.values()),
+        "archives": archives,
         "batches": report.batches,
         "skipped_active_runs": report.skipped_runs,
         "seconds": round(report.seconds, 3),
@@ -112,7 +113,7 @@ def _emit_report(report: CleanReport, output: str) -> None:
     for name, n in sorted(report.rows.items()):
         click.echo(f"{name}: {verb} {n} rows")
     click.echo(f"log files: {verb} {report.log_files}")
-    for name in summary["archives"]:
+    for name in archives:
         click.echo(f"archived in {name}")
     if not report.dry_run:
         click.echo(

@@ -8,12 +8,20 @@ connection type (``connection_types={"http": HttpHook}``); when that hook define
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from scheduler.connections import get_connection
 from scheduler.errors import BatonError
 from scheduler.masking import redact
 from scheduler.plugins.loader import PluginReport
 from scheduler.settings import Settings
+
+
+@runtime_checkable
+class _TestsConnection(Protocol):
+    """A hook with Airflow's optional ``test_connection`` (BaseHook does not define it)."""
+
+    def test_connection(self) -> tuple[bool, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ def check_connection(settings: Settings, report: PluginReport, conn_id: str) -> 
             "`baton plugins list` shows what loaded"
         )
     hook_name = f"{hook_class.__module__}.{hook_class.__qualname__}"
-    if not callable(getattr(hook_class, "test_connection", None)):
+    if not issubclass(hook_class, _TestsConnection):
         raise BatonError(
             f"cannot test connection '{conn_id}': its hook {hook_name} has no "
             "test_connection() method"

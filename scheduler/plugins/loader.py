@@ -34,6 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from scheduler.connections import BaseHook
 from scheduler.plugins.plugin import BatonPlugin, LoadedPlugin, MenuLink, check_plugin
 from scheduler.plugins_package import is_bundled
 from scheduler.settings import Settings
@@ -60,7 +61,7 @@ class PluginReport:
     plugins: tuple[LoadedPlugin, ...] = ()
     failures: tuple[PluginFailure, ...] = ()
 
-    def hook_for_conn_type(self, conn_type: str) -> type | None:
+    def hook_for_conn_type(self, conn_type: str) -> type[BaseHook] | None:
         """The hook class a plugin registers for ``conn_type`` (the first one wins)."""
         for plugin in self.plugins:
             if conn_type in plugin.connection_types:

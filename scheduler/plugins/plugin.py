@@ -75,7 +75,7 @@ class LoadedPlugin:
     operators: tuple[type, ...] = ()
     sensors: tuple[type, ...] = ()
     hooks: tuple[type, ...] = ()
-    connection_types: dict[str, type] = field(default_factory=dict)
+    connection_types: dict[str, type[BaseHook]] = field(default_factory=dict)
     macros: dict[str, Callable[..., Any]] = field(default_factory=dict)
     menu_links: tuple[MenuLink, ...] = ()
 
@@ -125,14 +125,16 @@ def _classes(plugin: str, what: str, values: Sequence[Any], base: type) -> tuple
     return tuple(values)
 
 
-def _connection_types(plugin: str, types: Mapping[str, Any]) -> dict[str, type]:
+def _connection_types(plugin: str, types: Mapping[str, Any]) -> dict[str, type[BaseHook]]:
+    hooks: dict[str, type[BaseHook]] = {}
     for conn_type, hook in types.items():
         if not (inspect.isclass(hook) and issubclass(hook, BaseHook)):
             raise PluginError(
                 f"plugin '{plugin}': connection type {conn_type!r} maps to {hook!r}; map each "
                 "conn_type to its hook class (a BaseHook subclass)"
             )
-    return dict(types)
+        hooks[conn_type] = hook
+    return hooks
 
 
 def _macros(plugin: str, macros: Any) -> dict[str, Callable[..., Any]]:

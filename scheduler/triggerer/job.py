@@ -215,6 +215,7 @@ class TriggererJob:
             log.warning("could not acknowledge stored messages: %s", exc)
 
     def _store(self, batch: list[Fired]) -> set[int]:
+        assert self.db is not None
         try:
             with transaction(self.db) as session:
                 for fired in batch:

@@ -65,10 +65,10 @@ class TriggerLoop:
 
     def sync(self, wanted: Iterable[StoredTrigger]) -> None:
         """Run exactly ``wanted``: start the new ones, cancel the ones gone."""
-        wanted = {t.id: t for t in wanted}
-        for trigger_id in [t for t in self.running if t not in wanted]:
+        by_id = {t.id: t for t in wanted}
+        for trigger_id in [t for t in self.running if t not in by_id]:
             self.running.pop(trigger_id).cancel()  # cleared, timed out or re-claimed
-        for trigger_id, stored in wanted.items():
+        for trigger_id, stored in by_id.items():
             if trigger_id not in self.running:
                 run = self._watch(stored) if stored.watches else self._run(stored)
                 self.running[trigger_id] = asyncio.create_task(run, name=f"trigger-{trigger_id}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.errors import BatonError
 from scheduler.plugins import check_connection, load_plugins
 from scheduler.plugins_package import BUNDLED
 from scheduler.settings import Settings
@@ -67,3 +68,34 @@ def test_connections_test_finds_the_http_hook_with_a_custom_folder(
     assert "no plugin registers a hook" not in result.message
     assert result.hook == "plugins.http.hook.HttpHook"
     assert not result.ok and "Connection refused" in result.message
+
+
+def test_connections_test_calls_test_connection_and_refuses_a_hook_without_it(
+    folder: PluginFolder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder.write(
+        "echo.py",
+        """
+        from scheduler import BaseHook, BatonPlugin
+
+        class EchoHook(BaseHook):
+            conn_name_attr = "echo_conn_id"
+            def __init__(self, echo_conn_id):
+                super().__init__()
+                self.conn_id = echo_conn_id
+            def test_connection(self):
+                return True, f"hello from {self.conn_id}"
+
+        class MuteHook(BaseHook):
+            pass
+
+        plugin = BatonPlugin(name="echo", connection_types={"echo": EchoHook, "mute": MuteHook})
+        """,
+    )
+    monkeypatch.setenv("BATON_CONN_LOUD", "echo://host")
+    monkeypatch.setenv("BATON_CONN_QUIET", "mute://host")
+    report = load_plugins(folder.settings, entry_points=False)
+    result = check_connection(folder.settings, report, "loud")
+    assert result.ok and result.message == "hello from loud"
+    with pytest.raises(BatonError, match=r"its hook echo\.MuteHook has no test_connection"):
+        check_connection(folder.settings, report, "quiet")

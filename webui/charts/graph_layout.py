@@ -18,6 +18,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import networkx as nx
 
@@ -75,7 +76,7 @@ def layout(
     exit_: Hashable | None = None,
 ) -> Layout:
     real = graph.subgraph(n for n in graph if n not in (entry, exit_))
-    layers: list[list[Hashable]] = list(longest_path_layers(real, order))
+    layers: list[list[Hashable]] = [list(nodes) for nodes in longest_path_layers(real, order)]
     if entry is not None and entry in graph:
         layers.insert(0, [entry])
     if exit_ is not None and exit_ in graph:
@@ -91,14 +92,19 @@ def layout(
         if crossings < best_crossings:
             best, best_crossings = [list(nodes) for nodes in layers], crossings
     position = {node: (li, i) for li, nodes in enumerate(best) for i, node in enumerate(nodes)}
-    real_layers = [[n for n in column if n in real] for column in best]
+    real_layers = [[n for n in column if _is_real(n, real)] for column in best]
     return Layout(
         [column for column in real_layers if column],
-        {n: p for n, p in position.items() if n in real},
+        {n: p for n, p in position.items() if _is_real(n, real)},
         best_crossings,
         best,
         chains,
     )
+
+
+def _is_real(node: Hashable, real: nx.DiGraph) -> TypeGuard[str]:
+    """A task or group id of ``real``: not a dummy, nor an entry or exit sentinel."""
+    return isinstance(node, str) and node in real
 
 
 def _with_dummies(

@@ -18,7 +18,7 @@ DAG and a 60-task DAG).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -177,7 +177,10 @@ def route(shape: GraphShape, tree: GroupTree, a: str, b: str) -> list[tuple[floa
 
 
 def _box(shape: GraphShape, unit: object) -> Box:
-    return shape.nodes.get(unit) or shape.collapsed.get(unit) or shape.frames[unit]  # type: ignore[call-overload]
+    """The box of a visible node (a task or a collapsed group) or of a group's frame."""
+    if not isinstance(unit, str):  # a port or a dummy has a slot, not a box
+        raise TypeError(f"{unit!r} has no box: only nodes and group frames have one")
+    return shape.nodes.get(unit) or shape.collapsed.get(unit) or shape.frames[unit]
 
 
 def _piece(
@@ -256,7 +259,10 @@ def _place_block(
     columns = placed.columns
     shape.unit_order[block] = [unit for column in placed.layers for unit in column]
     shape.chains[block] = placed.chains
-    sizes = {unit: _unit_size(tree, unit, folded) for unit in units}
+    # Looked up by every unit of a column: dummies and ports too, which take no room.
+    sizes: dict[Hashable, tuple[float, float]] = {
+        unit: _unit_size(tree, unit, folded) for unit in units
+    }
     widths = [max(sizes.get(u, (0, 0))[0] for u in column) for column in columns]
     heights = [
         sum(sizes.get(u, (0, SLOT_H))[1] for u in column) + GAP_Y * (len(column) - 1)
@@ -268,7 +274,7 @@ def _place_block(
         y = y0 + (height - column_height) / 2
         for unit in column:
             shape.columns[(block, unit)] = (x, x + width)
-            if unit not in sizes:  # a dummy or a port: a slot for edges to pass
+            if not isinstance(unit, str):  # a dummy or a port: a slot for edges to pass
                 shape.slots[(block, unit)] = y + SLOT_H / 2
                 y += SLOT_H + GAP_Y
                 continue

@@ -206,8 +206,9 @@ def _options(
     ]
 
 
-def _label(labels: Mapping[str, Any], value: Any) -> Any:
-    # Keys that went through JSON (the stored DagSpec) are strings: 1 is "1", None "null".
+def _label(labels: Mapping[Any, Any], value: Any) -> Any:
+    # A DAG file's keys are the values themselves (1, None); keys that went through JSON
+    # (the stored DagSpec) are strings: 1 is "1", None "null".
     for key in (value, str(value), json.dumps(value)):
         if isinstance(key, str | int | float | bool | None) and key in labels:
             return labels[key]
