@@ -47,8 +47,8 @@ bench: $(BIN)/baton
 	@if [ -n "$$BENCH_MQ" ]; then $(BIN)/python bench/mq_bench.py; fi
 	@if [ -n "$$BENCH_ADAPTIVE" ]; then $(BIN)/python bench/adaptive_throttle_bench.py; fi
 
-# ruff, the layering contracts of pyproject.toml ([tool.importlinter]) and mypy ([tool.mypy]);
-# tests/architecture runs the same checks inside `make test`.
+# ruff, the layering contracts of pyproject.toml ([tool.importlinter]) and mypy ([tool.mypy]:
+# any error in the tree fails); tests/architecture runs the same checks inside `make test`.
 lint: $(BIN)/baton
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
