@@ -1,5 +1,5 @@
 """A run as JSON with Airflow's REST API field names: ``GET /api/v1/dags/{id}/dagRuns/{run}``
-returns it (webui/api/serialize.py) and a deadline callback gets it as
+returns it (webui/rest/serialize.py) and a deadline callback gets it as
 ``context["dag_run"]`` (notifications/timing_callback.py), as in Airflow."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Baton's web UI and REST API: a Flask app factory.
 
 Served as ``gunicorn 'webui:create_app()'`` (``baton webui`` does that). The pages live in
-``webui.views`` (one blueprint per area), the JSON API in ``webui.api`` under ``/api/v1``,
+``webui.views`` (one blueprint per area), the JSON API in ``webui.rest`` under ``/api/v1``,
 login, tokens and users in ``webui.auth``, ``/health`` and ``/metrics`` in ``webui.health``.
 """
 
@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 
 from scheduler.settings import Settings
 from webui import security
-from webui.api import api_bp, install_http_handlers
 from webui.auth import auth_bp, csrf_token, current_user, has_role
 from webui.auth.guard import enforce
 from webui.health import health_bp
 from webui.hooks import hooks_bp
+from webui.rest import api_bp, install_http_handlers
 from webui.views import BLUEPRINTS
 
 __all__ = ["create_app"]

@@ -9,8 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from scheduler.api.cluster import health_report, is_healthy
 from webui.auth import login_required
 from webui.auth.identity import settings
-from webui.metrics import BatonCollector
-from webui.metrics_celery import CeleryCollector
+from webui.prometheus import BatonCollector
+from webui.prometheus_celery import CeleryCollector
 
 health_bp = Blueprint("health", __name__)
 _REGISTRY_KEY = "baton_metrics_registry"

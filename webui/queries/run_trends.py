@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.store.models import dag_run_table
 from webui.queries.common import day_of, seconds_between
-from webui.queries.metrics import percentile
+from webui.queries.dashboard_stats import percentile
 
 DEFAULT_TREND_RUNS = 50
 MAX_TREND_RUNS = 500

@@ -5,7 +5,7 @@ to read OpenAPI 3.1, which ``swagger-ui-bundle``'s 4.x does not), served by this
 under ``/api/v1/docs/assets/``: no CDN, so the page works offline and under the CSP
 (``script-src 'self'``). Only its ``static`` folder is used: the package's own framework
 glue is never imported. The page reads the OpenAPI document the API already serves
-(``/api/v1/openapi.json``, ``webui/api/openapi.py``); "Try it out" sends the session cookie
+(``/api/v1/openapi.json``, ``webui/rest/openapi.py``); "Try it out" sends the session cookie
 and the page's CSRF token, so a logged-in user calls the API as themselves.
 """
 

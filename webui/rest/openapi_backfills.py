@@ -1,12 +1,12 @@
 """The backfill operations and schemas of the OpenAPI document (``openapi.py`` holds the
-rest); added to it when ``webui.api.backfills`` is imported."""
+rest); added to it when ``webui.rest.backfills`` is imported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from webui.api.openapi import PAGING, PATHS, _op, _query
-from webui.api.openapi_schemas import BOOL, INT, NSTR, NTIME, SCHEMAS, STR, TIME, _object, _page
+from webui.rest.openapi import PAGING, PATHS, _op, _query
+from webui.rest.openapi_schemas import BOOL, INT, NSTR, NTIME, SCHEMAS, STR, TIME, _object, _page
 
 BACKFILL_ID = {
     "name": "backfill_id",

@@ -8,7 +8,7 @@ from typing import Any
 
 from scheduler.api.sync_runs import RunOutcome
 from scheduler.masking import redact_value
-from webui.api import serialize
+from webui.rest import serialize
 
 DEFAULT_WAIT_S = 30.0
 

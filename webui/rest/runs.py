@@ -10,13 +10,13 @@ from scheduler.api.sync_runs import MAX_WAIT_S, wait_for_run
 from scheduler.errors import InvalidRunIdError, RunNotFoundError
 from scheduler.run_ids import check_run_id
 from scheduler.states import RunState
-from webui.api import serialize
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import bool_arg, choice_arg, float_arg, json_body, paging, parse_datetime
-from webui.api.sync_reply import DEFAULT_WAIT_S, waited_reply
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.rest import serialize
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import bool_arg, choice_arg, float_arg, json_body, paging, parse_datetime
+from webui.rest.sync_reply import DEFAULT_WAIT_S, waited_reply
 
 RUN_STATES = frozenset(state.value for state in RunState)
 

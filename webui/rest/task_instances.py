@@ -6,14 +6,14 @@ from typing import Any
 
 from scheduler import api
 from scheduler.errors import BatonError
-from webui.api import serialize
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import choice_arg, int_arg, json_body
-from webui.api.mapped_instances import MAX_MAP_INDEX, instance, mark_instance
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 from webui.queries.tasks import rendered_fields
+from webui.rest import serialize
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import choice_arg, int_arg, json_body
+from webui.rest.mapped_instances import MAX_MAP_INDEX, instance, mark_instance
 
 TI_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances"
 MAX_LOG_BYTES = 2 * 1024 * 1024  # the tail of a longer log; "truncated" says so

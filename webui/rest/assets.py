@@ -14,11 +14,11 @@ from typing import Any
 from scheduler import api
 from scheduler.api import assets as asset_api
 from scheduler.masking import redact_value
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import int_arg, json_body, paging
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import int_arg, json_body, paging
 
 
 @api_bp.get("/assets")

@@ -1,6 +1,6 @@
 """Component schemas of the OpenAPI document: the JSON objects the API returns and takes.
 
-Kept next to serialize.py: a field added there must be added here (tests/webui/test_api_openapi
+Kept next to serialize.py: a field added there must be added here (tests/webui/test_rest_openapi
 checks real responses against these schemas).
 """
 
@@ -328,7 +328,7 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "ThrottleCollection": _page("Throttle", "throttles"),
-    # assets (webui/api/assets.py)
+    # assets (webui/rest/assets.py)
     "Asset": _object(
         {
             "id": INT,

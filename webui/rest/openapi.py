@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from webui.api.blueprint import api_bp
-from webui.api.inputs import MAX_LIMIT, MAX_OFFSET
-from webui.api.openapi_schemas import SCHEMAS, ref
 from webui.auth import login_required
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import MAX_LIMIT, MAX_OFFSET
+from webui.rest.openapi_schemas import SCHEMAS, ref
 
 _RUN_STATES = SCHEMAS["DAGRun"]["properties"]["state"]
 _TI_STATES = SCHEMAS["TaskInstance"]["properties"]["state"]

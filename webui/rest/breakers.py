@@ -13,10 +13,10 @@ from typing import Any
 
 from scheduler.breakers import breaker_rows
 from scheduler.throttle import throttle_rows
-from webui.api.blueprint import api_bp
-from webui.api.inputs import paging
 from webui.auth import login_required
 from webui.auth.identity import settings
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import paging
 
 
 @api_bp.get("/breakers")

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from tests.webui.conftest import BatonClient, WebUI
-from webui.api.openapi import DOCUMENT
+from webui.rest.openapi import DOCUMENT
 
 PREFIX = "/api/v1"
 
@@ -30,7 +30,7 @@ def _documented() -> set[tuple[str, str]]:
 
 def test_every_route_is_documented_and_every_documented_operation_exists(webui: WebUI) -> None:
     routed, documented = _routed(webui), _documented()
-    assert routed - documented == set(), "routes missing from webui/api/openapi.py"
+    assert routed - documented == set(), "routes missing from webui/rest/openapi.py"
     assert documented - routed == set(), "documented operations without a route"
 
 

@@ -10,11 +10,11 @@ from flask import Response
 
 from scheduler import api
 from scheduler.states import FINISHED_RUN_STATES
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import json_body
 from webui.auth import event_source, role_required
 from webui.auth.identity import settings
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import json_body
 
 RUN_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>"
 MARKABLE = ("success", "failed")

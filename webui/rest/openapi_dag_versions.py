@@ -1,12 +1,12 @@
 """The DAG version operations and schemas of the OpenAPI document (``openapi.py`` holds the
-rest); added to it when ``webui.api.dag_versions`` is imported."""
+rest); added to it when ``webui.rest.dag_versions`` is imported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from webui.api.openapi import DAG, PAGING, PATHS, _op
-from webui.api.openapi_schemas import INT, NSTR, SCHEMAS, STR, TIME, _object, _page
+from webui.rest.openapi import DAG, PAGING, PATHS, _op
+from webui.rest.openapi_schemas import INT, NSTR, SCHEMAS, STR, TIME, _object, _page
 
 VERSION_NUMBER = {
     "name": "version_number",

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tests.webui.conftest import WebUI
-from webui.api.openapi import DOCUMENT
+from webui.rest.openapi import DOCUMENT
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 CHECKS = ",".join(
@@ -76,7 +76,7 @@ def test_the_api_matches_its_openapi_document(
         "--request-timeout",
         "30",
         "--no-color",
-        # /health answers 503 by design while no scheduler runs (test_api_health covers it);
+        # /health answers 503 by design while no scheduler runs (test_health_prometheus covers it);
         # schemathesis counts any 5xx as a server error.
         "--exclude-path",
         "/health",

@@ -18,13 +18,13 @@ from scheduler.states import TaskState
 from scheduler.store.db import transaction
 from scheduler.store.models import TaskInstanceRow, task_instance_table
 from scheduler.store.sqlmodel_boundary import stored_id
-from webui.api import serialize
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import json_body, paging
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 from webui.queries.mapped import instances_page
+from webui.rest import serialize
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import json_body, paging
 
 TI_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>/taskInstances"
 MARKABLE_STATES = ("success", "failed")

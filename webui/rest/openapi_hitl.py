@@ -1,12 +1,12 @@
 """The human-in-the-loop operations and schemas of the OpenAPI document (Airflow 3.1's
-``HITLDetail`` shapes); added to it when ``webui.api.hitl`` is imported."""
+``HITLDetail`` shapes); added to it when ``webui.rest.hitl`` is imported."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from webui.api.openapi import DAG, MAP_INDEX, PAGING, PATHS, RUN, TASK, _op, _query
-from webui.api.openapi_schemas import BOOL, INT, NSTR, NTIME, SCHEMAS, STR, TIME, _object, ref
+from webui.rest.openapi import DAG, MAP_INDEX, PAGING, PATHS, RUN, TASK, _op, _query
+from webui.rest.openapi_schemas import BOOL, INT, NSTR, NTIME, SCHEMAS, STR, TIME, _object, ref
 
 _STRINGS = {"type": "array", "items": STR}
 _OBJECT = {"type": "object"}

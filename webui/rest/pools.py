@@ -14,11 +14,11 @@ from typing import Any
 from flask import Response
 
 from scheduler import api
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import json_body, paging
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import json_body, paging
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "name": str,

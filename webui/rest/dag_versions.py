@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.api import dag_versions
-from webui.api import openapi_dag_versions  # noqa: F401  (documents these routes)
-from webui.api.blueprint import api_bp
-from webui.api.inputs import paging
 from webui.auth import login_required
 from webui.auth.identity import settings
+from webui.rest import openapi_dag_versions  # noqa: F401  (documents these routes)
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import paging
 
 
 @api_bp.get("/dags/<dag_id>/dagVersions")

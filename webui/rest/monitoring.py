@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, request
 
 from scheduler import api
-from webui.api import serialize
-from webui.api.blueprint import api_bp
-from webui.api.inputs import paging
 from webui.auth import login_required
 from webui.auth.identity import settings
 from webui.health import health_response
+from webui.rest import serialize
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import paging
 
 EVENT_FILTERS = ("dag_id", "run_id", "task_id", "event")
 

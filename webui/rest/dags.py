@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler import api
-from webui.api import serialize
-from webui.api.blueprint import api_bp
-from webui.api.inputs import json_body, paging
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.rest import serialize
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import json_body, paging
 
 
 @api_bp.get("/dags")

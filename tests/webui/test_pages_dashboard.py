@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from scheduler import api
 from scheduler.store.db import transaction
 from scheduler.store.models import dag_run_table, task_try_table
-from webui.queries.metrics import WINDOWS, dashboard, percentile
+from webui.queries.dashboard_stats import WINDOWS, dashboard, percentile
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

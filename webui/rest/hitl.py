@@ -13,12 +13,12 @@ from typing import Any
 
 from scheduler.api import hitl
 from scheduler.api.hitl import HitlKey, Responder
-from webui.api import openapi_hitl  # noqa: F401  (documents these routes)
-from webui.api.blueprint import api_bp
-from webui.api.inputs import json_body, optional_bool_arg, paging
-from webui.api.mapped_instances import parse_map_index
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import current_user, settings
+from webui.rest import openapi_hitl  # noqa: F401  (documents these routes)
+from webui.rest.blueprint import api_bp
+from webui.rest.inputs import json_body, optional_bool_arg, paging
+from webui.rest.mapped_instances import parse_map_index
 
 RUN_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>"
 DETAIL_PATH = f"{RUN_PATH}/taskInstances/<task_id>/<map_index>/hitlDetails"

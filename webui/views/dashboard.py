@@ -19,7 +19,7 @@ from scheduler.store import dags as dag_store
 from webui.auth import login_required
 from webui.charts.hbars import hbars
 from webui.charts.uplot import ChartSeries, chart
-from webui.queries import metrics as metric_queries
+from webui.queries import dashboard_stats
 from webui.views.common import read_session, refused
 
 bp = Blueprint("metrics", __name__)
@@ -30,13 +30,15 @@ def _missing(error: BatonError) -> tuple[str, int] | tuple[Response, int]:
     return refused(error, 404, "Not found")
 
 
-def _metrics(dag_id: str | None) -> metric_queries.Metrics:
-    name = request.args.get("window", metric_queries.DEFAULT_WINDOW)
-    window = metric_queries.WINDOWS.get(name, metric_queries.WINDOWS[metric_queries.DEFAULT_WINDOW])
+def _metrics(dag_id: str | None) -> dashboard_stats.Metrics:
+    name = request.args.get("window", dashboard_stats.DEFAULT_WINDOW)
+    window = dashboard_stats.WINDOWS.get(
+        name, dashboard_stats.WINDOWS[dashboard_stats.DEFAULT_WINDOW]
+    )
     with read_session() as session:
         if dag_id is not None:
             dag_store.get_dag(session, dag_id)
-        return metric_queries.dashboard(session, window, datetime.now(UTC), dag_id)
+        return dashboard_stats.dashboard(session, window, datetime.now(UTC), dag_id)
 
 
 @bp.route("/metrics/dashboard")
@@ -53,7 +55,7 @@ def dashboard(dag_id: str | None = None) -> str:
         "metrics.html",
         m=metrics,
         dag_id=dag_id,
-        windows=list(metric_queries.WINDOWS),
+        windows=list(dashboard_stats.WINDOWS),
         slowest=_slowest(metrics),
         data_url=data_url,
         # The charts' JSON goes in the page too: drawing them costs no second dashboard query.
@@ -70,7 +72,7 @@ def dashboard_json(dag_id: str | None = None) -> Response:
     return jsonify(window=m.window.name, charts=charts(m))
 
 
-def charts(m: metric_queries.Metrics) -> dict[str, dict[str, Any]]:
+def charts(m: dashboard_stats.Metrics) -> dict[str, dict[str, Any]]:
     """Throughput (finished per hour: all, and the failed part of them drawn over it, which
     reads as a stacked bar), error rates per bucket and the p95 latencies."""
     per_hour = 3600 / m.window.bucket.total_seconds()
@@ -110,7 +112,7 @@ def _rates(counts: dict[str, list[int]]) -> list[float | None]:
     ]
 
 
-def _slowest(m: metric_queries.Metrics) -> Markup:
+def _slowest(m: dashboard_stats.Metrics) -> Markup:
     def link(i: int) -> str:
         return url_for("dag.grid", dag_id=m.slowest[i].dag_id)
 

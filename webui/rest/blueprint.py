@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from webui.api import errors
+from webui.rest import errors
 
 api_bp = Blueprint("api", __name__)
 errors.register(api_bp)

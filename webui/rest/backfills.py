@@ -12,12 +12,12 @@ from flask import request
 
 from scheduler.api import backfills
 from scheduler.store.backfills import BackfillRequest
-from webui.api import openapi_backfills  # noqa: F401  (documents these routes)
-from webui.api.blueprint import api_bp
-from webui.api.errors import ApiError
-from webui.api.inputs import json_body, paging, parse_datetime
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
+from webui.rest import openapi_backfills  # noqa: F401  (documents these routes)
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import ApiError
+from webui.rest.inputs import json_body, paging, parse_datetime
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "dag_id": str,

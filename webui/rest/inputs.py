@@ -13,8 +13,8 @@ from typing import Any
 from flask import request
 
 from scheduler.json_limits import JsonLimits, depth_error, member_depths, nesting_depth
-from webui.api.errors import ApiError
 from webui.auth.identity import settings
+from webui.rest.errors import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

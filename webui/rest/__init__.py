@@ -6,7 +6,7 @@ document in ``openapi.py`` describes every one of them.
 
 from __future__ import annotations
 
-from webui.api import (
+from webui.rest import (
     assets,
     backfills,
     breakers,
@@ -21,8 +21,8 @@ from webui.api import (
     runs,
     task_instances,
 )
-from webui.api.blueprint import api_bp
-from webui.api.errors import install_http_handlers
+from webui.rest.blueprint import api_bp
+from webui.rest.errors import install_http_handlers
 
 __all__ = ["api_bp", "install_http_handlers"]
 
