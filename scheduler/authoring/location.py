@@ -7,6 +7,7 @@ internals: the functions here walk the call stack outward past every frame of th
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,16 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def _is_internal(filename: str) -> bool:
     # "<frozen _collections_abc>": a MutableMapping method between Baton and the user's code
     # (ParamsDict.update calling __setitem__) is never where the user wrote something.
-    return filename.startswith("<frozen ") or os.path.abspath(filename).startswith(_PACKAGE_DIR)
+    if filename.startswith("<frozen "):
+        return True
+    if os.path.isabs(filename):  # nearly always: cached, a DAG file asks ~30 times a task
+        return _is_internal_path(filename)
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_internal_path(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
 
 
 def _user_frame() -> FrameType | None:
@@ -47,8 +57,13 @@ def caller_location() -> str | None:
 
 
 def display_path(filename: str) -> str:
-    path = Path(os.path.abspath(filename))
+    return _display_path(os.path.abspath(filename), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_path(path: str, cwd: str) -> str:
+    # Cached: every operator and every ``>>`` records where it was written.
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(Path(path).relative_to(cwd))
     except ValueError:
-        return str(path)
+        return path

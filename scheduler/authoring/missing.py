@@ -10,6 +10,7 @@ is a known one, and suggest a close public name otherwise. They still raise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any, NoReturn
 
@@ -35,34 +36,59 @@ def public_class_name(cls: type) -> str:
 
 def missing_attribute(obj: Any, name: str) -> NoReturn:
     """Use as ``__getattr__ = missing_attribute`` in a public authoring class."""
+    raise MissingAttributeError(obj, name, _attribute_message)
+
+
+def _attribute_message(obj: Any, name: str) -> str:
     what = _describe(obj)
     if name.startswith("_"):  # copy, pickle and inspect probe dunders: no lookups here
-        raise AttributeError(f"{what} has no attribute {name!r}", name=name, obj=obj)
+        return f"{what} has no attribute {name!r}"
     if name in MISSING_ATTRIBUTES:
-        message = f"{what} has no attribute {name!r}: {MISSING_ATTRIBUTES[name]}"
-    else:
-        message = (
-            f"{what} has no attribute {name!r}{_suggestion(obj, name)}; if {name!r} is an "
-            "Airflow feature, Baton does not support it yet"
-        )
-    raise AttributeError(message, name=name, obj=obj)
+        return f"{what} has no attribute {name!r}: {MISSING_ATTRIBUTES[name]}"
+    return (
+        f"{what} has no attribute {name!r}{_suggestion(obj, name)}; if {name!r} is an "
+        "Airflow feature, Baton does not support it yet"
+    )
 
 
 def missing_decorator(obj: Any, name: str) -> NoReturn:
     """``__getattr__`` of the ``task`` decorator collection: ``task.docker`` and friends."""
+    raise MissingAttributeError(obj, name, _decorator_message)
+
+
+def _decorator_message(obj: Any, name: str) -> str:
     if name.startswith("_"):
-        raise AttributeError(f"task has no attribute {name!r}", name=name, obj=obj)
+        return f"task has no attribute {name!r}"
     if name in MISSING_DECORATORS:
-        message = (
+        return (
             f"@task.{name} is an Airflow decorator Baton does not support yet "
             f"({MISSING_DECORATORS[name]})"
         )
-    else:
-        known = ", ".join(f"@task.{n}" for n in _public_names(obj))
-        message = (
-            f"@task.{name} is not an Airflow decorator{_suggestion(obj, name)}; Baton has {known}"
-        )
-    raise AttributeError(message, name=name, obj=obj)
+    known = ", ".join(f"@task.{n}" for n in _public_names(obj))
+    return f"@task.{name} is not an Airflow decorator{_suggestion(obj, name)}; Baton has {known}"
+
+
+class MissingAttributeError(AttributeError):
+    """An ``AttributeError`` whose message is written only when it is read.
+
+    ``hasattr(op, name)`` and ``getattr(op, name, default)`` raise and catch one on every
+    probe of an attribute the object lacks (serialising a DAG makes ~20 per task): building
+    the "did you mean" suggestion there made parsing a DAG file five times slower.
+    """
+
+    def __init__(self, obj: Any, name: str, message: Callable[[Any, str], str]) -> None:
+        super().__init__(name=name, obj=obj)
+        self._message = message
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._message(self.obj, self.name)
+        return self._text
+
+    def __reduce__(self) -> tuple[type[AttributeError], tuple[str]]:
+        # Crossing a process (a parse child's report) as the plain error it reads as.
+        return AttributeError, (str(self),)
 
 
 def _describe(obj: Any) -> str:

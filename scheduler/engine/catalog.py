@@ -100,11 +100,29 @@ class DagCatalog:
         self.invalidate()
 
     def reload(self, session: Session, dag_ids: Iterable[str]) -> None:
-        """Re-read these DAGs from the Store (taken over from another scheduler: the
-        intervals it scheduled are in their rows, not in this catalog)."""
-        for dag_id in dag_ids:
-            if dag_id in self.entries:
+        """Re-read the scheduling state of these DAGs from the Store (taken over from another
+        scheduler: the intervals it scheduled are in their rows, not in this catalog). One
+        query for all of them; a spec is read again only if a newer parse stored one."""
+        known = [dag_id for dag_id in dag_ids if dag_id in self.entries]
+        if not known:
+            return
+        rows = session.execute(
+            select(
+                dag_table.c.dag_id,
+                dag_table.c.is_paused,
+                dag_table.c.last_scheduled_start,
+                dag_table.c.last_scheduled_end,
+                dag_table.c.last_parsed_at,
+            ).where(dag_table.c.dag_id.in_(known))
+        ).all()
+        for dag_id, is_paused, start, end, parsed_at in rows:
+            entry = self.entries[dag_id]
+            if parsed_at and entry.parsed_at and parsed_at > entry.parsed_at:
                 self.entries[dag_id] = _entry(dag_store.get_dag(session, dag_id))
+                continue
+            entry.is_paused = is_paused
+            entry.last_interval = _interval(start, end)
+            entry.upcoming_known = False
         self.invalidate()
 
     def refresh_flags(self, session: Session) -> None:
@@ -149,7 +167,10 @@ class DagCatalog:
 
 
 def _entry(row) -> DagEntry:
-    last = None
-    if row.last_scheduled_start is not None and row.last_scheduled_end is not None:
-        last = DataInterval(row.last_scheduled_start, row.last_scheduled_end)
+    last = _interval(row.last_scheduled_start, row.last_scheduled_end)
     return DagEntry(DagSpec.from_dict(row.spec), row.is_paused, last, row.last_parsed_at)
+
+
+def _interval(start: datetime | None, end: datetime | None) -> DataInterval | None:
+    """The last interval a DAG's timetable scheduled, as its row stores it."""
+    return DataInterval(start, end) if start is not None and end is not None else None

@@ -13,7 +13,7 @@ triggerer kill -9 the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +28,24 @@ from scheduler.store.models_triggers import trigger_table
 w = watcher_table
 
 
-def sync_declared(session: Session, specs: Sequence[DagSpec], asset_ids: dict[str, int]) -> None:
-    """Make the ``asset_watcher`` rows of these DAGs what their specs declare."""
-    dag_ids = [spec.dag_id for spec in specs]
-    stored = {
-        (r.dag_id, r.asset_id, r.name): _same(r.classpath, r.kwargs)
-        for r in session.execute(select(w).where(w.c.dag_id.in_(dag_ids)))
-    }
+def sync_declared(
+    session: Session,
+    specs: Sequence[DagSpec],
+    asset_ids: dict[str, int],
+    *,
+    new: Collection[str] = (),
+) -> None:
+    """Make the ``asset_watcher`` rows of these DAGs what their specs declare (``new``: DAGs
+    stored for the first time, which have none yet)."""
+    dag_ids = [spec.dag_id for spec in specs if spec.dag_id not in new]
+    stored = (
+        {
+            (r.dag_id, r.asset_id, r.name): _same(r.classpath, r.kwargs)
+            for r in session.execute(select(w).where(w.c.dag_id.in_(dag_ids)))
+        }
+        if dag_ids
+        else {}
+    )
     wanted: dict[tuple[str, int, str], dict[str, Any]] = {}
     for spec in specs:
         for watcher in spec.asset_watchers:

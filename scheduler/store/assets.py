@@ -7,7 +7,7 @@ transaction, a run's creation in the transaction that consumes its queued events
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -66,14 +66,18 @@ class QueuedEvent:
 # -- references from DAG specs ------------------------------------------------------------------
 
 
-def sync_references(session: Session, specs: Sequence[DagSpec], now: datetime) -> None:
+def sync_references(
+    session: Session, specs: Sequence[DagSpec], now: datetime, *, new: Collection[str] = ()
+) -> None:
     """Record which asset each DAG is scheduled on and each task produces (replacing what
-    the DAGs' previous versions declared); assets and aliases are created as named."""
+    the DAGs' previous versions declared); assets and aliases are created as named.
+    ``new``: DAGs stored for the first time, which have no references to replace."""
     if not specs:
         return
-    dag_ids = [spec.dag_id for spec in specs]
+    dag_ids = [spec.dag_id for spec in specs if spec.dag_id not in new]
     for table in (schedule_asset_table, schedule_alias_table, outlet_asset_table):
-        session.execute(delete(table).where(table.c.dag_id.in_(dag_ids)))
+        if dag_ids:
+            session.execute(delete(table).where(table.c.dag_id.in_(dag_ids)))
     all_ids: dict[str, int] = {}
     for spec in specs:
         declared = _declared_assets(spec)
@@ -100,7 +104,7 @@ def sync_references(session: Session, specs: Sequence[DagSpec], now: datetime) -
             for outlet in task.outlets:
                 if "alias" in outlet:
                     ensure_alias(session, outlet["alias"], outlet.get("group", "asset"))
-    asset_watchers.sync_declared(session, specs, all_ids)
+    asset_watchers.sync_declared(session, specs, all_ids, new=new)
 
 
 def _declared_assets(spec: DagSpec) -> dict[str, dict[str, Any]]:

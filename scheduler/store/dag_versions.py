@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ version_table = table_of(DagVersionRow)
 
 def spec_hash(spec: DagSpec) -> str:
     """sha256 of the spec's canonical JSON (keys sorted), the "structure" of a version."""
-    text = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(spec.stored, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -49,8 +49,11 @@ def _read_file(path: str) -> tuple[str, str]:
     return hashlib.sha256(data).hexdigest(), data.decode("utf-8", errors="replace")
 
 
-def record_versions(session: Session, specs: Sequence[DagSpec], now: datetime) -> int:
+def record_versions(
+    session: Session, specs: Sequence[DagSpec], now: datetime, *, new: Collection[str] = ()
+) -> int:
     """Write a new version for each DAG whose spec or file changed; return how many.
+    ``new``: DAGs stored for the first time (version 1, nothing to look up).
 
     Two schedulers parsing the same edit may both try to write version N+1: the unique
     (dag_id, version_number) makes the second one fail, and it looks again once, when it
@@ -61,15 +64,18 @@ def record_versions(session: Session, specs: Sequence[DagSpec], now: datetime) -
     for attempt in (1, 2):
         try:
             with session.begin_nested():
-                return _record(session, specs, now)
+                return _record(session, specs, now, new)
         except IntegrityError:
             if attempt == 2:
                 log.warning("DAG versions of %s not recorded: written concurrently", specs)
     return 0
 
 
-def _record(session: Session, specs: Sequence[DagSpec], now: datetime) -> int:
-    latest = _latest_hashes(session, [s.dag_id for s in specs])
+def _record(
+    session: Session, specs: Sequence[DagSpec], now: datetime, new: Collection[str]
+) -> int:
+    stored = [s.dag_id for s in specs if s.dag_id not in new]
+    latest = _latest_hashes(session, stored) if stored else {}
     files: dict[str, tuple[str, str]] = {}
     rows: list[dict[str, Any]] = []
     for spec in specs:
@@ -89,7 +95,7 @@ def _record(session: Session, specs: Sequence[DagSpec], now: datetime) -> int:
                 "file_hash": file_hash,
                 "source_code": source,
                 "spec_hash": hashed,
-                "spec": spec.to_dict(),
+                "spec": spec.stored,
             }
         )
     if rows:
