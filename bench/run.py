@@ -104,6 +104,15 @@ with DAG("fan_mapped", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=tim
 """
 
 
+CHAIN = """
+from datetime import datetime, timezone
+from scheduler import DAG, PythonOperator, chain
+{noop}
+with DAG("chain", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc)) as dag:
+    chain(*[PythonOperator(task_id=f"t{{i:03d}}", python_callable=noop) for i in range({n})])
+"""
+
+
 class Sampler(threading.Thread):
     """Peak RSS of the scheduler process and of its loader's process tree."""
 
@@ -309,20 +318,30 @@ def w4() -> dict[str, float]:
     return {"wall_s": wall, "peak_rss_mb": loader, "scheduler_rss_mb": sched, "cpu_s": cpu}
 
 
-def fan(kind: str) -> dict[str, float]:
-    """One root, then MAP_N no-op tasks: written out (static) or mapped over its result."""
+def fan(kind: str, n: int = MAP_N) -> dict[str, float]:
+    """One root, then ``n`` no-op tasks: written out (static) or mapped over its result."""
     dag_id, text = (
-        ("fan_static", FAN.format(noop=NOOP, n=MAP_N))
+        ("fan_static", FAN.format(noop=NOOP, n=n))
         if kind == "static"
-        else ("fan_mapped", MAPPED.format(n=MAP_N))
+        else ("fan_mapped", MAPPED.format(n=n))
     )
-    bench = Bench({f"{dag_id}.py": text}, BATON_MAX_MAP_LENGTH=str(MAP_N))
+    bench = Bench({f"{dag_id}.py": text}, BATON_MAX_MAP_LENGTH=str(max(n, 1024)))
+    return per_task(bench, dag_id, n + 1)
+
+
+def chain_of(n: int) -> dict[str, float]:
+    """``n`` no-op tasks in a chain: the scaling series' sequential end."""
+    text = CHAIN.format(noop=NOOP, n=n)
+    return per_task(Bench({"chain.py": text}), "chain", n)
+
+
+def per_task(bench: Bench, dag_id: str, tasks: int) -> dict[str, float]:
+    """One run of ``dag_id``: its wall and CPU time per task, and the scheduler's peak RSS."""
     bench.start()
     bench.wait(f"{dag_id} parsed", lambda: bench.known_dags() == 1, timeout=300)
     t0, t1 = trigger_and_wait(bench, [dag_id], timeout=1800)
     sched, _, cpu = bench.finish()
     wall = (t1 - t0).total_seconds()
-    tasks = MAP_N + 1
     return {
         "wall_s": wall,
         "ms_per_task": wall * 1000 / tasks,
@@ -330,6 +349,24 @@ def fan(kind: str) -> dict[str, float]:
         "scheduler_rss_mb": sched,
         "cpu_s": cpu,
     }
+
+
+#: Issue 12's scaling series: a one-root fan-out of growing size, then a chain. Flat cost
+#: per task means FAN10000's ms_per_task within 1.3x of FAN200's.
+SCALING = {
+    "FAN200": lambda: fan("static", 200),
+    "FAN1000": lambda: fan("static", 1000),
+    "FAN3000": lambda: fan("static", 3000),
+    "FAN10000": lambda: fan("static", 10000),
+    "CHAIN300": lambda: chain_of(300),
+}
+
+
+def scaling_ratio(results: dict[str, Any]) -> float | None:
+    """FAN10000's wall per task over FAN200's (None unless both ran)."""
+    if "FAN10000" in results and "FAN200" in results:
+        return results["FAN10000"]["ms_per_task"] / results["FAN200"]["ms_per_task"]
+    return None
 
 
 def summarize(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -353,8 +390,9 @@ def main() -> None:
         # Issue 7: MAP_N mapped instances, and the static fan-out of the same size.
         "MAPPED": lambda: fan("mapped"),
         "STATIC": lambda: fan("static"),
+        **SCALING,
     }
-    default = list(workloads)
+    default = [name for name in workloads if name != "STATIC"]  # STATIC: FAN10000 at MAP_N
     if "celery" in os.environ.get("BENCH_BACKENDS", "").split(","):
         # PostgreSQL, Redis and Celery workers: the issue-8 workloads (bench/celery_bench.py).
         import celery_bench
@@ -380,7 +418,11 @@ def main() -> None:
         }
         sched_peaks += [s["scheduler_rss_mb"] for s in samples]
     results["scheduler_peak_rss_mb"] = round(max(sched_peaks), 1)
+    if (ratio := scaling_ratio(results)) is not None:
+        results["scaling_ratio_10000_vs_200"] = round(ratio, 2)
     print_table(details)
+    if ratio is not None:
+        print(f"wall per task at 10,000 tasks / at 200: {ratio:.2f} (target <= 1.3)")
     print(f"scheduler peak RSS over all runs: {results['scheduler_peak_rss_mb']} MB")
     print(
         f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, "
