@@ -120,6 +120,8 @@ class RunDriver:
         self.pool_rates = PoolRates()  # pools' rate limits, taken at dispatch
         # Asset events recorded since the last look at the asset queue (engine/assets.py).
         self.new_asset_events = 0
+        # plan(hold_for_dispatch=True)'s changes, written with dispatch's (see plan).
+        self._planned: list[TaskChange] = []
 
     # -- loading ---------------------------------------------------------------------------
     def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
@@ -401,8 +403,12 @@ class RunDriver:
         )
 
     # -- planning --------------------------------------------------------------------------
-    def plan(self, session: Session, now: datetime) -> None:
-        """Apply readiness decisions for every running run with something to reconsider."""
+    def plan(self, session: Session, now: datetime, *, hold_for_dispatch: bool = False) -> None:
+        """Apply readiness decisions for every running run with something to reconsider.
+
+        ``hold_for_dispatch``: the caller calls ``dispatch`` next in this transaction; the
+        task changes are written with its own, so that a task scheduled and queued in one
+        iteration costs one row update (``transitions.coalesce``)."""
         changes: list[TaskChange] = []
         phases: list[CompensationChange] = []
         for run in list(self.live.runs.values()):
@@ -453,8 +459,16 @@ class RunDriver:
                 self._plan_saga(session, run, now, changes, phases)
             elif result.run_state is not None:
                 self._finish_run(session, run, result.run_state, now)
+        changes, self._planned = self._planned + changes, []
+        if hold_for_dispatch and not phases:  # a saga's phases go in order with its tasks
+            self._planned = changes
+            return
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
+
+    def drop_held_changes(self) -> None:
+        """Forget what ``plan(hold_for_dispatch=True)`` held: its transaction failed."""
+        self._planned = []
 
     def _time_out(
         self,
@@ -600,7 +614,8 @@ class RunDriver:
         picked = select_for_dispatch(
             runs, self.live.active_tasks, free_slots, budget, self.live.active_by_task
         )
-        changes, tries, requests = [], [], []
+        changes, self._planned = self._planned, []  # what plan held for this statement
+        tries, requests = [], []
         phases: list[CompensationChange] = []
         row: dict[str, Any] | None
         for run, key, compensation in picked:

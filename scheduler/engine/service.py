@@ -318,7 +318,7 @@ class SchedulerService:
                     session, self.driver, self.catalog, self.source, now, check_db=check_db
                 )
             self._start_queued_runs(session, now)
-            self.driver.plan(session, now)
+            self.driver.plan(session, now, hold_for_dispatch=self._stopping_since is None)
             self._to_cancel += self.driver.take_cancels()  # runs that timed out
             requests = []
             if self._stopping_since is None:
@@ -380,6 +380,7 @@ class SchedulerService:
         """Rebuild the mirror from the Store after a failed transaction."""
         assert self.driver
         self.driver.live.clear()
+        self.driver.drop_held_changes()
         with transaction(self.db) as session:
             self.catalog.load(session)
             self._claimed_before = False

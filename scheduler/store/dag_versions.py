@@ -71,9 +71,7 @@ def record_versions(
     return 0
 
 
-def _record(
-    session: Session, specs: Sequence[DagSpec], now: datetime, new: Collection[str]
-) -> int:
+def _record(session: Session, specs: Sequence[DagSpec], now: datetime, new: Collection[str]) -> int:
     stored = [s.dag_id for s in specs if s.dag_id not in new]
     latest = _latest_hashes(session, stored) if stored else {}
     files: dict[str, tuple[str, str]] = {}

@@ -53,7 +53,7 @@ def change_task_states(
     for change in changes:
         what = f"task {change.dag_id}/{change.run_id}/{_label(change)}"
         check_task_transition(change.old, change.new, what)
-    for wave in _waves(changes):
+    for wave in _waves(coalesce(changes)):
         groups: dict[tuple[Any, ...], list[TaskChange]] = defaultdict(list)
         for change in wave:
             groups[(change.old, change.new, tuple(sorted(change.values)))].append(change)
@@ -61,6 +61,53 @@ def change_task_states(
             _update_group(session, old, new, columns, members)
         _update_tries(session, [c for c in wave if c.try_values and c.try_number])
     append_events(session, [_event(c, source, now) for c in changes])
+
+
+def coalesce(changes: Sequence[TaskChange]) -> list[TaskChange]:
+    """Merge each run of consecutive changes of one task instance into one row update.
+
+    A no-op try often starts and ends between two loop iterations (queued → running →
+    success), and a task scheduled in an iteration is usually queued in the same one: one
+    UPDATE from the first state to the last, with the values of each step applied in
+    order, leaves the row as the steps one by one would, and still refuses a row that is
+    no longer in the first state. Each step keeps its own event. Steps that write
+    different tries' rows stay apart.
+    """
+    merged: list[TaskChange] = []
+    last: dict[tuple[str, str, str, int], int] = {}  # instance -> its change in ``merged``
+    for change in changes:
+        key = (change.dag_id, change.run_id, change.task_id, change.map_index)
+        at = last.get(key)
+        if at is not None and _follows(merged[at], change):
+            merged[at] = _merge(merged[at], change)
+            continue
+        last[key] = len(merged)
+        merged.append(change)
+    return merged
+
+
+def _follows(first: TaskChange, then: TaskChange) -> bool:
+    return (
+        then.old == first.new
+        and then.try_kind == first.try_kind
+        and (not first.try_values or then.try_number == first.try_number)
+    )
+
+
+def _merge(first: TaskChange, then: TaskChange) -> TaskChange:
+    return TaskChange(
+        first.dag_id,
+        first.run_id,
+        first.task_id,
+        first.old,
+        then.new,
+        then.try_number if then.try_number is not None else first.try_number,
+        values={**first.values, **then.values},
+        try_values={**first.try_values, **then.try_values},
+        detail=then.detail,
+        try_kind=first.try_kind,
+        map_index=first.map_index,
+    )
 
 
 def _waves(changes: Sequence[TaskChange]) -> list[list[TaskChange]]:
