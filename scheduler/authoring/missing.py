@@ -78,12 +78,12 @@ class MissingAttributeError(AttributeError):
 
     def __init__(self, obj: Any, name: str, message: Callable[[Any, str], str]) -> None:
         super().__init__(name=name, obj=obj)
-        self._message = message
+        self._write = lambda: message(obj, name)
         self._text: str | None = None
 
     def __str__(self) -> str:
         if self._text is None:
-            self._text = self._message(self.obj, self.name)
+            self._text = self._write()
         return self._text
 
     def __reduce__(self) -> tuple[type[AttributeError], tuple[str]]:
