@@ -10,6 +10,7 @@ Prints a table of medians and spreads and writes JSON to $BENCH_OUT (bench-resul
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import json
@@ -185,6 +186,7 @@ class Bench:
         self.process = subprocess.Popen(
             [BATON, "scheduler"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        atexit.register(self._kill_left_running)  # a workload that raised never finished
         self.sampler = Sampler(self.process.pid)
         self.sampler.start()
         for n in range(2, self.schedulers + 1):  # as on other machines: a home of its own
@@ -198,6 +200,11 @@ class Bench:
                 )
             )
         return started
+
+    def _kill_left_running(self) -> None:
+        for process in [self.process, *self.extra]:
+            if process is not None and process.poll() is None:
+                process.kill()
 
     def wait(self, what: str, condition: Callable[[], Any], timeout: float = 120) -> Any:
         deadline = time.monotonic() + timeout
@@ -227,10 +234,22 @@ class Bench:
     def finish(self) -> tuple[float, float, float]:
         assert self.process and self.sampler
         self.sampler.stop()
+        # Every process of the tree, taken before the stop: a worker killed with its
+        # scheduler may still be writing a log when the scheduler is gone, and removing the
+        # folder under it fails ("Directory not empty").
+        tree = []
+        for process in [self.process, *self.extra]:
+            with contextlib.suppress(psutil.Error):
+                tree += psutil.Process(process.pid).children(recursive=True)
         for process in [self.process, *self.extra]:
             process.send_signal(signal.SIGTERM)
         for process in [self.process, *self.extra]:
             process.wait(timeout=60)
+        _, alive = psutil.wait_procs(tree, timeout=10)
+        for straggler in alive:
+            with contextlib.suppress(psutil.Error):
+                straggler.kill()
+        psutil.wait_procs(alive, timeout=5)
         self.sampler.join()
         self.tmp.cleanup()
         mb = 1024 * 1024
