@@ -41,6 +41,12 @@ def test_verify_accepts_a_fresh_signature_and_refuses_the_rest() -> None:
             verify("s3cret", timestamp, signature, body)
 
 
+def test_verify_returns_the_signature_without_blanks_the_run_id_is_made_of() -> None:
+    now = str(int(time.time()))
+    signature = sign("s3cret", now, b"{}")
+    assert verify("s3cret", now, f"  {signature} ", b"{}") == signature
+
+
 def test_the_body_must_be_a_bounded_json_object() -> None:
     limits = JsonLimits()
     assert parse_body(b'{"order": 1}', limits) == {"order": 1}

@@ -6,6 +6,8 @@ that an import error was waiting for, parses the DAG files again.
 
 from __future__ import annotations
 
+import enum
+
 from scheduler.api.databases import database, read_database
 from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
@@ -17,7 +19,15 @@ from scheduler.store.events import process_source
 from scheduler.store.models_pools import PoolRow
 from scheduler.store.pools import DEFAULT_POOL, PoolStats
 
-_KEEP = object()  # update_pool: "leave this field as it is"
+
+class _Keep(enum.Enum):
+    """update_pool's default: "leave this field as it is" (an enum, so that mypy narrows
+    ``field is _KEEP`` to the field's own type)."""
+
+    KEEP = enum.auto()
+
+
+_KEEP = _Keep.KEEP
 
 
 def list_pools(settings: Settings) -> list[PoolStats]:
@@ -100,10 +110,10 @@ def update_pool(
     settings: Settings,
     name: str,
     *,
-    slots: object = _KEEP,
-    description: object = _KEEP,
-    include_deferred: object = _KEEP,
-    rate_limit: object = _KEEP,
+    slots: int | _Keep = _KEEP,
+    description: str | _Keep | None = _KEEP,
+    include_deferred: bool | _Keep = _KEEP,
+    rate_limit: str | _Keep | None = _KEEP,
     source: str | None = None,
 ) -> PoolStats:
     """Change some fields of an existing pool, keeping the others (REST ``PATCH``)."""
@@ -114,8 +124,8 @@ def update_pool(
     return set_pool(
         settings,
         name,
-        row.slots if slots is _KEEP else slots,  # type: ignore[arg-type]
-        row.description if description is _KEEP else description,  # type: ignore[arg-type]
+        row.slots if slots is _KEEP else slots,
+        row.description if description is _KEEP else description,
         include_deferred=row.include_deferred
         if include_deferred is _KEEP
         else bool(include_deferred),

@@ -78,8 +78,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
-def verify(secret: str, timestamp: str | None, signature: str | None, body: bytes) -> None:
-    """Refuse (``WebhookAuthError``) a delivery not signed with ``secret`` or not fresh."""
+def verify(secret: str, timestamp: str | None, signature: str | None, body: bytes) -> str:
+    """Refuse (``WebhookAuthError``) a delivery not signed with ``secret`` or not fresh;
+    return the signature as checked (without surrounding blanks)."""
     if not timestamp or not signature:
         raise WebhookAuthError(
             f"the delivery needs the headers {TIMESTAMP_HEADER} (Unix seconds) and "
@@ -94,8 +95,10 @@ def verify(secret: str, timestamp: str | None, signature: str | None, body: byte
             f"{TIMESTAMP_HEADER} is outside the replay window of {REPLAY_WINDOW_S:g} s; "
             "sign each delivery when it is sent (and keep the sender's clock in sync)"
         )
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+    checked = signature.strip()
+    if not hmac.compare_digest(sign(secret, timestamp, body), checked):
         raise WebhookAuthError("the signature does not match the body")
+    return checked
 
 
 def receive(
@@ -108,9 +111,11 @@ def receive(
     one too deep; ``WebhookReplayError`` for a delivery already received.
     """
     target = find_webhook(settings, name)
-    verify(_secret(settings, target), timestamp, signature, body)
+    # The run id comes from the signature as checked: the same delivery re-sent with
+    # blanks around its signature header is the same run, and is refused as a replay.
+    checked = verify(_secret(settings, target), timestamp, signature, body)
     conf = parse_body(body, JsonLimits.from_settings(settings))
-    run_id = f"webhook__{name}__{signature.removeprefix('sha256=')[:32]}"  # type: ignore[union-attr]
+    run_id = f"webhook__{name}__{checked.removeprefix('sha256=')[:32]}"
     _refuse_replay(settings, target, run_id)
     try:
         return trigger_dag(

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -23,13 +24,16 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 300.0
 
+#: What names a callback process: a DAG callback's event id, a deadline's id, a try's key.
+Key = TypeVar("Key", bound=Hashable)
 
-class CallbackProcesses:
+
+class CallbackProcesses(Generic[Key]):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.running: dict[Hashable, tuple[subprocess.Popen[bytes], float]] = {}
+        self.running: dict[Key, tuple[subprocess.Popen[bytes], float]] = {}
 
-    def start(self, key: Hashable, module: str, args: Sequence[str], log_path: Path) -> None:
+    def start(self, key: Key, module: str, args: Sequence[str], log_path: Path) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as output:
             process = subprocess.Popen(
@@ -41,7 +45,7 @@ class CallbackProcesses:
         self.running[key] = (process, time.monotonic())
         log.info("%s %s started (pid %d)", module, " ".join(args), process.pid)
 
-    def reap(self) -> list[tuple[Hashable, int]]:
+    def reap(self) -> list[tuple[Key, int]]:
         """The processes that ended since the last call, with their exit status."""
         ended = []
         for key, (process, started) in list(self.running.items()):
@@ -92,7 +96,7 @@ def poll_forever(
     return thread
 
 
-class CallbackWatch:
+class CallbackWatch(Generic[Key]):
     """A side thread's work: every ``POLL_SECONDS``, ``check`` what needs a callback
     (starting its process with ``self.processes``), then record how the processes that
     ended went (``record``). Subclasses set ``WHAT`` and implement both."""
@@ -104,7 +108,7 @@ class CallbackWatch:
     def __init__(self, settings: Settings, source: str) -> None:
         self.settings = settings
         self.source = source
-        self.processes = CallbackProcesses(settings)
+        self.processes: CallbackProcesses[Key] = CallbackProcesses(settings)
 
     @classmethod
     def start(cls, settings: Settings, source: str) -> threading.Thread:
@@ -120,5 +124,5 @@ class CallbackWatch:
     def check(self, reader: Engine, writer: Engine) -> object:
         raise NotImplementedError
 
-    def record(self, session: Session, key: Hashable, state: str, error: str | None) -> None:
+    def record(self, session: Session, key: Key, state: str, error: str | None) -> None:
         raise NotImplementedError

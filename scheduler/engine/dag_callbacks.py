@@ -50,7 +50,7 @@ class DagCallbackRunner:
     def __init__(self, settings: Settings, source: str) -> None:
         self.settings = settings
         self.source = source
-        self.processes = CallbackProcesses(settings)
+        self.processes: CallbackProcesses[int] = CallbackProcesses(settings)
         self.seen: dict[int, float] = {}  # event ids handled lately (the window re-read)
 
     def run_forever(self) -> None:
@@ -98,4 +98,4 @@ class DagCallbackRunner:
         for event_id, code in self.processes.reap():
             state, error = outcome(code)
             with transaction(engine) as session:
-                store.finish(session, event_id, state, error, utcnow())  # type: ignore[arg-type]
+                store.finish(session, event_id, state, error, utcnow())

@@ -15,7 +15,6 @@ the deadline's ``callback_state`` then stays ``running``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
 from datetime import datetime
 from pathlib import Path
 
@@ -31,11 +30,11 @@ from scheduler.store.events import Event, append_events
 log = logging.getLogger(__name__)
 
 
-class DeadlineWatch(CallbackWatch):
+class DeadlineWatch(CallbackWatch[int]):
     WHAT = "deadline watch"
 
-    def record(self, session: Session, key: Hashable, state: str, error: str | None) -> None:
-        store.set_callback_state(session, int(key), state, error=error)  # type: ignore[call-overload]
+    def record(self, session: Session, key: int, state: str, error: str | None) -> None:
+        store.set_callback_state(session, key, state, error=error)
 
     def check(self, reader: Engine, writer: Engine) -> list[store.DueDeadline]:
         """Resolve the deadlines due now; start the callbacks of those missed."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Hashable
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +36,7 @@ LIMIT_TTL = 30.0
 Limit = tuple[float, int] | None  # (p95 seconds, samples) or None: not enough history
 
 
-class LongTryWatch(CallbackWatch):
+class LongTryWatch(CallbackWatch[store.RunningTryKey]):
     WHAT = "long try watch"
 
     def __init__(self, settings: Settings, source: str) -> None:
@@ -45,22 +44,24 @@ class LongTryWatch(CallbackWatch):
         self.limits: dict[tuple[str, str], tuple[Limit, datetime]] = {}  # and when read
         self.callbacks: dict[str, tuple[frozenset[str], float]] = {}
 
-    def record(self, session: Session, key: Hashable, state: str, error: str | None) -> None:
-        store.set_long_try_callback(session, key, state, error=error)  # type: ignore[arg-type]
+    def record(
+        self, session: Session, key: store.RunningTryKey, state: str, error: str | None
+    ) -> None:
+        store.set_long_try_callback(session, key, state, error=error)
 
     def check(self, reader: Engine, writer: Engine) -> list[store.RunningTry]:
         now = utcnow()
         with transaction(reader) as session:
             running = store.running_tries(session)
-            over = [t for t in running if self._over_limit(session, t, now)]
-            done = store.flagged(session, over) if over else set()
-        over = [item for item in over if _key(item) not in done]
+            # Each try with the limit it is past, read once: the same in both transactions.
+            over = [(t, limit) for t in running if (limit := self._passed(session, t, now))]
+            done = store.flagged(session, [t for t, _ in over]) if over else set()
+        over = [(item, limit) for item, limit in over if _key(item) not in done]
         if not over:
             return []
         started = []
         with transaction(writer) as session:
-            for item in over:
-                usual, samples = self._limit(session, item, now)  # type: ignore[misc]
+            for item, (usual, samples) in over:
                 if not store.flag_long_try(session, item, usual, samples, self.source, now):
                     continue
                 append_events(session, [self.event(item, usual, samples, now)])
@@ -74,9 +75,12 @@ class LongTryWatch(CallbackWatch):
             self.processes.start(_key(item), self.MODULE, args, self.log_path(item))
         return started
 
-    def _over_limit(self, session: Session, item: store.RunningTry, now: datetime) -> bool:
+    def _passed(self, session: Session, item: store.RunningTry, now: datetime) -> Limit:
+        """The usual limit of ``item``'s task when the try has run past it, else None."""
         limit = self._limit(session, item, now)
-        return limit is not None and (now - item.start_date).total_seconds() > limit[0]
+        if limit is not None and (now - item.start_date).total_seconds() > limit[0]:
+            return limit
+        return None
 
     def _limit(self, session: Session, item: store.RunningTry, now: datetime) -> Limit:
         """The task's usual limit as of its try's start: read again for a try that started
@@ -127,5 +131,5 @@ class LongTryWatch(CallbackWatch):
         return callback_log_path(self.settings, item.dag_id, item.run_id, name)
 
 
-def _key(item: store.RunningTry) -> tuple[str, str, str, int, int]:
+def _key(item: store.RunningTry) -> store.RunningTryKey:
     return (item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number)

@@ -124,8 +124,8 @@ def forecast(
         return None
     last = max(ends, key=ends.__getitem__)
     path = [last]
-    while via[path[-1]] is not None:
-        path.append(via[path[-1]])  # type: ignore[arg-type]
+    while (previous := via[path[-1]]) is not None:
+        path.append(previous)
     remaining = ends[last]
     return Forecast(
         finish=now + timedelta(seconds=remaining),

@@ -11,12 +11,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from scheduler.spec import UNMAPPED
 from scheduler.states import FINISHED_TASK_STATES, TaskState
 
 #: A task instance: ``(task_id, map_index)``; ``map_index`` is -1 unless the task is mapped.
 TIKey = tuple[str, int]
+
+
+class _Stated(Protocol):
+    """A task instance's view in a run's mirror or plan: what the index counts."""
+
+    @property
+    def state(self) -> TaskState: ...
+
+
 __all__ = ["UNMAPPED", "RunIndex", "TIKey"]
 
 # States left for a time (next_retry_at): a retry delay, or a rescheduled sensor's next poke.
@@ -33,7 +43,7 @@ class RunIndex:
     unfinished: int = 0  # instances not in a finished state
 
     @classmethod
-    def of(cls, states: Mapping[TIKey, object], tasks: Mapping[str, object]) -> RunIndex:
+    def of(cls, states: Mapping[TIKey, _Stated], tasks: Mapping[str, object]) -> RunIndex:
         """The index of ``states`` (``(task_id, map_index) → view with .state``); tasks of
         ``tasks`` without any instance in ``states`` count as one unfinished ``none``."""
         index = cls()
@@ -42,7 +52,7 @@ class RunIndex:
             seen.add(task_id)
             if map_index >= 0:
                 index.expanded[task_id] = max(index.expanded.get(task_id, 0), map_index + 1)
-            index.record((task_id, map_index), None, view.state)  # type: ignore[attr-defined]
+            index.record((task_id, map_index), None, view.state)
         index.unfinished += sum(1 for task_id in tasks if task_id not in seen)
         return index
 

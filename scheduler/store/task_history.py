@@ -72,6 +72,10 @@ def task_progress_rows(session: Session, run_pk: int) -> list[tuple[str, str, in
     return [(task_id, state, int(n), start) for task_id, state, n, start in session.execute(query)]
 
 
+#: One try of one task instance: (dag_id, run_id, task_id, map_index, try_number).
+RunningTryKey = tuple[str, str, str, int, int]
+
+
 @dataclass(frozen=True)
 class RunningTry:
     dag_id: str
@@ -97,10 +101,10 @@ def running_tries(session: Session) -> list[RunningTry]:
     return [RunningTry(*row) for row in session.execute(query)]
 
 
-def flagged(session: Session, tries: Iterable[RunningTry]) -> set[tuple[str, str, str, int, int]]:
+def flagged(session: Session, tries: Iterable[RunningTry]) -> set[RunningTryKey]:
     """Which of ``tries`` are flagged already (one query per run)."""
     runs = {(t.dag_id, t.run_id) for t in tries}
-    keys: set[tuple[str, str, str, int, int]] = set()
+    keys: set[RunningTryKey] = set()
     for dag_id, run_id in runs:
         keys.update(long_tries(session, dag_id, run_id))
     return keys
@@ -129,9 +133,7 @@ def flag_long_try(
     return True
 
 
-def set_long_try_callback(
-    session: Session, key: tuple[str, str, str, int, int], state: str, **values: Any
-) -> None:
+def set_long_try_callback(session: Session, key: RunningTryKey, state: str, **values: Any) -> None:
     t = long_try_table
     dag_id, run_id, task_id, map_index, try_number = key
     session.execute(
@@ -144,9 +146,7 @@ def set_long_try_callback(
     )  # fmt: skip
 
 
-def long_tries(
-    session: Session, dag_id: str, run_id: str
-) -> dict[tuple[str, str, str, int, int], dict]:
+def long_tries(session: Session, dag_id: str, run_id: str) -> dict[RunningTryKey, dict]:
     """The run's flagged tries: ``(dag_id, run_id, task_id, map_index, try_number)`` -> row."""
     t = long_try_table
     rows = session.execute(select(t).where(t.c.dag_id == dag_id, t.c.run_id == run_id))
