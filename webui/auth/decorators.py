@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
+
+from werkzeug.wrappers import Response as BaseResponse
 
 from webui.auth.identity import current_user
 from webui.auth.responses import forbidden, unauthenticated
 from webui.auth.roles import ROLES, has_role, lowest_role
 
-View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def role_required(*roles: str) -> Callable[[View], View]:
+def role_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | BaseResponse]]:
     """Allow users whose role is at least the lowest of ``roles`` (Admin > Op > Viewer)."""
     needed = lowest_role(roles or (ROLES[0],))
 
-    def decorate(view: View) -> View:
+    def decorate(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | BaseResponse:
             user = current_user()
             if user is None:
                 return unauthenticated()
@@ -35,12 +38,12 @@ def role_required(*roles: str) -> Callable[[View], View]:
                 )
             return view(*args, **kwargs)
 
-        wrapper.baton_role = needed  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        wrapper.__dict__["baton_role"] = needed  # a function's attribute, which mypy cannot see
+        return wrapper
 
     return decorate
 
 
-def login_required(view: View) -> View:
+def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
     """Any logged-in user (Viewer or above)."""
     return role_required(ROLES[0])(view)

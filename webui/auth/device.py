@@ -56,4 +56,7 @@ def _name(username: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=_SALT)  # type: ignore[arg-type]
+    secret = current_app.secret_key
+    if not secret:  # create_app always sets one (webui/security.py)
+        raise RuntimeError("the web UI has no SECRET_KEY; start it with webui.create_app()")
+    return URLSafeTimedSerializer(secret, salt=_SALT)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.states import RunState
@@ -82,15 +83,15 @@ def dag_list(
     return shown, page, all_tags
 
 
-def _matches(row: object, filters: DagListFilters) -> bool:
-    if filters.search and filters.search.lower() not in row.dag_id.lower():  # type: ignore[attr-defined]
+def _matches(row: Row[*tuple[Any, ...]], filters: DagListFilters) -> bool:
+    if filters.search and filters.search.lower() not in row.dag_id.lower():
         return False
-    if filters.tag and filters.tag not in (row.tags or []):  # type: ignore[attr-defined]
+    if filters.tag and filters.tag not in (row.tags or []):
         return False
     if filters.paused == "paused":
-        return bool(row.is_paused)  # type: ignore[attr-defined]
+        return bool(row.is_paused)
     if filters.paused == "active":
-        return not row.is_paused  # type: ignore[attr-defined]
+        return not row.is_paused
     return True
 
 

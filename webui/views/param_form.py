@@ -17,14 +17,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from scheduler.errors import ConfLimitError
 from scheduler.json_limits import JsonLimits, loads_limited
-from scheduler.spec import DagSpec
 from webui.views.rendering import markdown
 
 PICKERS = {"date": "date", "date-time": "datetime-local", "time": "time"}
@@ -36,6 +35,16 @@ _JSON_TYPES = {
     list: "array",
     dict: "object",
 }
+
+
+class ParamsSource(Protocol):
+    """What the form reads of a DagSpec, or of a required action's question."""
+
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def param_specs(self) -> Mapping[str, Mapping[str, Any]]: ...
 
 
 class FormError(ValueError):
@@ -66,7 +75,9 @@ class ParamField:
     types: tuple[str, ...] = ()
 
 
-def param_fields(spec: DagSpec, submitted: MultiDict[str, str] | None = None) -> list[ParamField]:
+def param_fields(
+    spec: ParamsSource, submitted: MultiDict[str, str] | None = None
+) -> list[ParamField]:
     """The fields of ``spec``'s params, showing ``submitted`` values when re-rendering."""
     return [
         _field(name, _schema(spec, name), spec.params.get(name), submitted) for name in spec.params
@@ -82,7 +93,7 @@ def sections(fields: list[ParamField]) -> list[tuple[str, list[ParamField]]]:
     return list(grouped.items())
 
 
-def conf_from_form(spec: DagSpec, form: MultiDict[str, str]) -> dict[str, Any]:
+def conf_from_form(spec: ParamsSource, form: MultiDict[str, str]) -> dict[str, Any]:
     """The conf the params form describes, each value converted to its param's type."""
     conf = {}
     for name in spec.params:
@@ -94,7 +105,7 @@ def conf_from_form(spec: DagSpec, form: MultiDict[str, str]) -> dict[str, Any]:
 # -- choosing the widget ------------------------------------------------------------------
 
 
-def _schema(spec: DagSpec, name: str) -> dict[str, Any]:
+def _schema(spec: ParamsSource, name: str) -> dict[str, Any]:
     data = spec.param_specs.get(name) or {}
     schema = dict(data.get("schema") or {})
     if data.get("description") and "description" not in schema:

@@ -22,7 +22,7 @@ from scheduler.api.hitl import HitlKey, Responder
 from scheduler.errors import HITLDetailNotFoundError
 from webui.auth import current_user, event_source, role_required
 from webui.views.common import settings
-from webui.views.param_form import ParamField, conf_from_form, param_fields
+from webui.views.param_form import conf_from_form, param_fields
 from webui.views.rendering import markdown
 
 bp = Blueprint("required_actions", __name__)
@@ -70,7 +70,7 @@ def answer_form(dag_id: str, run_id: str, task_id: str, map_index: int) -> dict[
     prefill = MultiDict(
         [(f"param.{k}", v) for k, v in request.args.items(multi=True) if k in detail["params"]]
     )
-    fields: list[ParamField] = param_fields(question_params(detail), prefill or None)  # type: ignore[arg-type]
+    fields = param_fields(question_params(detail), prefill or None)
     return {
         "detail": _timed(detail),
         "fields": fields,
@@ -83,7 +83,7 @@ def submit_answer(key: HitlKey, form: MultiDict[str, str]) -> str:
     """Answer ``key``'s question with the form's options and params as the logged-in user;
     the flash message. Raises BatonError / FormError with what to fix."""
     detail = hitl.get_hitl_detail(settings(), key)
-    params_input = conf_from_form(question_params(detail), form)  # type: ignore[arg-type]
+    params_input = conf_from_form(question_params(detail), form)
     user = current_user()
     assert user is not None  # the view needs a login
     answer = hitl.respond(

@@ -21,7 +21,7 @@ from scheduler.api.hitl import HitlKey
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, TaskNotFoundError
 from scheduler.states import ACTIVE_TASK_STATES, TaskState
 from scheduler.store.compensations import COMPENSATE
-from scheduler.store.models import TaskTryRow
+from scheduler.store.models import TaskInstanceRow, TaskTryRow
 from scheduler.store.task_history import long_tries
 from webui.auth import event_source, role_required
 from webui.queries import runs as run_queries
@@ -96,14 +96,16 @@ def _kind() -> str:
     return kind if kind in task_queries.TRY_KINDS else "task"
 
 
-def _live(ti: object, chosen: TaskTryRow | None, tries: list[TaskTryRow], kind: str) -> bool:
+def _live(
+    ti: TaskInstanceRow, chosen: TaskTryRow | None, tries: list[TaskTryRow], kind: str
+) -> bool:
     """Whether the log shown can still grow: the latest try of a task not finished yet, or
     the latest compensation try of a task still compensating."""
     if kind == COMPENSATE:
         latest = chosen is None or chosen is tries[-1]
-        return latest and ti.state == TaskState.COMPENSATING  # type: ignore[attr-defined]
-    latest = chosen is None or chosen.try_number == ti.try_number  # type: ignore[attr-defined]
-    return latest and ti.state in _UNFINISHED  # type: ignore[attr-defined]
+        return latest and ti.state == TaskState.COMPENSATING
+    latest = chosen is None or chosen.try_number == ti.try_number
+    return latest and ti.state in _UNFINISHED
 
 
 @bp.route("/")
