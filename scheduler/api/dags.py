@@ -6,6 +6,7 @@ from scheduler.api.databases import database, read_database
 from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.loader import load_dag_specs
+from scheduler.paging import Page
 from scheduler.plugins.import_path import put_plugins_on_path
 from scheduler.settings import Settings
 from scheduler.spec import DagSpec
@@ -80,13 +81,11 @@ def import_errors(settings: Settings) -> list[ImportErrorRow]:
         return dag_store.list_import_errors(session)
 
 
-def dags_page(settings: Settings, *, limit: int, offset: int) -> tuple[list[DagRow], int]:
+def dags_page(settings: Settings, *, limit: int, offset: int) -> Page[DagRow]:
     with transaction(read_database(settings)) as session:
         return page_store.dags_page(session, limit=limit, offset=offset)
 
 
-def import_errors_page(
-    settings: Settings, *, limit: int, offset: int
-) -> tuple[list[ImportErrorRow], int]:
+def import_errors_page(settings: Settings, *, limit: int, offset: int) -> Page[ImportErrorRow]:
     with transaction(read_database(settings)) as session:
         return page_store.import_errors_page(session, limit=limit, offset=offset)

@@ -7,6 +7,7 @@ from typing import Any
 from scheduler.api.cluster import health_report
 from scheduler.api.databases import database, read_database
 from scheduler.clock import utcnow
+from scheduler.paging import Page
 from scheduler.settings import Settings
 from scheduler.store import pages as page_store
 from scheduler.store.db import transaction
@@ -24,7 +25,7 @@ def record_event(settings: Settings, event: str, source: str, **fields: Any) -> 
 
 def events_page(
     settings: Settings, *, filters: dict[str, str | None], limit: int, offset: int
-) -> tuple[list[EventRow], int]:
+) -> Page[EventRow]:
     with transaction(read_database(settings)) as session:
         return page_store.events_page(session, filters=filters, limit=limit, offset=offset)
 

@@ -10,6 +10,7 @@ from scheduler.clock import utcnow
 from scheduler.engine.scheduling import trigger_run
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.json_limits import JsonLimits
+from scheduler.paging import Page
 from scheduler.settings import Settings
 from scheduler.store import compensations as compensation_store
 from scheduler.store import dags as dag_store
@@ -62,7 +63,7 @@ def get_run(settings: Settings, dag_id: str, run_id: str) -> DagRunRow:
 
 def runs_page(
     settings: Settings, dag_id: str, *, state: str | None, limit: int, offset: int
-) -> tuple[list[DagRunRow], int]:
+) -> Page[DagRunRow]:
     with transaction(read_database(settings)) as session:
         dag_store.get_dag(session, dag_id)  # an unknown DAG is an error, not an empty page
         return page_store.runs_page(session, dag_id, state=state, limit=limit, offset=offset)

@@ -1,4 +1,5 @@
-"""Paginated listings with their total row count (the REST API's ``total_entries``).
+"""Paginated listings with their total row count (the REST API's ``total_entries``), each
+a ``scheduler.paging.Page``.
 
 Each page is two bounded queries: ``LIMIT/OFFSET`` for the rows, ``COUNT(*)`` with the
 same filters for the total.
@@ -12,20 +13,21 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from scheduler.paging import Page
 from scheduler.store.models import DagRow, DagRunRow, EventRow, ImportErrorRow
 
 EVENT_FILTERS = frozenset({"dag_id", "run_id", "task_id", "event"})
 
 
-def _page(session: Session, query: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
+def _page(session: Session, query: Select[Any], limit: int, offset: int) -> Page[Any]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = list(session.scalars(query.limit(limit).offset(offset)))
-    return rows, total or 0
+    return Page(offset, limit, total or 0, rows)
 
 
 def dags_page(
     session: Session, *, limit: int, offset: int, include_inactive: bool = False
-) -> tuple[list[DagRow], int]:
+) -> Page[DagRow]:
     query = select(DagRow).order_by(col(DagRow.dag_id))
     if not include_inactive:
         query = query.where(col(DagRow.is_active).is_(True))
@@ -34,7 +36,7 @@ def dags_page(
 
 def runs_page(
     session: Session, dag_id: str, *, state: str | None, limit: int, offset: int
-) -> tuple[list[DagRunRow], int]:
+) -> Page[DagRunRow]:
     """Newest first, like ``baton runs list``."""
     query = (
         select(DagRunRow).where(col(DagRunRow.dag_id) == dag_id).order_by(col(DagRunRow.id).desc())
@@ -46,7 +48,7 @@ def runs_page(
 
 def events_page(
     session: Session, *, filters: dict[str, str | None], limit: int, offset: int
-) -> tuple[list[EventRow], int]:
+) -> Page[EventRow]:
     """Newest first; ``filters`` maps dag_id/run_id/task_id/event to a value or None."""
     unknown = set(filters) - EVENT_FILTERS
     if unknown:
@@ -58,9 +60,7 @@ def events_page(
     return _page(session, query, limit, offset)
 
 
-def import_errors_page(
-    session: Session, *, limit: int, offset: int
-) -> tuple[list[ImportErrorRow], int]:
+def import_errors_page(session: Session, *, limit: int, offset: int) -> Page[ImportErrorRow]:
     query = select(ImportErrorRow).order_by(
         col(ImportErrorRow.filename), col(ImportErrorRow.lineno)
     )

@@ -137,8 +137,9 @@ def test_approve_reject_and_timeouts(baton: Baton, triggerer: Triggerer) -> None
         xcom = _returned(baton, "refund", run_id, "approve")
         assert xcom["chosen_options"] == ["Approve"] and xcom["params_input"] == {"note": "ok"}
         assert xcom["responded_by_user"]["name"] == "op-e2e" and xcom["responded_at"]
-        said, _ = api.events_page(baton.settings, limit=10, offset=0,
-                                  filters={"run_id": run_id, "event": "hitl_response"})  # fmt: skip
+        said = api.events_page(
+            baton.settings, limit=10, offset=0, filters={"run_id": run_id, "event": "hitl_response"}
+        ).rows
         assert said and "op-e2e" in said[0].detail and "Approve" in said[0].detail
         assert said[0].source == "webui:op-e2e"
         got = call("GET", path, token=viewer).json

@@ -74,9 +74,9 @@ def test_a_fan_out_over_an_upstream_result_reduces_in_map_index_order(baton: Bat
     # The retried instance keeps its own tries; the others ran once.
     retried = api.list_tries(baton.settings, "fan", run_id, "square", map_index=3)
     assert [t.state for t in retried] == ["failed", "success"]
-    events, _ = api.events_page(
+    events = api.events_page(
         baton.settings, filters={"dag_id": "fan", "run_id": run_id}, limit=500, offset=0
-    )
+    ).rows
     expanded = [e for e in events if e.event == "task_expanded"]
     assert [(e.task_id, e.detail) for e in expanded] == [
         ("square", "expanded into 6 mapped instances")

@@ -17,7 +17,7 @@ def _open_login(client: BatonClient) -> None:
 
 
 def _events(webui: WebUI, event: str) -> list:
-    rows, _ = api.events_page(webui.settings, filters={"event": event}, limit=50, offset=0)
+    rows = api.events_page(webui.settings, filters={"event": event}, limit=50, offset=0).rows
     return rows
 
 

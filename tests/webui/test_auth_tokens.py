@@ -45,7 +45,7 @@ def test_a_revoked_token_fails(webui: WebUI, op_client: BatonClient) -> None:
     assert response.status_code == 302
     assert client.get("/api/v1/dags", headers=headers).status_code == 401
     assert "<td>ci</td>" not in op_client.get("/auth/tokens").get_data(as_text=True)
-    events = api.events_page(webui.settings, filters={"event": None}, limit=5, offset=0)[0]
+    events = api.events_page(webui.settings, filters={"event": None}, limit=5, offset=0).rows
     assert {"token_create", "token_revoke"} <= {e.event for e in events}
     assert all(value not in (e.detail or "") for e in events)
 

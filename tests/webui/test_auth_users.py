@@ -27,7 +27,7 @@ def test_admin_creates_and_deletes_users(webui: WebUI, admin_client: BatonClient
     assert user is not None and user.role == "Op"
     assert admin_client.submit("/auth/users/newbie/delete").status_code == 302
     assert api.find_user(webui.settings, "newbie") is None
-    events = api.events_page(webui.settings, filters={"event": None}, limit=5, offset=0)[0]
+    events = api.events_page(webui.settings, filters={"event": None}, limit=5, offset=0).rows
     assert [e.event for e in events[:2]] == ["user_delete", "user_create"]
     assert {e.source for e in events[:2]} == {"webui:admin"}
 

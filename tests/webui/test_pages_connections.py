@@ -33,7 +33,7 @@ def _no_secret(html: str) -> None:
 
 
 def _events(webui: WebUI, event: str) -> list:
-    rows, _ = api.events_page(webui.settings, filters={"event": event}, limit=20, offset=0)
+    rows = api.events_page(webui.settings, filters={"event": event}, limit=20, offset=0).rows
     return rows
 
 

@@ -13,7 +13,7 @@ def test_edit_fills_the_form_and_saves(webui: WebUI, op_client: BatonClient) -> 
     assert 'value="etl" readonly' in html and 'value="4"' in html and 'value="nightly"' in html
     op_client.submit("/pools/set", {"name": "etl", "slots": "7", "description": "nightly"})
     assert api.get_pool(webui.settings, "etl").slots == 7
-    rows, _ = api.events_page(webui.settings, filters={"event": "pool_set"}, limit=5, offset=0)
+    rows = api.events_page(webui.settings, filters={"event": "pool_set"}, limit=5, offset=0).rows
     assert rows[0].source == "webui:operator"
 
 

@@ -103,9 +103,9 @@ def test_mark_success_sets_the_unsuccessful_tasks_and_logs_the_user(
         ti.task_id: ti.state for ti in api.list_task_instances(webui.settings, "demo_fail", run_id)
     }
     assert states == {"boom": "success", "after": "success"}
-    events, _ = api.events_page(
+    events = api.events_page(
         webui.settings, filters={"run_id": run_id, "event": "user_action"}, limit=10, offset=0
-    )
+    ).rows
     assert any(e.source == "webui:operator" and "run marked success" in e.detail for e in events)
 
 
@@ -147,9 +147,9 @@ def test_delete_removes_a_finished_run_and_refuses_an_active_one(
                 select(func.count()).select_from(table).where(table.c.run_id == run_id)
             )
             assert left == 0, table.name
-    events, _ = api.events_page(
+    events = api.events_page(
         webui.settings, filters={"run_id": run_id, "event": "user_action"}, limit=10, offset=0
-    )
+    ).rows
     assert any("run deleted (it was failed)" in (e.detail or "") for e in events)
 
 

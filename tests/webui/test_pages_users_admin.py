@@ -9,7 +9,7 @@ from tests.webui.conftest import PASSWORDS, BatonClient, WebUI
 
 
 def _events(webui: WebUI, event: str) -> list:
-    rows, _ = api.events_page(webui.settings, filters={"event": event}, limit=20, offset=0)
+    rows = api.events_page(webui.settings, filters={"event": event}, limit=20, offset=0).rows
     return rows
 
 

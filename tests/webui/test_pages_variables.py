@@ -23,7 +23,7 @@ def _value(webui: WebUI, key: str) -> str | None:
 
 
 def _event_details(webui: WebUI) -> list[str]:
-    rows, _ = api.events_page(webui.settings, filters={}, limit=50, offset=0)
+    rows = api.events_page(webui.settings, filters={}, limit=50, offset=0).rows
     return [f"{r.event} {r.source} {r.detail}" for r in rows if r.event.startswith("variable_")]
 
 

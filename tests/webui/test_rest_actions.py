@@ -12,7 +12,7 @@ V1 = "/api/v1"
 
 
 def _last_event(webui: WebUI, event: str):
-    rows, _ = api.events_page(webui.settings, filters={"event": event}, limit=1, offset=0)
+    rows = api.events_page(webui.settings, filters={"event": event}, limit=1, offset=0).rows
     return rows[0]
 
 
@@ -92,12 +92,12 @@ def test_mark_a_task_instance(webui: WebUI) -> None:
     response = client.patch(url, json={"new_state": "success"}, headers=webui.bearer("Op"))
     assert response.status_code == 200, response.json
     assert response.json["state"] == "success"
-    rows, _ = api.events_page(
+    rows = api.events_page(
         webui.settings,
         filters={"event": None, "task_id": "boom", "dag_id": "demo_fail"},
         limit=1,
         offset=0,
-    )
+    ).rows
     assert (rows[0].new_state, rows[0].source) == ("success", "webui:operator")
 
 
@@ -105,4 +105,4 @@ def test_viewers_cannot_act(webui: WebUI) -> None:
     client = webui.app.test_client()
     response = client.post(f"{V1}/dags/demo_etl/dagRuns", json={}, headers=webui.bearer("Viewer"))
     assert response.status_code == 403 and "Op" in response.json["error"]
-    assert api.runs_page(webui.settings, "demo_etl", state=None, limit=10, offset=0)[1] == 2
+    assert api.runs_page(webui.settings, "demo_etl", state=None, limit=10, offset=0).total == 2

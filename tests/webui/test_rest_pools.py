@@ -43,7 +43,7 @@ def test_op_creates_patches_and_deletes_a_pool(webui: WebUI) -> None:
     assert patched.json["include_deferred"] is True
     got = client.get(f"{V1}/pools/partner_api", headers=webui.bearer("Viewer")).json
     assert got == patched.json
-    events, _ = api.events_page(webui.settings, filters={"event": "pool_set"}, limit=1, offset=0)
+    events = api.events_page(webui.settings, filters={"event": "pool_set"}, limit=1, offset=0).rows
     assert events[0].source == "webui:operator"
 
     deleted = client.delete(f"{V1}/pools/partner_api", headers=headers)

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from scheduler.paging import Page, numbered_page
 from scheduler.states import RunState
 from scheduler.store.models import dag_run_table, dag_table, import_error_table
 from scheduler.timetables import describe
-from webui.queries.common import Page, page_request
 
 RECENT_RUNS = 12
 """How many of a DAG's latest runs the list shows as state marks."""
@@ -51,8 +51,8 @@ class DagListFilters:
 
 def dag_list(
     session: Session, filters: DagListFilters, page_number: int | str | None, page_size: int = 25
-) -> tuple[list[DagSummary], Page, list[str]]:
-    """The page of DAGs matching ``filters``, that page, and every tag (for the tag filter)."""
+) -> tuple[Page[DagSummary], list[str]]:
+    """The page of DAGs matching ``filters``, and every tag (for the tag filter)."""
     rows = session.execute(
         select(
             dag_table.c.dag_id,
@@ -67,7 +67,7 @@ def dag_list(
     ).all()
     all_tags = sorted({tag for row in rows for tag in (row.tags or [])})
     matching = [row for row in rows if _matches(row, filters)]
-    page = page_request(page_number, page_size, len(matching))
+    page = numbered_page(page_number, page_size, len(matching))
     shown = [
         DagSummary(
             dag_id=row.dag_id,
@@ -77,10 +77,10 @@ def dag_list(
             description=row.description,
             next_run_after=row.next_run_after,
         )
-        for row in matching[page.offset : page.offset + page.size]
+        for row in matching[page.offset : page.offset + page.limit]
     ]
     _add_run_summaries(session, {d.dag_id: d for d in shown})
-    return shown, page, all_tags
+    return page.filled(shown, page.total), all_tags
 
 
 def _matches(row: Row[*tuple[Any, ...]], filters: DagListFilters) -> bool:

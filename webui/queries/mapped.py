@@ -4,18 +4,20 @@ task, so no page or API answer loads them all.
 ``instance_counts`` gives, per (run, task), how many instances are in each state (one
 ``GROUP BY``); ``MappedSummary`` turns those counts into what the grid and graph show (the
 aggregate state, "success 5/6, failed 1"); ``instances_page`` reads one page of a task's
-instances in map_index order.
+instances in map_index order, ``mapped_summary`` their counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from scheduler.paging import Page
 from scheduler.store.models import TaskInstanceRow, task_instance_table
 from webui.charts.group_state import STATE_PRIORITY, group_state
 
@@ -80,26 +82,18 @@ def instance_counts(
     return {key: MappedSummary(counts[key], mapped[key], tries[key]) for key in counts}
 
 
-@dataclass(frozen=True)
-class InstancesPage:
-    rows: list[TaskInstanceRow]
-    total: int  # instances matching the filter, before paging
-    summary: MappedSummary | None  # every expanded instance of the task, unfiltered
-
-
 def instances_page(
     session: Session,
-    run: tuple[int, str, str],
+    run: tuple[str, str],
     task_id: str,
+    window: Page[Any],
     *,
-    limit: int,
-    offset: int,
     states: Sequence[str] = (),
-) -> InstancesPage:
-    """One page of the expanded instances (map_index >= 0) of a task in the run ``(pk,
-    dag_id, run_id)``, in map_index order; ``states`` keeps only those states. Filtered on
-    the instance key's unique index, so a late page of 10,000 instances stays cheap."""
-    run_pk, dag_id, run_id = run
+) -> Page[TaskInstanceRow]:
+    """The ``window`` of the expanded instances (map_index >= 0) of a task in the run
+    ``(dag_id, run_id)``, in map_index order; ``states`` keeps only those states. Filtered
+    on the instance key's unique index, so a late page of 10,000 instances stays cheap."""
+    dag_id, run_id = run
     ti = TaskInstanceRow
     where = [
         col(ti.dag_id) == dag_id,
@@ -110,7 +104,13 @@ def instances_page(
     if states:
         where.append(col(ti.state).in_(list(states)))
     total = session.scalar(select(func.count()).select_from(ti).where(*where)) or 0
-    page = select(ti).where(*where).order_by(col(ti.map_index)).limit(limit).offset(offset)
-    rows = list(session.scalars(page))
+    query = select(ti).where(*where).order_by(col(ti.map_index))
+    rows = list(session.scalars(query.limit(window.limit).offset(window.offset)))
+    return window.filled(rows, total)
+
+
+def mapped_summary(session: Session, run_pk: int, task_id: str) -> MappedSummary | None:
+    """The counts of every expanded instance of the task in the run (unfiltered); None
+    while it has none (not expanded yet, or expanded into nothing)."""
     summary = instance_counts(session, [run_pk], [task_id]).get((run_pk, task_id))
-    return InstancesPage(rows, total, summary if summary and summary.mapped else None)
+    return summary if summary and summary.mapped else None

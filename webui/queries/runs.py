@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.errors import RunNotFoundError
+from scheduler.paging import Page, numbered_page
 from scheduler.store.models import (
     dag_run_table,
     task_instance_table,
@@ -17,7 +18,6 @@ from scheduler.store.models import (
 )
 from scheduler.store.models_timing import long_try_table
 from webui.charts.group_state import group_state
-from webui.queries.common import Page, page_request
 from webui.queries.mapped import MappedSummary, instance_counts
 
 TASK_TRY = "task"
@@ -108,19 +108,19 @@ def _filtered(query: Select, dag_id: str | None, filters: RunFilters) -> Select:
 
 def run_history(
     session: Session, dag_id: str | None, filters: RunFilters, page_number: int | str | None
-) -> tuple[list, Page]:
+) -> Page[Row[Any]]:
     """Runs newest first (of one DAG, or of all), filtered, one page of them."""
     total = session.scalar(
         _filtered(select(func.count()).select_from(dag_run_table), dag_id, filters)
     )
-    page = page_request(page_number, total=total or 0)
+    page = numbered_page(page_number, total=total or 0)
     query = _filtered(select(dag_run_table.c.dag_id, *_RUN_COLUMNS), dag_id, filters)
     rows = session.execute(
         query.order_by(dag_run_table.c.logical_date.desc(), dag_run_table.c.id.desc())
-        .limit(page.size)
+        .limit(page.limit)
         .offset(page.offset)
     ).all()
-    return list(rows), page
+    return page.filled(list(rows), page.total)
 
 
 def get_run(session: Session, dag_id: str, run_id: str) -> Row:

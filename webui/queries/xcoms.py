@@ -7,12 +7,13 @@ it. ``sealed`` (the encrypted original) is never selected, only whether there is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from scheduler.paging import Page, numbered_page
 from scheduler.store.models import xcom_table
-from webui.queries.common import Page, page_request
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class XComFilters:
     key: str = ""
 
 
-def xcoms(session: Session, filters: XComFilters, page_number: object) -> tuple[list, Page]:
+def xcoms(session: Session, filters: XComFilters, page_number: object) -> Page[Row[Any]]:
     x = xcom_table.c
     conditions = [
         column == value
@@ -36,7 +37,7 @@ def xcoms(session: Session, filters: XComFilters, page_number: object) -> tuple[
         if value
     ]
     total = session.scalar(select(func.count()).select_from(xcom_table).where(*conditions)) or 0
-    page = page_request(page_number, total=total)
+    page = numbered_page(page_number, total=total)
     rows = session.execute(
         select(
             x.id,
@@ -51,7 +52,7 @@ def xcoms(session: Session, filters: XComFilters, page_number: object) -> tuple[
         )
         .where(*conditions)
         .order_by(x.id.desc())
-        .limit(page.size)
+        .limit(page.limit)
         .offset(page.offset)
     ).all()
-    return list(rows), page
+    return page.filled(list(rows), total)

@@ -19,15 +19,14 @@ from webui.auth.identity import settings
 from webui.rest.blueprint import api_bp
 from webui.rest.errors import ApiError
 from webui.rest.inputs import int_arg, json_body, paging
+from webui.rest.serialize import listing
 
 
 @api_bp.get("/assets")
 @login_required
 def get_assets() -> dict[str, Any]:
-    page = paging()
-    found = asset_api.list_assets(settings())
-    shown = found[page.offset : page.offset + page.limit]
-    return {"assets": [asset_json(a) for a in shown], "total_entries": len(found)}
+    found = paging().of(asset_api.list_assets(settings()))
+    return listing("assets", found, asset_json)
 
 
 @api_bp.get("/assets/events")
@@ -38,7 +37,7 @@ def get_asset_events() -> dict[str, Any]:
     events, total = asset_api.list_asset_events(
         settings(), asset_id=asset_id, limit=page.limit, offset=page.offset
     )
-    return {"asset_events": [event_json(e) for e in events], "total_entries": total}
+    return listing("asset_events", page.filled(events, total), event_json)
 
 
 @api_bp.post("/assets/events")

@@ -18,6 +18,7 @@ from webui.rest import openapi_backfills  # noqa: F401  (documents these routes)
 from webui.rest.blueprint import api_bp
 from webui.rest.errors import ApiError
 from webui.rest.inputs import json_body, paging, parse_datetime
+from webui.rest.serialize import listing
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "dag_id": str,
@@ -44,7 +45,7 @@ def get_backfills() -> dict[str, Any]:
         settings(), dag_id, active=active, limit=page.limit, offset=page.offset
     )
     total = backfills.count_backfills(settings(), dag_id)
-    return {"backfills": [b.as_dict() for b in found], "total_entries": total}
+    return listing("backfills", page.filled(found, total), lambda backfill: backfill.as_dict())
 
 
 @api_bp.post("/backfills")

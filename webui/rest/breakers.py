@@ -17,6 +17,7 @@ from webui.auth import login_required
 from webui.auth.identity import settings
 from webui.rest.blueprint import api_bp
 from webui.rest.inputs import paging
+from webui.rest.serialize import listing
 
 
 @api_bp.get("/breakers")
@@ -37,6 +38,4 @@ def get_throttles() -> dict[str, Any]:
 
 
 def _page_of(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
-    page = paging()
-    shown = rows[page.offset : page.offset + page.limit]
-    return {key: [_json(row) for row in shown], "total_entries": len(rows)}
+    return listing(key, paging().of(rows), _json)

@@ -15,15 +15,14 @@ from webui.auth.identity import settings
 from webui.rest import openapi_dag_versions  # noqa: F401  (documents these routes)
 from webui.rest.blueprint import api_bp
 from webui.rest.inputs import paging
+from webui.rest.serialize import listing
 
 
 @api_bp.get("/dags/<dag_id>/dagVersions")
 @login_required
 def get_dag_versions(dag_id: str) -> dict[str, Any]:
-    page = paging()
-    found = dag_versions.list_dag_versions(settings(), dag_id)
-    shown = found[page.offset : page.offset + page.limit]
-    return {"dag_versions": [v.as_dict() for v in shown], "total_entries": len(found)}
+    found = paging().of(dag_versions.list_dag_versions(settings(), dag_id))
+    return listing("dag_versions", found, lambda version: version.as_dict())
 
 
 @api_bp.get("/dags/<dag_id>/dagVersions/<int:version_number>")

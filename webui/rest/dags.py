@@ -16,8 +16,8 @@ from webui.rest.inputs import json_body, paging
 @login_required
 def get_dags() -> dict[str, Any]:
     page = paging()
-    rows, total = api.dags_page(settings(), limit=page.limit, offset=page.offset)
-    return {"dags": [serialize.dag(r) for r in rows], "total_entries": total}
+    found = api.dags_page(settings(), limit=page.limit, offset=page.offset)
+    return serialize.listing("dags", found, serialize.dag)
 
 
 @api_bp.get("/dags/<dag_id>")

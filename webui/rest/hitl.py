@@ -19,6 +19,7 @@ from webui.rest import openapi_hitl  # noqa: F401  (documents these routes)
 from webui.rest.blueprint import api_bp
 from webui.rest.inputs import json_body, optional_bool_arg, paging
 from webui.rest.mapped_instances import parse_map_index
+from webui.rest.serialize import listing
 
 RUN_PATH = "/dags/<dag_id>/dagRuns/<dag_run_id>"
 DETAIL_PATH = f"{RUN_PATH}/taskInstances/<task_id>/<map_index>/hitlDetails"
@@ -37,7 +38,7 @@ def get_hitl_details(dag_id: str, dag_run_id: str) -> dict[str, Any]:
         limit=page.limit,
         offset=page.offset,
     )
-    return {"hitl_details": found, "total_entries": total}
+    return listing("hitl_details", page.filled(found, total))
 
 
 @api_bp.get(DETAIL_PATH)

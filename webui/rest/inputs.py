@@ -6,25 +6,19 @@ Anything unexpected (bad JSON, a wrong type, an unknown field, a limit out of ra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
 
 from scheduler.json_limits import JsonLimits, depth_error, member_depths, nesting_depth
+from scheduler.paging import Page
 from webui.auth.identity import settings
 from webui.rest.errors import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 MAX_OFFSET = 10**9
-
-
-@dataclass(frozen=True)
-class Paging:
-    limit: int
-    offset: int
 
 
 def int_arg(name: str, default: int | None, *, low: int, high: int) -> int | None:
@@ -74,12 +68,13 @@ def optional_bool_arg(name: str) -> bool | None:
     raise ApiError(400, f"{name}={raw!r} is not a boolean; use true or false", name)
 
 
-def paging() -> Paging:
-    """``limit`` (1 to MAX_LIMIT, default 100) and ``offset`` (from 0) of a listing."""
+def paging() -> Page[Any]:
+    """The window a listing asks for: ``limit`` (1 to MAX_LIMIT, default 100) and ``offset``
+    (from 0); the query fills in its rows and total."""
     limit = int_arg("limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     offset = int_arg("offset", 0, low=0, high=MAX_OFFSET)
     assert limit is not None and offset is not None
-    return Paging(limit, offset)
+    return Page(offset, limit)
 
 
 def choice_arg(name: str, choices: frozenset[str]) -> str | None:

@@ -17,7 +17,6 @@ from scheduler.errors import TaskNotFoundError
 from scheduler.states import TaskState
 from scheduler.store.db import transaction
 from scheduler.store.models import TaskInstanceRow, task_instance_table
-from scheduler.store.sqlmodel_boundary import stored_id
 from webui.auth import event_source, login_required, role_required
 from webui.auth.identity import settings
 from webui.queries.mapped import instances_page
@@ -109,7 +108,7 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str) -> dic
                 f"state={state!r} is not a task state; use one of {', '.join(sorted(TASK_STATES))}",
                 "state",
             )
-    run = api.get_run(settings(), dag_id, dag_run_id)
+    api.get_run(settings(), dag_id, dag_run_id)  # an unknown run is a 404 naming it
     if not _is_mapped(dag_id, task_id):
         api.get_task_instance(settings(), dag_id, dag_run_id, task_id)  # 404 if unknown
         raise ApiError(
@@ -119,18 +118,8 @@ def get_mapped_task_instances(dag_id: str, dag_run_id: str, task_id: str) -> dic
             "task_id",
         )
     with transaction(api.read_database(settings())) as session:
-        found = instances_page(
-            session,
-            (stored_id(run), dag_id, dag_run_id),
-            task_id,
-            limit=page.limit,
-            offset=page.offset,
-            states=states,
-        )
-    return {
-        "task_instances": [serialize.task_instance(r) for r in found.rows],
-        "total_entries": found.total,
-    }
+        found = instances_page(session, (dag_id, dag_run_id), task_id, page, states=states)
+    return serialize.listing("task_instances", found, serialize.task_instance)
 
 
 def _is_mapped(dag_id: str, task_id: str) -> bool:

@@ -21,8 +21,8 @@ EVENT_FILTERS = ("dag_id", "run_id", "task_id", "event")
 @login_required
 def get_import_errors() -> dict[str, Any]:
     page = paging()
-    rows, total = api.import_errors_page(settings(), limit=page.limit, offset=page.offset)
-    return {"import_errors": [serialize.import_error(r) for r in rows], "total_entries": total}
+    found = api.import_errors_page(settings(), limit=page.limit, offset=page.offset)
+    return serialize.listing("import_errors", found, serialize.import_error)
 
 
 @api_bp.get("/eventLogs")
@@ -31,8 +31,8 @@ def get_event_logs() -> dict[str, Any]:
     """Newest first; filter by ``dag_id``, ``run_id``, ``task_id`` and ``event``."""
     page = paging()
     filters = {name: request.args.get(name) for name in EVENT_FILTERS}
-    rows, total = api.events_page(settings(), filters=filters, limit=page.limit, offset=page.offset)
-    return {"event_logs": [serialize.event_log(r) for r in rows], "total_entries": total}
+    found = api.events_page(settings(), filters=filters, limit=page.limit, offset=page.offset)
+    return serialize.listing("event_logs", found, serialize.event_log)
 
 
 @api_bp.get("/health")

@@ -19,6 +19,7 @@ from webui.auth.identity import settings
 from webui.rest.blueprint import api_bp
 from webui.rest.errors import ApiError
 from webui.rest.inputs import json_body, paging
+from webui.rest.serialize import listing
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "name": str,
@@ -32,10 +33,8 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
 @api_bp.get("/pools")
 @login_required
 def get_pools() -> dict[str, Any]:
-    page = paging()
-    found = api.list_pools(settings())
-    shown = found[page.offset : page.offset + page.limit]
-    return {"pools": [p.as_dict() for p in shown], "total_entries": len(found)}
+    found = paging().of(api.list_pools(settings()))
+    return listing("pools", found, lambda pool: pool.as_dict())
 
 
 @api_bp.get("/pools/<pool_name>")

@@ -26,10 +26,8 @@ RUN_STATES = frozenset(state.value for state in RunState)
 def get_dag_runs(dag_id: str) -> dict[str, Any]:
     page = paging()
     state = choice_arg("state", RUN_STATES)
-    rows, total = api.runs_page(
-        settings(), dag_id, state=state, limit=page.limit, offset=page.offset
-    )
-    return {"dag_runs": [serialize.dag_run(r) for r in rows], "total_entries": total}
+    found = api.runs_page(settings(), dag_id, state=state, limit=page.limit, offset=page.offset)
+    return serialize.listing("dag_runs", found, serialize.dag_run)
 
 
 @api_bp.post("/dags/<dag_id>/dagRuns")

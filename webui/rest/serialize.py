@@ -7,9 +7,11 @@ through ``scheduler.masking`` so secrets never leave the server.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from scheduler.masking import redact, redact_value
+from scheduler.paging import Page
 from scheduler.run_payload import dag_run_payload, iso
 from scheduler.store.models import (
     DagRow,
@@ -21,6 +23,17 @@ from scheduler.store.models import (
 )
 
 _iso = iso
+
+
+Row = TypeVar("Row")
+
+
+def listing(key: str, page: Page[Row], item: Callable[[Row], Any] | None = None) -> dict[str, Any]:
+    """A page of a list as Airflow's REST API answers it: ``{key: [...], "total_entries": n}``
+    (``total_entries`` counts every row, not only this page's); ``item`` turns a row into
+    its JSON (None: the rows are JSON already)."""
+    rows = page.rows if item is None else [item(row) for row in page.rows]
+    return {key: list(rows), "total_entries": page.total}
 
 
 def dag(row: DagRow) -> dict[str, Any]:

@@ -222,13 +222,13 @@ def runs(dag_id: str) -> str:
     )
     with read_session() as session:
         dag, spec = _load(session, dag_id)
-        rows, page = run_queries.run_history(session, dag_id, filters, request.args.get("page"))
+        page = run_queries.run_history(session, dag_id, filters, request.args.get("page"))
     return _page(
         "dag/runs.html",
         dag,
         spec,
         "runs",
-        rows=rows,
+        rows=page.rows,
         page=page,
         states=RUN_STATES,
         page_args=lambda **changes: pager_args(request.args, **changes),

@@ -26,11 +26,11 @@ def dag_list() -> str:
         paused=request.args.get("paused", ""),
     )
     with read_session() as session:
-        dags, page, tags = dag_queries.dag_list(session, filters, request.args.get("page"))
+        page, tags = dag_queries.dag_list(session, filters, request.args.get("page"))
         errors = dag_queries.import_error_count(session)
     return render_template(
         "dags/list.html",
-        dags=dags,
+        dags=page.rows,
         page=page,
         tags=tags,
         filters=filters,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from scheduler.errors import BatonError, DagNotFoundError, RunNotFoundError, TaskNotFoundError
+from scheduler.paging import numbered_page
 from scheduler.spec import DagSpec
 from scheduler.states import TaskState
 from scheduler.store import dags as dag_store
 from webui.auth import role_required
 from webui.queries import runs as run_queries
-from webui.queries.common import page_request
-from webui.queries.mapped import instances_page
+from webui.queries.mapped import instances_page, mapped_summary
 from webui.views.common import not_found, pager_args, read_session
 
 bp = Blueprint("mapped", __name__, url_prefix="/dags/<dag_id>/runs/<run_id>/tasks/<task_id>")
@@ -44,25 +44,22 @@ def instances(dag_id: str, run_id: str, task_id: str) -> str:
                 f"DAG '{dag_id}' has no task '{task_id}'; pick one from its grid or graph"
             )
         run = run_queries.get_run(session, dag_id, run_id)
-        key = (run.id, dag_id, run_id)
-        asked = page_request(request.args.get("page"), PAGE_SIZE, total=10**9)
-        found = instances_page(
-            session, key, task_id, limit=PAGE_SIZE, offset=asked.offset, states=chosen
-        )
-        page = page_request(asked.number, PAGE_SIZE, found.total)
-        if page.offset != asked.offset:  # past the last page: show the last one
-            found = instances_page(
-                session, key, task_id, limit=PAGE_SIZE, offset=page.offset, states=chosen
-            )
+        key = (dag_id, run_id)
+        asked = numbered_page(request.args.get("page"), PAGE_SIZE, total=10**9)
+        page = instances_page(session, key, task_id, asked, states=chosen)
+        if page.number > page.pages:  # past the last page: show the last one
+            last = numbered_page(page.pages, PAGE_SIZE, page.total)
+            page = instances_page(session, key, task_id, last, states=chosen)
+        summary = mapped_summary(session, run.id, task_id)
     return render_template(
         "mapped_instances.html",
         dag_id=dag_id,
         run=run,
         task=task,
         task_id=task_id,
-        found=found,
+        summary=summary,
         page=page,
         state=state if chosen else "",
-        states=sorted(found.summary.counts) if found.summary else [],
+        states=sorted(summary.counts) if summary else [],
         page_args=lambda **changes: pager_args(request.args, **changes),
     )

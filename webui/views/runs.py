@@ -23,10 +23,10 @@ def run_list() -> str:
         until=parse_day(request.args.get("until"), end=True),
     )
     with read_session() as session:
-        rows, page = run_queries.run_history(session, dag_id, filters, request.args.get("page"))
+        page = run_queries.run_history(session, dag_id, filters, request.args.get("page"))
     return render_template(
         "runs.html",
-        rows=rows,
+        rows=page.rows,
         page=page,
         states=RUN_STATES,
         show_dag=True,

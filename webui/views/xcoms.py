@@ -30,10 +30,10 @@ def xcom_list() -> str:
         }
     )
     with read_session() as session:
-        rows, page = xcom_queries.xcoms(session, filters, request.args.get("page"))
+        page = xcom_queries.xcoms(session, filters, request.args.get("page"))
     return render_template(
         "xcoms.html",
-        rows=rows,
+        rows=page.rows,
         page=page,
         filters=filters,
         shown=lambda text: redact(text)[:VALUE_SHOWN],
