@@ -47,6 +47,7 @@ class SecretsMasker:
         self._pattern: re.Pattern[str] | None = None
         self._byte_pattern: re.Pattern[bytes] | None = None
         self._longest_bytes = 0
+        self._generation = 0  # bumped by clear(): what was registered before is gone
         self._lock = threading.Lock()
 
     def add(self, value: Any) -> None:
@@ -83,12 +84,17 @@ class SecretsMasker:
     def longest_bytes(self) -> int:
         return self._longest_bytes
 
+    @property
+    def generation(self) -> int:
+        return self._generation
+
     def clear(self) -> None:
         with self._lock:
             self._secrets.clear()
             self._pattern = None
             self._byte_pattern = None
             self._longest_bytes = 0
+            self._generation += 1
 
     def __len__(self) -> int:
         return len(self._secrets)
@@ -183,6 +189,12 @@ def mask_sensitive_fields(data: Any) -> None:
 def clear_secrets() -> None:
     """Forget every registered secret (tests, and a worker starting afresh)."""
     _masker.clear()
+
+
+def secrets_generation() -> int:
+    """Changes whenever the registered secrets are forgotten (``clear_secrets``): a caller
+    that registered some and remembers it must register them again."""
+    return _masker.generation
 
 
 def _variants_of(value: Any) -> Iterable[str]:

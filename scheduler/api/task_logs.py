@@ -5,7 +5,8 @@ Whatever they read comes back masked (``scheduler.masking``): the runner masks w
 writes, but it can only hide the secrets it knew when it wrote them (a connection loaded
 after the line was printed, a process the runner does not capture), and the reading
 process knows no secret it has not loaded itself: ``read_try_log`` registers every stored
-connection's and sensitive variable's secrets before it reads. Chunks are read with
+connection's and sensitive variable's secrets before it reads (decrypting them again
+only when they changed: ``connections.manage.mask_changed_secrets``). Chunks are read with
 the known secrets' length of bytes either side, so that a secret a chunk's edge cuts is
 hidden too, not shown in halves across two reads.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from scheduler.api.databases import read_database
-from scheduler.connections.manage import mask_stored_secrets
+from scheduler.connections.manage import mask_changed_secrets
 from scheduler.masking import redact_bytes, secret_context
 from scheduler.settings import Settings
 from scheduler.store import shipped_logs
@@ -52,7 +53,7 @@ def read_try_log(
     """``read_log`` of a try's log for a process that has not read the connections and
     variables itself (the web UI, the API, the CLI): their secrets are registered first, so
     that one written raw into the log is hidden too."""
-    mask_stored_secrets(settings)
+    mask_changed_secrets(settings)
     with transaction(read_database(settings)) as session:
         return read_log(log_path, offset, limit, tail=tail, session=session)
 

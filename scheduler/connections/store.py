@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography.fernet import MultiFernet
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -41,6 +41,19 @@ class StoredVariable:
     key: str
     value: str
     description: str | None
+
+
+def stored_stamp(session: Session) -> tuple[tuple[object, ...], ...]:
+    """What changes whenever a connection or a variable is added, changed or deleted: each
+    table's row count, highest id and latest update (one small query per table)."""
+    return tuple(
+        tuple(
+            session.execute(
+                select(func.count(), func.max(col(table.id)), func.max(col(table.updated_at)))
+            ).one()
+        )
+        for table in (ConnectionRow, VariableRow)
+    )
 
 
 def _now() -> datetime:

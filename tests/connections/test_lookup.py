@@ -7,7 +7,7 @@ import pytest
 from scheduler import BaseHook, Connection, Variable
 from scheduler.connections import get_connection, manage
 from scheduler.errors import ConnectionNotFoundError, DatabaseNotReadyError, VariableNotFoundError
-from scheduler.masking import redact
+from scheduler.masking import clear_secrets, redact
 from scheduler.settings import Settings
 
 
@@ -97,3 +97,25 @@ def test_a_process_can_learn_every_stored_secret_at_once(
     assert redact("pw-stored-1 tok-stored-2 pw-env-3") == "pw-stored-1 tok-stored-2 pw-env-3"
     manage.mask_stored_secrets(home)
     assert redact("pw-stored-1 tok-stored-2 pw-env-3") == "*** *** ***"
+
+
+def test_changed_secrets_are_learnt_again_only_when_something_changed(
+    home: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Settings] = []
+    learn = manage.mask_stored_secrets
+    monkeypatch.setattr(manage, "mask_stored_secrets", lambda s: calls.append(s) or learn(s))
+    manage.add_connection(home, Connection("a", "http", password="pw-first-1"))
+    manage.mask_changed_secrets(home)
+    manage.mask_changed_secrets(home)  # nothing changed: nothing decrypted again
+    assert len(calls) == 1 and redact("pw-first-1") == "***"
+    manage.delete_connection(home, "a")  # the same id and count again: a new update time
+    manage.add_connection(home, Connection("a", "http", password="pw-changed-2"))
+    manage.mask_changed_secrets(home)
+    assert len(calls) == 2 and redact("pw-changed-2") == "***"
+    monkeypatch.setenv("BATON_VAR_API_TOKEN", "tok-from-env-3")
+    manage.mask_changed_secrets(home)
+    assert len(calls) == 3 and redact("tok-from-env-3") == "***"
+    clear_secrets()  # the masker forgot: learn them all again
+    manage.mask_changed_secrets(home)
+    assert len(calls) == 4 and redact("pw-changed-2 tok-from-env-3") == "*** ***"

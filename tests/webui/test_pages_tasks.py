@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import url_for
 
 from scheduler import api
@@ -106,6 +108,7 @@ def test_log_download_is_the_whole_log_masked(viewer_client, webui, seed) -> Non
     (log_path,) = [
         t.log_path for t in api.list_tries(webui.settings, "demo_etl", seed.success_run, "extract")
     ]
+    original = Path(log_path).read_bytes()  # the seed's log, shared by every test
     with open(log_path, "a", encoding="utf-8") as log:  # a secret the writer did not know yet
         log.write("late line with tok-7f3a9-secret in it\n")
     mask_secret("tok-7f3a9-secret")
@@ -113,6 +116,7 @@ def test_log_download_is_the_whole_log_masked(viewer_client, webui, seed) -> Non
         response = viewer_client.get(url)
     finally:
         clear_secrets()
+        Path(log_path).write_bytes(original)
     assert response.status_code == 200 and response.mimetype == "text/plain"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="demo_etl_')
