@@ -93,6 +93,7 @@ def configure(app: Flask, settings: Settings) -> None:
     )
     app.session_interface = _SessionInterface()
     if settings.webui_behind_proxy:
+        # Flask's documented way to add WSGI middleware; mypy flags any method assignment.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.after_request(add_security_headers)
 

@@ -1,9 +1,5 @@
 """The authoring API: what DAG files import (re-exported by ``scheduler``)."""
 
-# `branch_decorators` attaches @task.branch and @task.short_circuit to `task`; `decorators`
-# attaches @task.virtualenv, .external_python, .bash and .sensor.
-from scheduler.authoring import branch_decorators as _branch_decorators  # noqa: F401
-from scheduler.authoring import decorators as _decorators  # noqa: F401
 from scheduler.authoring.assets import Asset, AssetAlias, AssetAll, AssetAny, AssetWatcher
 from scheduler.authoring.baseoperator import BaseOperator
 from scheduler.authoring.current_context import Context, get_current_context
@@ -43,8 +39,9 @@ from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
 from scheduler.authoring.serialize import serialize_dag
 from scheduler.authoring.setup_teardown_decorators import setup, teardown
 from scheduler.authoring.skipmixin import SkipMixin
+from scheduler.authoring.task_decorator import task
 from scheduler.authoring.task_group_decorator import task_group
-from scheduler.authoring.taskflow import dag, task
+from scheduler.authoring.taskflow import dag
 from scheduler.authoring.taskgroup import TaskGroup
 from scheduler.authoring.xcom_arg import XComArg, resolve_xcom_args
 from scheduler.errors import BatonFailException, BatonSkipException

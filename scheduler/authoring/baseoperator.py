@@ -79,6 +79,8 @@ class BaseOperator(SetupTeardownMixin, DependencyMixin):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
+            # Replacing a class's method is what this hook is for; mypy flags every such
+            # assignment (method-assign), deliberate or not.
             cls.__init__ = apply_defaults(cls.__dict__["__init__"])  # type: ignore[method-assign]
 
     @apply_defaults

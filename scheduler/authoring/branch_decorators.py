@@ -9,8 +9,7 @@
     def has_rows(rows):                # falsy: the direct downstream tasks are skipped
         return bool(rows)
 
-They are attributes of ``task`` set at the bottom of this module, which
-``scheduler.authoring`` imports (taskflow.py cannot import this module: it imports taskflow).
+They are attributes of ``task`` (task_decorator.py).
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from scheduler.authoring.operators.short_circuit import ShortCircuitOperator
 from scheduler.authoring.taskflow import (
     _PythonDecoratedOperator,
     _TaskDecorator,
-    _TaskDecoratorCollection,
 )
 
 
@@ -68,6 +66,3 @@ def _decorator(kind: type[_TaskDecorator], spelling: str) -> Callable[..., Any]:
 
 branch_task = _decorator(_BranchTask, "branch")
 short_circuit_task = _decorator(_ShortCircuitTask, "short_circuit")
-
-_TaskDecoratorCollection.branch = staticmethod(branch_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.short_circuit = staticmethod(short_circuit_task)  # type: ignore[attr-defined]

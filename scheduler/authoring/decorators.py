@@ -15,8 +15,7 @@ is ``@task``), with Airflow's meanings.
     def ready() -> PokeReturnValue:   # the function is the poke
         return PokeReturnValue(is_done=True, xcom_value="ok")
 
-They are attributes of ``task`` (set at the bottom of this module, which
-``scheduler.authoring`` imports), so a DAG file spells them as in Airflow.
+They are attributes of ``task`` (task_decorator.py), so a DAG file spells them as in Airflow.
 """
 
 from __future__ import annotations
@@ -36,27 +35,11 @@ from scheduler.authoring.operators.python_virtualenv import (
     PythonVirtualenvOperator,
 )
 from scheduler.authoring.sensors import BaseSensorOperator, PokeReturnValue
-from scheduler.authoring.taskflow import (
-    _PythonDecoratedOperator,
-    _TaskDecorator,
-    _TaskDecoratorCollection,
-)
+from scheduler.authoring.taskflow import _MultipleOutputs, _TaskDecorator
 from scheduler.errors import TaskExecutionError
 
 #: ``bash_command`` until the function has returned the real one (empty: not logged).
 _SET_DURING_EXECUTION = ""
-
-
-class _MultipleOutputs:
-    """``multiple_outputs=True``: each key of the returned dict is also its own XCom."""
-
-    multiple_outputs: bool = False
-
-    def execute(self, context: Mapping[str, Any]) -> Any:
-        result = super().execute(context)  # type: ignore[misc]
-        if self.multiple_outputs and result is not None:
-            _PythonDecoratedOperator._push_outputs(self, result, context)  # type: ignore[arg-type]
-        return result
 
 
 class _VirtualenvDecoratedOperator(_MultipleOutputs, PythonVirtualenvOperator):
@@ -209,12 +192,3 @@ bash_task = _factory(_BashTask, "bash_task")
 sensor_task = _factory(_SensorTask, "sensor_task")
 branch_virtualenv_task = _factory(_BranchVirtualenvTask, "branch_virtualenv_task")
 branch_external_python_task = _factory(_BranchExternalPythonTask, "branch_external_python_task")
-
-# ``task.virtualenv`` and the others: taskflow.py cannot import this module (it imports
-# taskflow), so the decorators join ``task`` from here.
-_TaskDecoratorCollection.virtualenv = staticmethod(virtualenv_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.external_python = staticmethod(external_python_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.bash = staticmethod(bash_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.sensor = staticmethod(sensor_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.branch_virtualenv = staticmethod(branch_virtualenv_task)  # type: ignore[attr-defined]
-_TaskDecoratorCollection.branch_external_python = staticmethod(branch_external_python_task)  # type: ignore[attr-defined]

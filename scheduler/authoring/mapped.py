@@ -237,7 +237,7 @@ class MappedArgument(XComArg):
         self.group = group
 
     @property
-    def operator(self) -> Any:  # type: ignore[override]
+    def operator(self) -> BaseOperator:
         raise TypeError(
             f"argument '{self.name}' of mapped task group '{self.group.group_id}' is not a "
             "task result; pass it to tasks as an argument"

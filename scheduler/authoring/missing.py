@@ -102,7 +102,7 @@ def _describe(obj: Any) -> str:
     function = own.get("function")
     if callable(function) and "kwargs" in own:
         return f"@task function '{getattr(function, '__name__', '?')}'"
-    operator = own.get("operator")
+    operator = own.get("_operator")  # an XComArg's (its .operator property)
     if operator is not None and "key" in own:
         return f"XComArg of task '{getattr(operator, 'task_id', '?')}'"
     return public_class_name(cls).lstrip("_")

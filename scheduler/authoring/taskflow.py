@@ -30,7 +30,7 @@ from scheduler.authoring.context import current_dag
 from scheduler.authoring.dag import DAG
 from scheduler.authoring.location import caller_location
 from scheduler.authoring.mapped import TaskFlowPartial
-from scheduler.authoring.missing import missing_attribute, missing_decorator
+from scheduler.authoring.missing import missing_attribute
 from scheduler.authoring.operators.python import PythonOperator
 from scheduler.authoring.params import NOTSET
 from scheduler.authoring.taskgroup import TaskGroup, current_task_group
@@ -40,16 +40,11 @@ from scheduler.errors import DagDefinitionError, XComError
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
-class _PythonDecoratedOperator(PythonOperator):
-    """The operator behind a ``@task`` function; ``multiple_outputs`` splits a dict result."""
+class _MultipleOutputs(PythonOperator):
+    """``multiple_outputs=True``: each key of the returned dict is also its own XCom (the
+    ``@task`` operators: this one's, ``@task.virtualenv``'s, ``@task.external_python``'s)."""
 
-    custom_operator_name = "@task"
-    #: A mapped @task's values are its function's keyword arguments.
-    mapped_arguments_into = "op_kwargs"
-
-    def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.multiple_outputs = multiple_outputs
+    multiple_outputs: bool = False
 
     def execute(self, context: Mapping[str, Any]) -> Any:
         result = super().execute(context)
@@ -67,6 +62,18 @@ class _PythonDecoratedOperator(PythonOperator):
             )
         for key, value in result.items():
             context["ti"].xcom_push(key=key, value=value)
+
+
+class _PythonDecoratedOperator(_MultipleOutputs):
+    """The operator behind a ``@task`` function; ``multiple_outputs`` splits a dict result."""
+
+    custom_operator_name = "@task"
+    #: A mapped @task's values are its function's keyword arguments.
+    mapped_arguments_into = "op_kwargs"
+
+    def __init__(self, *, multiple_outputs: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.multiple_outputs = multiple_outputs
 
 
 class _TaskDecorator:
@@ -161,27 +168,6 @@ def python_task(
         return _TaskDecorator(function, multiple_outputs, kwargs)
 
     return decorate if python_callable is None else decorate(python_callable)
-
-
-class _TaskDecoratorCollection:
-    """``task``: ``@task``, ``@task(...)`` and ``@task.python`` (Airflow's spellings)."""
-
-    if not TYPE_CHECKING:  # @task.docker and other decorators Baton lacks: a clear error
-        __getattr__ = missing_decorator
-
-    python = staticmethod(python_task)
-
-    def __call__(
-        self,
-        python_callable: Callable[..., Any] | None = None,
-        *,
-        multiple_outputs: bool | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        return python_task(python_callable, multiple_outputs=multiple_outputs, **kwargs)
-
-
-task = _TaskDecoratorCollection()
 
 
 def unique_task_id(dag: DAG | None, task_id: str, group: TaskGroup | None = None) -> str:

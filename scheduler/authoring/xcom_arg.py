@@ -36,8 +36,13 @@ class XComArg(SetupTeardownMixin, DependencyMixin):
         __getattr__ = missing_attribute
 
     def __init__(self, operator: BaseOperator, key: str = XCOM_RETURN_KEY) -> None:
-        self.operator = operator
+        self._operator = operator
         self.key = key
+
+    @property
+    def operator(self) -> BaseOperator:
+        """The task whose XCom this is."""
+        return self._operator
 
     def __getitem__(self, key: str) -> XComArg:
         if not isinstance(key, str):

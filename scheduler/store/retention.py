@@ -39,6 +39,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Table,
     exists,
@@ -306,12 +307,12 @@ def _add(report: CleanReport, name: str, n: int) -> None:
     report.rows[name] = report.rows.get(name, 0) + n
 
 
-def _log_paths(connection: object, batch: _Batch) -> list[Path]:
+def _log_paths(connection: Connection, batch: _Batch) -> list[Path]:
     query = select(task_try_table.c.log_path).where(
         _of_runs(task_try_table, batch.keys),
         task_try_table.c.log_path.is_not(None),
     )
-    return [Path(p) for p in connection.execute(query).scalars()]  # type: ignore[attr-defined]
+    return [Path(p) for p in connection.execute(query).scalars()]
 
 
 # -- cleaning ---------------------------------------------------------------------------------

@@ -46,8 +46,6 @@ class TriggerEvent:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TriggerEvent) and other.payload == self.payload
 
-    __hash__ = None  # type: ignore[assignment]
-
 
 class BaseTrigger(abc.ABC):
     """Subclass with ``serialize()`` and an async-generator ``run()``; see the module."""
