@@ -28,10 +28,19 @@ MISSING_NAMES: dict[str, tuple[str, str]] = {
     # sensors
     "BashSensor": ("sensor", "subclass BaseSensorOperator with a poke() running the command"),
     "PythonSensor": ("sensor", "use @task.sensor or subclass BaseSensorOperator"),
-    "DateTimeSensorAsync": ("sensor", "deferrable sensors"),
+    "DateTimeSensorAsync": (
+        "sensor",
+        "Airflow 3 deprecates it: use DateTimeSensor(deferrable=True)",
+    ),
     "TimeSensor": ("sensor", ""),
-    "TimeSensorAsync": ("sensor", "deferrable sensors"),
-    "TimeDeltaSensorAsync": ("sensor", "deferrable sensors"),
+    "TimeSensorAsync": (
+        "sensor",
+        "a DateTimeSensor(target_time=..., deferrable=True) waits freely",
+    ),
+    "TimeDeltaSensorAsync": (
+        "sensor",
+        "Airflow 3 deprecates it: use TimeDeltaSensor(deferrable=True)",
+    ),
     "WaitSensor": ("sensor", ""),
     "DayOfWeekSensor": ("sensor", ""),
     # assets (data-aware scheduling) and object storage
