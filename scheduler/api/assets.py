@@ -17,6 +17,7 @@ from scheduler.api.databases import database, read_database
 from scheduler.clock import utcnow
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import InvalidAssetEventError
+from scheduler.paging import Page
 from scheduler.settings import Settings
 from scheduler.store import asset_queries
 from scheduler.store import assets as asset_store
@@ -45,12 +46,16 @@ def list_asset_events(
     uri: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
-    """Events newest first (of one asset if named by id or URI) and how many there are."""
+) -> Page[dict[str, Any]]:
+    """A page of events newest first (of one asset if named by id or URI); its total counts
+    them all."""
     with transaction(read_database(settings)) as session:
         if asset_id is not None or uri is not None:
             asset_id = asset_queries.get_asset_id(session, asset_id=asset_id, uri=uri)
-        return asset_queries.list_events(session, asset_id=asset_id, limit=limit, offset=offset)
+        events, total = asset_queries.list_events(
+            session, asset_id=asset_id, limit=limit, offset=offset
+        )
+    return Page(offset, limit, total, events)
 
 
 def create_asset_event(

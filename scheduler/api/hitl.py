@@ -18,6 +18,7 @@ from scheduler.api.users import require_user
 from scheduler.authoring.params import ParamsDict
 from scheduler.engine.wakeup import wake_schedulers
 from scheduler.errors import HITLForbiddenError, HITLResponseError, ParamValidationError
+from scheduler.paging import Page
 from scheduler.settings import Settings
 from scheduler.store import hitl as store
 from scheduler.store.db import transaction
@@ -94,8 +95,9 @@ def list_hitl_details(
     response_received: bool | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
-    """Questions (newest first) as Airflow's HITLDetail JSON, and how many match."""
+) -> Page[dict[str, Any]]:
+    """A page of questions (newest first) as Airflow's HITLDetail JSON; its total counts
+    every one that matches."""
     with transaction(read_database(settings)) as session:
         rows, total = store.list_details(
             session,
@@ -105,7 +107,7 @@ def list_hitl_details(
             limit=limit,
             offset=offset,
         )
-        return [detail_json(row, state) for row, state in rows], total
+        return Page(offset, limit, total, [detail_json(row, state) for row, state in rows])
 
 
 def get_hitl_detail(settings: Settings, key: HitlKey) -> dict[str, Any]:

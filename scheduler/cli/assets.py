@@ -41,7 +41,7 @@ def list_(output: str) -> None:
 @output_option
 def events(uri: str | None, limit: int, output: str) -> None:
     """Asset events, newest first, with the runs each one triggered."""
-    rows, _ = asset_api.list_asset_events(settings(), uri=uri, limit=limit)
+    rows = asset_api.list_asset_events(settings(), uri=uri, limit=limit).rows
     if output == "table":
         rows = [_event_row(row) for row in rows]
     emit(rows, output, EVENT_COLUMNS)

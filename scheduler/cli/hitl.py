@@ -34,13 +34,13 @@ def hitl_group() -> None:
 @output_option
 def list_(dag_id: str | None, run_id: str | None, show_all: bool, limit: int, output: str) -> None:
     """The questions waiting for an answer (newest first)."""
-    found, _total = hitl.list_hitl_details(
+    found = hitl.list_hitl_details(
         settings(),
         dag_id=dag_id,
         run_id=run_id,
         response_received=None if show_all else False,
         limit=limit,
-    )
+    ).rows
     if output == "json":
         emit(found, output, COLUMNS)
         return

@@ -14,9 +14,9 @@ from tests.browser.conftest import ROOT, LiveBaton, screenshot
 
 def _wait_question(live: LiveBaton, run_id: str, task_id: str) -> None:
     def asked() -> bool:
-        found, _ = hitl.list_hitl_details(
+        found = hitl.list_hitl_details(
             live.baton.settings, run_id=run_id, response_received=False
-        )
+        ).rows
         return any(d["task_instance"]["task_id"] == task_id for d in found)
 
     live.baton.wait_until(f"the question of {task_id}", asked, timeout=90)

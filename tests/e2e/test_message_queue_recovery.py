@@ -77,8 +77,8 @@ def test_a_message_received_but_not_stored_survives_a_triggerer_kill_minus_9(
         (xcom,) = api.list_xcoms(baton.settings, "on_order", run.run_id, "handle")
         assert json.loads(xcom.value) == {"order": 77}
         baton.wait_until("acknowledged", lambda: redis.xpending(stream, "baton")["pending"] == 0)
-        events, total = asset_api.list_asset_events(baton.settings, uri=f"mq://{stream}")
-        assert total == 1 and events[0]["extra"]["payload"] == {"order": 77}
+        events = asset_api.list_asset_events(baton.settings, uri=f"mq://{stream}")
+        assert events.total == 1 and events.rows[0]["extra"]["payload"] == {"order": 77}
     finally:
         lock.close()
         first.stop()

@@ -144,7 +144,7 @@ def test_a_message_that_is_not_json_is_a_failed_event_shown_by_the_api_and_the_u
     publish_amqp(name, [b"{not json"])
 
     def failed() -> list[dict[str, Any]]:
-        events, _ = asset_api.list_asset_events(watched.settings, uri=uri)
+        events = asset_api.list_asset_events(watched.settings, uri=uri).rows
         return [e for e in events if e["error"]]
 
     (event,) = watched.wait_until("a failed asset event", failed)

@@ -34,10 +34,10 @@ def get_assets() -> dict[str, Any]:
 def get_asset_events() -> dict[str, Any]:
     page = paging()
     asset_id = int_arg("asset_id", None, low=1, high=2**31 - 1)
-    events, total = asset_api.list_asset_events(
+    found = asset_api.list_asset_events(
         settings(), asset_id=asset_id, limit=page.limit, offset=page.offset
     )
-    return listing("asset_events", page.filled(events, total), event_json)
+    return listing("asset_events", found, event_json)
 
 
 @api_bp.post("/assets/events")

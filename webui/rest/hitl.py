@@ -30,7 +30,7 @@ ANY = "~"
 @login_required
 def get_hitl_details(dag_id: str, dag_run_id: str) -> dict[str, Any]:
     page = paging()
-    found, total = hitl.list_hitl_details(
+    found = hitl.list_hitl_details(
         settings(),
         dag_id=None if dag_id == ANY else dag_id,
         run_id=None if dag_run_id == ANY else dag_run_id,
@@ -38,7 +38,7 @@ def get_hitl_details(dag_id: str, dag_run_id: str) -> dict[str, Any]:
         limit=page.limit,
         offset=page.offset,
     )
-    return listing("hitl_details", page.filled(found, total))
+    return listing("hitl_details", found)
 
 
 @api_bp.get(DETAIL_PATH)

@@ -8,6 +8,8 @@ Op and above can record an event by hand, as ``baton assets event`` does.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -29,13 +31,13 @@ RECENT_EVENTS = 50
 @role_required("Viewer")
 def asset_list() -> str:
     found = asset_api.list_assets(settings())
-    events, total = asset_api.list_asset_events(settings(), limit=RECENT_EVENTS)
+    recent = asset_api.list_asset_events(settings(), limit=RECENT_EVENTS)
     return render_template(
         "assets.html",
         assets=found,
         aliases=asset_api.list_aliases(settings()),
-        events=_shown(events),
-        total=total,
+        events=_shown(recent.rows),
+        total=recent.total,
     )
 
 
@@ -50,7 +52,9 @@ def asset_events() -> str:
             run = api.get_run(settings(), dag_id, run_id)
         except BatonError:
             abort(404)
-        events = asset_api.triggering_events_of_run(settings(), dag_id, run_id)
+        events: Sequence[dict[str, Any]] = asset_api.triggering_events_of_run(
+            settings(), dag_id, run_id
+        )
         title = f"Asset events behind {dag_id} / {run_id}"
         condition = describe(_condition_of(dag_id))
         return render_template(
@@ -58,14 +62,14 @@ def asset_events() -> str:
         )
     raw = request.args.get("asset_id", "")
     if not raw:
-        events, _ = asset_api.list_asset_events(settings(), limit=200)
+        events = asset_api.list_asset_events(settings(), limit=200).rows
         return render_template(
             "asset_events.html", title="Asset events", events=_shown(events), run=None
         )
     if not raw.isdigit():
         abort(404)
     try:
-        events, _ = asset_api.list_asset_events(settings(), asset_id=int(raw), limit=200)
+        events = asset_api.list_asset_events(settings(), asset_id=int(raw), limit=200).rows
     except BatonError:
         abort(404)
     uri = next((a["uri"] for a in asset_api.list_assets(settings()) if a["id"] == int(raw)), raw)
@@ -93,7 +97,7 @@ def post_event() -> Response:
     return redirect(url_for("assets.asset_list"))
 
 
-def _shown(events: list[dict]) -> list[dict]:
+def _shown(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Events with their extra as masked JSON text."""
     return [
         {**e, "extra_text": json.dumps(redact_value(e["extra"]), sort_keys=True)} for e in events

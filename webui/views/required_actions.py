@@ -46,9 +46,12 @@ def question_params(detail: dict[str, Any]) -> QuestionParams:
 @role_required("Viewer")
 def required_actions() -> str:
     answered = request.args.get("answered") == "1"
-    found, total = hitl.list_hitl_details(settings(), response_received=answered, limit=PAGE_SIZE)
+    found = hitl.list_hitl_details(settings(), response_received=answered, limit=PAGE_SIZE)
     return render_template(
-        "required_actions.html", details=[_timed(d) for d in found], total=total, answered=answered
+        "required_actions.html",
+        details=[_timed(d) for d in found.rows],
+        total=found.total,
+        answered=answered,
     )
 
 
