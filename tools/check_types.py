@@ -1,9 +1,9 @@
 """mypy over the whole tree, which must be clean (make lint; tests/architecture).
 
 mypy runs once with pyproject.toml's [tool.mypy]: strict on the public API
-(`scheduler/__init__.py`, `scheduler/api/`, `plugins/`), its default checks (with
-check_untyped_defs) everywhere else. An error in any file fails the check; the errors are
-listed per file.
+(`scheduler/__init__.py`, `scheduler/api/`, `plugins/`), every function annotated and
+checked everywhere else. An error in any file fails the check; the errors are listed per
+file.
 
     python tools/check_types.py [--cache-dir DIR]
 """

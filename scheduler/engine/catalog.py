@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.spec import DagSpec
 from scheduler.store import dags as dag_store
-from scheduler.store.models import dag_table
+from scheduler.store.models import DagRow, dag_table
 from scheduler.timetables import DataInterval, RunInfo, timetable_for, upcoming_run_info
 
 
@@ -166,7 +166,7 @@ class DagCatalog:
         self.invalidate()
 
 
-def _entry(row) -> DagEntry:
+def _entry(row: DagRow) -> DagEntry:
     last = _interval(row.last_scheduled_start, row.last_scheduled_end)
     return DagEntry(DagSpec.from_dict(row.spec), row.is_paused, last, row.last_parsed_at)
 

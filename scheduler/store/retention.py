@@ -32,10 +32,12 @@ logs).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -324,7 +326,7 @@ def clean(engine: Engine, policy: CleanPolicy, *, logs_folder: Path) -> CleanRep
     chosen = _chosen(policy)
     if chosen or "dag_run" in policy.tables:
         for batch in _batches(engine, policy):
-            paths = _with_retries(lambda b=batch: _clean_runs(engine, policy, chosen, b, report))
+            paths = _with_retries(partial(_clean_runs, engine, policy, chosen, batch, report))
             if paths is None:
                 report.skipped_runs += len(batch.ids)
                 continue
@@ -334,13 +336,16 @@ def clean(engine: Engine, policy: CleanPolicy, *, logs_folder: Path) -> CleanRep
             time.sleep(policy.pause)
     if "event_log" in policy.tables:
         for ids in _event_pages(engine, policy):
-            _with_retries(lambda ids=ids: _clean_events(engine, policy, ids, report))
+            _with_retries(partial(_clean_events, engine, policy, ids, report))
             time.sleep(policy.pause)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _with_retries(step):
+_Result = TypeVar("_Result")
+
+
+def _with_retries(step: Callable[[], _Result]) -> _Result | None:
     """Run one batch; a batch that lost a race with another writer (a deadlock, a lock it
     could not get) is tried again, then given up (None): the next clean takes it."""
     for attempt in range(_RACE_RETRIES):
