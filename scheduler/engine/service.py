@@ -33,7 +33,7 @@ from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.side_threads import start_side_threads
 from scheduler.engine.wakeup import DatabaseWakeup, SchedulerLock, WakeupSocket
 from scheduler.errors import LoaderError
-from scheduler.executor import Executor, TryKey
+from scheduler.executor import Executor, TaskStarted, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
 from scheduler.plugins.import_path import put_plugins_on_path
@@ -56,6 +56,10 @@ STOP_GRACE = 10.0  # seconds running tries get to finish after SIGTERM
 MAX_TIMEOUT = 5.0
 MAX_FAILED_TICKS = 3
 LOADER_RETRY_S = 30
+# How long "a try started" may wait for more news before it is written on its own: a short
+# try's end usually comes within it, and start and end then cost one transaction and one
+# row update (transitions.coalesce). The try is running meanwhile; only the row lags.
+START_HOLD_S = 0.025
 
 
 class SchedulerService:
@@ -85,6 +89,7 @@ class SchedulerService:
         self._signal_r.setblocking(False)
         self._stopping_since: float | None = None
         self._pending_events: list[Any] = []
+        self._hold_starts_until: float | None = None  # see START_HOLD_S
         self._pending_messages: list[Any] = []
         self._to_cancel: list[TryKey] = []
         self._failed_ticks = 0
@@ -242,6 +247,8 @@ class SchedulerService:
             timers.append(deadline - mono)
         if self._needs_resync:  # a failed transaction: try again at once, or after backoff
             timers.append(self.outage.retry_in(mono))
+        if self._hold_starts_until is not None:
+            timers.append(self._hold_starts_until - mono)
         return max(0.0, min(timers))
 
     def _tick(self) -> None:
@@ -255,6 +262,8 @@ class SchedulerService:
         if not self.outage.may_try(mono):  # backing off while the database is away
             return
         check_db = poked or mono >= self._next_db_check or self._needs_resync
+        if self._holds_starts(now, mono, check_db):
+            return
         try:
             if self._needs_resync:
                 self._resync()
@@ -284,6 +293,32 @@ class SchedulerService:
         self._to_cancel = []
         for request in requests:
             self.executor.submit(request)
+
+    def _holds_starts(self, now: datetime, mono: float, check_db: bool) -> bool:
+        """Whether this pass leaves the database alone: all it has to write is tries that
+        started, for less than START_HOLD_S, and nothing else is due."""
+        events = self._pending_events
+        quiet = (
+            events
+            and not check_db
+            and not self._pending_messages
+            and self._stopping_since is None
+            and all(isinstance(event, TaskStarted) for event in events)
+        )
+        if not quiet:
+            self._hold_starts_until = None
+            return False
+        if self._hold_starts_until is None:
+            self._hold_starts_until = mono + START_HOLD_S
+        if mono >= self._hold_starts_until or self._timer_due(now):
+            self._hold_starts_until = None
+            return False
+        return True
+
+    def _timer_due(self, now: datetime) -> bool:
+        assert self.driver
+        due = [self.driver.next_wakeup(), self.catalog.next_due(now)]
+        return any(when is not None and when <= now for when in due)
 
     def _receive_from_loader(self) -> list[Any]:
         """The loader's messages. A loader that keeps dying is stopped and started again
