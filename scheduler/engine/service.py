@@ -56,10 +56,14 @@ STOP_GRACE = 10.0  # seconds running tries get to finish after SIGTERM
 MAX_TIMEOUT = 5.0
 MAX_FAILED_TICKS = 3
 LOADER_RETRY_S = 30
-# How long "a try started" may wait for more news before it is written on its own: a short
-# try's end usually comes within it, and start and end then cost one transaction and one
-# row update (transitions.coalesce). The try is running meanwhile; only the row lags.
-START_HOLD_S = 0.025
+# News that is cheaper written in a batch may wait a moment for more, when nothing else is
+# due (see _holds_news). "A try started": a short try's end usually comes within 25 ms, and
+# start and end then cost one transaction and one row update (transitions.coalesce); the
+# try is running meanwhile, only its row lags. Files the loader parsed in a large pass: up
+# to 64 of them are recorded in one sync instead of a few per transaction.
+HOLD_STARTS_S = 0.025
+HOLD_PARSED_S = 0.05
+HOLD_PARSED_MAX = 64
 
 
 class SchedulerService:
@@ -89,7 +93,7 @@ class SchedulerService:
         self._signal_r.setblocking(False)
         self._stopping_since: float | None = None
         self._pending_events: list[Any] = []
-        self._hold_starts_until: float | None = None  # see START_HOLD_S
+        self._hold_until: float | None = None  # see _holds_news
         self._pending_messages: list[Any] = []
         self._to_cancel: list[TryKey] = []
         self._failed_ticks = 0
@@ -247,8 +251,8 @@ class SchedulerService:
             timers.append(deadline - mono)
         if self._needs_resync:  # a failed transaction: try again at once, or after backoff
             timers.append(self.outage.retry_in(mono))
-        if self._hold_starts_until is not None:
-            timers.append(self._hold_starts_until - mono)
+        if self._hold_until is not None:
+            timers.append(self._hold_until - mono)
         return max(0.0, min(timers))
 
     def _tick(self) -> None:
@@ -262,7 +266,7 @@ class SchedulerService:
         if not self.outage.may_try(mono):  # backing off while the database is away
             return
         check_db = poked or mono >= self._next_db_check or self._needs_resync
-        if self._holds_starts(now, mono, check_db):
+        if self._holds_news(now, mono, check_db):
             return
         try:
             if self._needs_resync:
@@ -294,24 +298,26 @@ class SchedulerService:
         for request in requests:
             self.executor.submit(request)
 
-    def _holds_starts(self, now: datetime, mono: float, check_db: bool) -> bool:
-        """Whether this pass leaves the database alone: all it has to write is tries that
-        started, for less than START_HOLD_S, and nothing else is due."""
-        events = self._pending_events
-        quiet = (
-            events
+    def _holds_news(self, now: datetime, mono: float, check_db: bool) -> bool:
+        """Whether this pass leaves the database alone for a moment: all it has to write is
+        tries that started and files of a large parse pass (HOLD_* above), held for less
+        than their hold, and nothing else is due."""
+        events, messages = self._pending_events, self._pending_messages
+        holdable = (
+            (events or messages)
             and not check_db
-            and not self._pending_messages
             and self._stopping_since is None
             and all(isinstance(event, TaskStarted) for event in events)
+            and all(isinstance(message, FileParsed) for message in messages)
+            and len(messages) < HOLD_PARSED_MAX
         )
-        if not quiet:
-            self._hold_starts_until = None
+        if not holdable:
+            self._hold_until = None
             return False
-        if self._hold_starts_until is None:
-            self._hold_starts_until = mono + START_HOLD_S
-        if mono >= self._hold_starts_until or self._timer_due(now):
-            self._hold_starts_until = None
+        if self._hold_until is None:
+            self._hold_until = mono + (HOLD_STARTS_S if events else HOLD_PARSED_S)
+        if mono >= self._hold_until or self._timer_due(now):
+            self._hold_until = None
             return False
         return True
 
