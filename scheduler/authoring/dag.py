@@ -280,7 +280,9 @@ class DAG:
         """Every task group of the DAG by its full group_id (the root group left out)."""
         return {k: g for k, g in self.task_group.get_task_group_dict().items() if k is not None}
 
-    def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict) -> None:
+    def set_edge_info(
+        self, upstream_task_id: str, downstream_task_id: str, info: dict[str, Any]
+    ) -> None:
         """Record ``info`` (``{"label": ...}``) on the edge upstream → downstream."""
         self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = dict(info)
 

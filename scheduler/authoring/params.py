@@ -248,7 +248,9 @@ def check_defaults(
             raise DagDefinitionError(f"{where}: {message}", param.location or location) from None
 
 
-def merge_params(params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None) -> dict:
+def merge_params(
+    params: Mapping[str, Any] | None, conf: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """The params a run sees: the declared defaults overridden by the trigger ``conf``.
 
     Keys of ``conf`` that are not declared params are passed through. Raises

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -60,7 +61,7 @@ def event(uri: str, extra: str | None, output: str) -> None:
     emit_object(created, output)
 
 
-def _parse_extra(text: str | None) -> dict | None:
+def _parse_extra(text: str | None) -> dict[str, Any] | None:
     if not text:
         return None
     try:
@@ -72,7 +73,7 @@ def _parse_extra(text: str | None) -> dict | None:
         ) from None
 
 
-def _event_row(row: dict) -> dict:
+def _event_row(row: dict[str, Any]) -> dict[str, Any]:
     source = row["external_source"] or (
         f"{row['source_dag_id']}/{row['source_run_id']}/{row['source_task_id']}"
     )

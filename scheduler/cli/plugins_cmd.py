@@ -4,6 +4,7 @@ failed to load, with its error."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -48,7 +49,7 @@ def list_(output: str) -> None:
     emit(rows, output, ["name", "status", "provides", "source"])
 
 
-def _summary(plugin: dict) -> str:
+def _summary(plugin: dict[str, Any]) -> str:
     parts = []
     for key in ("operators", "sensors", "hooks", "connection_types", "macros", "menu_links"):
         if plugin[key]:

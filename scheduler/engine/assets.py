@@ -39,7 +39,9 @@ RUN_TYPE = "asset_triggered"  # Airflow's DagRunType.ASSET_TRIGGERED
 class _Driver(Protocol):  # the RunDriver's part this module uses (it imports this module)
     new_asset_events: int
 
-    def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> Any: ...
+    def adopt_runs(
+        self, session: Session, rows: list[DagRunRow], specs: dict[str, DagSpec]
+    ) -> Any: ...
 
 
 def record_task_outlets(

@@ -201,7 +201,7 @@ def _warn_once(key: tuple[str, ...], message: str, *args: object) -> None:
         log.warning(message, *args)
 
 
-def _compensations(run: LiveRun) -> list[tuple]:
+def _compensations(run: LiveRun) -> list[tuple[Any, ...]]:
     order = run.spec.task_index
     return [
         (

@@ -49,8 +49,9 @@ from scheduler.store import dag_versions as version_store
 from scheduler.store import runs as run_store
 from scheduler.store.compensations import CompensationChange, change_compensations
 from scheduler.store.mapping import expand_task
-from scheduler.store.models import task_try_table
+from scheduler.store.models import DagRunRow, TaskInstanceRow, task_try_table
 from scheduler.store.pools import PoolLimit
+from scheduler.store.sqlmodel_boundary import stored_id
 from scheduler.store.transitions import TaskChange, change_run_state, change_task_states
 from scheduler.store.xcom import (
     mappable_length,
@@ -124,7 +125,9 @@ class RunDriver:
         self._planned: list[TaskChange] = []
 
     # -- loading ---------------------------------------------------------------------------
-    def adopt_runs(self, session: Session, rows: list, specs: dict[str, DagSpec]) -> list[TryKey]:
+    def adopt_runs(
+        self, session: Session, rows: list[DagRunRow], specs: dict[str, DagSpec]
+    ) -> list[TryKey]:
         """Mirror the given active run rows: new ones, and ones changed by a user action
         (their ``version`` moved). Returns the tries the executor must stop because a user
         took them out of queued/running."""
@@ -136,8 +139,8 @@ class RunDriver:
         for live in stale:
             self.live.remove(live)
         new = [r for r in rows if self.live.get(r.dag_id, r.run_id) is None and r.dag_id in specs]
-        tis = run_store.task_instances_of_runs(session, [r.id for r in new])
-        by_run: dict[int, list] = {}
+        tis = run_store.task_instances_of_runs(session, [stored_id(r) for r in new])
+        by_run: dict[int, list[TaskInstanceRow]] = {}
         for ti in tis:
             by_run.setdefault(ti.dag_run_id, []).append(ti)
         # A run keeps the tasks of the DAG version it was created with (issue 10 item 2).
@@ -145,8 +148,9 @@ class RunDriver:
             session, [r.dag_version_id for r in new if r.dag_version_id]
         )
         for row in new:
-            spec = pinned.get(row.dag_version_id, specs[row.dag_id])
-            run = LiveRun.from_rows(row, spec, by_run.get(row.id, []))
+            version = row.dag_version_id
+            spec = specs[row.dag_id] if version is None else pinned.get(version, specs[row.dag_id])
+            run = LiveRun.from_rows(row, spec, by_run.get(stored_id(row), []))
             self._load_lengths(session, run)
             self.live.add(run)
         for old in stale:

@@ -33,7 +33,7 @@ from scheduler.engine.scheduling import create_due_runs
 from scheduler.engine.side_threads import start_side_threads
 from scheduler.engine.wakeup import DatabaseWakeup, SchedulerLock, WakeupSocket
 from scheduler.errors import LoaderError
-from scheduler.executor import Executor, TaskStarted, TryKey
+from scheduler.executor import Executor, TaskRequest, TaskStarted, TryKey
 from scheduler.executors import create_executor, register_after_fork_in_worker
 from scheduler.loader import FileParsed, FilesDeleted, LoaderProcess, ScanComplete
 from scheduler.plugins.import_path import put_plugins_on_path
@@ -344,7 +344,7 @@ class SchedulerService:
             self._loader_retry_at = time.monotonic() + LOADER_RETRY_S
             return []
 
-    def _transaction(self, now: datetime, check_db: bool) -> list:
+    def _transaction(self, now: datetime, check_db: bool) -> list[TaskRequest]:
         assert self.driver
         with transaction(self.db) as session:
             self._apply_loader_messages(session, now)
@@ -498,7 +498,7 @@ class SchedulerService:
         adopt_resumed(session, self.driver.live)  # deferred tasks a triggerer resumed
         recover_orphaned_tries(session, self.driver, self.executor, self._job_id, now)
 
-    def _other_schedulers_pools(self, session: Session) -> tuple[Counter, Counter] | None:
+    def _other_schedulers_pools(self, session: Session) -> tuple[Counter[str], Counter[str]] | None:
         """With other schedulers alive and something to dispatch: lock the pools for this
         transaction and count the slots the others' tries take, so that a pool's ``slots``
         holds across schedulers. Alone (or on SQLite): None, no query."""

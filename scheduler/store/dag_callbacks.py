@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -95,7 +96,7 @@ def finish(session: Session, event_id: int, state: str, error: str | None, now: 
     )
 
 
-def list_callbacks(session: Session, dag_id: str, run_id: str) -> list[dict]:
+def list_callbacks(session: Session, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     query = (
         select(dag_callback_table)
         .where(dag_callback_table.c.dag_id == dag_id, dag_callback_table.c.run_id == run_id)

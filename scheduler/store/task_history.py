@@ -41,7 +41,7 @@ def recent_durations(
 _TASKS_PER_QUERY = 200
 
 
-def _latest(dag_id: str, task_id: str, limit: int) -> Select:
+def _latest(dag_id: str, task_id: str, limit: int) -> Select[*tuple[Any, ...]]:
     t = task_try_table
     newest = (
         select(t.c.task_id, t.c.duration)
@@ -146,7 +146,7 @@ def set_long_try_callback(session: Session, key: RunningTryKey, state: str, **va
     )  # fmt: skip
 
 
-def long_tries(session: Session, dag_id: str, run_id: str) -> dict[RunningTryKey, dict]:
+def long_tries(session: Session, dag_id: str, run_id: str) -> dict[RunningTryKey, dict[str, Any]]:
     """The run's flagged tries: ``(dag_id, run_id, task_id, map_index, try_number)`` -> row."""
     t = long_try_table
     rows = session.execute(select(t).where(t.c.dag_id == dag_id, t.c.run_id == run_id))

@@ -182,7 +182,9 @@ class TriggererJob:
             await self._acknowledge(await self._stored_batches.get())
             self._stored_batches.task_done()
 
-    async def _stop_asset_writes(self, asset_writer: asyncio.Task, acker: asyncio.Task) -> None:
+    async def _stop_asset_writes(
+        self, asset_writer: asyncio.Task[None], acker: asyncio.Task[None]
+    ) -> None:
         """A clean stop acknowledges what it stored, so a restart does not store it twice:
         the batch being stored is finished (its thread cannot be interrupted anyway) and
         every stored batch acknowledged, within ``_STOP_GRACE_S``; what was received and

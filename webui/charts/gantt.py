@@ -53,7 +53,9 @@ def render_gantt(
     return svg(LABEL_W + PLOT_W + 20, height, parts, class_="gantt", aria_label="Gantt chart")
 
 
-def _axis(begin: datetime, finish: datetime, height: float, x: Callable) -> Markup:
+def _axis(
+    begin: datetime, finish: datetime, height: float, x: Callable[[datetime], float]
+) -> Markup:
     ticks = []
     for tick in time_ticks(begin, finish):
         tx = x(tick)
@@ -72,7 +74,7 @@ def _axis(begin: datetime, finish: datetime, height: float, x: Callable) -> Mark
     return group(ticks, class_="axis-x")
 
 
-def _bar(bar: Bar, y: float, x: Callable, now: datetime) -> Markup:
+def _bar(bar: Bar, y: float, x: Callable[[datetime], float], now: datetime) -> Markup:
     assert bar.start is not None
     end = bar.end or now
     duration = (end - bar.start).total_seconds()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
@@ -86,7 +87,7 @@ def render_graph(
     )
 
 
-_SHAPES: dict[tuple, GraphShape] = {}
+_SHAPES: dict[tuple[Any, ...], GraphShape] = {}  # keyed by what the shape depends on
 
 
 def cached_shape(spec: DagSpec, collapsed: Collection[str] = ()) -> GraphShape:

@@ -64,9 +64,11 @@ class GraphShape:
     unit_order: dict[str | None, list[str]] = field(default_factory=dict)
     # Per block: the dummies of each unit edge; every unit's, dummy's and port's column
     # (left, right) and slot height (y); what ``route`` follows.
-    chains: dict[str | None, dict[tuple, list[Dummy]]] = field(default_factory=dict)
-    columns: dict[tuple, tuple[float, float]] = field(default_factory=dict)
-    slots: dict[tuple, float] = field(default_factory=dict)
+    chains: dict[str | None, dict[tuple[Hashable, Hashable], list[Dummy]]] = field(
+        default_factory=dict
+    )
+    columns: dict[tuple[str | None, Hashable], tuple[float, float]] = field(default_factory=dict)
+    slots: dict[tuple[str | None, Hashable], float] = field(default_factory=dict)
     routes: dict[tuple[str, str], list[tuple[float, float]]] = field(default_factory=dict)
 
 

@@ -158,7 +158,9 @@ class _Scope:
         return min(max(bucket, 0), self.count - 1)
 
 
-def _bucket_counts(session: Session, scope: _Scope, table: Table) -> list[tuple[int, Row]]:
+def _bucket_counts(
+    session: Session, scope: _Scope, table: Table
+) -> list[tuple[int, Row[*tuple[Any, ...]]]]:
     """(bucket, row of state, count, retried tries) for each time bucket: one range query
     per bucket on the ``end_date`` index, which the counts are read from (no row visits and
     no date arithmetic per row: faster than one GROUP BY over a computed bucket)."""

@@ -7,8 +7,9 @@ each page costs the same however deep one goes, and no COUNT over the whole log 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from scheduler.store import dags as dag_store
@@ -42,7 +43,7 @@ class EventFilters:
 
 def events(
     session: Session, filters: EventFilters, before_id: int | None, limit: int = 50
-) -> tuple[list, int | None]:
+) -> tuple[list[Row[*tuple[Any, ...]]], int | None]:
     """Newest first, up to ``limit`` events older than ``before_id``; and the id to pass for
     the next (older) page, or None at the end of the log."""
     e = event_table.c

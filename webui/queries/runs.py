@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.errors import RunNotFoundError
@@ -48,7 +48,9 @@ class RunFilters:
 
 @dataclass
 class Grid:
-    runs: list  # rows of _RUN_COLUMNS, oldest first (left to right, like Airflow's grid)
+    runs: list[
+        Row[*tuple[Any, ...]]
+    ]  # rows of _RUN_COLUMNS, oldest first (left to right, like Airflow's grid)
     cells: dict[tuple[int, str], tuple[str, int]]  # (run pk, task_id) -> (state, try_number)
     # (run pk, task_id) -> the expanded instances of a mapped task (a cell's state is theirs
     # aggregated, its try the highest)
@@ -73,7 +75,10 @@ def grid(session: Session, dag_id: str, limit: int = GRID_RUNS) -> Grid:
 
 
 def _long_cells(
-    session: Session, dag_id: str, runs: list, cells: dict[tuple[int, str], tuple[str, int]]
+    session: Session,
+    dag_id: str,
+    runs: list[Row[*tuple[Any, ...]]],
+    cells: dict[tuple[int, str], tuple[str, int]],
 ) -> frozenset[tuple[int, str]]:
     """The cells whose current try is flagged in ``long_try`` (one indexed query)."""
     pks = {r.run_id: r.id for r in runs}
@@ -93,7 +98,9 @@ def _long_cells(
     return frozenset(found)
 
 
-def _filtered(query: Select, dag_id: str | None, filters: RunFilters) -> Select:
+def _filtered(
+    query: Select[*tuple[Any, ...]], dag_id: str | None, filters: RunFilters
+) -> Select[*tuple[Any, ...]]:
     runs = dag_run_table.c
     if dag_id is not None:
         query = query.where(runs.dag_id == dag_id)
@@ -123,7 +130,7 @@ def run_history(
     return page.filled(list(rows), page.total)
 
 
-def get_run(session: Session, dag_id: str, run_id: str) -> Row:
+def get_run(session: Session, dag_id: str, run_id: str) -> Row[*tuple[Any, ...]]:
     row = session.execute(
         select(
             *_RUN_COLUMNS,
@@ -148,7 +155,7 @@ def latest_run_id(session: Session, dag_id: str) -> str | None:
     )
 
 
-def task_states(session: Session, run_pk: int) -> dict[str, dict]:
+def task_states(session: Session, run_pk: int) -> dict[str, dict[str, Any]]:
     """Each task of a run: what the graph view colours and its live JSON reports. A mapped
     task's expanded instances count as one entry: their aggregate state, highest try and
     ``map_count`` / ``map_summary`` (counted in SQL, however many instances there are)."""
@@ -181,7 +188,9 @@ def task_states(session: Session, run_pk: int) -> dict[str, dict]:
     return states
 
 
-def run_tries(session: Session, dag_id: str, run_id: str) -> list:
+def run_tries(
+    session: Session, dag_id: str, run_id: str
+) -> list[Row[*tuple[Any, ...]] | MappedTry]:
     """Every try of every task of a run, in start order: the bars of the Gantt chart.
 
     Only the tasks' own tries: a compensation try is numbered on its own (its try 1 is not
@@ -199,7 +208,7 @@ def run_tries(session: Session, dag_id: str, run_id: str) -> list:
     )
 
 
-def _mapped_tries(session: Session, own: tuple) -> list[MappedTry]:
+def _mapped_tries(session: Session, own: tuple[ColumnElement[bool], ...]) -> list[MappedTry]:
     """A mapped task's tries as one bar per try number: from its instances' first start to
     their last end, in their aggregate state (10,000 instances would be 10,000 bars)."""
     tt = task_try_table.c

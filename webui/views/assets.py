@@ -104,7 +104,7 @@ def _shown(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _condition_of(dag_id: str) -> dict | None:
+def _condition_of(dag_id: str) -> dict[str, Any] | None:
     try:
         return api.get_dag(settings(), dag_id).spec.get("asset_condition")
     except BatonError:

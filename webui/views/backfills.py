@@ -4,6 +4,8 @@ backfill`` calls, with the user as the source; the scheduler runs the backfill."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -81,7 +83,7 @@ def cancel(backfill_id: int) -> Response:
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/backfills")
 
 
-def _request(dag_id: str, form: dict) -> BackfillRequest:
+def _request(dag_id: str, form: Mapping[str, str]) -> BackfillRequest:
     first = api.parse_logical_date(form.get("from_date", "").strip())
     last = api.parse_logical_date(form.get("to_date", "").strip())
     if first is None or last is None:

@@ -116,7 +116,9 @@ def _collapsed(spec: DagSpec) -> set[str]:
     return {g for g in request.args.get("collapsed", "").split(",") if g in spec.task_groups}
 
 
-def _toggle_url(endpoint: str, dag_id: str, collapsed: set[str], **args: Any) -> Callable:
+def _toggle_url(
+    endpoint: str, dag_id: str, collapsed: set[str], **args: Any
+) -> Callable[[str], str]:
     """Where a click on a group goes: the same page with that group collapsed or expanded."""
 
     def url(group_id: str) -> str:
@@ -139,7 +141,7 @@ def _node_url(spec: DagSpec, run_id: str) -> Callable[[str], str]:
     return url
 
 
-def _selected_run(session: Session, dag_id: str) -> Row | None:
+def _selected_run(session: Session, dag_id: str) -> Row[*tuple[Any, ...]] | None:
     run_id = request.args.get("run_id") or run_queries.latest_run_id(session, dag_id)
     return run_queries.get_run(session, dag_id, run_id) if run_id else None
 
@@ -264,7 +266,7 @@ def run_states(dag_id: str, run_id: str) -> Response:
     )
 
 
-def _task_json(info: dict) -> dict[str, object]:
+def _task_json(info: dict[str, Any]) -> dict[str, object]:
     """A task's entry in states.json; ``compensation_state`` only once its compensation
     started (sagas), so that DAGs without compensations answer exactly as before."""
     entry: dict[str, object] = {

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from webui.auth import login_required
@@ -67,7 +68,7 @@ def render_doc(text: str) -> Markup:
     return Markup(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
 
 
-def _close_dropped(tokens: list) -> None:
+def _close_dropped(tokens: list[Token]) -> None:
     """Give each turned-off link's closing token the ``span`` tag of its opening one."""
     for token in tokens:
         stack: list[bool] = []
