@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection
 import psutil
 
 from scheduler.executor import TaskFinished, TaskRequest, TaskStarted
+from scheduler.loader.warmup import warm_up
 from scheduler.processes import die_with_parent, set_process_name
 from scheduler.runner import XComReader, XComReaderFactory, append_log_line, describe, run_try
 
@@ -72,6 +73,7 @@ def worker_main(
 ) -> None:
     """The worker process's entry point (the target of a forked ``Process``)."""
     prepare_after_fork(parent_pid, policy, inherited)
+    _warm_up()
     pid, hostname = os.getpid(), socket.gethostname()
     me = psutil.Process(pid)
     while True:
@@ -107,6 +109,15 @@ def prepare_after_fork(parent_pid: int, policy: WorkerPolicy, inherited: list[Co
             hook()
         except Exception:
             log.exception("after_fork_in_worker hook %r failed; the worker goes on", hook)
+
+
+def _warm_up() -> None:
+    """Build a DAG once before the first request: the first try would otherwise import
+    networkx and friends (~80 ms of a no-op try's ~1.5 ms), once in every worker."""
+    try:
+        warm_up()
+    except Exception:  # a worker that could not warm up still runs tries, only slower
+        log.exception("warming up the worker failed; it goes on")
 
 
 def _run(request: TaskRequest, factory: XComReaderFactory | None) -> TaskFinished:
