@@ -293,12 +293,6 @@ class DagSpec:
             if task.has_compensation
         }
 
-    @cached_property
-    def stored(self) -> dict[str, Any]:
-        """``to_dict()`` computed once, for the Store: a sync writes it to the DAG's row and
-        its version row and hashes it. Read-only: copy it before changing anything."""
-        return self.to_dict()
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "dag_id": self.dag_id,

@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,11 @@ version_table = table_of(DagVersionRow)
 
 def spec_hash(spec: DagSpec) -> str:
     """sha256 of the spec's canonical JSON (keys sorted), the "structure" of a version."""
-    text = json.dumps(spec.stored, sort_keys=True, separators=(",", ":"), default=str)
+    return _hash_of(spec.to_dict())
+
+
+def _hash_of(spec_dict: dict[str, Any]) -> str:
+    text = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -50,10 +54,16 @@ def _read_file(path: str) -> tuple[str, str]:
 
 
 def record_versions(
-    session: Session, specs: Sequence[DagSpec], now: datetime, *, new: Collection[str] = ()
+    session: Session,
+    specs: Sequence[DagSpec],
+    now: datetime,
+    *,
+    new: Collection[str] = (),
+    dicts: Mapping[str, dict[str, Any]] | None = None,
 ) -> int:
     """Write a new version for each DAG whose spec or file changed; return how many.
-    ``new``: DAGs stored for the first time (version 1, nothing to look up).
+    ``new``: DAGs stored for the first time (version 1, nothing to look up); ``dicts``: the
+    specs' ``to_dict()`` by dag_id when the caller made them already (they are large).
 
     Two schedulers parsing the same edit may both try to write version N+1: the unique
     (dag_id, version_number) makes the second one fail, and it looks again once, when it
@@ -64,14 +74,20 @@ def record_versions(
     for attempt in (1, 2):
         try:
             with session.begin_nested():
-                return _record(session, specs, now, new)
+                return _record(session, specs, now, new, dicts or {})
         except IntegrityError:
             if attempt == 2:
                 log.warning("DAG versions of %s not recorded: written concurrently", specs)
     return 0
 
 
-def _record(session: Session, specs: Sequence[DagSpec], now: datetime, new: Collection[str]) -> int:
+def _record(
+    session: Session,
+    specs: Sequence[DagSpec],
+    now: datetime,
+    new: Collection[str],
+    dicts: Mapping[str, dict[str, Any]],
+) -> int:
     stored = [s.dag_id for s in specs if s.dag_id not in new]
     latest = _latest_hashes(session, stored) if stored else {}
     files: dict[str, tuple[str, str]] = {}
@@ -80,7 +96,8 @@ def _record(session: Session, specs: Sequence[DagSpec], now: datetime, new: Coll
         if spec.fileloc not in files:
             files[spec.fileloc] = _read_file(spec.fileloc)
         file_hash, source = files[spec.fileloc]
-        hashed = spec_hash(spec)
+        spec_dict = dicts.get(spec.dag_id) or spec.to_dict()
+        hashed = _hash_of(spec_dict)
         number, old_spec_hash, old_file_hash = latest.get(spec.dag_id, (0, None, None))
         if (hashed, file_hash) == (old_spec_hash, old_file_hash):
             continue
@@ -93,7 +110,7 @@ def _record(session: Session, specs: Sequence[DagSpec], now: datetime, new: Coll
                 "file_hash": file_hash,
                 "source_code": source,
                 "spec_hash": hashed,
-                "spec": spec.stored,
+                "spec": spec_dict,
             }
         )
     if rows:

@@ -85,11 +85,14 @@ def sync_files(
             else:
                 accepted.append(spec)
     accepted = _refuse_unknown_pools(session, parsed, accepted, problems)
-    _upsert(session, accepted, set(known), now, paused_at_creation)
+    # Each spec as stored, made once for the DAG row, the version row and its hash, and not
+    # kept afterwards (a 10,000-task DAG's is tens of MB).
+    dicts = {spec.dag_id: spec.to_dict() for spec in accepted}
+    _upsert(session, accepted, set(known), now, paused_at_creation, dicts)
     # A DAG that had no row has no versions, asset references or watchers to look up (DAG
     # rows are never deleted): on a first parse of many files that halves the statements.
     new = {spec.dag_id for spec in accepted if spec.dag_id not in known}
-    dag_versions.record_versions(session, accepted, now, new=new)  # a new one only if changed
+    dag_versions.record_versions(session, accepted, now, new=new, dicts=dicts)
     asset_store.sync_references(session, accepted, now, new=new)  # schedules, outlets
     _deactivate_undeclared(session, parsed, {s.dag_id for s in accepted})
     _replace_import_errors(session, problems, now)
@@ -139,12 +142,18 @@ _UPDATE_DAG = (
 
 
 def _upsert(
-    session: Session, specs: list[DagSpec], existing: set[str], now: datetime, paused: bool
+    session: Session,
+    specs: list[DagSpec],
+    existing: set[str],
+    now: datetime,
+    paused: bool,
+    dicts: dict[str, dict[str, Any]],
 ) -> None:
     if not specs:
         return
     new_rows = [
-        _row(spec, now) | {"is_paused": _paused(spec, paused), "created_at": now}
+        _row(spec, now, dicts[spec.dag_id])
+        | {"is_paused": _paused(spec, paused), "created_at": now}
         for spec in specs
         if spec.dag_id not in existing
     ]
@@ -153,7 +162,7 @@ def _upsert(
     updates = [
         {c: row[c] for c in _ROW_COLUMNS} | {"k_dag_id": s.dag_id}
         for s in specs
-        if s.dag_id in existing and (row := _row(s, now))
+        if s.dag_id in existing and (row := _row(s, now, dicts[s.dag_id]))
     ]
     if updates:
         session.connection().execute(_UPDATE_DAG, updates)
@@ -180,7 +189,7 @@ def _paused(spec: DagSpec, default: bool) -> bool:
     return default if spec.is_paused_upon_creation is None else spec.is_paused_upon_creation
 
 
-def _row(spec: DagSpec, now: datetime) -> dict[str, Any]:
+def _row(spec: DagSpec, now: datetime, spec_dict: dict[str, Any]) -> dict[str, Any]:
     return {
         "dag_id": spec.dag_id,
         "fileloc": spec.fileloc,
@@ -189,7 +198,7 @@ def _row(spec: DagSpec, now: datetime) -> dict[str, Any]:
         "schedule": schedule_summary(spec.schedule, spec.asset_condition),
         "description": spec.description,
         "tags": list(spec.tags),
-        "spec": spec.stored,
+        "spec": spec_dict,
         "last_parsed_at": now,
     }
 
