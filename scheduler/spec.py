@@ -12,7 +12,7 @@ Datetimes are timezone-aware UTC; ``timezone`` keeps the IANA name of the DAG's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -52,7 +52,7 @@ class CrossDagRef:
         return cls(**{**data, "task_ids": tuple(data.get("task_ids", ()))})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     task_id: str
     operator: str  # class name, e.g. "PythonOperator"
@@ -100,8 +100,9 @@ class TaskSpec:
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value and is ~10x slower, which the
-        # scheduler pays for each task of every DAG it stores.
-        data = dict(self.__dict__)
+        # scheduler pays for each task of every DAG it stores. Slots, not a __dict__: ~40
+        # fields each, and a 10,000-task DAG keeps 10,000 of them in the scheduler.
+        data = {name: getattr(self, name) for name in _TASK_FIELDS}
         data["upstream"] = list(self.upstream)
         data["template_fields"] = list(self.template_fields)
         data["compensation"] = self.compensation.to_dict() if self.compensation else None
@@ -122,6 +123,9 @@ class TaskSpec:
         data["outlets"] = tuple(data.get("outlets", ()))
         data["inlets"] = tuple(data.get("inlets", ()))
         return cls(**data)
+
+
+_TASK_FIELDS = tuple(f.name for f in fields(TaskSpec))
 
 
 @dataclass(frozen=True)
