@@ -90,6 +90,15 @@ class MissingAttributeError(AttributeError):
         # Crossing a process (a parse child's report) as the plain error it reads as.
         return AttributeError, (str(self),)
 
+    def __repr__(self) -> str:
+        return f"AttributeError({str(self)!r})"
+
+
+# Shown to the user as the plain AttributeError it is (import errors, a try's error, a
+# traceback), never as this module's class: only its message is built late.
+MissingAttributeError.__name__ = MissingAttributeError.__qualname__ = "AttributeError"
+MissingAttributeError.__module__ = "builtins"
+
 
 def _describe(obj: Any) -> str:
     # Only __dict__ and the class: this runs when normal lookup failed, maybe mid-__init__.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import traceback
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -199,6 +200,10 @@ def test_missing_attributes_never_name_a_private_class() -> None:
             access()
         assert expected in str(info.value)
         assert "_TaskDecorator" not in str(info.value) and "object has" not in str(info.value)
+        # Shown as Python's own error (an import error's text, a try's error), message built
+        # lazily or not: never the name of Baton's class for it.
+        shown = traceback.format_exception_only(info.value)[-1]
+        assert shown.startswith("AttributeError: ") and expected in shown, shown
     assert getattr(op, "nothing", "default") == "default"
     assert copy.copy(op).task_id == "e"  # copy probes dunders through __getattr__
 
