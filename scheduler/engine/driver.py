@@ -463,10 +463,11 @@ class RunDriver:
                 self._plan_saga(session, run, now, changes, phases)
             elif result.run_state is not None:
                 self._finish_run(session, run, result.run_state, now)
-        changes, self._planned = self._planned + changes, []
+        changes = self._planned + changes  # a second plan in one pass (backfills) adds on
         if hold_for_dispatch and not phases:  # a saga's phases go in order with its tasks
             self._planned = changes
             return
+        self._planned = []
         change_task_states(session, changes, source=self.source, now=now)
         change_compensations(session, phases, source=self.source, now=now)
 

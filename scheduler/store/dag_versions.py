@@ -34,12 +34,9 @@ log = logging.getLogger(__name__)
 version_table = table_of(DagVersionRow)
 
 
-def spec_hash(spec: DagSpec) -> str:
-    """sha256 of the spec's canonical JSON (keys sorted), the "structure" of a version."""
-    return _hash_of(spec.to_dict())
-
-
-def _hash_of(spec_dict: dict[str, Any]) -> str:
+def spec_hash(spec_dict: dict[str, Any]) -> str:
+    """sha256 of a spec's canonical JSON (``DagSpec.to_dict()``, keys sorted), the
+    "structure" of a version."""
     text = json.dumps(spec_dict, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -58,12 +55,12 @@ def record_versions(
     specs: Sequence[DagSpec],
     now: datetime,
     *,
-    new: Collection[str] = (),
-    dicts: Mapping[str, dict[str, Any]] | None = None,
+    new: Collection[str],
+    dicts: Mapping[str, dict[str, Any]],
 ) -> int:
     """Write a new version for each DAG whose spec or file changed; return how many.
     ``new``: DAGs stored for the first time (version 1, nothing to look up); ``dicts``: the
-    specs' ``to_dict()`` by dag_id when the caller made them already (they are large).
+    specs' ``to_dict()`` by dag_id, made once by the sync (they are large).
 
     Two schedulers parsing the same edit may both try to write version N+1: the unique
     (dag_id, version_number) makes the second one fail, and it looks again once, when it
@@ -74,7 +71,7 @@ def record_versions(
     for attempt in (1, 2):
         try:
             with session.begin_nested():
-                return _record(session, specs, now, new, dicts or {})
+                return _record(session, specs, now, new, dicts)
         except IntegrityError:
             if attempt == 2:
                 log.warning("DAG versions of %s not recorded: written concurrently", specs)
@@ -96,8 +93,8 @@ def _record(
         if spec.fileloc not in files:
             files[spec.fileloc] = _read_file(spec.fileloc)
         file_hash, source = files[spec.fileloc]
-        spec_dict = dicts.get(spec.dag_id) or spec.to_dict()
-        hashed = _hash_of(spec_dict)
+        spec_dict = dicts[spec.dag_id]
+        hashed = spec_hash(spec_dict)
         number, old_spec_hash, old_file_hash = latest.get(spec.dag_id, (0, None, None))
         if (hashed, file_hash) == (old_spec_hash, old_file_hash):
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -95,18 +95,13 @@ def _follows(first: TaskChange, then: TaskChange) -> bool:
 
 
 def _merge(first: TaskChange, then: TaskChange) -> TaskChange:
-    return TaskChange(
-        first.dag_id,
-        first.run_id,
-        first.task_id,
-        first.old,
-        then.new,
-        then.try_number if then.try_number is not None else first.try_number,
+    return replace(
+        first,
+        new=then.new,
+        try_number=then.try_number if then.try_number is not None else first.try_number,
         values={**first.values, **then.values},
         try_values={**first.try_values, **then.try_values},
         detail=then.detail,
-        try_kind=first.try_kind,
-        map_index=first.map_index,
     )
 
 
